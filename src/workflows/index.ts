@@ -1,0 +1,2 @@
+// The module the worker bundles: it must export every workflow function.
+export * from './smoke';

@@ -1,0 +1,51 @@
+/** Helpers for tests that run against the shared real dev server started by global-setup. */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, Worker, type WorkerOptions } from '@temporalio/worker';
+
+let runtimeInstalled = false;
+
+export function testAddress(): string {
+  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is not set: run tests through jest (global-setup starts the server)');
+  return address;
+}
+
+export function uniqueTaskQueue(prefix = 'test'): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+export interface TestTemporal {
+  client: Client;
+  nativeConnection: NativeConnection;
+  close(): Promise<void>;
+}
+
+export async function connectTestTemporal(): Promise<TestTemporal> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const address = testAddress();
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  return {
+    client,
+    nativeConnection,
+    async close() {
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
+
+/** A worker on the shared workflow bundle built once by global-setup. */
+export async function createTestWorker(
+  nativeConnection: NativeConnection,
+  options: Omit<WorkerOptions, 'connection' | 'workflowsPath' | 'workflowBundle'>,
+): Promise<Worker> {
+  const codePath = process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE;
+  if (!codePath) throw new Error('TEMPORAL_TEST_WORKFLOW_BUNDLE is not set (global-setup builds it)');
+  return Worker.create({ connection: nativeConnection, workflowBundle: { codePath }, ...options });
+}
