@@ -5,7 +5,7 @@
  * the variable and the rule it broke, e.g. `RUNNER_MAX_EXECUTORS must be an integer`.
  */
 import { z } from 'zod';
-import { split as shellSplit } from 'shlex';
+import { splitShellWords } from './domain/shell-words';
 import { ConfigError } from './domain/errors';
 
 type Env = Record<string, string | undefined>;
@@ -91,7 +91,7 @@ const shellWords =
     const text = (raw ?? '').trim() || fallback;
     let words: string[];
     try {
-      words = shellSplit(text);
+      words = splitShellWords(text);
     } catch (err) {
       fail(`${key} must be valid shell words (${(err as Error).message})`);
     }
@@ -237,7 +237,7 @@ const CHILD_ENV_PREFIXES = ['LC_', 'TARGET_', 'ORCHESTRATOR_', 'CODEX_', 'GITHUB
 
 /**
  * The allowlisted subset of `env` for a child process: a fixed base, the agent-dashboard
- * prefixes (TARGET_*, GITHUB_* for the orchestrator's GitHub reads, CODEX_*/OPENAI_* for Codex)
+ * prefixes (TARGET_*, GITHUB_* for the orchestrator's GitHub reads, CODEX_* and OPENAI_* for Codex)
  * and RUNNER_CHILD_ENV_ALLOWLIST. Everything else (other credentials, our own settings) stays out.
  */
 export function childEnv(env: Env, extraNames: readonly string[] = []): Record<string, string> {

@@ -1,0 +1,40 @@
+/**
+ * `sprint-runner` — the operator CLI. Every command has --help; errors say what to do.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerConfigCommand } from './commands/config';
+import { registerDevServerCommand } from './commands/dev-server';
+import { registerWorkerCommand } from './commands/worker';
+import { registerEmulateCommand } from './commands/emulate';
+import { registerDoctorCommand } from './commands/doctor';
+
+export function buildProgram(): Command {
+  const program = new Command('sprint-runner')
+    .description('Durable autonomous coding-agent sprints on Temporal (agent-dashboard runner).')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerConfigCommand(program);
+  registerDoctorCommand(program);
+  registerWorkerCommand(program);
+  registerDevServerCommand(program);
+  registerEmulateCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    process.stderr.write(`sprint-runner: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module || process.argv[1]?.endsWith('sprint-runner.js') || process.argv[1]?.endsWith('sprint-runner')) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
