@@ -1,0 +1,113 @@
+/**
+ * `sprint-runner doctor`: one line per check of what a real run needs, with the fix when it fails.
+ */
+import { spawnSync } from 'node:child_process';
+import { Connection } from '@temporalio/client';
+import type { RunnerConfig } from '../config';
+import { missingCodexMcpServers } from '../domain/codex-mcp-list';
+import { resolveTemporalCli, temporalCliVersion } from '../temporal/dev-server';
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+const LAST_CODEX_WITH_MCP_SERVER = [0, 153, 4];
+
+/** `codex-cli 0.153.4` → [0,153,4]; null when no version is found. */
+export function parseCodexVersion(output: string): number[] | null {
+  const match = /(\d+)\.(\d+)\.(\d+)/.exec(output);
+  return match ? match.slice(1, 4).map(Number) : null;
+}
+
+export function codexHasMcpServer(version: number[]): boolean {
+  for (let i = 0; i < 3; i += 1) {
+    if (version[i] !== LAST_CODEX_WITH_MCP_SERVER[i]) return version[i]! < LAST_CODEX_WITH_MCP_SERVER[i]!;
+  }
+  return true;
+}
+
+async function checkTemporalServer(config: RunnerConfig): Promise<CheckResult> {
+  const name = 'temporal server';
+  try {
+    const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: '3s' });
+    try {
+      const info = await connection.workflowService.getSystemInfo({});
+      return { name, ok: true, detail: `reachable at ${config.temporalAddress} (server ${info.serverVersion || 'unknown'})` };
+    } finally {
+      await connection.close();
+    }
+  } catch (err) {
+    return {
+      name, ok: false, detail: `not reachable at ${config.temporalAddress}: ${(err as Error).message.split('\n')[0]}`,
+      fix: 'start one with `npx sprint-runner dev-server`, or set TEMPORAL_ADDRESS',
+    };
+  }
+}
+
+function checkTemporalCli(env: NodeJS.ProcessEnv): CheckResult {
+  const name = 'temporal cli';
+  try {
+    const bin = resolveTemporalCli(env);
+    const version = temporalCliVersion(bin);
+    return version
+      ? { name, ok: true, detail: `${version} (${bin})` }
+      : { name, ok: false, detail: `${bin} does not run`, fix: 'rebuild it with `npm run setup`' };
+  } catch (err) {
+    return { name, ok: false, detail: (err as Error).message, fix: 'run `npm run setup`, or set TEMPORAL_CLI_PATH' };
+  }
+}
+
+function checkCodex(config: RunnerConfig, env: NodeJS.ProcessEnv): CheckResult[] {
+  const version = spawnSync(config.codexBin, ['--version'], { encoding: 'utf8', timeout: 10_000, env });
+  if (version.error || version.status !== 0) {
+    return [{
+      name: 'codex', ok: false, detail: `CODEX_BIN=${config.codexBin} does not run (${version.error?.message ?? `exit ${version.status}`})`,
+      fix: 'npm install @openai/codex@0.153.4 and set CODEX_BIN to its binary',
+    }];
+  }
+  const parsed = parseCodexVersion(version.stdout);
+  const versionOk = parsed !== null && codexHasMcpServer(parsed);
+  const results: CheckResult[] = [versionOk
+    ? { name: 'codex', ok: true, detail: `${version.stdout.trim()} has \`mcp-server\`` }
+    : {
+        name: 'codex', ok: false, detail: `${version.stdout.trim() || 'unknown version'}: \`codex mcp-server\` was removed in 0.154.0`,
+        fix: 'pin @openai/codex@0.153.4 (the last release with mcp-server)',
+      }];
+  const list = spawnSync(config.codexBin, ['mcp', 'list'], { encoding: 'utf8', timeout: 10_000, env });
+  const missing = list.status === 0 ? missingCodexMcpServers(list.stdout) : ['github', 'github_projects'];
+  results.push(missing.length === 0
+    ? { name: 'codex mcp servers', ok: true, detail: 'github and github_projects enabled' }
+    : {
+        name: 'codex mcp servers', ok: false,
+        detail: list.status === 0 ? `missing or disabled: ${missing.join(', ')}` : `\`codex mcp list\` failed (exit ${list.status})`,
+        fix: 'run `codex mcp login github` and ensure GITHUB_PAT is set (see `codex mcp list`)',
+      });
+  return results;
+}
+
+async function checkBackend(config: RunnerConfig): Promise<CheckResult> {
+  const name = 'backend preflight';
+  const url = `${config.backendBaseUrl}/internal/preflight?role=ORCHESTRATOR`;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(Math.min(config.backendTimeoutS, 10) * 1000) });
+    const body = (await response.json().catch(() => ({}))) as { status?: string; errors?: unknown[] };
+    if (response.ok && body.status === 'PASS') return { name, ok: true, detail: `PASS at ${config.backendBaseUrl}` };
+    return {
+      name, ok: false, detail: `HTTP ${response.status}, status ${body.status ?? 'missing'}: ${JSON.stringify(body.errors ?? []).slice(0, 300)}`,
+      fix: 'fix the errors the backend lists (project schema, issue template, target identity)',
+    };
+  } catch (err) {
+    return { name, ok: false, detail: `${url} unreachable: ${(err as Error).message}`, fix: 'start the backend (`pnpm dev`) or set BACKEND_BASE_URL' };
+  }
+}
+
+export async function runDoctor(config: RunnerConfig, env: NodeJS.ProcessEnv = process.env): Promise<CheckResult[]> {
+  return [await checkTemporalServer(config), checkTemporalCli(env), ...checkCodex(config, env), await checkBackend(config)];
+}
+
+export function formatCheck(result: CheckResult): string {
+  return `${result.ok ? 'ok  ' : 'FAIL'} ${result.name}: ${result.detail}${result.ok || !result.fix ? '' : `\n     fix: ${result.fix}`}`;
+}
