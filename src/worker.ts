@@ -4,11 +4,12 @@
  * orchestrator queue. On SIGINT/SIGTERM the Temporal runtime shuts the workers down: polling stops,
  * running activities are cancelled after the grace time (killing their Codex process groups).
  */
-import { NativeConnection, Runtime, DefaultLogger, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
 import type { RunnerConfig } from './config';
 import { createActivities } from './activities';
 import { taskQueuesFor } from './temporal/task-queues';
-import { emitEvent } from './logging';
+import { emitEvent, type RunnerEvent } from './logging';
+import type { EventSinks } from './workflows/events';
 
 export interface WorkerSet {
   workers: Worker[];
@@ -23,6 +24,8 @@ export interface CreateWorkersOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   activities?: Record<string, (...args: never[]) => unknown>;
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Where workflow events go (default: the process event log on stderr). */
+  onEvent?: (event: RunnerEvent) => void;
   /** Queues to poll (default: all four). */
   roles?: Array<'main' | 'executor' | 'reviewer' | 'orchestrator'>;
 }
@@ -45,6 +48,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
         await Worker.create({
           ...base,
           taskQueue: queues.main,
+          sinks: eventSinks(options.onEvent ?? emitEvent),
           ...(options.workflowBundle
             ? { workflowBundle: options.workflowBundle }
             : { workflowsPath: require.resolve('./workflows') }),
@@ -74,4 +78,16 @@ export async function runWorkerProcess(config: RunnerConfig): Promise<void> {
   } finally {
     await connection.close();
   }
+}
+
+/** Workflow events leave through this sink; it is not called on replay, so each event is written once. */
+export function eventSinks(write: (event: RunnerEvent) => void): InjectedSinks<EventSinks> {
+  return {
+    events: {
+      emit: {
+        fn: (info, event) => write({ ...event, workflow_id: info.workflowId }),
+        callDuringReplay: false,
+      },
+    },
+  };
 }

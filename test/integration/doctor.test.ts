@@ -22,7 +22,7 @@ function codexHome(name: string, githubProjectsEnabled: boolean): string {
 
 /** A stand-in for the backend's preflight route only (the full backend emulator lives in emulators/). */
 function preflightServer(status: 'PASS' | 'FAIL'): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ role: 'ORCHESTRATOR', status, errors: status === 'PASS' ? [] : [{ code: 'template_missing' }] }));
   });

@@ -1,0 +1,39 @@
+/**
+ * How activity errors cross into workflows: an ApplicationFailure whose type is the error class
+ * and whose first detail carries the seed's error code and classification. TRANSIENT failures stay
+ * retryable (Temporal retries them with backoff, a bounded number of times); ITEM_STOP and
+ * HARD_STOP are non-retryable.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { classifyError } from '../domain/classify-error';
+import { HttpError, RunnerError } from '../domain/errors';
+
+export function toActivityFailure(err: unknown): ApplicationFailure {
+  if (err instanceof ApplicationFailure) return err;
+  const classification = classifyError(err);
+  const runnerError = err instanceof RunnerError ? err : null;
+  return ApplicationFailure.create({
+    type: runnerError?.name ?? 'Error',
+    message: (err as Error)?.message ?? String(err),
+    nonRetryable: classification !== 'TRANSIENT',
+    details: [
+      {
+        code: runnerError?.code ?? 'unknown_error',
+        classification,
+        status_code: err instanceof HttpError ? err.statusCode : undefined,
+        payload: err instanceof HttpError ? err.payload : undefined,
+      },
+    ],
+  });
+}
+
+/** Wraps an activity so every thrown error is converted as above. */
+export function classified<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      throw toActivityFailure(err);
+    }
+  };
+}

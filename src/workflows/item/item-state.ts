@@ -1,0 +1,175 @@
+/**
+ * The state of one board item, held by its workflow and carried across continue-as-new. Plain
+ * data + decisions; message handlers and the main loop of workflow.ts delegate here.
+ */
+import type { BoardStatus, DeliveredIntent, ItemStatus, PendingTimer, Role } from './messages';
+
+/** The orchestrator skips an In Review item at this many cycles; we block it (seed: hard-coded 5). */
+export const REVIEW_CYCLE_CAP = 5;
+/** Reviewer dispatches without an answer before a stalled review is escalated (seed: hard-coded 2). */
+export const STALL_ESCALATION_DISPATCHES = 2;
+/** Succeeded run ids kept for idempotency (orchestrator run ids are fresh UUIDs per dispatch). */
+const COMPLETED_RUNS_KEPT = 500;
+
+export interface ItemSettings {
+  dryRun: boolean;
+  watchdogTimeoutS: number;
+  toolsCallTimeoutS: number;
+  /** BLOCKED_RETRY_MINUTES in ms; attempt n waits n times this. */
+  blockedRetryCooldownMs: number;
+  blockedRetryMaxAttempts: number;
+  reviewStallMs: number;
+  transientMaxAttempts: number;
+  taskQueues: { main: string; executor: string; reviewer: string; orchestrator: string };
+}
+
+export interface BlockedRetryPlan {
+  attempt: number;
+  dueAtMs: number;
+  classification: string;
+  errorCode: string;
+  runId: string;
+  blockedAtMs: number;
+}
+
+export interface CarriedItemState {
+  boardStatus: BoardStatus | null;
+  projectItemId: string | null;
+  title: string | null;
+  queue: DeliveredIntent[];
+  completedRunIds: string[];
+  reviewCycles: number;
+  capBlocked: boolean;
+  reviewerDispatchesSinceProgress: number;
+  stallDueAtMs: number | null;
+  stallEscalated: boolean;
+  lastOutcome: string | null;
+  blockedRetry: BlockedRetryPlan | null;
+  blockedRetryAttempts: number;
+  prUrl: string | null;
+  reworkRequests: number;
+}
+
+export function initialItemState(projectItemId: string | null, title: string | null): CarriedItemState {
+  return {
+    boardStatus: null, projectItemId, title, queue: [], completedRunIds: [], reviewCycles: 0, capBlocked: false,
+    reviewerDispatchesSinceProgress: 0, stallDueAtMs: null, stallEscalated: false, lastOutcome: null,
+    blockedRetry: null, blockedRetryAttempts: 0, prUrl: null, reworkRequests: 0,
+  };
+}
+
+export class ItemState {
+  currentRun: { role: Role; runId: string; startedAtMs: number } | null = null;
+
+  constructor(
+    readonly sprint: string,
+    readonly issueNumber: number,
+    readonly settings: ItemSettings,
+    readonly data: CarriedItemState,
+  ) {}
+
+  /** Queues an intent unless it already ran to success or is already queued (re-delivery). */
+  enqueue(delivered: DeliveredIntent): 'queued' | 'already_succeeded' | 'already_queued' {
+    const runId = delivered.intent.run_id;
+    if (this.data.completedRunIds.includes(runId)) return 'already_succeeded';
+    if (this.currentRun?.runId === runId || this.data.queue.some((q) => q.intent.run_id === runId)) return 'already_queued';
+    this.data.queue.push(delivered);
+    if (delivered.intent.role === 'REVIEWER') this.data.reviewerDispatchesSinceProgress += 1;
+    return 'queued';
+  }
+
+  markSucceeded(runId: string): void {
+    this.data.completedRunIds.push(runId);
+    if (this.data.completedRunIds.length > COMPLETED_RUNS_KEPT) this.data.completedRunIds.shift();
+  }
+
+  /**
+   * The board moved (seen by the orchestrator, or by our own transition). A new status is a new
+   * epoch: review bookkeeping resets, a pending blocked retry is dropped if a human moved the item
+   * first, and entering In Review starts the review-stall timer.
+   */
+  observeStatus(status: BoardStatus, nowMs: number, projectItemId?: string): boolean {
+    if (projectItemId) this.data.projectItemId = projectItemId;
+    if (status === this.data.boardStatus) return false;
+    this.data.boardStatus = status;
+    this.data.reviewCycles = 0;
+    this.data.capBlocked = false;
+    this.data.reviewerDispatchesSinceProgress = 0;
+    this.data.stallEscalated = false;
+    this.data.stallDueAtMs = status === 'In Review' ? nowMs + this.settings.reviewStallMs : null;
+    if (status !== 'Blocked') this.data.blockedRetry = null;
+    return true;
+  }
+
+  /** A reviewer answered or the executor pushed a fix-up: the review is moving, restart the stall clock. */
+  reviewProgressed(nowMs: number): void {
+    this.data.reviewerDispatchesSinceProgress = 0;
+    if (this.data.boardStatus === 'In Review') this.data.stallDueAtMs = nowMs + this.settings.reviewStallMs;
+  }
+
+  /** Plans the next automatic Blocked → Ready retry, or returns null when the cap is reached. */
+  planBlockedRetry(nowMs: number, classification: string, errorCode: string, runId: string): BlockedRetryPlan | null {
+    if (this.data.blockedRetryAttempts >= this.settings.blockedRetryMaxAttempts) return null;
+    const attempt = this.data.blockedRetryAttempts + 1;
+    // Growing cooldown: attempt n waits n × BLOCKED_RETRY_MINUTES.
+    const dueAtMs = nowMs + attempt * this.settings.blockedRetryCooldownMs;
+    this.data.blockedRetry = { attempt, dueAtMs, classification, errorCode, runId, blockedAtMs: nowMs };
+    return this.data.blockedRetry;
+  }
+
+  nextDeadlineMs(): number | null {
+    const deadlines = [this.data.blockedRetry?.dueAtMs, this.data.stallDueAtMs].filter((d): d is number => typeof d === 'number');
+    return deadlines.length ? Math.min(...deadlines) : null;
+  }
+
+  pendingTimer(): PendingTimer | null {
+    const retry = this.data.blockedRetry;
+    const stall = this.data.stallDueAtMs;
+    if (retry && (stall === null || retry.dueAtMs <= stall)) {
+      return { kind: 'blocked-retry', dueAt: new Date(retry.dueAtMs).toISOString(), summary: this.blockedRetrySummary(retry) };
+    }
+    if (stall !== null) return { kind: 'review-stall', dueAt: new Date(stall).toISOString(), summary: this.stallSummary() };
+    return null;
+  }
+
+  blockedRetrySummary(retry: BlockedRetryPlan): string {
+    return `Blocked cooldown ${formatDuration(retry.dueAtMs - retry.blockedAtMs)}, attempt ${retry.attempt}/${this.settings.blockedRetryMaxAttempts}`;
+  }
+
+  stallSummary(): string {
+    return `Review stall check ${formatDuration(this.settings.reviewStallMs)} (reviewer dispatches ${this.data.reviewerDispatchesSinceProgress})`;
+  }
+
+  /** Whether anything automatic is still to happen for this item (keeps a sprint alive). */
+  hasPendingAction(): boolean {
+    return this.currentRun !== null || this.data.queue.length > 0 || this.data.blockedRetry !== null;
+  }
+
+  status(): ItemStatus {
+    return {
+      sprint: this.sprint,
+      issueNumber: this.issueNumber,
+      projectItemId: this.data.projectItemId,
+      title: this.data.title,
+      boardStatus: this.data.boardStatus,
+      currentRun: this.currentRun && {
+        role: this.currentRun.role,
+        runId: this.currentRun.runId,
+        startedAt: new Date(this.currentRun.startedAtMs).toISOString(),
+      },
+      queuedIntents: this.data.queue.map((q) => ({ role: q.intent.role, runId: q.intent.run_id })),
+      reviewCycles: this.data.reviewCycles,
+      lastOutcome: this.data.lastOutcome,
+      pendingTimer: this.pendingTimer(),
+      blockedRetryAttempts: this.data.blockedRetryAttempts,
+      completedRuns: this.data.completedRunIds.length,
+      prUrl: this.data.prUrl,
+    };
+  }
+}
+
+/** 900000 → "15m", 90000 → "1.5m", 2000 → "2s": short enough for a timer summary. */
+export function formatDuration(ms: number): string {
+  if (ms >= 60_000) return `${Number((ms / 60_000).toFixed(1))}m`;
+  return `${Number((ms / 1000).toFixed(1))}s`;
+}

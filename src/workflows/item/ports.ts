@@ -1,0 +1,58 @@
+/**
+ * What the item workflow asks of the outside world: one activity per board-level effect, so the
+ * workflow reads like the state machine and the exact HTTP bodies (runner-behaviour.md §12.2
+ * B2–B5) live in the activities. Types only.
+ */
+import type { BoardStatus, Classification, Role, RunIntent } from './messages';
+
+export interface WorkerResult {
+  run_id: string;
+  role: Role;
+  status: 'succeeded' | 'failed';
+  outcome: 'PASS' | 'FAIL' | 'INCOMPLETE' | null;
+  summary: string;
+  urls: Record<string, string>;
+  errors: Array<Record<string, unknown>>;
+  marker_verified: boolean | null;
+}
+
+export interface CodexRunInput {
+  intent: RunIntent;
+  /** Deadline of the `tools/call codex` (CODEX_TOOLS_CALL_TIMEOUT_S). */
+  toolsCallTimeoutS: number;
+}
+
+export interface BlockInput {
+  issueNumber: number;
+  projectItemId: string;
+  /** Board status the item is in (In Progress or In Review) — picks the B3 next steps. */
+  fromStatus: BoardStatus;
+  classification: Classification;
+  message: string;
+  runId: string;
+}
+
+export interface BoardPayload {
+  backend_payload: Record<string, unknown>;
+}
+
+export interface ItemActivities {
+  /** Runs one Codex worker over MCP and returns its validated result (throws classified failures). */
+  runCodexWorker(input: CodexRunInput): Promise<WorkerResult>;
+  /** Resolves the item a run belongs to from the orchestrator state file (§10.2.3). */
+  lookupRunContext(runId: string): Promise<{ issueNumber: number; projectItemId: string; status: string } | null>;
+  recordReviewerOutcome(input: { issueNumber: number; outcome: string; at: string }): Promise<{ reviewCycleCount: number | null }>;
+  recordExecutorResponse(input: { runId: string; at: string }): Promise<{ recorded: boolean }>;
+  /** resolve-linked-pr then In Review → Needs Human Approval (B2). */
+  handoffToHumanApproval(input: { issueNumber: number; runId: string; reason: string; expectedProjectItemId?: string }): Promise<BoardPayload & { pr_url: string; project_item_id: string }>;
+  /** In Progress / In Review → Blocked (B3). */
+  blockItem(input: BlockInput): Promise<BoardPayload>;
+  /** Blocked → Ready after the cooldown (B4). */
+  retryBlockedItem(input: {
+    issueNumber: number; projectItemId: string; classification: string; errorCode: string; blockedMinutes: number; runId: string;
+  }): Promise<BoardPayload>;
+  /** In Review → Blocked at the review cycle cap (B5). */
+  blockAtReviewCycleCap(input: { issueNumber: number; projectItemId: string; reviewCycleCount: number; runId: string }): Promise<BoardPayload>;
+  /** Needs Human Approval → In Review as HUMAN with the rework metadata (contract §A.5). */
+  requestHumanRework(input: { issueNumber: number; projectItemId: string; reason: string; steps?: string[] }): Promise<BoardPayload>;
+}

@@ -1,0 +1,434 @@
+/**
+ * itemWorkflow — one per board item (`sprint-<SPRINT>-item-<ISSUE>`). It runs the item's RUN_INTENTs
+ * one at a time (the seed's per-issue in-flight gate), post-processes each Codex result into board
+ * transitions (runner-behaviour.md §3, §6–§9), and owns the item's durable timers: the run watchdog,
+ * the blocked-retry cooldown and the review-stall check. It only waits on conditions and timers;
+ * decisions live in ItemState, effects in activities.
+ */
+import * as wf from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { BoardStatusKey, IssueNumberKey, RoleKey, SprintKey } from '../../temporal/search-attributes';
+import { emit } from '../events';
+import { initialItemState, ItemState, REVIEW_CYCLE_CAP, STALL_ESCALATION_DISPATCHES, type CarriedItemState, type ItemSettings } from './item-state';
+import {
+  boardObservedSignal, itemStatusQuery, runIntentSignal, requestReworkSignal, requestReworkUpdate, reworkPayloadProblem,
+  type BoardStatus, type Classification, type DeliveredIntent, type ReworkRequest,
+} from './messages';
+import type { ItemActivities, WorkerResult } from './ports';
+
+export interface ItemWorkflowInput {
+  sprint: string;
+  issueNumber: number;
+  projectItemId?: string | null;
+  title?: string | null;
+  settings: ItemSettings;
+  /** State carried over by continue-as-new. */
+  carried?: CarriedItemState;
+}
+
+/** Error codes that make an executor failure worth an automatic retry (runner-behaviour.md §7). */
+const RETRYABLE_ERROR_CODES = new Set(['mcp_timeout', 'backend_unreachable', 'mcp_stdio_unavailable', 'mcp_error_response']);
+const HISTORY_EVENTS_BEFORE_CONTINUE = 4000;
+
+interface RunFailure {
+  classification: Classification;
+  errorCode: string;
+  message: string;
+}
+
+export async function itemWorkflow(input: ItemWorkflowInput): Promise<void> {
+  const { settings } = input;
+  const item = new ItemState(input.sprint, input.issueNumber, settings, input.carried ?? initialItemState(input.projectItemId ?? null, input.title ?? null));
+  const acts = activities(settings);
+  const pendingRework: ReworkRequest[] = [];
+  const settledRework = new Set<ReworkRequest>();
+
+  wf.setHandler(runIntentSignal, (delivered) => {
+    const outcome = item.enqueue(delivered);
+    if (outcome === 'already_succeeded') emit('LEDGER_SKIP', { run_id: delivered.intent.run_id, reason: 'already_succeeded' });
+    if (outcome === 'queued') {
+      emit('INTENT_RECEIVED', { role: delivered.intent.role, run_id: delivered.intent.run_id, endpoint: delivered.intent.endpoint, intent_hash: delivered.intentHash });
+    }
+  });
+  wf.setHandler(boardObservedSignal, ({ status, projectItemId }) => {
+    if (item.observeStatus(status, Date.now(), projectItemId)) publish(item);
+  });
+  wf.setHandler(requestReworkSignal, (request) => {
+    const problem = reworkPayloadProblem(request) ?? reworkStateProblem(item);
+    if (problem) emit('REWORK_REJECTED', { issue_number: item.issueNumber, error: problem });
+    else pendingRework.push(request);
+  });
+  wf.setHandler(
+    requestReworkUpdate,
+    async (request) => {
+      pendingRework.push(request);
+      await wf.condition(() => settledRework.has(request));
+      settledRework.delete(request);
+      return { status: item.data.boardStatus ?? 'In Review' };
+    },
+    {
+      validator: (request) => {
+        const problem = reworkPayloadProblem(request) ?? reworkStateProblem(item);
+        if (problem) throw new Error(problem);
+      },
+    },
+  );
+  wf.setHandler(itemStatusQuery, () => item.status());
+
+  wf.upsertSearchAttributes([
+    { key: SprintKey, value: input.sprint },
+    { key: IssueNumberKey, value: input.issueNumber },
+  ]);
+  publish(item);
+
+  for (;;) {
+    const deadline = item.nextDeadlineMs();
+    const hasWork = () => item.data.queue.length > 0 || pendingRework.length > 0 || continueAsNewDue();
+    if (deadline === null) await wf.condition(hasWork);
+    else await wf.condition(hasWork, Math.max(0, deadline - Date.now()), { summary: item.pendingTimer()?.summary ?? 'item timer' });
+
+    try {
+      if (pendingRework.length) {
+        const request = pendingRework.shift()!;
+        try {
+          await applyRework(item, acts, request);
+        } finally {
+          settledRework.add(request);
+        }
+      }
+      else if (item.data.queue.length) await runIntent(item, acts, item.data.queue.shift()!);
+      else await fireDueTimers(item, acts);
+    } catch (err) {
+      // A board write that failed for good (e.g. a 403 because a human moved the item) is
+      // reported, never fatal: the item keeps serving later intents.
+      if (!(err instanceof ActivityFailure)) throw err;
+      emit('ITEM_ACTION_FAILED', { issue_number: item.issueNumber, error: describeFailure(err).message });
+      publish(item);
+    }
+
+    if (continueAsNewDue() && !item.data.queue.length && !pendingRework.length) {
+      await wf.condition(wf.allHandlersFinished);
+      await wf.continueAsNew<typeof itemWorkflow>({ ...input, carried: item.data });
+    }
+  }
+}
+
+function continueAsNewDue(): boolean {
+  const info = wf.workflowInfo();
+  return info.continueAsNewSuggested || info.historyLength > HISTORY_EVENTS_BEFORE_CONTINUE;
+}
+
+function reworkStateProblem(item: ItemState): string | null {
+  if (item.data.boardStatus !== 'Needs Human Approval') {
+    return `item #${item.issueNumber} is ${item.data.boardStatus ?? 'not yet seen'}; rework is only possible from Needs Human Approval`;
+  }
+  if (!item.data.projectItemId) return `item #${item.issueNumber} has no known project item id`;
+  return null;
+}
+
+type Acts = ReturnType<typeof activities>;
+
+function activities(settings: ItemSettings) {
+  const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: settings.transientMaxAttempts };
+  const board = wf.proxyActivities<ItemActivities>({ taskQueue: settings.taskQueues.main, startToCloseTimeout: '5m', retry });
+  const state = wf.proxyActivities<ItemActivities>({ taskQueue: settings.taskQueues.orchestrator, startToCloseTimeout: '1m', retry });
+  // A recorded PASS must never strand the item in In Review: the handoff retries until it lands.
+  const untilLanded = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' };
+  const handoff = wf.proxyActivities<ItemActivities>({ taskQueue: settings.taskQueues.main, startToCloseTimeout: '5m', retry: untilLanded });
+  // Options are given per call (role queue, summary): see runWithWatchdog.
+  const { runCodexWorker } = wf.proxyActivities<ItemActivities>({ startToCloseTimeout: '1m' });
+  return { board, state, handoff, runCodexWorker, retry, untilLanded };
+}
+
+/** Publishes the item to the Web UI: search attributes, current details and memo. */
+function publish(item: ItemState): void {
+  const { data } = item;
+  wf.upsertSearchAttributes([
+    { key: BoardStatusKey, value: data.boardStatus ?? 'Unknown' },
+    { key: RoleKey, value: item.currentRun?.role ?? null },
+  ]);
+  const title = data.title ? ` ${data.title}` : '';
+  const run = item.currentRun ? ` · running ${item.currentRun.role} ${item.currentRun.runId.slice(0, 8)}` : '';
+  wf.setCurrentDetails(`${item.sprint} · #${item.issueNumber}${title} · ${data.boardStatus ?? 'status unknown'}${run}`);
+  wf.upsertMemo({
+    issue_url: `issue #${item.issueNumber}`,
+    pr_url: data.prUrl,
+    project_item_id: data.projectItemId,
+  });
+}
+
+async function runIntent(item: ItemState, acts: Acts, delivered: DeliveredIntent): Promise<void> {
+  const { intent } = delivered;
+  if (item.data.completedRunIds.includes(intent.run_id)) {
+    emit('LEDGER_SKIP', { run_id: intent.run_id, reason: 'already_succeeded' });
+    return;
+  }
+  if (item.settings.dryRun) {
+    emit('DRY_RUN_WOULD_EXECUTE', { role: intent.role, run_id: intent.run_id, endpoint: intent.endpoint, body: intent.body });
+    item.markSucceeded(intent.run_id);
+    return;
+  }
+  const startedAtMs = Date.now();
+  item.currentRun = { role: intent.role, runId: intent.run_id, startedAtMs };
+  publish(item);
+  emit('WORKER_STARTED', {
+    role: intent.role, run_id: intent.run_id, endpoint: intent.endpoint, issue_number: item.issueNumber,
+    executor_queue_depth: item.data.queue.filter((q) => q.intent.role === 'EXECUTOR').length,
+    reviewer_queue_depth: item.data.queue.filter((q) => q.intent.role === 'REVIEWER').length,
+  });
+  const elapsed = () => Math.floor((Date.now() - startedAtMs) / 1000);
+  try {
+    const outcome = await runWithWatchdog(item, acts, delivered);
+    if (outcome.kind === 'watchdog') {
+      await onWatchdog(item, acts, intent.run_id, elapsed());
+    } else if (outcome.kind === 'failed') {
+      await onRunFailure(item, acts, intent.role, intent.run_id, elapsed(), outcome.failure);
+    } else {
+      await onRunResult(item, acts, intent.role, intent.run_id, elapsed(), outcome.result);
+    }
+  } finally {
+    item.currentRun = null;
+    publish(item);
+  }
+}
+
+type RunOutcome = { kind: 'result'; result: WorkerResult } | { kind: 'failed'; failure: RunFailure } | { kind: 'watchdog' };
+
+/**
+ * Runs Codex under a durable watchdog timer. When the timer wins, the activity is cancelled and we
+ * wait until it confirms (its process group is killed), so a late result can never land.
+ */
+async function runWithWatchdog(item: ItemState, acts: Acts, delivered: DeliveredIntent): Promise<RunOutcome> {
+  const { intent } = delivered;
+  const runScope = new wf.CancellationScope();
+  const timerScope = new wf.CancellationScope();
+  const run: Promise<RunOutcome> = runScope
+    .run(() =>
+      acts.runCodexWorker.executeWithOptions(
+        {
+          taskQueue: intent.role === 'EXECUTOR' ? item.settings.taskQueues.executor : item.settings.taskQueues.reviewer,
+          // The tools/call deadline plus the one re-ask (180 s) plus process start and shutdown.
+          startToCloseTimeout: (item.settings.toolsCallTimeoutS + 240) * 1000,
+          heartbeatTimeout: '60s',
+          cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+          retry: acts.retry,
+          summary: `Codex ${intent.role} run ${intent.run_id.slice(0, 8)}… for #${item.issueNumber}`,
+        },
+        [{ intent, toolsCallTimeoutS: item.settings.toolsCallTimeoutS }],
+      ),
+    )
+    .then((result): RunOutcome => ({ kind: 'result', result }))
+    .catch((err): RunOutcome => ({ kind: 'failed', failure: describeFailure(err) }));
+  const watchdog = timerScope
+    .run(() => wf.sleep(item.settings.watchdogTimeoutS * 1000, { summary: `Watchdog ${item.settings.watchdogTimeoutS}s for ${intent.role} run ${intent.run_id.slice(0, 8)}…` }))
+    .then((): RunOutcome => ({ kind: 'watchdog' }))
+    .catch((): RunOutcome => ({ kind: 'watchdog' }));
+  const first = await Promise.race([run, watchdog]);
+  if (first.kind === 'watchdog') {
+    runScope.cancel();
+    await run;
+    return first;
+  }
+  timerScope.cancel();
+  return first;
+}
+
+/** Reads the classification our activities attach to their failures (see activities/failures.ts). */
+function describeFailure(err: unknown): RunFailure {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    const details = (cause.details?.[0] ?? {}) as { code?: string; classification?: Classification };
+    return {
+      classification: details.classification ?? (cause.nonRetryable ? 'HARD_STOP' : 'TRANSIENT'),
+      errorCode: details.code ?? cause.type ?? 'unknown_error',
+      message: cause.message,
+    };
+  }
+  const error = cause as Error | undefined;
+  // Timeouts and exhausted retries of a transient failure are transient by nature.
+  return { classification: 'TRANSIENT', errorCode: 'worker_timeout', message: error?.message ?? String(err) };
+}
+
+async function onRunResult(item: ItemState, acts: Acts, role: 'EXECUTOR' | 'REVIEWER', runId: string, elapsedS: number, result: WorkerResult): Promise<void> {
+  const now = new Date(Date.now()).toISOString();
+  if (role === 'REVIEWER') {
+    const outcome = result.outcome ?? 'INCOMPLETE';
+    emit('REVIEW_OUTCOME', { role: 'REVIEWER', run_id: runId, outcome, status: result.status });
+    await recordReview(item, acts, outcome, now, runId);
+  } else {
+    const prUrl = firstPrUrl(result.urls);
+    if (result.status === 'succeeded' && prUrl && result.marker_verified !== true) {
+      await onRunFailure(item, acts, role, runId, elapsedS, {
+        classification: 'ITEM_STOP', errorCode: 'worker_invalid_output', message: 'executor must verify canonical PR marker/linkage for PR runs',
+      });
+      return;
+    }
+    if (prUrl) item.data.prUrl = prUrl;
+    if (result.status === 'succeeded') {
+      await acts.state.recordExecutorResponse({ runId, at: now });
+      item.reviewProgressed(Date.now());
+    }
+  }
+  emit('WORKER_FINISHED', {
+    role, run_id: runId, elapsed_s: elapsedS, status: result.status, summary: result.summary.slice(0, 500), urls: result.urls, errors_count: result.errors.length,
+  });
+  if (result.status === 'succeeded') item.markSucceeded(runId);
+  else if (role === 'EXECUTOR') await blockAfterExecutorFailure(item, acts, runId, { classification: 'ITEM_STOP', errorCode: 'worker_failed', message: result.summary });
+}
+
+/** Reviewer outcome → state file, review cycles, and the PASS handoff or the cycle cap. */
+async function recordReview(item: ItemState, acts: Acts, outcome: string, at: string, runId: string): Promise<void> {
+  item.data.lastOutcome = outcome;
+  await acts.state.recordReviewerOutcome({ issueNumber: item.issueNumber, outcome, at });
+  // INCOMPLETE is no answer: it leaves the stall clock running towards escalation.
+  if (outcome !== 'INCOMPLETE') item.reviewProgressed(Date.now());
+  if (outcome === 'PASS') {
+    const handoff = await acts.handoff.handoffToHumanApproval.executeWithOptions(
+      { startToCloseTimeout: '5m', taskQueue: item.settings.taskQueues.main, retry: acts.untilLanded, summary: `PASS handoff #${item.issueNumber} → Needs Human Approval` },
+      [{ issueNumber: item.issueNumber, runId, reason: 'Reviewer PASS outcome reached; awaiting human approval.' }],
+    );
+    item.data.prUrl = handoff.pr_url;
+    item.observeStatus('Needs Human Approval', Date.now(), handoff.project_item_id);
+    publish(item);
+    return;
+  }
+  item.data.reviewCycles += 1;
+  if (item.data.reviewCycles >= REVIEW_CYCLE_CAP && !item.data.capBlocked && item.data.projectItemId) {
+    item.data.capBlocked = true;
+    const result = await acts.board.blockAtReviewCycleCap({
+      issueNumber: item.issueNumber, projectItemId: item.data.projectItemId, reviewCycleCount: item.data.reviewCycles, runId,
+    });
+    emit('REVIEW_CYCLE_CAP_BLOCKED', {
+      issue_number: item.issueNumber, project_item_id: item.data.projectItemId, review_cycle_count: item.data.reviewCycles, backend_payload: result.backend_payload,
+    });
+    item.observeStatus('Blocked', Date.now());
+    publish(item);
+  }
+}
+
+async function onRunFailure(item: ItemState, acts: Acts, role: 'EXECUTOR' | 'REVIEWER', runId: string, elapsedS: number, failure: RunFailure): Promise<void> {
+  emit('WORKER_FAILED', { role, run_id: runId, elapsed_s: elapsedS, classification: failure.classification, error_code: failure.errorCode, error: failure.message });
+  if (failure.classification === 'ITEM_STOP') emit('ITEM_STOP', { role, run_id: runId, error: failure.message });
+  if (role === 'REVIEWER') {
+    emit('REVIEW_OUTCOME', { role: 'REVIEWER', run_id: runId, outcome: 'INCOMPLETE', source: 'worker_exception' });
+    await recordReview(item, acts, 'INCOMPLETE', new Date(Date.now()).toISOString(), runId);
+    return;
+  }
+  await blockAfterExecutorFailure(item, acts, runId, failure);
+}
+
+/** runner-behaviour.md §3.6, then the durable blocked-retry timer when the failure is retryable (§7). */
+async function blockAfterExecutorFailure(item: ItemState, acts: Acts, runId: string, failure: RunFailure): Promise<boolean> {
+  const context = await acts.state.lookupRunContext(runId);
+  if (!context) {
+    emit('WORKER_RECOVERY_SKIPPED', { role: 'EXECUTOR', run_id: runId, reason: 'run_context_not_found' });
+    return false;
+  }
+  if (context.status !== 'In Progress' && context.status !== 'In Review') {
+    emit('WORKER_RECOVERY_SKIPPED', {
+      role: 'EXECUTOR', run_id: runId, issue_number: context.issueNumber, project_item_id: context.projectItemId, reason: 'status_not_recoverable', status: context.status,
+    });
+    return false;
+  }
+  try {
+    const result = await acts.board.blockItem({
+      issueNumber: context.issueNumber, projectItemId: context.projectItemId, fromStatus: context.status as BoardStatus,
+      classification: failure.classification, message: failure.message.slice(0, 1000), runId,
+    });
+    emit('WORKER_RECOVERY_STATUS_UPDATED', {
+      role: 'EXECUTOR', run_id: runId, issue_number: context.issueNumber, project_item_id: context.projectItemId,
+      from: context.status, to: 'Blocked', backend_payload: result.backend_payload,
+    });
+  } catch (err) {
+    emit('WORKER_RECOVERY_FAILED', {
+      role: 'EXECUTOR', run_id: runId, issue_number: context.issueNumber, project_item_id: context.projectItemId, error: describeFailure(err).message,
+    });
+    return false;
+  }
+  item.observeStatus('Blocked', Date.now(), context.projectItemId);
+  const retryable = failure.classification === 'TRANSIENT' || RETRYABLE_ERROR_CODES.has(failure.errorCode);
+  if (retryable) {
+    const plan = item.planBlockedRetry(Date.now(), failure.classification, failure.errorCode, runId);
+    if (!plan) emit('BLOCKED_RETRY_EXHAUSTED', { issue_number: item.issueNumber, attempts: item.data.blockedRetryAttempts });
+  }
+  publish(item);
+  return true;
+}
+
+async function onWatchdog(item: ItemState, acts: Acts, runId: string, elapsedS: number): Promise<void> {
+  const timeoutS = item.settings.watchdogTimeoutS;
+  emit('WORKER_WATCHDOG_TIMEOUT', { run_id: runId, issue_number: item.issueNumber, project_item_id: item.data.projectItemId, elapsed_s: elapsedS, timeout_s: timeoutS });
+  await blockAfterExecutorFailure(item, acts, runId, {
+    classification: 'HARD_STOP', errorCode: 'watchdog_timeout', message: `Worker exceeded watchdog timeout (${timeoutS}s).`,
+  });
+}
+
+async function fireDueTimers(item: ItemState, acts: Acts): Promise<void> {
+  const now = Date.now();
+  const retry = item.data.blockedRetry;
+  if (retry && retry.dueAtMs <= now && item.data.projectItemId) {
+    item.data.blockedRetry = null;
+    item.data.blockedRetryAttempts = retry.attempt;
+    const blockedMinutes = Math.floor((now - retry.blockedAtMs) / 60_000);
+    const fields = {
+      issue_number: item.issueNumber, project_item_id: item.data.projectItemId, blocked_minutes: blockedMinutes,
+      failure_classification: retry.classification, error_code: retry.errorCode,
+    };
+    try {
+      const result = await acts.board.retryBlockedItem({
+        issueNumber: item.issueNumber, projectItemId: item.data.projectItemId, classification: retry.classification,
+        errorCode: retry.errorCode, blockedMinutes, runId: retry.runId,
+      });
+      emit('BLOCKED_RETRY', { ...fields, backend_payload: result.backend_payload });
+      item.observeStatus('Ready', Date.now());
+    } catch (err) {
+      emit('BLOCKED_RETRY', { ...fields, status: 'failed', error: describeFailure(err).message });
+    }
+    publish(item);
+  }
+  const stallDue = item.data.stallDueAtMs;
+  if (stallDue !== null && stallDue <= now && item.data.boardStatus === 'In Review') {
+    const stalledForMs = item.settings.reviewStallMs;
+    emit('REVIEW_STALL_DETECTED', {
+      issue_number: item.issueNumber, project_item_id: item.data.projectItemId, stalled_minutes: Math.round(stalledForMs / 60_000),
+      reviewer_dispatches: item.data.reviewerDispatchesSinceProgress,
+    });
+    if (item.data.reviewerDispatchesSinceProgress >= STALL_ESCALATION_DISPATCHES && !item.data.stallEscalated) {
+      item.data.stallEscalated = true;
+      item.data.stallDueAtMs = null;
+      const result = await acts.handoff.handoffToHumanApproval({
+        issueNumber: item.issueNumber, runId: '', reason: 'Escalated by orchestrator after repeated In Review stall; manual decision required.',
+        expectedProjectItemId: item.data.projectItemId ?? undefined,
+      });
+      emit('REVIEW_STALL_ESCALATED', { issue_number: item.issueNumber, project_item_id: item.data.projectItemId, backend_payload: result.backend_payload });
+      item.observeStatus('Needs Human Approval', Date.now(), result.project_item_id);
+    } else {
+      // Let the orchestrator's retry reviewer dispatch happen, then check again.
+      item.data.stallDueAtMs = now + stalledForMs;
+    }
+    publish(item);
+  }
+}
+
+async function applyRework(item: ItemState, acts: Acts, request: ReworkRequest): Promise<void> {
+  const problem = reworkStateProblem(item);
+  if (problem || !item.data.projectItemId) {
+    emit('REWORK_REJECTED', { issue_number: item.issueNumber, error: problem });
+    return;
+  }
+  const result = await acts.board.requestHumanRework({
+    issueNumber: item.issueNumber, projectItemId: item.data.projectItemId, reason: request.reason.trim(), steps: request.steps,
+  });
+  emit('HUMAN_REWORK_REQUESTED', { issue_number: item.issueNumber, project_item_id: item.data.projectItemId, reason: request.reason, backend_payload: result.backend_payload });
+  item.data.reworkRequests += 1;
+  item.observeStatus('In Review', Date.now());
+  publish(item);
+}
+
+function firstPrUrl(urls: Record<string, string>): string | null {
+  for (const key of ['pr_url', 'pull_request', 'pr', 'resolved_pr']) {
+    const value = urls[key]?.trim();
+    if (value) return value;
+  }
+  return null;
+}
