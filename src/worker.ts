@@ -39,6 +39,9 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     namespace: config.temporalNamespace,
     activities,
     shutdownGraceTime: options.shutdownGraceTime ?? '5s',
+    // Cancellation reaches an activity only with a heartbeat response: keep that lag short so a
+    // watchdog or shutdown kills a Codex process group within seconds.
+    maxHeartbeatThrottleInterval: '2s',
   } satisfies Partial<WorkerOptions>;
   const roles = options.roles ?? ['main', 'executor', 'reviewer', 'orchestrator'];
   const workers: Worker[] = [];

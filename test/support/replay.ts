@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
+import { eventSinks } from '../../src/worker';
 
 export interface RecordedHistory {
   workflowId: string;
@@ -20,7 +21,9 @@ export async function fetchHistories(client: Client, workflowIds: string[]): Pro
 /** Resolves when every history replays; rejects with the first replay error (e.g. DeterminismViolationError). */
 export async function replayHistories(histories: RecordedHistory[]): Promise<number> {
   const codePath = process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE;
-  const options = codePath ? { workflowBundle: { codePath } } : { workflowsPath: require.resolve('../../src/workflows') };
+  const source = codePath ? { workflowBundle: { codePath } } : { workflowsPath: require.resolve('../../src/workflows') };
+  // Sinks are never called on replay, but the workflow code references them.
+  const options = { ...source, sinks: eventSinks(() => undefined) };
   let replayed = 0;
   for await (const result of Worker.runReplayHistories(options, histories as never)) {
     if (result.error) throw result.error;
