@@ -7,6 +7,8 @@ import { registerDevServerCommand } from './commands/dev-server';
 import { registerWorkerCommand } from './commands/worker';
 import { registerEmulateCommand } from './commands/emulate';
 import { registerDoctorCommand } from './commands/doctor';
+import { registerReworkCommand } from './commands/rework';
+import { registerStatusCommand } from './commands/status';
 
 export function buildProgram(): Command {
   const program = new Command('sprint-runner')
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerDevServerCommand(program);
   registerEmulateCommand(program);
+  registerStatusCommand(program);
+  registerReworkCommand(program);
   return program;
 }
 

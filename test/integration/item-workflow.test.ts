@@ -2,132 +2,23 @@
  * The item workflow's state machine on the real server, with recording stand-ins for the
  * activities (the end-to-end versions with the emulators live in item-e2e tests).
  */
-import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { loadConfig } from '../../src/config';
-import { createWorkers, type WorkerSet } from '../../src/worker';
-import { taskQueuesFor } from '../../src/temporal/task-queues';
-import type { RunnerEvent } from '../../src/logging';
-import {
-  boardObservedSignal, itemStatusQuery, itemWorkflow, requestReworkUpdate, runIntentSignal, type DeliveredIntent, type Role,
-} from '../../src/workflows';
-import type { ItemSettings } from '../../src/workflows/item/item-state';
-import type { CodexRunInput, WorkerResult } from '../../src/workflows/item/ports';
-import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from '../support/temporal';
+import { boardObservedSignal, itemStatusQuery, requestReworkUpdate, runIntentSignal } from '../../src/workflows';
+import { connectTestTemporal, type TestTemporal } from '../support/temporal';
+import { eventually, fail, intent, ItemHarness, ok } from '../support/item-harness';
 import { fetchHistories, replayHistories } from '../support/replay';
-
-type Call = { name: string; input: unknown };
-type Script = (input: CodexRunInput, attempt: number) => Promise<WorkerResult>;
-
-const ok = (input: CodexRunInput, extra: Partial<WorkerResult> = {}): WorkerResult => ({
-  run_id: input.intent.run_id, role: input.intent.role, status: 'succeeded', outcome: null, summary: 'done', urls: {}, errors: [], marker_verified: null, ...extra,
-});
-
-function fail(code: string, classification: string, nonRetryable = true): never {
-  throw ApplicationFailure.create({ type: 'CodexWorkerError', message: `failed: ${code}`, nonRetryable, details: [{ code, classification }] });
-}
-
-class Harness {
-  calls: Call[] = [];
-  events: RunnerEvent[] = [];
-  script: Script = async (input) => ok(input);
-  runContextStatus = 'In Progress';
-  workers!: WorkerSet;
-  running!: Promise<void>;
-  base = uniqueTaskQueue('item');
-
-  constructor(private readonly temporal: TestTemporal) {}
-
-  record(name: string) {
-    return async (input: unknown) => {
-      this.calls.push({ name, input });
-      return { backend_payload: { ok: true }, pr_url: 'https://github.com/acme/app/pull/7', project_item_id: 'PVTI_42', reviewCycleCount: 1, recorded: true };
-    };
-  }
-
-  async start() {
-    const activities = {
-      runCodexWorker: async (input: CodexRunInput) => {
-        this.calls.push({ name: 'runCodexWorker', input });
-        return this.script(input, Context.current().info.attempt);
-      },
-      lookupRunContext: async () => ({ issueNumber: 42, projectItemId: 'PVTI_42', status: this.runContextStatus }),
-      recordReviewerOutcome: this.record('recordReviewerOutcome'),
-      recordExecutorResponse: this.record('recordExecutorResponse'),
-      handoffToHumanApproval: this.record('handoffToHumanApproval'),
-      blockItem: this.record('blockItem'),
-      retryBlockedItem: this.record('retryBlockedItem'),
-      blockAtReviewCycleCap: this.record('blockAtReviewCycleCap'),
-      requestHumanRework: this.record('requestHumanRework'),
-    };
-    this.workers = await createWorkers({
-      config: loadConfig({ TEMPORAL_TASK_QUEUE: this.base }),
-      connection: this.temporal.nativeConnection,
-      workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! },
-      activities,
-      onEvent: (event) => this.events.push(event),
-      shutdownGraceTime: '1s',
-    });
-    this.running = this.workers.run();
-  }
-
-  settings(overrides: Partial<ItemSettings> = {}): ItemSettings {
-    return {
-      dryRun: false, watchdogTimeoutS: 60, toolsCallTimeoutS: 60, blockedRetryCooldownMs: 60_000, blockedRetryMaxAttempts: 3,
-      reviewStallMs: 600_000, transientMaxAttempts: 3, taskQueues: taskQueuesFor(this.base), ...overrides,
-    };
-  }
-
-  async startItem(overrides: Partial<ItemSettings> = {}) {
-    return this.temporal.client.workflow.start(itemWorkflow, {
-      taskQueue: this.base,
-      workflowId: `sprint-T-item-42-${randomUUID()}`,
-      args: [{ sprint: 'T', issueNumber: 42, projectItemId: 'PVTI_42', title: '[TASK] Add login', settings: this.settings(overrides) }],
-    });
-  }
-
-  named(name: string) {
-    return this.calls.filter((call) => call.name === name);
-  }
-
-  types() {
-    return this.events.map((event) => event.type);
-  }
-
-  async stop() {
-    this.workers.shutdown();
-    await this.running;
-  }
-}
-
-function intent(role: Role, runId = randomUUID()): DeliveredIntent {
-  const endpoint = role === 'EXECUTOR' ? '/internal/executor/claim-ready-item' : '/internal/reviewer/resolve-linked-pr';
-  const body = role === 'EXECUTOR' ? { role, run_id: runId, sprint: 'T' } : { role, issue_number: 42, run_id: runId };
-  return { intent: { type: 'RUN_INTENT', role, run_id: runId, endpoint, body }, intentHash: 'h', routedAtMs: Date.now() };
-}
-
-async function eventually<T>(probe: () => Promise<T> | T, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not reached; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('itemWorkflow state machine (real server)', () => {
   let temporal: TestTemporal;
-  let h: Harness;
+  let h: ItemHarness;
   const workflowIds: string[] = [];
 
   beforeAll(async () => {
     temporal = await connectTestTemporal();
   });
   beforeEach(async () => {
-    h = new Harness(temporal);
+    h = new ItemHarness(temporal);
     await h.start();
   });
   afterEach(async () => h.stop());

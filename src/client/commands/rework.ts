@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { itemWorkflowId, requestReworkUpdate, reworkPayloadProblem } from '../../workflows/item/messages';
+import { withClient } from '../connect';
+import { loadConfigOrReport } from './config';
+
+export function registerReworkCommand(program: Command): void {
+  program
+    .command('rework')
+    .description('Ask for human rework on an item awaiting approval (Needs Human Approval → In Review).')
+    .requiredOption('--sprint <sprint>', 'sprint, e.g. M1')
+    .requiredOption('--issue <number>', 'issue number of the item')
+    .requiredOption('--reason <text>', 'what needs to change')
+    .option('--step <text...>', 'requested actions (repeatable)')
+    .action(async (options: { sprint: string; issue: string; reason: string; step?: string[] }) => {
+      const config = loadConfigOrReport();
+      if (!config) return;
+      const issue = Number(options.issue);
+      if (!Number.isInteger(issue) || issue <= 0) {
+        process.stderr.write(`--issue must be a positive integer, got "${options.issue}"\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const request = { reason: options.reason, ...(options.step ? { steps: options.step } : {}) };
+      const problem = reworkPayloadProblem(request);
+      if (problem) {
+        process.stderr.write(`${problem}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const workflowId = itemWorkflowId(options.sprint, issue);
+      await withClient(config, async (client) => {
+        try {
+          const result = await client.workflow.getHandle(workflowId).executeUpdate(requestReworkUpdate, { args: [request] });
+          process.stdout.write(`rework requested: ${workflowId} is now ${result.status}\n`);
+        } catch (err) {
+          if (err instanceof WorkflowUpdateFailedError) {
+            process.stderr.write(`rework rejected for #${issue}: ${err.cause?.message ?? err.message}\n`);
+          } else if (err instanceof WorkflowNotFoundError) {
+            process.stderr.write(`no workflow ${workflowId}: is sprint ${options.sprint} running and has #${issue} been dispatched?\n`);
+          } else throw err;
+          process.exitCode = 1;
+        }
+      });
+    });
+}
