@@ -16,7 +16,7 @@ export type EventWriter = (event: RunnerEvent) => void;
 
 /** JSON with non-ASCII escaped as \uXXXX, as the seed's ensure_ascii=True output. */
 export function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function formatEvent(event: RunnerEvent, format: LogFormat, now = new Date()): string {

@@ -4,6 +4,7 @@
  * orchestrator queue. On SIGINT/SIGTERM the Temporal runtime shuts the workers down: polling stops,
  * running activities are cancelled after the grace time (killing their Codex process groups).
  */
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
 import type { RunnerConfig } from './config';
 import { createActivities } from './activities';
@@ -33,7 +34,8 @@ export interface CreateWorkersOptions {
 export async function createWorkers(options: CreateWorkersOptions): Promise<WorkerSet> {
   const { config, connection } = options;
   const queues = taskQueuesFor(config.temporalTaskQueue);
-  const activities = options.activities ?? createActivities(config);
+  const client = new Client({ connection: connection as never, namespace: config.temporalNamespace });
+  const activities = options.activities ?? createActivities(config, () => client);
   const base = {
     connection,
     namespace: config.temporalNamespace,

@@ -16,7 +16,7 @@ interface StateFile {
   [key: string]: unknown;
 }
 
-async function readState(path: string): Promise<StateFile> {
+export async function readStateFile(path: string): Promise<StateFile> {
   try {
     const parsed = JSON.parse(await readFile(path, 'utf8')) as unknown;
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { poll_count: 0, items: {} };
@@ -70,11 +70,11 @@ export function createOrchestratorStateActivities(statePath: string) {
   };
   return {
     async lookupRunContext(runId: string) {
-      return runContext(await readState(statePath), runId);
+      return runContext(await readStateFile(statePath), runId);
     },
     recordReviewerOutcome: (input: { issueNumber: number; outcome: string; at: string }) =>
       serialised(async () => {
-        const state = await readState(statePath);
+        const state = await readStateFile(statePath);
         const id = projectItemIdForIssue(state, input.issueNumber);
         if (!id) return { reviewCycleCount: null };
         const item = state.items[id]!;
@@ -86,7 +86,7 @@ export function createOrchestratorStateActivities(statePath: string) {
       }),
     recordExecutorResponse: (input: { runId: string; at: string }) =>
       serialised(async () => {
-        const state = await readState(statePath);
+        const state = await readStateFile(statePath);
         const context = runContext(state, input.runId);
         if (!context || context.status !== 'In Review') return { recorded: false };
         state.items[context.projectItemId] = { ...state.items[context.projectItemId], last_executor_response_at: input.at };

@@ -9,6 +9,7 @@ import { registerEmulateCommand } from './commands/emulate';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerReworkCommand } from './commands/rework';
 import { registerStatusCommand } from './commands/status';
+import { registerRunCommand } from './commands/run';
 
 export function buildProgram(): Command {
   const program = new Command('sprint-runner')
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerDevServerCommand(program);
   registerEmulateCommand(program);
+  registerRunCommand(program);
   registerStatusCommand(program);
   registerReworkCommand(program);
   return program;

@@ -2,3 +2,5 @@
 export * from './smoke';
 export { itemWorkflow } from './item/workflow';
 export * from './item/messages';
+export { sprintWorkflow } from './sprint/workflow';
+export * from './sprint/messages';

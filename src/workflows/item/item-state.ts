@@ -60,6 +60,9 @@ export function initialItemState(projectItemId: string | null, title: string | n
 
 export class ItemState {
   currentRun: { role: Role; runId: string; startedAtMs: number } | null = null;
+  sprintWorkflowId: string | null = null;
+  /** The last report sent to the sprint, to send only changes. */
+  lastReport: string | null = null;
 
   constructor(
     readonly sprint: string,

@@ -19,6 +19,8 @@ export interface RunIntent {
 
 export interface DeliveredIntent {
   intent: RunIntent;
+  /** The line as the orchestrator printed it (Codex gets it verbatim); defaults to `intent`. */
+  raw?: Record<string, unknown>;
   /** sha256 of the raw line's canonical JSON (the seed's intent_hash). */
   intentHash: string;
   /** Workflow time (ms) when the sprint routed it: the start of the "intent → agent" latency. */

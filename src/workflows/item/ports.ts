@@ -18,6 +18,8 @@ export interface WorkerResult {
 
 export interface CodexRunInput {
   intent: RunIntent;
+  /** The orchestrator's line, inserted verbatim into the worker prompt. */
+  rawIntent?: Record<string, unknown>;
   /** Deadline of the `tools/call codex` (CODEX_TOOLS_CALL_TIMEOUT_S). */
   toolsCallTimeoutS: number;
 }

@@ -15,6 +15,7 @@ import {
   type BoardStatus, type Classification, type DeliveredIntent, type ReworkRequest,
 } from './messages';
 import type { ItemActivities, WorkerResult } from './ports';
+import { itemReportSignal, type ItemReport } from '../sprint/messages';
 
 export interface ItemWorkflowInput {
   sprint: string;
@@ -22,6 +23,8 @@ export interface ItemWorkflowInput {
   projectItemId?: string | null;
   title?: string | null;
   settings: ItemSettings;
+  /** The sprint workflow to report to (busy / timer pending / board status), if any. */
+  sprintWorkflowId?: string;
   /** State carried over by continue-as-new. */
   carried?: CarriedItemState;
 }
@@ -39,6 +42,7 @@ interface RunFailure {
 export async function itemWorkflow(input: ItemWorkflowInput): Promise<void> {
   const { settings } = input;
   const item = new ItemState(input.sprint, input.issueNumber, settings, input.carried ?? initialItemState(input.projectItemId ?? null, input.title ?? null));
+  item.sprintWorkflowId = input.sprintWorkflowId ?? null;
   const acts = activities(settings);
   const pendingRework: ReworkRequest[] = [];
   const settledRework = new Set<ReworkRequest>();
@@ -47,6 +51,7 @@ export async function itemWorkflow(input: ItemWorkflowInput): Promise<void> {
     const outcome = item.enqueue(delivered);
     if (outcome === 'already_succeeded') emit('LEDGER_SKIP', { run_id: delivered.intent.run_id, reason: 'already_succeeded' });
     if (outcome === 'queued') {
+      reportToSprint(item);
       emit('INTENT_RECEIVED', { role: delivered.intent.role, run_id: delivered.intent.run_id, endpoint: delivered.intent.endpoint, intent_hash: delivered.intentHash });
     }
   });
@@ -155,6 +160,22 @@ function publish(item: ItemState): void {
     pr_url: data.prUrl,
     project_item_id: data.projectItemId,
   });
+  reportToSprint(item);
+}
+
+/** Keeps the sprint's view current; only changes are sent. A finished sprint is no error. */
+function reportToSprint(item: ItemState): void {
+  if (!item.sprintWorkflowId) return;
+  const report: ItemReport = {
+    issueNumber: item.issueNumber,
+    boardStatus: item.data.boardStatus,
+    busy: item.currentRun !== null || item.data.queue.length > 0,
+    timerPending: item.data.blockedRetry !== null,
+  };
+  const key = JSON.stringify(report);
+  if (key === item.lastReport) return;
+  item.lastReport = key;
+  wf.getExternalWorkflowHandle(item.sprintWorkflowId).signal(itemReportSignal, report).catch(() => undefined);
 }
 
 async function runIntent(item: ItemState, acts: Acts, delivered: DeliveredIntent): Promise<void> {
@@ -214,7 +235,7 @@ async function runWithWatchdog(item: ItemState, acts: Acts, delivered: Delivered
           retry: acts.retry,
           summary: `Codex ${intent.role} run ${intent.run_id.slice(0, 8)}… for #${item.issueNumber}`,
         },
-        [{ intent, toolsCallTimeoutS: item.settings.toolsCallTimeoutS }],
+        [{ intent, rawIntent: delivered.raw, toolsCallTimeoutS: item.settings.toolsCallTimeoutS }],
       ),
     )
     .then((result): RunOutcome => ({ kind: 'result', result }))

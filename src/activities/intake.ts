@@ -1,0 +1,204 @@
+/**
+ * One orchestrator tick, lossless: run the orchestrator, validate EVERY stdout line as a RUN_INTENT
+ * (fail closed: one bad line stops the sprint and nothing of the batch is routed), spool the batch
+ * to disk, then hand each intent to its item's workflow with signal-with-start. The spool and the
+ * heartbeat (how many were routed) let a retried attempt resume routing instead of re-running the
+ * orchestrator, whose state file already marks these intents as dispatched. Item workflows drop
+ * a run_id they already have, so re-routing after a crash never runs anything twice.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import type { RunnerConfig } from '../config';
+import { IntentError } from '../domain/errors';
+import { intentHash } from '../domain/intent-hash';
+import { parseIntentLine } from '../domain/intents';
+import { readStateFile, runContext } from './orchestrator-state';
+import { runOrchestratorOnce } from './orchestrator-process';
+import { itemWorkflowId, runIntentSignal, type RunIntent } from '../workflows/item/messages';
+import { sprintWorkflowId } from '../workflows/sprint/messages';
+import type { ItemSettings } from '../workflows/item/item-state';
+import { emitEvent } from '../logging';
+
+export interface TickInput {
+  sprint: string;
+  tick: number;
+  itemSettings: ItemSettings;
+}
+
+export interface ProcessedItem {
+  issue_number: number;
+  project_item_id: string;
+  status: string;
+}
+
+export interface TickResult {
+  routed: number;
+  routedItems: Array<{ issueNumber: number; projectItemId: string | null }>;
+  /** The last DISPATCH_SUMMARY, with processed_items trimmed to what the runner reads. */
+  summary: Record<string, unknown> | null;
+  endOfSprint: boolean;
+  exitCode: number;
+}
+
+interface SpooledIntent {
+  intent: RunIntent;
+  raw: Record<string, unknown>;
+  intentHash: string;
+  issueNumber: number;
+  projectItemId: string | null;
+}
+
+interface Spool {
+  intents: SpooledIntent[];
+  summary: Record<string, unknown> | null;
+  endOfSprint: boolean;
+  exitCode: number;
+}
+
+const ROUTING_CONCURRENCY = 32;
+
+export function createIntakeActivities(config: RunnerConfig, client: () => Client) {
+  const spoolDir = join(dirname(config.orchestratorStatePath), '.sprint-runner-intake');
+
+  async function collect(input: TickInput): Promise<Spool> {
+    const ctx = Context.current();
+    const output = await runOrchestratorOnce(config, input.sprint, {
+      signal: ctx.cancellationSignal,
+      onStderrLine: (line) => process.stderr.write(`${line}\n`),
+    });
+    if (output.exitCode !== 0) {
+      const exitCode = [2, 3, 4].includes(output.exitCode) ? output.exitCode : 2;
+      throw ApplicationFailure.create({
+        type: 'OrchestratorExit', nonRetryable: true,
+        message: `orchestrator exited with ${output.exitCode}: ${output.stderrLines.filter((l) => !l.startsWith('{')).slice(-3).join(' | ') || 'see its stderr'}`,
+        details: [{ exitCode, orchestratorExitCode: output.exitCode }],
+      });
+    }
+    const state = await readStateFile(config.orchestratorStatePath);
+    const intents: SpooledIntent[] = [];
+    output.stdoutLines.forEach((line, index) => {
+      if (!line.trim()) return;
+      let intent: RunIntent;
+      let raw: Record<string, unknown>;
+      try {
+        const parsed = parseIntentLine(line);
+        raw = parsed.raw;
+        intent = { type: 'RUN_INTENT', role: parsed.role, run_id: parsed.run_id, endpoint: parsed.endpoint, body: parsed.body };
+      } catch (err) {
+        if (!(err instanceof IntentError)) throw err;
+        throw ApplicationFailure.create({
+          type: 'IntentError', nonRetryable: true,
+          message: `intent_error: ${err.code}: ${err.message} (orchestrator stdout line ${index + 1})`,
+          details: [{ code: err.code, line: index + 1, details: err.details, exitCode: 2 }],
+        });
+      }
+      const bound = bindToItem(intent, state);
+      if (!bound) {
+        throw ApplicationFailure.create({
+          type: 'IntentError', nonRetryable: true,
+          message: `claim intent ${intent.run_id} is not bound to any item in ${config.orchestratorStatePath} (no item has it as last_run_id)`,
+          details: [{ code: 'intent_unbound', line: index + 1, exitCode: 2 }],
+        });
+      }
+      intents.push({ intent, raw, intentHash: intentHash(raw), ...bound });
+    });
+    let summary: Record<string, unknown> | null = null;
+    let endOfSprint = false;
+    for (const line of output.stderrLines) {
+      const event = parseJsonObject(line);
+      if (event?.type === 'DISPATCH_SUMMARY') summary = trimSummary(event);
+      if (event?.type === 'END_OF_SPRINT_SUMMARY') endOfSprint = true;
+    }
+    return { intents, summary, endOfSprint, exitCode: 0 };
+  }
+
+  return {
+    async runOrchestratorTick(input: TickInput): Promise<TickResult> {
+      const ctx = Context.current();
+      const execution = ctx.info.workflowExecution;
+      const spoolPath = join(spoolDir, `${safeName(`${execution?.workflowId}/${execution?.runId}`)}-${input.tick}.json`);
+      const resumed = (ctx.info.heartbeatDetails as { routed?: number } | undefined)?.routed;
+      let spool: Spool;
+      if (resumed !== undefined) {
+        spool = JSON.parse(await readFile(spoolPath, 'utf8')) as Spool;
+      } else {
+        spool = await collect(input);
+        await mkdir(spoolDir, { recursive: true });
+        await writeFile(`${spoolPath}.tmp`, JSON.stringify(spool));
+        await rename(`${spoolPath}.tmp`, spoolPath);
+      }
+      let routed = resumed ?? 0;
+      ctx.heartbeat({ routed });
+      const handle = client();
+      for (let start = routed; start < spool.intents.length; start += ROUTING_CONCURRENCY) {
+        const batch = spool.intents.slice(start, start + ROUTING_CONCURRENCY);
+        await Promise.all(batch.map((entry) => routeIntent(handle, input, entry)));
+        routed = start + batch.length;
+        ctx.heartbeat({ routed });
+      }
+      emitEvent({ type: 'INTAKE_ROUTED', sprint: input.sprint, tick: input.tick, intents: routed });
+      const items = new Map<number, string | null>();
+      for (const entry of spool.intents) items.set(entry.issueNumber, entry.projectItemId);
+      return {
+        routed,
+        routedItems: [...items].map(([issueNumber, projectItemId]) => ({ issueNumber, projectItemId })),
+        summary: spool.summary,
+        endOfSprint: spool.endOfSprint,
+        exitCode: spool.exitCode,
+      };
+    },
+  };
+}
+
+/** Resolve-linked-pr intents name their issue; a claim intent is bound through the state file (§10.2.3). */
+function bindToItem(intent: RunIntent, state: Awaited<ReturnType<typeof readStateFile>>): { issueNumber: number; projectItemId: string | null } | null {
+  const issue = intent.body.issue_number;
+  if (typeof issue === 'number' && Number.isInteger(issue) && issue > 0) {
+    const entry = Object.entries(state.items).find(([, item]) => item.last_seen_issue_number === issue);
+    return { issueNumber: issue, projectItemId: entry?.[0] ?? null };
+  }
+  const context = runContext(state, intent.run_id);
+  return context && { issueNumber: context.issueNumber, projectItemId: context.projectItemId };
+}
+
+async function routeIntent(client: Client, input: TickInput, entry: SpooledIntent): Promise<void> {
+  await client.workflow.signalWithStart('itemWorkflow', {
+    workflowId: itemWorkflowId(input.sprint, entry.issueNumber),
+    taskQueue: input.itemSettings.taskQueues.main,
+    args: [{
+      sprint: input.sprint, issueNumber: entry.issueNumber, projectItemId: entry.projectItemId, settings: input.itemSettings,
+      sprintWorkflowId: sprintWorkflowId(input.sprint),
+    }],
+    signal: runIntentSignal,
+    signalArgs: [{ intent: entry.intent, raw: entry.raw, intentHash: entry.intentHash, routedAtMs: Date.now() }],
+    staticSummary: `${input.sprint} · #${entry.issueNumber}`,
+  });
+}
+
+function parseJsonObject(line: string): Record<string, unknown> | null {
+  try {
+    const value = JSON.parse(line) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Keeps the summary small enough for workflow history even for very large boards. */
+function trimSummary(summary: Record<string, unknown>): Record<string, unknown> {
+  const processed = Array.isArray(summary.processed_items) ? summary.processed_items : [];
+  return {
+    ...summary,
+    processed_items: processed.map((item: Record<string, unknown>) => ({
+      issue_number: item.issue_number, project_item_id: item.project_item_id, status: item.status,
+    })),
+  };
+}
+
+function safeName(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,86 @@
+/**
+ * Running the orchestrator CLI for one tick (runner-behaviour.md §2.2–§2.3): RUNNER_ORCHESTRATOR_CMD
+ * split into argv (no shell), switched to `--once`, in its own process group, with the §2.2
+ * environment. Every stdout and stderr line is read until the process exits — the seed lost lines
+ * here (⚠ §2.3). Pure parsing of what came out lives in the caller.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { RunnerConfig } from '../config';
+import { childEnv } from '../config';
+
+export interface OrchestratorOutput {
+  exitCode: number;
+  stdoutLines: string[];
+  stderrLines: string[];
+}
+
+/** `--loop` → `--once` everywhere; `--once` kept; otherwise `--once` appended (§2.2). */
+export function onceArgv(command: readonly string[]): string[] {
+  if (command.includes('--loop')) return command.map((word) => (word === '--loop' ? '--once' : word));
+  return command.includes('--once') ? [...command] : [...command, '--once'];
+}
+
+export function orchestratorEnv(config: RunnerConfig, sprint: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out = childEnv(env, config.childEnvAllowlist);
+  out.ORCHESTRATOR_SPRINT = sprint;
+  out.ORCHESTRATOR_BACKEND_BASE_URL = config.backendBaseUrl;
+  out.ORCHESTRATOR_STATE_PATH = config.orchestratorStatePath;
+  out.ORCHESTRATOR_MAX_EXECUTORS ??= String(config.maxExecutors);
+  out.ORCHESTRATOR_MAX_REVIEWERS ??= String(config.maxReviewers);
+  out.ORCHESTRATOR_MAX_REVIEWER_DISPATCHES_PER_STATUS ??= '2';
+  out.ORCHESTRATOR_REVIEWER_RETRY_POLLS ??= String(config.reviewStallPolls);
+  return out;
+}
+
+/**
+ * Runs the orchestrator once and collects its output. `signal` aborts it (the whole process
+ * group is killed); `onStderrLine` sees diagnostics as they arrive.
+ */
+export function runOrchestratorOnce(
+  config: RunnerConfig,
+  sprint: string,
+  options: { signal?: AbortSignal; onStderrLine?: (line: string) => void; cwd?: string } = {},
+): Promise<OrchestratorOutput> {
+  const [command, ...args] = onceArgv(config.orchestratorCmd);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command!, args, {
+      env: orchestratorEnv(config, sprint),
+      cwd: options.cwd,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const stdoutLines: string[] = [];
+    const stderrLines: string[] = [];
+    const kill = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    options.signal?.addEventListener('abort', kill);
+    const stdoutDone = new Promise<void>((done) =>
+      createInterface({ input: child.stdout!, crlfDelay: Infinity }).on('line', (line) => stdoutLines.push(line)).once('close', done),
+    );
+    const stderrDone = new Promise<void>((done) =>
+      createInterface({ input: child.stderr!, crlfDelay: Infinity })
+        .on('line', (line) => {
+          stderrLines.push(line);
+          options.onStderrLine?.(line);
+        })
+        .once('close', done),
+    );
+    child.once('error', (err) => {
+      options.signal?.removeEventListener('abort', kill);
+      reject(new Error(`cannot start orchestrator \`${command}\`: ${err.message} (check RUNNER_ORCHESTRATOR_CMD)`));
+    });
+    child.once('exit', (code, signal) => {
+      // Both streams are drained to EOF before the tick is over: no line is lost.
+      void Promise.all([stdoutDone, stderrDone]).then(() => {
+        options.signal?.removeEventListener('abort', kill);
+        resolve({ exitCode: code ?? (signal ? 128 : 1), stdoutLines, stderrLines });
+      });
+    });
+  });
+}

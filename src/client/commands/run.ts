@@ -1,0 +1,117 @@
+/**
+ * `sprint-runner run` — the drop-in for `python3 -m apps.runner`: the seed's flags and checks
+ * (runner-behaviour.md §1.1), then the sprint workflow started (or attached to) on Temporal with an
+ * in-process worker, its events on stderr, and the seed's exit codes.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { Client, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { createWorkers } from '../../worker';
+import { sprintWorkflow } from '../../workflows/sprint/workflow';
+import { sprintWorkflowId, type SprintInput } from '../../workflows/sprint/messages';
+import { taskQueuesFor } from '../../temporal/task-queues';
+import { loadConfigOrReport } from './config';
+
+interface RunOptions {
+  dryRun?: boolean;
+  once?: boolean;
+  loop?: boolean;
+  kickoff?: boolean;
+  sprint?: string;
+  goal?: string;
+  goalFile?: string;
+  readyLimit: string;
+  worker: boolean;
+}
+
+function configError(message: string): null {
+  process.stderr.write(`${JSON.stringify({ type: 'CONFIG_ERROR', error: message })}\n`);
+  process.exitCode = 2;
+  return null;
+}
+
+/** The seed's pre-config checks and flag rules; returns the workflow input or null (exit 2 written). */
+export function sprintInputFromFlags(options: RunOptions, envSprint: string | null): SprintInput | null {
+  if ((options.goal !== undefined || options.goalFile !== undefined) && !options.kickoff) return configError('--goal/--goal-file requires --kickoff');
+  if (options.kickoff && options.goal === undefined && options.goalFile === undefined) return configError('--kickoff requires --goal or --goal-file');
+  const sprint = options.sprint !== undefined ? options.sprint.trim() : envSprint;
+  if (!sprint) return configError('sprint is required');
+  if (!/^\d+$/.test(options.readyLimit.trim())) return configError('--ready-limit must be an integer');
+  let goal: string | undefined;
+  if (options.goalFile !== undefined) {
+    try {
+      goal = readFileSync(options.goalFile, 'utf8').trim();
+    } catch (err) {
+      return configError(`--goal-file ${options.goalFile} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    if (!goal) return configError(`goal file is empty: ${options.goalFile}`);
+  } else if (options.goal !== undefined) {
+    goal = options.goal.trim();
+    if (!goal) return configError('--goal must be non-empty');
+  }
+  const mode = options.once ? 'once' : options.kickoff && !options.loop ? 'kickoff-only' : 'loop';
+  return { sprint, mode, ...(goal ? { goal, readyLimit: Number(options.readyLimit) } : {}), ...(options.dryRun ? { dryRun: true } : {}) };
+}
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('Run a sprint (the Python runner drop-in): start or attach to its workflow, print events, exit with its code.')
+    .option('--dry-run', 'no Codex for workers, no backend writes')
+    .addOption(new Option('--once', 'one orchestrator tick, then wait for the runs it started').conflicts('loop'))
+    .addOption(new Option('--loop', 'tick until the sprint completes (default)').conflicts('once'))
+    .option('--kickoff', 'generate and apply a sprint plan first')
+    .option('--sprint <sprint>', 'overrides ORCHESTRATOR_SPRINT')
+    .addOption(new Option('--goal <text>', 'kickoff goal text').conflicts('goalFile'))
+    .option('--goal-file <path>', 'kickoff goal text file')
+    .option('--ready-limit <n>', 'max dependency-free tasks promoted to Ready at kickoff (1..3)', '3')
+    .option('--no-worker', 'do not run an in-process worker (use `sprint-runner worker` elsewhere)')
+    .action(async (options: RunOptions) => {
+      const config = loadConfigOrReport();
+      if (!config) return;
+      const input = sprintInputFromFlags(options, config.sprint);
+      if (!input) return;
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+      const connection = await NativeConnection.connect({ address: config.temporalAddress });
+      const workers = options.worker ? await createWorkers({ config, connection }) : null;
+      const running = workers?.run();
+      try {
+        const client = new Client({ connection: connection as never, namespace: config.temporalNamespace });
+        const handle = await client.workflow.start(sprintWorkflow, {
+          workflowId: sprintWorkflowId(input.sprint),
+          taskQueue: taskQueuesFor(config.temporalTaskQueue).main,
+          args: [input],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          staticSummary: `Sprint ${input.sprint} (${input.mode}${input.dryRun ? ', dry run' : ''})`,
+        });
+        process.stderr.write(`${JSON.stringify({ type: 'SPRINT_WORKFLOW', workflow_id: handle.workflowId, run_id: handle.firstExecutionRunId })}\n`);
+        try {
+          const result = await handle.result();
+          process.stdout.write(`${JSON.stringify(result)}\n`);
+          process.exitCode = 0;
+        } catch (err) {
+          process.exitCode = exitCodeOf(err);
+          process.stderr.write(`${JSON.stringify({ type: 'SPRINT_FAILED', exit_code: process.exitCode, error: failureMessage(err) })}\n`);
+        }
+      } finally {
+        workers?.shutdown();
+        await running;
+        await connection.close();
+      }
+    });
+}
+
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
+    const details = (err.cause.details?.[0] ?? {}) as { exitCode?: number };
+    if (typeof details.exitCode === 'number') return details.exitCode;
+  }
+  return 2;
+}
+
+function failureMessage(err: unknown): string {
+  if (err instanceof WorkflowFailedError) return err.cause?.message ?? err.message;
+  return (err as Error).message;
+}
