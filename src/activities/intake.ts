@@ -19,12 +19,13 @@ import { parseIntentLine } from '../domain/intents';
 import { readStateFile, runContext } from './orchestrator-state';
 import { runOrchestratorOnce } from './orchestrator-process';
 import { itemWorkflowId, runIntentSignal, type RunIntent } from '../workflows/item/messages';
-import { sprintWorkflowId } from '../workflows/sprint/messages';
 import type { ItemSettings } from '../workflows/item/item-state';
 import { emitEvent } from '../logging';
 
 export interface TickInput {
   sprint: string;
+  /** Item workflows report to this sprint workflow. */
+  sprintWorkflowId: string;
   tick: number;
   itemSettings: ItemSettings;
 }
@@ -37,7 +38,7 @@ export interface ProcessedItem {
 
 export interface TickResult {
   routed: number;
-  routedItems: Array<{ issueNumber: number; projectItemId: string | null }>;
+  routedItems: Array<{ issueNumber: number; projectItemId: string | null; intents: number }>;
   /** The last DISPATCH_SUMMARY, with processed_items trimmed to what the runner reads. */
   summary: Record<string, unknown> | null;
   endOfSprint: boolean;
@@ -141,11 +142,15 @@ export function createIntakeActivities(config: RunnerConfig, client: () => Clien
         ctx.heartbeat({ routed });
       }
       emitEvent({ type: 'INTAKE_ROUTED', sprint: input.sprint, tick: input.tick, intents: routed });
-      const items = new Map<number, string | null>();
-      for (const entry of spool.intents) items.set(entry.issueNumber, entry.projectItemId);
+      const items = new Map<number, { issueNumber: number; projectItemId: string | null; intents: number }>();
+      for (const entry of spool.intents) {
+        const known = items.get(entry.issueNumber) ?? { issueNumber: entry.issueNumber, projectItemId: entry.projectItemId, intents: 0 };
+        known.intents += 1;
+        items.set(entry.issueNumber, known);
+      }
       return {
         routed,
-        routedItems: [...items].map(([issueNumber, projectItemId]) => ({ issueNumber, projectItemId })),
+        routedItems: [...items.values()],
         summary: spool.summary,
         endOfSprint: spool.endOfSprint,
         exitCode: spool.exitCode,
@@ -171,7 +176,7 @@ async function routeIntent(client: Client, input: TickInput, entry: SpooledInten
     taskQueue: input.itemSettings.taskQueues.main,
     args: [{
       sprint: input.sprint, issueNumber: entry.issueNumber, projectItemId: entry.projectItemId, settings: input.itemSettings,
-      sprintWorkflowId: sprintWorkflowId(input.sprint),
+      sprintWorkflowId: input.sprintWorkflowId,
     }],
     signal: runIntentSignal,
     signalArgs: [{ intent: entry.intent, raw: entry.raw, intentHash: entry.intentHash, routedAtMs: Date.now() }],

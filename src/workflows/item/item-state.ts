@@ -48,13 +48,15 @@ export interface CarriedItemState {
   blockedRetryAttempts: number;
   prUrl: string | null;
   reworkRequests: number;
+  intentsReceived: number;
+  reportSeq: number;
 }
 
 export function initialItemState(projectItemId: string | null, title: string | null): CarriedItemState {
   return {
     boardStatus: null, projectItemId, title, queue: [], completedRunIds: [], reviewCycles: 0, capBlocked: false,
     reviewerDispatchesSinceProgress: 0, stallDueAtMs: null, stallEscalated: false, lastOutcome: null,
-    blockedRetry: null, blockedRetryAttempts: 0, prUrl: null, reworkRequests: 0,
+    blockedRetry: null, blockedRetryAttempts: 0, prUrl: null, reworkRequests: 0, intentsReceived: 0, reportSeq: 0,
   };
 }
 
@@ -74,6 +76,7 @@ export class ItemState {
   /** Queues an intent unless it already ran to success or is already queued (re-delivery). */
   enqueue(delivered: DeliveredIntent): 'queued' | 'already_succeeded' | 'already_queued' {
     const runId = delivered.intent.run_id;
+    this.data.intentsReceived += 1;
     if (this.data.completedRunIds.includes(runId)) return 'already_succeeded';
     if (this.currentRun?.runId === runId || this.data.queue.some((q) => q.intent.run_id === runId)) return 'already_queued';
     this.data.queue.push(delivered);

@@ -49,9 +49,9 @@ export async function itemWorkflow(input: ItemWorkflowInput): Promise<void> {
 
   wf.setHandler(runIntentSignal, (delivered) => {
     const outcome = item.enqueue(delivered);
+    reportToSprint(item);
     if (outcome === 'already_succeeded') emit('LEDGER_SKIP', { run_id: delivered.intent.run_id, reason: 'already_succeeded' });
     if (outcome === 'queued') {
-      reportToSprint(item);
       emit('INTENT_RECEIVED', { role: delivered.intent.role, run_id: delivered.intent.run_id, endpoint: delivered.intent.endpoint, intent_hash: delivered.intentHash });
     }
   });
@@ -166,15 +166,17 @@ function publish(item: ItemState): void {
 /** Keeps the sprint's view current; only changes are sent. A finished sprint is no error. */
 function reportToSprint(item: ItemState): void {
   if (!item.sprintWorkflowId) return;
-  const report: ItemReport = {
-    issueNumber: item.issueNumber,
+  const state = {
+    intentsReceived: item.data.intentsReceived,
     boardStatus: item.data.boardStatus,
     busy: item.currentRun !== null || item.data.queue.length > 0,
     timerPending: item.data.blockedRetry !== null,
   };
-  const key = JSON.stringify(report);
+  const key = JSON.stringify(state);
   if (key === item.lastReport) return;
   item.lastReport = key;
+  item.data.reportSeq += 1;
+  const report: ItemReport = { issueNumber: item.issueNumber, seq: item.data.reportSeq, ...state };
   wf.getExternalWorkflowHandle(item.sprintWorkflowId).signal(itemReportSignal, report).catch(() => undefined);
 }
 

@@ -17,6 +17,10 @@ export interface SprintInput {
 /** What an item workflow tells its sprint after every change. */
 export interface ItemReport {
   issueNumber: number;
+  /** Increases with every report: signals from one workflow may arrive out of order. */
+  seq: number;
+  /** RUN_INTENT signals the item has received so far (duplicates included). */
+  intentsReceived: number;
   boardStatus: BoardStatus | null;
   /** A run is executing or queued. */
   busy: boolean;
@@ -27,6 +31,8 @@ export interface ItemReport {
 export interface SprintItemView extends ItemReport {
   workflowId: string;
   projectItemId: string | null;
+  /** Intents the sprint routed to the item; more than it has received means work is in flight. */
+  intentsRouted: number;
 }
 
 export interface SprintStatus {

@@ -13,7 +13,7 @@ export interface SprintSettings {
 
 export interface TickOutcome {
   routed: number;
-  routedItems: Array<{ issueNumber: number; projectItemId: string | null }>;
+  routedItems: Array<{ issueNumber: number; projectItemId: string | null; intents: number }>;
   summary: Record<string, unknown> | null;
   endOfSprint: boolean;
   exitCode: number;
@@ -22,6 +22,6 @@ export interface TickOutcome {
 export interface SprintActivities {
   loadSprintSettings(input: { sprint: string; dryRun: boolean }): Promise<SprintSettings>;
   preflight(): Promise<{ status?: string; [key: string]: unknown }>;
-  runOrchestratorTick(input: { sprint: string; tick: number; itemSettings: ItemSettings }): Promise<TickOutcome>;
+  runOrchestratorTick(input: { sprint: string; sprintWorkflowId: string; tick: number; itemSettings: ItemSettings }): Promise<TickOutcome>;
   notifyItems(changes: Array<{ workflowId: string; status: BoardStatus; projectItemId: string }>): Promise<{ notified: number }>;
 }

@@ -58,7 +58,8 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   wf.setHandler(itemReportSignal, (report: ItemReport) => {
     const key = String(report.issueNumber);
     const known = state.items[key];
-    state.items[key] = { ...(known ?? { workflowId: itemWorkflowId(input.sprint, report.issueNumber), projectItemId: null }), ...report };
+    if (known && known.seq >= report.seq) return;
+    state.items[key] = { ...(known ?? { workflowId: itemWorkflowId(input.sprint, report.issueNumber), projectItemId: null, intentsRouted: 0 }), ...report };
   });
   wf.setHandler(sprintStatusQuery, (): SprintStatus => ({
     sprint: input.sprint, mode: input.mode, dryRun: settings.itemSettings.dryRun, paused: state.paused, stopping,
@@ -75,8 +76,8 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     });
   }
 
-  const busy = () => Object.values(state.items).some((item) => item.busy);
-  const pending = () => Object.values(state.items).some((item) => item.busy || item.timerPending);
+  const busy = () => Object.values(state.items).some(itemBusy);
+  const pending = () => Object.values(state.items).some((item) => itemBusy(item) || item.timerPending);
 
   for (;;) {
     if (stopping) {
@@ -111,7 +112,9 @@ async function tick(input: SprintInput, state: SprintCarried, settings: SprintSe
   state.ticks += 1;
   let outcome;
   try {
-    outcome = await tickActs.runOrchestratorTick({ sprint: input.sprint, tick: state.ticks, itemSettings: settings.itemSettings });
+    outcome = await tickActs.runOrchestratorTick({
+      sprint: input.sprint, sprintWorkflowId: wf.workflowInfo().workflowId, tick: state.ticks, itemSettings: settings.itemSettings,
+    });
   } catch (err) {
     throw failureFromTick(err);
   }
@@ -122,8 +125,8 @@ async function tick(input: SprintInput, state: SprintCarried, settings: SprintSe
     state.items[key] = {
       workflowId: itemWorkflowId(input.sprint, routed.issueNumber), issueNumber: routed.issueNumber,
       projectItemId: routed.projectItemId ?? known?.projectItemId ?? null, boardStatus: known?.boardStatus ?? null,
-      // Routed work is busy until the item reports otherwise.
-      busy: true, timerPending: known?.timerPending ?? false,
+      busy: known?.busy ?? false, timerPending: known?.timerPending ?? false,
+      seq: known?.seq ?? 0, intentsReceived: known?.intentsReceived ?? 0, intentsRouted: (known?.intentsRouted ?? 0) + routed.intents,
     };
   }
   if (outcome.summary) {
@@ -152,6 +155,11 @@ async function observeBoard(state: SprintCarried, summary: Record<string, unknow
     }
   }
   if (changes.length) await acts.notifyItems(changes);
+}
+
+/** Running, queued, or routed but not yet received (the report is on its way). */
+function itemBusy(item: SprintItemView): boolean {
+  return item.busy || item.intentsRouted > item.intentsReceived;
 }
 
 function statusCounts(state: SprintCarried): Record<string, number> {

@@ -1,0 +1,48 @@
+/**
+ * An isolated CODEX_HOME whose config.toml points the real codex CLI at the model emulator.
+ * No auth.json is needed: the custom provider takes its (dummy) key from `env_key`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const MODEL_EMULATOR_PROVIDER_ID = 'emulator';
+export const MODEL_EMULATOR_MODEL = 'emulator-model';
+export const MODEL_EMULATOR_ENV_KEY = 'SPRINT_RUNNER_MODEL_EMULATOR_KEY';
+
+export interface CodexHome {
+  dir: string;
+  configPath: string;
+  /** Variables the codex process needs (CODEX_HOME and the dummy provider key). */
+  env: Record<string, string>;
+}
+
+function tomlString(value: string): string {
+  return JSON.stringify(value);
+}
+
+export function codexConfigToml(modelUrl: string): string {
+  return [
+    `model = ${tomlString(MODEL_EMULATOR_MODEL)}`,
+    `model_provider = ${tomlString(MODEL_EMULATOR_PROVIDER_ID)}`,
+    'approval_policy = "never"',
+    'sandbox_mode = "read-only"',
+    '',
+    `[model_providers.${MODEL_EMULATOR_PROVIDER_ID}]`,
+    'name = "sprint-runner model emulator"',
+    `base_url = ${tomlString(modelUrl)}`,
+    'wire_api = "responses"',
+    `env_key = ${tomlString(MODEL_EMULATOR_ENV_KEY)}`,
+    'request_max_retries = 0',
+    'stream_max_retries = 0',
+    'stream_idle_timeout_ms = 30000',
+    '',
+  ].join('\n');
+}
+
+/** Writes `<dir>/config.toml` (creating `dir`). Keep `dir` out of /tmp: codex warns about helper binaries there. */
+export function writeCodexHome(dir: string, modelUrl: string): CodexHome {
+  mkdirSync(dir, { recursive: true });
+  const configPath = join(dir, 'config.toml');
+  writeFileSync(configPath, codexConfigToml(modelUrl));
+  return { dir, configPath, env: { CODEX_HOME: dir, [MODEL_EMULATOR_ENV_KEY]: 'sk-emulator-dummy' } };
+}

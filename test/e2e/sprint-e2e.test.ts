@@ -1,0 +1,37 @@
+import { sprintStatusQuery, sprintWorkflow, sprintWorkflowId } from '../../src/workflows';
+import { connectTestTemporal, type TestTemporal } from '../support/temporal';
+import { startE2eRig, type E2eRig } from '../support/e2e';
+
+const item = (n: number, status: string, sprint = 'M1') => ({
+  project_item_id: `PVTI_${n}`, issue_number: n, issue_url: `https://github.com/acme/app/issues/${n}`,
+  fields: { Status: status, Size: 'S', Area: 'api', Priority: 'P0', Sprint: sprint },
+});
+
+describe('a sprint end to end: backend, orchestrator and agent emulators, real Temporal', () => {
+  let temporal: TestTemporal;
+  let rig: E2eRig;
+  beforeAll(async () => {
+    temporal = await connectTestTemporal();
+  });
+  afterEach(async () => rig?.stop());
+  afterAll(async () => temporal.close());
+
+  it('Ready items are claimed, reviewed PASS and handed to humans; the sprint completes', async () => {
+    rig = await startE2eRig(temporal, {
+      items: [item(1, 'Ready'), item(2, 'Ready'), item(3, 'Done'), item(9, 'Ready', 'M2')],
+      issues: { '1': { title: '[TASK] One' }, '2': { title: '[TASK] Two' } },
+    });
+    const sprint = `M1`;
+    const handle = await temporal.client.workflow.start(sprintWorkflow, {
+      taskQueue: rig.config.temporalTaskQueue,
+      workflowId: `${sprintWorkflowId(sprint)}-${rig.config.temporalTaskQueue}`,
+      args: [{ sprint, mode: 'loop' }],
+    });
+    const result = await handle.result();
+    expect(result.reason).toBe('completed');
+    const statuses = Object.fromEntries(rig.backend.board.listProjectItems().map((i) => [i.issue_number, i.fields.Status]));
+    expect(statuses).toEqual({ 1: 'Needs Human Approval', 2: 'Needs Human Approval', 3: 'Done', 9: 'Ready' });
+    const status = await handle.query(sprintStatusQuery);
+    expect(status.intentsRouted).toBeGreaterThanOrEqual(4);
+  });
+});
