@@ -26,7 +26,7 @@ export function registerEmulateCommand(program: Command): void {
         return;
       }
       const root = join(__dirname, '..', '..', '..');
-      const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(root, entry), ...args], { stdio: 'inherit' });
+      const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), join(root, entry), ...args], { stdio: 'inherit' });
       const forward = (signal: NodeJS.Signals) => child.kill(signal);
       process.on('SIGINT', forward);
       process.on('SIGTERM', forward);
