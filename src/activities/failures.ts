@@ -4,7 +4,8 @@
  * retryable (Temporal retries them with backoff, a bounded number of times); ITEM_STOP and
  * HARD_STOP are non-retryable.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { classifyError } from '../domain/classify-error';
 import { HttpError, RunnerError } from '../domain/errors';
 
@@ -33,6 +34,9 @@ export function classified<A extends unknown[], R>(fn: (...args: A) => Promise<R
     try {
       return await fn(...args);
     } catch (err) {
+      // A cancelled activity (watchdog, shutdown) reports the cancellation, not what it broke.
+      if (err instanceof CancelledFailure) throw err;
+      if (Context.current().cancellationSignal.aborted) throw new CancelledFailure((err as Error)?.message ?? 'cancelled');
       throw toActivityFailure(err);
     }
   };

@@ -56,6 +56,9 @@ export async function startE2eRig(
   return {
     backend, config, workers, events,
     async stop() {
+      // Item workflow ids (sprint-M1-item-N) are shared between tests: end this rig's ones.
+      const ids = new Set(events.map((event) => event.workflow_id).filter((id): id is string => typeof id === 'string'));
+      await Promise.all([...ids].map((id) => temporal.client.workflow.getHandle(id).terminate('test rig stopped').catch(() => undefined)));
       workers.shutdown();
       await running;
       await backend.close();

@@ -343,6 +343,10 @@ async function onRunFailure(item: ItemState, acts: Acts, role: 'EXECUTOR' | 'REV
 /** runner-behaviour.md §3.6, then the durable blocked-retry timer when the failure is retryable (§7). */
 async function blockAfterExecutorFailure(item: ItemState, acts: Acts, runId: string, failure: RunFailure): Promise<boolean> {
   const context = await acts.state.lookupRunContext(runId);
+  // The state file caches what the orchestrator saw when it dispatched: Ready, for a claim. The
+  // seed then skipped recovery (status_not_recoverable, ⚠ §14.8) although the claim had moved the
+  // item to In Progress. We try In Progress; the backend's policy refuses it if the claim did not happen.
+  if (context?.status === 'Ready') context.status = 'In Progress';
   if (!context) {
     emit('WORKER_RECOVERY_SKIPPED', { role: 'EXECUTOR', run_id: runId, reason: 'run_context_not_found' });
     return false;

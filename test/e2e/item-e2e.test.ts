@@ -1,0 +1,139 @@
+/**
+ * Item lifecycles end to end (issue: item workflow): the real product against the backend,
+ * orchestrator and agent emulators on the real Temporal server. Each test asserts the final board
+ * and the backend's ordered transition log.
+ */
+import { existsSync, readFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { itemStatusQuery, itemWorkflowId, requestReworkUpdate, sprintWorkflow, sprintWorkflowId } from '../../src/workflows';
+import { connectTestTemporal, type TestTemporal } from '../support/temporal';
+import { startE2eRig, type E2eRig } from '../support/e2e';
+import { eventually } from '../support/item-harness';
+
+const item = (n: number, status: string) => ({
+  project_item_id: `PVTI_${n}`, issue_number: n, issue_url: `https://github.com/acme/app/issues/${n}`,
+  fields: { Status: status, Size: 'S', Area: 'api', Priority: 'P0', Sprint: 'M1' },
+});
+const linkedPr = (issue: number, number: number) => ({
+  number, issue_number: issue, head_ref: `executor/issue-${issue}`,
+  body: `Work for #${issue}.\n\nRefs #${issue}\n\n<!-- EXECUTOR_RUN_V1\nissue: ${issue}\nproject_item_id: PVTI_${issue}\nrun_id: 6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f\n-->`,
+});
+
+function statusTransitions(rig: E2eRig, issue: number) {
+  return rig.backend.board
+    .effectLog()
+    .filter((entry) => entry.kind === 'transition' && entry.issue_number === issue)
+    .map((entry) => `${entry.from}->${entry.to} (${entry.role})`);
+}
+
+function boardStatus(rig: E2eRig, issue: number): string | undefined {
+  return rig.backend.board.listProjectItems().find((i) => i.issue_number === issue)?.fields.Status;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+describe('item lifecycles end to end', () => {
+  let temporal: TestTemporal;
+  let rig: E2eRig;
+  beforeAll(async () => {
+    temporal = await connectTestTemporal();
+  });
+  afterEach(async () => rig?.stop());
+  afterAll(async () => temporal.close());
+
+  async function runSprint(mode: 'loop' | 'once' = 'loop') {
+    return temporal.client.workflow.start(sprintWorkflow, {
+      taskQueue: rig.config.temporalTaskQueue,
+      workflowId: `${sprintWorkflowId('M1')}-${rig.config.temporalTaskQueue}`,
+      args: [{ sprint: 'M1', mode }],
+    });
+  }
+
+  it('FAIL ×5 → Blocked once (review cycle cap), through the real orchestrator dispatch loop', async () => {
+    rig = await startE2eRig(temporal, { items: [item(5, 'In Review')], prs: [linkedPr(5, 50)] }, {}, { roles: { REVIEWER: { outcome: 'FAIL' } } });
+    const result = await (await runSprint()).result();
+    expect(result.reason).toBe('completed');
+    expect(boardStatus(rig, 5)).toBe('Blocked');
+    expect(statusTransitions(rig, 5)).toEqual(['In Review->Blocked (ORCHESTRATOR)']);
+    const reviews = rig.events.filter((e) => e.type === 'REVIEW_OUTCOME');
+    expect(reviews).toHaveLength(5);
+    expect(rig.events.filter((e) => e.type === 'REVIEW_CYCLE_CAP_BLOCKED')).toHaveLength(1);
+  });
+
+  it('executor failure → Blocked (B3) with its classification', async () => {
+    rig = await startE2eRig(temporal, { items: [item(6, 'Ready')] }, { BLOCKED_RETRY_MAX_ATTEMPTS: '1', BLOCKED_RETRY_MINUTES: '60' }, {
+      roles: { EXECUTOR: { status: 'failed', summary: 'tests do not build' } },
+    });
+    await (await runSprint('once')).result();
+    await eventually(() => boardStatus(rig, 6), (s) => s === 'Blocked');
+    expect(statusTransitions(rig, 6)).toEqual(['Ready->In Progress (EXECUTOR)', 'In Progress->Blocked (ORCHESTRATOR)']);
+    const comment = rig.backend.board.listIssueComments(6).map((c) => c.body).join('\n');
+    expect(comment).toContain('Failure classification: ITEM_STOP');
+    expect(comment).toContain('tests do not build');
+  });
+
+  it('transient backend outage (502 on agent-context) is retried, then the run succeeds', async () => {
+    rig = await startE2eRig(temporal, { items: [item(7, 'In Review')], prs: [linkedPr(7, 70)] }, { RUNNER_TRANSIENT_MAX_ATTEMPTS: '5' });
+    rig.backend.faults.add({ route: '/internal/agent-context', mode: 'http502', count: 2 });
+    const result = await (await runSprint()).result();
+    expect(result.reason).toBe('completed');
+    expect(boardStatus(rig, 7)).toBe('Needs Human Approval');
+    expect(statusTransitions(rig, 7)).toEqual(['In Review->Needs Human Approval (ORCHESTRATOR)']);
+    expect(rig.backend.faults.stats().faults['/internal/agent-context']).toBe(2);
+  });
+
+  it('watchdog: a hung Codex run is cancelled, its whole process group killed, and the item Blocked (HARD_STOP)', async () => {
+    const eventsLog = join(mkdtempSync(join(tmpdir(), 'sr-agent-')), 'agent-events.jsonl');
+    process.env.AGENT_EVENTS_LOG = eventsLog;
+    try {
+      rig = await startE2eRig(temporal, { items: [item(8, 'Ready')] }, { RUNNER_WATCHDOG_TIMEOUT_S: '3', BLOCKED_RETRY_MAX_ATTEMPTS: '1' }, {
+        roles: { EXECUTOR: { mode: 'hang', childProcess: true } },
+      });
+      await (await runSprint('once')).result();
+      await eventually(() => boardStatus(rig, 8), (s) => s === 'Blocked', 60_000);
+      expect(rig.events.some((e) => e.type === 'WORKER_WATCHDOG_TIMEOUT')).toBe(true);
+      const comment = rig.backend.board.listIssueComments(8).map((c) => c.body).join('\n');
+      expect(comment).toContain('Worker exceeded watchdog timeout (3s).');
+      expect(comment).toContain('Failure classification: HARD_STOP');
+      const calls = readFileSync(eventsLog, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { pid: number });
+      expect(calls.length).toBeGreaterThan(0);
+      await eventually(() => calls.map((call) => pidAlive(call.pid)), (alive) => alive.every((a) => !a), 10_000);
+    } finally {
+      delete process.env.AGENT_EVENTS_LOG;
+    }
+  });
+
+  it('rework: PASS → Needs Human Approval → requestRework → In Review → fix-up → re-review → Needs Human Approval', async () => {
+    rig = await startE2eRig(temporal, { items: [item(9, 'In Review')], prs: [linkedPr(9, 90)] });
+    // The sprint completes once the item awaits a human (as the seed's orchestrator does)...
+    expect((await (await runSprint()).result()).reason).toBe('completed');
+    const itemHandle = temporal.client.workflow.getHandle(itemWorkflowId('M1', 9));
+    expect((await itemHandle.query(itemStatusQuery)).boardStatus).toBe('Needs Human Approval');
+    const accepted = await itemHandle.executeUpdate(requestReworkUpdate, { args: [{ reason: 'Add a test for the empty body case' }] });
+    expect(accepted.status).toBe('In Review');
+    // ...and the operator runs it again to process the rework: fix-up on the existing PR, then re-review.
+    const again = await runSprint();
+    expect((await again.result()).reason).toBe('completed');
+    expect(statusTransitions(rig, 9)).toEqual([
+      'In Review->Needs Human Approval (ORCHESTRATOR)',
+      'Needs Human Approval->In Review (HUMAN)',
+      'In Review->Needs Human Approval (ORCHESTRATOR)',
+    ]);
+    const roles = rig.events.filter((e) => e.type === 'WORKER_STARTED').map((e) => `${e.role} ${e.endpoint}`);
+    expect(roles).toEqual([
+      'REVIEWER /internal/reviewer/resolve-linked-pr',
+      'EXECUTOR /internal/reviewer/resolve-linked-pr',
+      'REVIEWER /internal/reviewer/resolve-linked-pr',
+    ]);
+    expect(rig.backend.board.effectLog().filter((e) => e.kind === 'pr_pushed' && e.issue_number === 9)).toHaveLength(1);
+    expect(existsSync(rig.config.orchestratorStatePath)).toBe(true);
+  });
+});
