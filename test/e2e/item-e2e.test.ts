@@ -6,7 +6,9 @@
 import { existsSync, readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { itemStatusQuery, itemWorkflowId, requestReworkUpdate, sprintWorkflow, sprintWorkflowId } from '../../src/workflows';
+import { randomUUID } from 'node:crypto';
+import { itemStatusQuery, itemWorkflow, itemWorkflowId, requestReworkUpdate, runIntentSignal, sprintWorkflow, sprintWorkflowId } from '../../src/workflows';
+import { sprintSettingsFrom } from '../../src/activities/sprint';
 import { connectTestTemporal, type TestTemporal } from '../support/temporal';
 import { startE2eRig, type E2eRig } from '../support/e2e';
 import { eventually } from '../support/item-harness';
@@ -135,5 +137,26 @@ describe('item lifecycles end to end', () => {
     ]);
     expect(rig.backend.board.effectLog().filter((e) => e.kind === 'pr_pushed' && e.issue_number === 9)).toHaveLength(1);
     expect(existsSync(rig.config.orchestratorStatePath)).toBe(true);
+  });
+
+  it('the same intent delivered twice runs once: one Codex run, one backend transition', async () => {
+    rig = await startE2eRig(temporal, { items: [item(11, 'In Review')], prs: [linkedPr(11, 110)] });
+    const runId = randomUUID();
+    const intent = { type: 'RUN_INTENT' as const, role: 'REVIEWER' as const, run_id: runId, endpoint: '/internal/reviewer/resolve-linked-pr', body: { role: 'REVIEWER', issue_number: 11, run_id: runId } };
+    const settings = sprintSettingsFrom(rig.config, false).itemSettings;
+    const deliver = () =>
+      temporal.client.workflow.signalWithStart(itemWorkflow, {
+        workflowId: itemWorkflowId('M1', 11), taskQueue: rig.config.temporalTaskQueue,
+        args: [{ sprint: 'M1', issueNumber: 11, projectItemId: 'PVTI_11', settings }],
+        signal: runIntentSignal, signalArgs: [{ intent, intentHash: 'h', routedAtMs: Date.now() }],
+      });
+    const handle = await deliver();
+    await deliver();
+    await eventually(() => handle.query(itemStatusQuery), (s) => s.boardStatus === 'Needs Human Approval' && s.queuedIntents.length === 0);
+    await deliver();
+    await eventually(() => rig.events.filter((e) => e.type === 'LEDGER_SKIP').length, (n) => n >= 1);
+    expect(rig.events.filter((e) => e.type === 'WORKER_STARTED')).toHaveLength(1);
+    expect(statusTransitions(rig, 11)).toEqual(['In Review->Needs Human Approval (ORCHESTRATOR)']);
+    expect(rig.backend.faults.stats().calls['/internal/project-item/update-field']).toBe(1);
   });
 });

@@ -148,4 +148,21 @@ describe('itemWorkflow state machine (real server)', () => {
     expect(result.status).toBe('In Review');
     expect(h.named('requestHumanRework')[0]!.input).toEqual({ issueNumber: 42, projectItemId: 'PVTI_42', reason: 'tighten tests', steps: ['add a failing case'] });
   });
+
+  it('continues as new before the history grows large, keeping queue, idempotency and review state', async () => {
+    h.script = async (input) => ok(input, { outcome: 'FAIL' });
+    const handle = await h.startItem({ historyEventsBeforeContinue: 40 });
+    workflowIds.push(handle.workflowId);
+    await handle.signal(boardObservedSignal, { status: 'In Review', projectItemId: 'PVTI_42' });
+    const intents = Array.from({ length: 4 }, () => intent('REVIEWER'));
+    for (const delivered of intents) await handle.signal(runIntentSignal, delivered);
+    const status = await eventually(() => handle.query(itemStatusQuery), (s) => s.completedRuns === 4 && s.queuedIntents.length === 0);
+    expect(status.reviewCycles).toBe(4);
+    const description = await handle.describe();
+    expect(description.runId).not.toBe(handle.firstExecutionRunId);
+    // A run that succeeded before continue-as-new is still recognised afterwards.
+    await handle.signal(runIntentSignal, intents[0]!);
+    await eventually(() => h.types().filter((t) => t === 'LEDGER_SKIP').length, (n) => n === 1);
+    expect(h.named('runCodexWorker')).toHaveLength(4);
+  });
 });

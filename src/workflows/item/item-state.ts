@@ -20,6 +20,8 @@ export interface ItemSettings {
   blockedRetryMaxAttempts: number;
   reviewStallMs: number;
   transientMaxAttempts: number;
+  /** Continue-as-new once the history has this many events (or when the server suggests it). */
+  historyEventsBeforeContinue?: number;
   taskQueues: { main: string; executor: string; reviewer: string; orchestrator: string };
 }
 

@@ -88,7 +88,7 @@ export async function itemWorkflow(input: ItemWorkflowInput): Promise<void> {
 
   for (;;) {
     const deadline = item.nextDeadlineMs();
-    const hasWork = () => item.data.queue.length > 0 || pendingRework.length > 0 || continueAsNewDue();
+    const hasWork = () => item.data.queue.length > 0 || pendingRework.length > 0 || continueAsNewDue(settings);
     if (deadline === null) await wf.condition(hasWork);
     else await wf.condition(hasWork, Math.max(0, deadline - Date.now()), { summary: item.pendingTimer()?.summary ?? 'item timer' });
 
@@ -111,16 +111,16 @@ export async function itemWorkflow(input: ItemWorkflowInput): Promise<void> {
       publish(item);
     }
 
-    if (continueAsNewDue() && !item.data.queue.length && !pendingRework.length) {
+    if (continueAsNewDue(settings) && !item.data.queue.length && !pendingRework.length) {
       await wf.condition(wf.allHandlersFinished);
       await wf.continueAsNew<typeof itemWorkflow>({ ...input, carried: item.data });
     }
   }
 }
 
-function continueAsNewDue(): boolean {
+function continueAsNewDue(settings: ItemSettings): boolean {
   const info = wf.workflowInfo();
-  return info.continueAsNewSuggested || info.historyLength > HISTORY_EVENTS_BEFORE_CONTINUE;
+  return info.continueAsNewSuggested || info.historyLength > (settings.historyEventsBeforeContinue ?? HISTORY_EVENTS_BEFORE_CONTINUE);
 }
 
 function reworkStateProblem(item: ItemState): string | null {
