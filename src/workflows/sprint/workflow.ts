@@ -32,6 +32,10 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   const problem = sprintInputProblem(raw);
   if (problem) throw stop(EXIT_CODES.HARD_STOP, 'invalid_input', problem);
   const input = raw;
+  // Fail closed rather than silently skip what the operator asked for.
+  if (input.goal !== undefined) {
+    throw stop(EXIT_CODES.HARD_STOP, 'kickoff_unavailable', 'kickoff (goal → plan → plan-apply) is not available in this version yet; start the sprint without a goal');
+  }
   const acts = wf.proxyActivities<SprintActivities>({
     startToCloseTimeout: '2m',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
