@@ -20,6 +20,7 @@ import { readStateFile, runContext } from './orchestrator-state';
 import { runOrchestratorOnce } from './orchestrator-process';
 import { itemWorkflowId, runIntentSignal, type RunIntent } from '../workflows/item/messages';
 import type { ItemSettings } from '../workflows/item/item-state';
+import type { TickOutcome } from '../workflows/sprint/ports';
 import { emitEvent } from '../logging';
 
 export interface TickInput {
@@ -30,20 +31,6 @@ export interface TickInput {
   itemSettings: ItemSettings;
 }
 
-export interface ProcessedItem {
-  issue_number: number;
-  project_item_id: string;
-  status: string;
-}
-
-export interface TickResult {
-  routed: number;
-  routedItems: Array<{ issueNumber: number; projectItemId: string | null; intents: number }>;
-  /** The last DISPATCH_SUMMARY, with processed_items trimmed to what the runner reads. */
-  summary: Record<string, unknown> | null;
-  endOfSprint: boolean;
-  exitCode: number;
-}
 
 interface SpooledIntent {
   intent: RunIntent;
@@ -118,7 +105,7 @@ export function createIntakeActivities(config: RunnerConfig, client: () => Clien
   }
 
   return {
-    async runOrchestratorTick(input: TickInput): Promise<TickResult> {
+    async runOrchestratorTick(input: TickInput): Promise<TickOutcome> {
       const ctx = Context.current();
       const execution = ctx.info.workflowExecution;
       const spoolPath = join(spoolDir, `${safeName(`${execution?.workflowId}/${execution?.runId}`)}-${input.tick}.json`);

@@ -10,13 +10,10 @@ import { randomUUID } from 'node:crypto';
 import { itemStatusQuery, itemWorkflow, itemWorkflowId, requestReworkUpdate, runIntentSignal, sprintWorkflow, sprintWorkflowId } from '../../src/workflows';
 import { sprintSettingsFrom } from '../../src/activities/sprint';
 import { connectTestTemporal, type TestTemporal } from '../support/temporal';
-import { startE2eRig, type E2eRig } from '../support/e2e';
+import { startE2eRig, type E2eRig, boardItem } from '../support/e2e';
 import { eventually } from '../support/item-harness';
 
-const item = (n: number, status: string) => ({
-  project_item_id: `PVTI_${n}`, issue_number: n, issue_url: `https://github.com/acme/app/issues/${n}`,
-  fields: { Status: status, Size: 'S', Area: 'api', Priority: 'P0', Sprint: 'M1' },
-});
+
 const linkedPr = (issue: number, number: number) => ({
   number, issue_number: issue, head_ref: `executor/issue-${issue}`,
   body: `Work for #${issue}.\n\nRefs #${issue}\n\n<!-- EXECUTOR_RUN_V1\nissue: ${issue}\nproject_item_id: PVTI_${issue}\nrun_id: 6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f\n-->`,
@@ -60,7 +57,7 @@ describe('item lifecycles end to end', () => {
   }
 
   it('FAIL ×5 → Blocked once (review cycle cap), through the real orchestrator dispatch loop', async () => {
-    rig = await startE2eRig(temporal, { items: [item(5, 'In Review')], prs: [linkedPr(5, 50)] }, {}, { roles: { REVIEWER: { outcome: 'FAIL' } } });
+    rig = await startE2eRig(temporal, { items: [boardItem(5, 'In Review')], prs: [linkedPr(5, 50)] }, {}, { roles: { REVIEWER: { outcome: 'FAIL' } } });
     const result = await (await runSprint()).result();
     expect(result.reason).toBe('completed');
     expect(boardStatus(rig, 5)).toBe('Blocked');
@@ -71,7 +68,7 @@ describe('item lifecycles end to end', () => {
   });
 
   it('executor failure → Blocked (B3) with its classification', async () => {
-    rig = await startE2eRig(temporal, { items: [item(6, 'Ready')] }, { BLOCKED_RETRY_MAX_ATTEMPTS: '1', BLOCKED_RETRY_MINUTES: '60' }, {
+    rig = await startE2eRig(temporal, { items: [boardItem(6, 'Ready')] }, { BLOCKED_RETRY_MAX_ATTEMPTS: '1', BLOCKED_RETRY_MINUTES: '60' }, {
       roles: { EXECUTOR: { status: 'failed', summary: 'tests do not build' } },
     });
     await (await runSprint('once')).result();
@@ -83,7 +80,7 @@ describe('item lifecycles end to end', () => {
   });
 
   it('transient backend outage (502 on agent-context) is retried, then the run succeeds', async () => {
-    rig = await startE2eRig(temporal, { items: [item(7, 'In Review')], prs: [linkedPr(7, 70)] }, { RUNNER_TRANSIENT_MAX_ATTEMPTS: '5' });
+    rig = await startE2eRig(temporal, { items: [boardItem(7, 'In Review')], prs: [linkedPr(7, 70)] }, { RUNNER_TRANSIENT_MAX_ATTEMPTS: '5' });
     rig.backend.faults.add({ route: '/internal/agent-context', mode: 'http502', count: 2 });
     const result = await (await runSprint()).result();
     expect(result.reason).toBe('completed');
@@ -96,7 +93,7 @@ describe('item lifecycles end to end', () => {
     const eventsLog = join(mkdtempSync(join(tmpdir(), 'sr-agent-')), 'agent-events.jsonl');
     process.env.AGENT_EVENTS_LOG = eventsLog;
     try {
-      rig = await startE2eRig(temporal, { items: [item(8, 'Ready')] }, { RUNNER_WATCHDOG_TIMEOUT_S: '3', BLOCKED_RETRY_MAX_ATTEMPTS: '1' }, {
+      rig = await startE2eRig(temporal, { items: [boardItem(8, 'Ready')] }, { RUNNER_WATCHDOG_TIMEOUT_S: '3', BLOCKED_RETRY_MAX_ATTEMPTS: '1' }, {
         roles: { EXECUTOR: { mode: 'hang', childProcess: true } },
       });
       await (await runSprint('once')).result();
@@ -114,7 +111,7 @@ describe('item lifecycles end to end', () => {
   });
 
   it('rework: PASS → Needs Human Approval → requestRework → In Review → fix-up → re-review → Needs Human Approval', async () => {
-    rig = await startE2eRig(temporal, { items: [item(9, 'In Review')], prs: [linkedPr(9, 90)] });
+    rig = await startE2eRig(temporal, { items: [boardItem(9, 'In Review')], prs: [linkedPr(9, 90)] });
     // The sprint completes once the item awaits a human (as the seed's orchestrator does)...
     expect((await (await runSprint()).result()).reason).toBe('completed');
     const itemHandle = temporal.client.workflow.getHandle(itemWorkflowId('M1', 9));
@@ -140,7 +137,7 @@ describe('item lifecycles end to end', () => {
   });
 
   it('the same intent delivered twice runs once: one Codex run, one backend transition', async () => {
-    rig = await startE2eRig(temporal, { items: [item(11, 'In Review')], prs: [linkedPr(11, 110)] });
+    rig = await startE2eRig(temporal, { items: [boardItem(11, 'In Review')], prs: [linkedPr(11, 110)] });
     const runId = randomUUID();
     const intent = { type: 'RUN_INTENT' as const, role: 'REVIEWER' as const, run_id: runId, endpoint: '/internal/reviewer/resolve-linked-pr', body: { role: 'REVIEWER', issue_number: 11, run_id: runId } };
     const settings = sprintSettingsFrom(rig.config, false).itemSettings;

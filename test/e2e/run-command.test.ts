@@ -8,13 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBackendEmulator, type BackendEmulator } from '../../emulators/backend';
 import { connectTestTemporal, testAddress, uniqueTaskQueue, type TestTemporal } from '../support/temporal';
-import { AGENT_BIN, ORCHESTRATOR_CMD } from '../support/e2e';
+import { AGENT_BIN, ORCHESTRATOR_CMD, boardItem } from '../support/e2e';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'sprint-runner.js');
-const item = (n: number, status: string) => ({
-  project_item_id: `PVTI_${n}`, issue_number: n, issue_url: `https://github.com/acme/app/issues/${n}`,
-  fields: { Status: status, Size: 'S', Area: 'api', Priority: 'P0', Sprint: 'M2' },
-});
+const item = (n: number, status: string) => boardItem(n, status, 'M2');
 
 function run(args: string[], env: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -1,11 +1,8 @@
 import { sprintStatusQuery, sprintWorkflow, sprintWorkflowId } from '../../src/workflows';
 import { connectTestTemporal, type TestTemporal } from '../support/temporal';
-import { startE2eRig, type E2eRig } from '../support/e2e';
+import { startE2eRig, type E2eRig, boardItem } from '../support/e2e';
 
-const item = (n: number, status: string, sprint = 'M1') => ({
-  project_item_id: `PVTI_${n}`, issue_number: n, issue_url: `https://github.com/acme/app/issues/${n}`,
-  fields: { Status: status, Size: 'S', Area: 'api', Priority: 'P0', Sprint: sprint },
-});
+
 
 describe('a sprint end to end: backend, orchestrator and agent emulators, real Temporal', () => {
   let temporal: TestTemporal;
@@ -18,7 +15,7 @@ describe('a sprint end to end: backend, orchestrator and agent emulators, real T
 
   it('Ready items are claimed, reviewed PASS and handed to humans; the sprint completes', async () => {
     rig = await startE2eRig(temporal, {
-      items: [item(1, 'Ready'), item(2, 'Ready'), item(3, 'Done'), item(9, 'Ready', 'M2')],
+      items: [boardItem(1, 'Ready'), boardItem(2, 'Ready'), boardItem(3, 'Done'), boardItem(9, 'Ready', 'M2')],
       issues: { '1': { title: '[TASK] One' }, '2': { title: '[TASK] Two' } },
     });
     const sprint = `M1`;

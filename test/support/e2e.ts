@@ -65,3 +65,11 @@ export async function startE2eRig(
     },
   };
 }
+
+/** A project item in the orchestrator's items-file format (contract §B.1). */
+export function boardItem(issue: number, status: string, sprint = 'M1') {
+  return {
+    project_item_id: `PVTI_${issue}`, issue_number: issue, issue_url: `https://github.com/acme/app/issues/${issue}`,
+    fields: { Status: status, Size: 'S', Area: 'api', Priority: 'P0', Sprint: sprint },
+  };
+}

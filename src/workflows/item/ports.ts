@@ -3,18 +3,11 @@
  * workflow reads like the state machine and the exact HTTP bodies (runner-behaviour.md §12.2
  * B2–B5) live in the activities. Types only.
  */
-import type { BoardStatus, Classification, Role, RunIntent } from './messages';
+import type { BoardStatus, Classification, RunIntent } from './messages';
+import type { ParsedWorkerResult as WorkerResult } from '../../domain/worker-result';
 
-export interface WorkerResult {
-  run_id: string;
-  role: Role;
-  status: 'succeeded' | 'failed';
-  outcome: 'PASS' | 'FAIL' | 'INCOMPLETE' | null;
-  summary: string;
-  urls: Record<string, string>;
-  errors: Array<Record<string, unknown>>;
-  marker_verified: boolean | null;
-}
+/** The validated worker result JSON (runner-behaviour.md §3.5). */
+export type { ParsedWorkerResult as WorkerResult } from '../../domain/worker-result';
 
 export interface CodexRunInput {
   intent: RunIntent;
