@@ -156,4 +156,12 @@ describe('item lifecycles end to end', () => {
     expect(statusTransitions(rig, 11)).toEqual(['In Review->Needs Human Approval (ORCHESTRATOR)']);
     expect(rig.backend.faults.stats().calls['/internal/project-item/update-field']).toBe(1);
   });
+
+  it('an EXECUTOR that reports a PR without verifying its marker is stopped (ITEM_STOP) and Blocked', async () => {
+    rig = await startE2eRig(temporal, { items: [boardItem(13, 'Ready')] }, { BLOCKED_RETRY_MAX_ATTEMPTS: '1' }, { roles: { EXECUTOR: { mode: 'markerUnverified' } } });
+    await (await runSprint('once')).result();
+    await eventually(() => boardStatus(rig, 13), (s) => s === 'Blocked');
+    expect(rig.events.find((e) => e.type === 'WORKER_FAILED')).toMatchObject({ classification: 'ITEM_STOP', error_code: 'worker_invalid_output' });
+    expect(statusTransitions(rig, 13)).toEqual(['Ready->In Progress (EXECUTOR)', 'In Progress->In Review (EXECUTOR)', 'In Review->Blocked (ORCHESTRATOR)']);
+  });
 });

@@ -165,4 +165,22 @@ describe('itemWorkflow state machine (real server)', () => {
     await eventually(() => h.types().filter((t) => t === 'LEDGER_SKIP').length, (n) => n === 1);
     expect(h.named('runCodexWorker')).toHaveLength(4);
   });
+
+  it('in-flight gate: a second intent for the item starts only after the first run finished (seed test_in_flight_gate)', async () => {
+    const spans: Record<string, { start: number; end: number }> = {};
+    h.script = async (input) => {
+      const start = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, input.intent.role === 'EXECUTOR' ? 800 : 10));
+      spans[input.intent.role] = { start, end: Date.now() };
+      return ok(input, input.intent.role === 'REVIEWER' ? { outcome: 'FAIL' } : {});
+    };
+    const handle = await h.startItem();
+    workflowIds.push(handle.workflowId);
+    await handle.signal(runIntentSignal, intent('EXECUTOR'));
+    await handle.signal(runIntentSignal, intent('REVIEWER'));
+    const during = await eventually(() => handle.query(itemStatusQuery), (s) => s.currentRun?.role === 'EXECUTOR');
+    expect(during.queuedIntents).toEqual([{ role: 'REVIEWER', runId: expect.any(String) }]);
+    await eventually(() => handle.query(itemStatusQuery), (s) => s.completedRuns === 2);
+    expect(spans.REVIEWER!.start).toBeGreaterThanOrEqual(spans.EXECUTOR!.end);
+  });
 });
