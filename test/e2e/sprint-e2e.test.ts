@@ -1,5 +1,6 @@
 import { sprintStatusQuery, sprintWorkflow, sprintWorkflowId } from '../../src/workflows';
 import { connectTestTemporal, type TestTemporal } from '../support/temporal';
+import { fetchHistories, replayHistories } from '../support/replay';
 import { startE2eRig, type E2eRig, boardItem } from '../support/e2e';
 
 
@@ -30,5 +31,8 @@ describe('a sprint end to end: backend, orchestrator and agent emulators, real T
     expect(statuses).toEqual({ 1: 'Needs Human Approval', 2: 'Needs Human Approval', 3: 'Done', 9: 'Ready' });
     const status = await handle.query(sprintStatusQuery);
     expect(status.intentsRouted).toBeGreaterThanOrEqual(4);
+    // Determinism: the recorded sprint and item histories replay against the current code.
+    const ids = [handle.workflowId, ...status.items.map((i) => i.workflowId)];
+    await expect(replayHistories(await fetchHistories(temporal.client, ids))).resolves.toBe(ids.length);
   });
 });
