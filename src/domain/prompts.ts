@@ -1,17 +1,24 @@
 /**
  * Everything the runner tells Codex, byte-exact with the seed (runner-behaviour.md §3.2, §3.3,
- * §3.8): the worker prompt with its role rules, the bundle as base-instructions, the developer
- * instructions and the `codex` tool arguments. Pure; workflows and activities may import it.
+ * §3.8, §4.2): worker prompt and role rules, the bundle as base-instructions, developer
+ * instructions, the `codex` tool arguments, the kickoff prompt and the re-ask prompts.
  */
 import { CodexWorkerError } from './errors';
+import { pythonJsonDumps } from './python-json';
 
 export const WORKER_DEVELOPER_INSTRUCTIONS =
   'Treat base-instructions as executable contract. Do not rewrite or summarize it. Do not attempt to start the backend server. ' +
   'Do not read or write outside the repository workspace. Never merge PRs or close issues. Fail closed on ambiguity.';
 
-/** Asks for every required key — the seed's re-ask omitted outcome and marker_verified (⚠ §14.9). */
+/** Deviation: asks for every required key; the seed omitted outcome and marker_verified, so a reviewer re-ask could never pass (⚠ §14.9). */
 export const WORKER_REASK_PROMPT =
   'Re-output the final result as JSON only with keys: run_id, role, status, outcome, summary, urls, errors, marker_verified. No prose.';
+
+export const KICKOFF_DEVELOPER_INSTRUCTIONS =
+  'Return JSON only (single object) matching the provided schema exactly. Do not include any additional keys. ' +
+  'No prose, no markdown, no code fences. Do not use auto-close keywords. Ensure body_markdown uses the required headings and list formats.';
+
+export const KICKOFF_REASK_PROMPT = 'Re-output the final result as JSON only. No prose. No markdown.';
 
 const REVIEWER_RULES = `Reviewer-specific constraints:
 - Leave feedback as GitHub ISSUE comments only.
@@ -38,20 +45,29 @@ const EXECUTOR_RULES = `Executor-specific constraints:
 - Only modify files within the task's Allowed touch paths (see the issue's ## Scope section). If you need to modify files outside scope, comment on the issue requesting scope expansion and stop the run.
 `;
 
-export type WorkerRole = 'EXECUTOR' | 'REVIEWER';
+export type Sandbox = 'workspace-write' | 'read-only';
 
-export function sandboxForRole(role: string): 'workspace-write' | 'read-only' {
+export interface CodexToolArguments {
+  prompt: string;
+  'base-instructions': string;
+  'developer-instructions': string;
+  cwd: '.';
+  sandbox: Sandbox;
+  'approval-policy': 'never';
+}
+
+export function sandboxForRole(role: string): Sandbox {
   const normalized = role.trim().toUpperCase();
   if (normalized === 'EXECUTOR') return 'workspace-write';
   if (normalized === 'REVIEWER') return 'read-only';
   throw new CodexWorkerError('worker_invalid_intent', 'intent role must be EXECUTOR or REVIEWER', { role });
 }
 
-/** §3.3.1; `rawIntent` is inserted verbatim (2-space pretty JSON, key order kept). */
-export function buildWorkerPrompt(backendBaseUrl: string, rawIntent: { role: string; run_id: string } & Record<string, unknown>): string {
-  const role = rawIntent.role.trim().toUpperCase();
+/** §3.3.1. `rawIntent` is the orchestrator's object, shown verbatim (Python's indent=2, non-ASCII kept). */
+export function buildWorkerPrompt(backendBaseUrl: string, rawIntent: Record<string, unknown>): string {
+  const role = typeof rawIntent.role === 'string' ? rawIntent.role.trim().toUpperCase() : '';
   sandboxForRole(role);
-  const runId = rawIntent.run_id.trim();
+  const runId = typeof rawIntent.run_id === 'string' ? rawIntent.run_id.trim() : '';
   if (!runId) throw new CodexWorkerError('worker_invalid_intent', 'intent run_id is required');
   if (!backendBaseUrl.trim()) throw new CodexWorkerError('worker_invalid_intent', 'backend_base_url is required');
   const roleRules = role === 'REVIEWER' ? REVIEWER_RULES : EXECUTOR_RULES;
@@ -68,7 +84,7 @@ Backend base URL: ${backendBaseUrl}
 
 ${roleRules}
 RUN_INTENT (verbatim):
-${JSON.stringify(rawIntent, null, 2)}
+${pythonJsonDumps(rawIntent, { indent: 2, ensureAscii: false })}
 
 Execution requirement:
 - Call the backend endpoint at: <backend base URL> + intent.endpoint with JSON body intent.body.
@@ -91,28 +107,112 @@ Return EXACTLY one JSON object and nothing else (no prose, no markdown, no wrapp
 /** §3.3.2: the agent-context bundle, validated, as base-instructions (no trailing newline). */
 export function buildBaseInstructions(bundle: unknown): string {
   const invalid = (message: string, details: Record<string, unknown> = {}) => new CodexWorkerError('bundle_invalid', message, details);
-  if (typeof bundle !== 'object' || bundle === null) throw invalid('agent context bundle missing role');
-  const { role, files } = bundle as { role?: unknown; files?: unknown };
+  const { role, files } = (typeof bundle === 'object' && bundle !== null ? bundle : {}) as { role?: unknown; files?: unknown };
   if (typeof role !== 'string' || !role.trim()) throw invalid('agent context bundle missing role');
   if (!Array.isArray(files)) throw invalid('agent context bundle missing files array');
   const lines = [`ROLE: ${role.trim()}`, 'BUNDLE_FILES_BEGIN'];
-  for (const file of files as Array<{ path?: unknown; content?: unknown }>) {
-    if (typeof file?.path !== 'string' || !file.path.trim()) throw invalid('bundle file missing path');
-    if (typeof file.content !== 'string') throw invalid('bundle file missing content', { path: file.path });
-    lines.push(`FILE_BEGIN ${file.path.trim()}`, file.content, `FILE_END ${file.path.trim()}`);
+  for (const file of files as Array<{ path?: unknown; content?: unknown } | null>) {
+    const path = file?.path;
+    if (typeof path !== 'string' || !path.trim()) throw invalid('bundle file missing path');
+    if (typeof file?.content !== 'string') throw invalid('bundle file missing content', { path });
+    lines.push(`FILE_BEGIN ${path.trim()}`, file.content, `FILE_END ${path.trim()}`);
   }
   lines.push('BUNDLE_FILES_END');
   return lines.join('\n');
 }
 
-/** The exact `codex` tool arguments of §3.2 (no model/config/profile: Codex's own config applies). */
-export function buildCodexToolArguments(role: string, prompt: string, baseInstructions: string, developerInstructions = WORKER_DEVELOPER_INSTRUCTIONS) {
+/** The exact `codex` tool arguments of a worker run (§3.2); no model/config/profile: Codex's own config applies. */
+export function buildCodexToolArguments(role: string, prompt: string, baseInstructions: string): CodexToolArguments {
   return {
     prompt,
     'base-instructions': baseInstructions,
-    'developer-instructions': developerInstructions,
+    'developer-instructions': WORKER_DEVELOPER_INSTRUCTIONS,
     cwd: '.',
     sandbox: sandboxForRole(role),
-    'approval-policy': 'never' as const,
+    'approval-policy': 'never',
   };
+}
+
+/** The `codex` tool arguments of the kickoff plan generation (§3.8): always read-only. */
+export function buildKickoffCodexArguments(prompt: string, baseInstructions: string): CodexToolArguments {
+  if (!prompt.trim()) throw new CodexWorkerError('codex_invalid_prompt', 'prompt is required');
+  return {
+    prompt,
+    'base-instructions': baseInstructions,
+    'developer-instructions': KICKOFF_DEVELOPER_INSTRUCTIONS,
+    cwd: '.',
+    sandbox: 'read-only',
+    'approval-policy': 'never',
+  };
+}
+
+/** §4.2, exact (note the two blank lines after the schema). `goal` is the stripped goal text. */
+export function buildKickoffPrompt(sprint: string, readyLimit: number, goal: string): string {
+  return `You are ORCHESTRATOR (kickoff-only). Your output is a machine-validated JSON plan.
+You are drafting sprint issues for EXECUTOR/REVIEWER runs. You are not implementing the work yourself.
+Return JSON only. No prose. No markdown code fences.
+Do not use auto-close keywords (Closes/Fixes/Resolves #N).
+
+Sprint: ${sprint}
+Ready limit: ${readyLimit} (ready_set_titles length must be <= ${readyLimit} and <= 3)
+
+Goal text (verbatim):
+${goal}
+
+Hard constraints:
+- tasks length must be between 3 and 25
+- Every task must set initial_status=Backlog
+- depends_on_titles must reference exact task titles (including [TASK] prefix)
+- ready_set_titles must reference existing tasks with zero dependencies and priority=P0 only
+- goal_issue.labels must include meta:sprint-goal
+- goal_issue.fields must be exactly: Sprint=sprint, Status=Backlog, Priority=P0, Size=S, Area=docs
+
+Quality constraints (non-negotiable):
+- Tasks MUST be direct, executable engineering work that implements the goal.
+- Tasks MUST implement goal.txt in code. Do not create process/runbook/template tasks unless goal.txt is about process tooling.Do NOT create meta-process tasks like: defining templates, writing runbooks, creating a backlog map, or drafting reviewer/executor checklists.
+- Do NOT make the sprint about improving this orchestration system; the sprint is about implementing the goal in the target repository.
+- The sprint goal issue may touch docs, but sprint tasks should generally touch real product code/assets, not just markdown.
+- ready_set_titles should include the most dependency-free P0 implementation tasks.
+
+Output schema (exact keys):
+{
+  "sprint": "${sprint}",
+  "goal_issue": {
+    "title": "[SPRINT GOAL] ${sprint}: <short>",
+    "body_markdown": "<markdown>",
+    "labels": ["meta:sprint-goal"],
+    "fields": {"Sprint":"${sprint}","Status":"Backlog","Priority":"P0","Size":"S","Area":"docs"}
+  },
+  "tasks": [
+    {
+      "title": "[TASK] <short>",
+      "body_markdown": "<markdown>",
+      "priority": "P0|P1|P2",
+      "size": "S|M|L",
+      "area": "infra|api|orchestrator|runner|docs|tests",
+      "depends_on_titles": ["[TASK] ..."],
+      "initial_status": "Backlog"
+    }
+  ],
+  "ready_set_titles": ["[TASK] ..."],
+  "prioritization_rationale": "..."
+}
+
+
+For every body_markdown (goal + tasks), you MUST use this exact section structure with these exact headings:
+## Goal
+<one or more lines>
+## Non-goals
+- <bullet>
+## Acceptance Criteria
+- [ ] <checkbox item>
+## Files Likely Touched
+- <path>
+## Definition of Done
+- [ ] <checkbox item>
+
+Notes:
+- Task count should be intelligently sized for the goal (within bounds).
+- Prefer dependency-light P0 tasks in ready_set_titles.
+`;
 }

@@ -1,36 +1,32 @@
 /**
- * Reading what Codex returned (runner-behaviour.md §3.4–§3.5): the tool result's text, its thread
- * id, and the worker result JSON with every check of the seed, in order.
+ * Reading what Codex returned (runner-behaviour.md §3.4, §3.5, §3.8): the tool result's text and
+ * thread id, the worker result JSON with every check of the seed in its order, and the kickoff plan
+ * JSON. Every failure is a CodexWorkerError with the seed's code.
  */
+import type { WorkerResult } from '../contracts/worker-result';
 import { CodexWorkerError } from './errors';
-
-export interface ParsedWorkerResult {
-  run_id: string;
-  role: 'EXECUTOR' | 'REVIEWER';
-  status: 'succeeded' | 'failed';
-  outcome: 'PASS' | 'FAIL' | 'INCOMPLETE' | null;
-  summary: string;
-  urls: Record<string, string>;
-  errors: Array<Record<string, unknown>>;
-  marker_verified: boolean | null;
-}
+import { pythonStr, truncateCodePoints } from './python-json';
 
 const RESULT_MARKER = 'RUNNER_RESULT_JSON:';
+const REVIEWER_OUTCOMES = ['PASS', 'FAIL', 'INCOMPLETE'] as const;
+const PR_URL_KEYS = ['pr_url', 'pull_request', 'pr', 'resolved_pr'] as const;
+
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const nonBlank = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
+const invalidOutput = (message: string, details: Record<string, unknown> = {}) => new CodexWorkerError('worker_invalid_output', message, details);
 
 /**
- * §3.4, plus a check the seed lacked: a tool error (`isError`, or an old-style `error` string) is a
- * failure, never parsed as a worker answer.
+ * §3.4. Addition: the seed never looked at `isError`; a tool error (or an old-style `error` string)
+ * is a failed run (`codex_tool_error`, ITEM_STOP), never text to parse as the worker's answer.
  */
 export function extractToolText(result: unknown): string {
   const r = isObject(result) ? result : {};
   if (r.isError === true || typeof r.error === 'string') {
-    const text = typeof r.error === 'string' ? r.error : textOf(r) ?? 'codex tool returned an error';
-    throw new CodexWorkerError('codex_tool_error', `codex tool error: ${text.slice(0, 500)}`, { result: truncate(result) });
+    const text = typeof r.error === 'string' ? r.error : (textOf(r) ?? 'codex tool returned an error');
+    throw new CodexWorkerError('codex_tool_error', `codex tool error: ${truncateCodePoints(text, 500)}`, { result: clipped(result) });
   }
   const text = textOf(r);
-  if (text === null) throw new CodexWorkerError('worker_invalid_output', 'codex tool returned no text content', { result: truncate(result) });
+  if (text === null) throw invalidOutput('codex tool returned no text content', { result: clipped(result) });
   return text;
 }
 
@@ -49,14 +45,19 @@ function textOf(r: Record<string, unknown>): string | null {
   return null;
 }
 
+/** §3.2 step 6, checked before the text. */
 export function extractThreadId(result: unknown): string {
   const structured = isObject(result) ? result.structuredContent : undefined;
   const threadId = isObject(structured) ? structured.threadId : undefined;
-  if (!nonBlank(threadId)) throw new CodexWorkerError('worker_invalid_output', 'codex tool result missing structuredContent.threadId');
+  if (!nonBlank(threadId)) throw invalidOutput('codex tool result missing structuredContent.threadId');
   return threadId.trim();
 }
 
-export function parseWorkerResult(text: string, expected: { run_id: string; role: string }): ParsedWorkerResult {
+/**
+ * §3.5. Deviations: a null url value becomes "" (Python's str() made it "None"); an EXECUTOR's
+ * outcome outside PASS|FAIL|INCOMPLETE reads as null (nothing uses an executor's outcome).
+ */
+export function parseWorkerResult(text: string, expected: { run_id: string; role: string }): WorkerResult {
   let raw = text.trim();
   const marker = raw.indexOf(RESULT_MARKER);
   if (marker >= 0) raw = raw.slice(marker + RESULT_MARKER.length).trim();
@@ -64,41 +65,65 @@ export function parseWorkerResult(text: string, expected: { run_id: string; role
   try {
     parsed = JSON.parse(raw);
   } catch (err) {
-    throw new CodexWorkerError('worker_invalid_output', 'codex output was not valid JSON; worker must output JSON only', {
-      error: (err as Error).message, content: text.slice(0, 2000),
+    throw invalidOutput('codex output was not valid JSON; worker must output JSON only', {
+      error: (err as Error).message, content: truncateCodePoints(raw, 2000),
     });
   }
-  if (!isObject(parsed)) throw new CodexWorkerError('worker_invalid_output', 'worker result must be a JSON object');
-  if (parsed.run_id !== expected.run_id || parsed.role !== expected.role) {
-    throw new CodexWorkerError('worker_identity_mismatch', 'worker result identity does not match the intent', {
-      expected, actual: { run_id: parsed.run_id, role: parsed.role },
+  if (!isObject(parsed)) throw invalidOutput('worker result must be a JSON object');
+  const { run_id: runId, role } = parsed;
+  if (runId !== expected.run_id || role !== expected.role) {
+    throw new CodexWorkerError('worker_identity_mismatch', 'worker result run_id/role do not match the intent', {
+      expected: { run_id: expected.run_id, role: expected.role }, actual: { run_id: runId ?? null, role: role ?? null },
     });
   }
-  if (parsed.status !== 'succeeded' && parsed.status !== 'failed') throw new CodexWorkerError('worker_invalid_output', 'worker result status must be succeeded or failed');
-  let outcome: string | null = null;
-  if (parsed.outcome !== undefined && parsed.outcome !== null) {
-    if (typeof parsed.outcome !== 'string') throw new CodexWorkerError('worker_invalid_output', 'worker result outcome must be a string or null');
-    outcome = parsed.outcome.trim().toUpperCase();
+  const status = parsed.status;
+  if (status !== 'succeeded' && status !== 'failed') throw invalidOutput('worker result status must be succeeded or failed', { status: status ?? null });
+  if (parsed.outcome !== undefined && parsed.outcome !== null && typeof parsed.outcome !== 'string') {
+    throw invalidOutput('worker result outcome must be a string or null');
   }
-  if (expected.role === 'REVIEWER' && !['PASS', 'FAIL', 'INCOMPLETE'].includes(outcome ?? '')) {
-    throw new CodexWorkerError('worker_invalid_output', 'reviewer worker must emit outcome PASS|FAIL|INCOMPLETE');
-  }
-  if (typeof parsed.summary !== 'string') throw new CodexWorkerError('worker_invalid_output', 'worker result summary must be a string');
-  // The seed stringified with Python str() (null became "None"); we keep null as "".
+  const outcomeText = typeof parsed.outcome === 'string' ? parsed.outcome.trim().toUpperCase() : null;
+  const outcome = REVIEWER_OUTCOMES.find((known) => known === outcomeText) ?? null;
+  if (expected.role === 'REVIEWER' && outcome === null) throw invalidOutput('reviewer worker must emit outcome PASS|FAIL|INCOMPLETE');
+  if (typeof parsed.summary !== 'string') throw invalidOutput('worker result summary must be a string');
   const urls = isObject(parsed.urls)
-    ? Object.fromEntries(Object.entries(parsed.urls).map(([key, value]) => [key, value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value)]))
+    ? Object.fromEntries(Object.entries(parsed.urls).map(([key, value]) => [key, value === null ? '' : pythonStr(value)]))
     : {};
-  const errors = Array.isArray(parsed.errors) ? parsed.errors.map((entry) => (isObject(entry) ? entry : { error: String(entry) })) : [];
-  const marker_verified = parsed.marker_verified ?? null;
-  if (marker_verified !== null && typeof marker_verified !== 'boolean') throw new CodexWorkerError('worker_invalid_output', 'worker result marker_verified must be true, false or null');
+  const errors = Array.isArray(parsed.errors) ? parsed.errors.map((entry) => (isObject(entry) ? entry : { error: pythonStr(entry) })) : [];
+  const markerVerified = parsed.marker_verified ?? null;
+  if (markerVerified !== null && typeof markerVerified !== 'boolean') throw invalidOutput('worker result marker_verified must be true, false or null');
   return {
-    run_id: parsed.run_id as string, role: parsed.role as ParsedWorkerResult['role'], status: parsed.status, summary: parsed.summary,
-    outcome: (expected.role === 'REVIEWER' || ['PASS', 'FAIL', 'INCOMPLETE'].includes(outcome ?? '') ? outcome : null) as ParsedWorkerResult['outcome'],
-    urls, errors, marker_verified,
+    run_id: expected.run_id, role: expected.role as WorkerResult['role'], status, outcome, summary: parsed.summary, urls, errors,
+    marker_verified: markerVerified,
   };
 }
 
-function truncate(value: unknown): unknown {
+/** The first non-blank PR url among the keys the executor prompt names (§3.1 step 10). */
+export function extractPrUrl(urls: Record<string, string>): string | null {
+  for (const key of PR_URL_KEYS) {
+    const value = urls[key]?.trim();
+    if (value) return value;
+  }
+  return null;
+}
+
+/**
+ * §3.8: the kickoff plan is the whole (stripped) text as one JSON object; no RUNNER_RESULT_JSON:
+ * marker. Callers re-ask once on any error from here (the seed re-asked only on a parse error).
+ */
+export function parseKickoffOutput(text: string): Record<string, unknown> {
+  const raw = text.trim();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw invalidOutput('codex output was not valid JSON', { error: (err as Error).message, content: truncateCodePoints(raw, 2000) });
+  }
+  if (!isObject(parsed)) throw invalidOutput('codex kickoff output must be a JSON object');
+  return parsed;
+}
+
+/** Error details keep at most 2000 characters of a tool result. */
+function clipped(value: unknown): unknown {
   const text = JSON.stringify(value) ?? '';
-  return text.length > 2000 ? `${text.slice(0, 2000)}…` : value;
+  return text.length > 2000 ? `${truncateCodePoints(text, 2000)}…` : value;
 }

@@ -1,0 +1,25 @@
+/**
+ * The orchestrator's state file (runner-behaviour.md §10.2, contract §C.7), shared with the
+ * orchestrator and the backend. Item values are `unknown` on purpose: the file is written by other
+ * processes (and by hand), so every read checks the type it needs and every write keeps the rest.
+ */
+import { z } from 'zod';
+
+/** Documented item fields; the last four are the ones the runner writes. */
+export const STATE_ITEM_FIELDS = [
+  'last_seen_status', 'last_seen_sprint', 'last_seen_issue_number', 'last_seen_at', 'status_since_at', 'status_since_poll',
+  'last_activity_at', 'last_activity_indicator', 'last_dispatched_role', 'last_dispatched_status', 'last_dispatched_at',
+  'last_dispatched_poll', 'last_run_id', 'reviewer_dispatches_for_current_status', 'in_review_origin',
+  'last_reviewer_outcome', 'last_reviewer_feedback_at', 'review_cycle_count', 'last_executor_response_at',
+] as const;
+
+export const StateItemSchema = z.record(z.string(), z.unknown());
+export type StateItem = Partial<Record<(typeof STATE_ITEM_FIELDS)[number], unknown>> & Record<string, unknown>;
+
+export const OrchestratorStateSchema = z.looseObject({
+  poll_count: z.unknown(),
+  items: z.record(z.string(), StateItemSchema),
+  sprint_plan: z.unknown().optional(),
+  ownership_index: z.unknown().optional(),
+});
+export type OrchestratorState = z.infer<typeof OrchestratorStateSchema> & { items: Record<string, StateItem> };
