@@ -4,10 +4,10 @@
  * B2–B5) live in the activities. Types only.
  */
 import type { BoardStatus, Classification, RunIntent } from './messages';
-import type { ParsedWorkerResult as WorkerResult } from '../../domain/worker-result';
+import type { WorkerResult } from '../../contracts/worker-result';
 
 /** The validated worker result JSON (runner-behaviour.md §3.5). */
-export type { ParsedWorkerResult as WorkerResult } from '../../domain/worker-result';
+export type { WorkerResult } from '../../contracts/worker-result';
 
 export interface CodexRunInput {
   intent: RunIntent;
