@@ -4,11 +4,9 @@
  * Secret values from the environment are redacted before anything is written.
  */
 import { redactSecrets } from './config';
+import type { RunnerEvent } from './contracts/event';
 
-export interface RunnerEvent {
-  type: string;
-  [field: string]: unknown;
-}
+export type { RunnerEvent };
 
 export type LogFormat = 'json' | 'pretty';
 

@@ -6,12 +6,12 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { classifyError } from '../domain/classify-error';
+import { classifyFailure } from '../domain/classify';
 import { HttpError, RunnerError } from '../domain/errors';
 
 export function toActivityFailure(err: unknown): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
-  const classification = classifyError(err);
+  const classification = classifyFailure(err);
   const runnerError = err instanceof RunnerError ? err : null;
   return ApplicationFailure.create({
     type: runnerError?.name ?? 'Error',

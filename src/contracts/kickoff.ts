@@ -3,16 +3,7 @@
  * produced, the draft sent to /internal/plan-apply, its responses, and the sprint plan cache.
  */
 import { z } from 'zod';
-
-export const SPRINTS = ['M1', 'M2', 'M3', 'M4'] as const;
-export const PRIORITIES = ['P0', 'P1', 'P2'] as const;
-export const SIZES = ['S', 'M', 'L'] as const;
-/** Areas a kickoff task may name; plan-apply only knows POLICY_AREAS. */
-export const TASK_AREAS = ['infra', 'api', 'orchestrator', 'runner', 'docs', 'tests'] as const;
-export const POLICY_AREAS = ['db', 'api', 'web', 'providers', 'infra', 'docs'] as const;
-export const SPRINT_GOAL_LABEL = 'meta:sprint-goal';
-
-export type Priority = (typeof PRIORITIES)[number];
+import { POLICY_AREAS, PRIORITIES, SIZES, SPRINTS, TASK_AREAS } from './vocabulary';
 
 export const KickoffTaskSchema = z.object({
   title: z.string(),

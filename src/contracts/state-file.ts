@@ -17,7 +17,7 @@ export const StateItemSchema = z.record(z.string(), z.unknown());
 export type StateItem = Partial<Record<(typeof STATE_ITEM_FIELDS)[number], unknown>> & Record<string, unknown>;
 
 export const OrchestratorStateSchema = z.looseObject({
-  poll_count: z.unknown(),
+  poll_count: z.unknown().optional(),
   items: z.record(z.string(), StateItemSchema),
   sprint_plan: z.unknown().optional(),
   ownership_index: z.unknown().optional(),

@@ -6,7 +6,7 @@
 import type { Classification } from './errors';
 
 /** CodexWorkerError codes that stop only the item (§3.9), plus `codex_tool_error` (our isError check). */
-export const ITEM_STOP_CODEX_CODES: ReadonlySet<string> = new Set([
+const ITEM_STOP_CODEX_CODES: ReadonlySet<string> = new Set([
   'mcp_timeout', 'mcp_error_response', 'mcp_invalid_result', 'mcp_invalid_json', 'worker_invalid_output',
   'worker_identity_mismatch', 'codex_tool_error',
 ]);
@@ -15,16 +15,16 @@ export const ITEM_STOP_CODEX_CODES: ReadonlySet<string> = new Set([
  * Deviation (README): the seed made `mcp_stdio_unavailable` ITEM_STOP. Our MCP client reports it the
  * moment Codex dies or closes its pipes, and a fresh process may well succeed: TRANSIENT.
  */
-export const TRANSIENT_CODEX_CODES: ReadonlySet<string> = new Set(['mcp_stdio_unavailable']);
+const TRANSIENT_CODEX_CODES: ReadonlySet<string> = new Set(['mcp_stdio_unavailable']);
 
 /** Error codes that make a Blocked item worth an automatic retry whatever their class (§7 rule 3). */
-export const RETRYABLE_ERROR_CODES: ReadonlySet<string> = new Set(['mcp_timeout', 'backend_unreachable', 'mcp_stdio_unavailable', 'mcp_error_response']);
+const RETRYABLE_ERROR_CODES: ReadonlySet<string> = new Set(['mcp_timeout', 'backend_unreachable', 'mcp_stdio_unavailable', 'mcp_error_response']);
 
 const ERROR_KINDS = ['IntentError', 'HttpError', 'CodexWorkerError'] as const;
 type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /** An error, or what is left of one after serialisation. */
-export interface FailureLike {
+interface FailureLike {
   name?: unknown;
   type?: unknown;
   code?: unknown;

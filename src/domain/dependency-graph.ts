@@ -1,105 +1,151 @@
 /**
- * Dependency-graph sanitisation before promotion (runner-behaviour.md §5.2–§5.3, contract §C.11):
- * `depends_on` exists only to sequence conflicting ownership, so edges to unknown issues
- * (DEAD_REF), from code onto doc-only work (DOC_BLOCKER) and between items that own no common
- * path (NO_OVERLAP) are dropped; what remains must be acyclic (Tarjan SCC), else a bounded
- * regeneration loop runs. Pure and deterministic: workflows call it.
+ * Dependency-graph sanitisation before any promotion (runner-behaviour.md §5.1–§5.3, contract
+ * §C.11): `depends_on` only sequences issues that own overlapping paths, so edges to unknown
+ * issues, from code onto doc-only issues and between disjoint owners are dropped; cycles that
+ * remain are patched once deterministically, then handed off to a planner (regen request file).
  */
+import type { RunnerEvent } from '../contracts/event';
 
-export interface ScopeItem {
-  number: number;
-  depends_on: unknown[];
-  owns_paths: unknown[];
-  touch_paths: unknown[];
-  [key: string]: unknown;
-}
+/** One issue's scope metadata plus its number, list fields defaulted to [] (§5.1 step 5). */
+export type ScopeItem = Record<string, unknown> & { number: number; depends_on: unknown[]; owns_paths: unknown[]; touch_paths: unknown[] };
 
+export type EdgeDropReason = 'DEAD_REF' | 'DOC_BLOCKER' | 'NO_OVERLAP';
 export interface DroppedEdge {
   from: number;
   to: unknown;
-  reason: 'DEAD_REF' | 'DOC_BLOCKER' | 'NO_OVERLAP';
+  reason: EdgeDropReason;
 }
-
 export interface SanitizationReport {
   droppedEdges: DroppedEdge[];
   cycles: number[][] | null;
 }
-
-export function normalizePath(path: string): string {
-  let p = path.trim().replace(/\\/g, '/');
-  while (p.startsWith('./')) p = p.slice(2);
-  p = p.replace(/^\/+/, '');
-  while (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
-  return p;
+export interface SanitizedGraph {
+  /** Same order as the input; only `depends_on` differs. */
+  items: ScopeItem[];
+  report: SanitizationReport;
+  error: { cycles: number[][] } | null;
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const deepCopy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/** `./a\b/` → `a/b`; '' for anything that is not a path. */
+export function normalizePath(path: unknown): string {
+  if (typeof path !== 'string') return '';
+  let normalized = path.trim().replace(/\\/g, '/');
+  while (normalized.startsWith('./')) normalized = normalized.slice(2);
+  normalized = normalized.replace(/^\/+/, '');
+  while (normalized.length > 1 && normalized.endsWith('/')) normalized = normalized.slice(0, -1);
+  return normalized;
+}
+
+/** Prefix overlap by path segment: `apps/api` overlaps `apps/api/src`, not `apps/api2`. */
 export function pathsOverlap(a: string, b: string): boolean {
   return a !== '' && b !== '' && (a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`));
 }
 
-function isDocPath(path: string): boolean {
+export function isDocPath(path: unknown): boolean {
   const p = normalizePath(path).toLowerCase();
-  return /\.(md|txt|rst)$/.test(p) || p.startsWith('docs/') || p.includes('/docs/') || p.endsWith('/docs');
+  return p.endsWith('.md') || p.endsWith('.txt') || p.endsWith('.rst') || p.startsWith('docs/') || p.includes('/docs/') || p.endsWith('/docs');
 }
 
-function isDocOnly(item: ScopeItem): boolean {
-  const paths = item.touch_paths.filter((p): p is string => typeof p === 'string');
-  return item.touch_paths.length > 0 && paths.length === item.touch_paths.length && paths.every(isDocPath);
+/** Touches something, and only documentation. */
+export function isDocOnly(item: { touch_paths: unknown[] }): boolean {
+  return item.touch_paths.length > 0 && item.touch_paths.every(isDocPath);
 }
 
-function ownedPaths(item: ScopeItem): string[] {
-  return item.owns_paths.filter((p): p is string => typeof p === 'string').map(normalizePath).filter(Boolean);
+function ownedPaths(item: { owns_paths: unknown[] }): string[] {
+  return item.owns_paths.map(normalizePath).filter((path) => path !== '');
 }
 
-/** One sanitisation pass: pruned copies of the items plus the report. */
-export function sanitizeDependencyGraph(items: readonly ScopeItem[]): { items: ScopeItem[]; report: SanitizationReport } {
+/**
+ * §5.1 step 4: `plan.sprint_plan` entries keyed by a positive issue number (Python int() rules:
+ * blanks, sign and digit underscores allowed) with an object value; if there are none, the tasks'
+ * `scope` objects; else nothing.
+ */
+export function extractScopePlan(plan: unknown): Map<number, Record<string, unknown>> {
+  const scopePlan = new Map<number, Record<string, unknown>>();
+  if (!isObject(plan)) return scopePlan;
+  if (isObject(plan.sprint_plan)) {
+    for (const [key, meta] of Object.entries(plan.sprint_plan)) {
+      const issue = /^\s*[+-]?\d+(?:_\d+)*\s*$/.test(key) ? Number(key.replace(/_/g, '')) : NaN;
+      if (Number.isSafeInteger(issue) && issue > 0 && isObject(meta)) scopePlan.set(issue, meta);
+    }
+    if (scopePlan.size) return scopePlan;
+  }
+  if (Array.isArray(plan.tasks)) {
+    for (const task of plan.tasks) {
+      if (isObject(task) && Number.isInteger(task.issue_number) && (task.issue_number as number) > 0 && isObject(task.scope)) {
+        scopePlan.set(task.issue_number as number, task.scope);
+      }
+    }
+  }
+  return scopePlan;
+}
+
+/** §5.1 step 5: deep copies sorted by issue number. */
+export function scopeItemsFrom(scopePlan: Map<number, Record<string, unknown>>): ScopeItem[] {
+  return [...scopePlan.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([number, meta]) => {
+      const item: Record<string, unknown> = { ...deepCopy(meta), number };
+      for (const key of ['depends_on', 'owns_paths', 'touch_paths']) if (!Array.isArray(item[key])) item[key] = [];
+      return item as ScopeItem;
+    });
+}
+
+/** §5.2: drop edges that sequence nothing, then find the cycles among the kept ones. */
+export function sanitizeDependencyGraph(items: readonly ScopeItem[]): SanitizedGraph {
   const byNumber = new Map(items.map((item) => [item.number, item]));
   const droppedEdges: DroppedEdge[] = [];
-  const pruned = items.map((item) => {
-    const kept: number[] = [];
-    for (const dep of item.depends_on) {
-      const target = Number.isInteger(dep) ? byNumber.get(dep as number) : undefined;
-      if (!target) droppedEdges.push({ from: item.number, to: dep, reason: 'DEAD_REF' });
-      else if (isDocOnly(target) && !isDocOnly(item)) droppedEdges.push({ from: item.number, to: dep, reason: 'DOC_BLOCKER' });
-      else if (noOverlap(ownedPaths(item), ownedPaths(target))) droppedEdges.push({ from: item.number, to: dep, reason: 'NO_OVERLAP' });
-      else kept.push(dep as number);
-    }
+  const sanitized = items.map((item) => {
+    const kept = item.depends_on.filter((dep) => {
+      const reason = edgeDropReason(item, dep, byNumber);
+      if (reason) droppedEdges.push({ from: item.number, to: dep, reason });
+      return reason === null;
+    });
     return { ...item, depends_on: kept };
   });
-  const cycles = findCycles(pruned);
-  return { items: pruned, report: { droppedEdges, cycles: cycles.length ? cycles : null } };
+  const cycles = findCycles(sanitized);
+  return {
+    items: sanitized,
+    report: { droppedEdges, cycles: cycles.length ? cycles : null },
+    error: cycles.length ? { cycles } : null,
+  };
 }
 
-function noOverlap(a: string[], b: string[]): boolean {
-  return a.length > 0 && b.length > 0 && !a.some((x) => b.some((y) => pathsOverlap(x, y)));
+function edgeDropReason(item: ScopeItem, dep: unknown, byNumber: Map<number, ScopeItem>): EdgeDropReason | null {
+  const target = typeof dep === 'number' && Number.isInteger(dep) ? byNumber.get(dep) : undefined;
+  if (!target) return 'DEAD_REF';
+  if (isDocOnly(target) && !isDocOnly(item)) return 'DOC_BLOCKER';
+  const mine = ownedPaths(item);
+  const theirs = ownedPaths(target);
+  if (mine.length && theirs.length && !mine.some((a) => theirs.some((b) => pathsOverlap(a, b)))) return 'NO_OVERLAP';
+  return null;
 }
 
-/** Tarjan's SCC in ascending node order; a component of size > 1 or a self-loop is a cycle. */
-export function findCycles(items: readonly ScopeItem[]): number[][] {
-  const nodes = items.map((item) => item.number).sort((a, b) => a - b);
-  const present = new Set(nodes);
-  const edges = new Map(items.map((item) => [item.number, (item.depends_on as number[]).filter((dep) => present.has(dep))]));
-  let index = 0;
-  const indices = new Map<number, number>();
-  const lowlink = new Map<number, number>();
+/** Tarjan's SCC, nodes visited in ascending order; a cycle is an SCC of 2+ nodes or a self-loop. */
+function findCycles(items: readonly ScopeItem[]): number[][] {
+  const edges = new Map(items.map((item) => [item.number, item.depends_on as number[]]));
+  const index = new Map<number, number>();
+  const low = new Map<number, number>();
   const stack: number[] = [];
   const onStack = new Set<number>();
-  const cycles: number[][] = [];
-  const visit = (node: number) => {
-    indices.set(node, index);
-    lowlink.set(node, index);
-    index += 1;
+  const components: number[][] = [];
+  const visit = (node: number): void => {
+    index.set(node, index.size);
+    low.set(node, index.get(node)!);
     stack.push(node);
     onStack.add(node);
     for (const next of edges.get(node) ?? []) {
-      if (!indices.has(next)) {
+      if (!index.has(next)) {
         visit(next);
-        lowlink.set(node, Math.min(lowlink.get(node)!, lowlink.get(next)!));
+        low.set(node, Math.min(low.get(node)!, low.get(next)!));
       } else if (onStack.has(next)) {
-        lowlink.set(node, Math.min(lowlink.get(node)!, indices.get(next)!));
+        low.set(node, Math.min(low.get(node)!, index.get(next)!));
       }
     }
-    if (lowlink.get(node) === indices.get(node)) {
+    if (low.get(node) === index.get(node)) {
       const component: number[] = [];
       let member: number;
       do {
@@ -107,77 +153,147 @@ export function findCycles(items: readonly ScopeItem[]): number[][] {
         onStack.delete(member);
         component.push(member);
       } while (member !== node);
-      if (component.length > 1 || (edges.get(node) ?? []).includes(node)) cycles.push(component.sort((a, b) => a - b));
+      components.push(component);
     }
   };
-  for (const node of nodes) if (!indices.has(node)) visit(node);
-  return cycles.sort((a, b) => a[0]! - b[0]!);
+  for (const node of [...edges.keys()].sort((a, b) => a - b)) if (!index.has(node)) visit(node);
+  return components
+    .filter((component) => component.length > 1 || (edges.get(component[0]!) ?? []).includes(component[0]!))
+    .map((component) => component.sort((a, b) => a - b))
+    .sort((a, b) => a[0]! - b[0]!);
 }
 
-export type RegenOutcome =
-  | { outcome: 'clean'; items: ScopeItem[]; events: Array<Record<string, unknown>>; history: Array<Record<string, unknown>> }
-  | { outcome: 'malformed' | 'exhausted' | 'handoff'; events: Array<Record<string, unknown>>; history: Array<Record<string, unknown>>; error: string; regenRequest?: Record<string, unknown> };
+export type SanitizationTier = 'DETERMINISTIC_PATCH' | 'PLANNER_REGEN' | 'FINAL_SANITIZATION_FAILED';
+export type SanitizationHistoryEntry = { attempt: number; tier: SanitizationTier } & Record<string, unknown>;
+
+export interface SanitizationContext {
+  /** The sprint plan cache the planner should revise ({} when there is none). */
+  previousSprintPlan: Record<string, unknown> | null;
+  nowIso: string;
+  /** Where the caller writes the regen request (see regenRequestPath). */
+  requestPath: string;
+}
+
+/** §10.5: the file external automation reads to re-plan; the caller writes it, then the run stops with exit 6. */
+export interface RegenRequest {
+  requested_at: string;
+  attempt: number;
+  tier: 'PLANNER_REGEN';
+  context: {
+    previous_sprint_plan: Record<string, unknown>;
+    sanitization_report: SanitizationReport;
+    cycle_error: { cycles: number[][] };
+    attempt_history: SanitizationHistoryEntry[];
+    instruction: string;
+  };
+  deterministic_patch_probe: { cycles_targeted: number[][]; edges_removed: Array<{ from: number; to: number }> };
+}
+
+/** Why the run stops; `hardStop` is the HARD_STOP event the seed printed. */
+export interface SanitizationStop {
+  message: string;
+  exitCode: 3 | 5 | 6;
+  hardStop: RunnerEvent;
+}
+
+export type SanitizationResult =
+  | { outcome: 'clean'; items: ScopeItem[]; events: RunnerEvent[]; history: SanitizationHistoryEntry[] }
+  | { outcome: 'malformed' | 'exhausted'; events: RunnerEvent[]; history: SanitizationHistoryEntry[]; error: SanitizationStop }
+  | { outcome: 'handoff'; events: RunnerEvent[]; history: SanitizationHistoryEntry[]; error: SanitizationStop; regenRequest: RegenRequest };
+
+const REGEN_INSTRUCTION =
+  'The depends_on graph for this sprint contains cycles or invalid edges that survived automated patching. ' +
+  'Revise the scope metadata for the affected issues only. Do not change unaffected issues.';
+
+export function regenRequestPath(orchestratorStatePath: string): string {
+  return `${orchestratorStatePath}.regen-request.json`;
+}
 
 /**
- * §5.3: sanitise; on cycles, attempt 0 removes each cycle's closing edge (largest → smallest,
- * DETERMINISTIC_PATCH); later attempts hand off to a planner (PLANNER_REGEN, regen request file,
- * exit 6); exhausted attempts exit 5; with 0 attempts a cycle is malformed data (exit 3).
+ * §5.3. Attempt 0 removes, for each cycle, every edge from its largest to its smallest issue
+ * (DETERMINISTIC_PATCH); any later attempt, or an attempt 0 with nothing to remove, asks a planner
+ * (PLANNER_REGEN, exit 6). No attempts allowed → exit 3; attempts used up → exit 5.
  */
-export function runSanitization(
-  items: readonly ScopeItem[],
-  regenAttempts: number,
-  context: { previousSprintPlan: unknown; nowIso: string },
-): RegenOutcome {
-  const max = Math.max(0, regenAttempts);
-  const events: Array<Record<string, unknown>> = [];
-  const history: Array<Record<string, unknown>> = [];
-  let current = items.map((item) => ({ ...item }));
-  let attempts = 0;
-  for (;;) {
-    const { items: sanitized, report } = sanitizeDependencyGraph(current);
-    events.push({ type: 'DEPENDENCY_GRAPH_SANITIZED', report });
-    if (!report.cycles) {
+export function runSanitization(items: readonly ScopeItem[], regenAttempts: number, context: SanitizationContext): SanitizationResult {
+  const maxAttempts = Math.max(0, regenAttempts);
+  const events: RunnerEvent[] = [];
+  const history: SanitizationHistoryEntry[] = [];
+  let current: readonly ScopeItem[] = items;
+  for (let attempts = 0; ; attempts += 1) {
+    const graph = sanitizeDependencyGraph(current);
+    events.push({ type: 'DEPENDENCY_GRAPH_SANITIZED', report: graph.report });
+    if (!graph.error) {
       if (history.length) events.push({ type: 'sanitization_regen_succeeded', attempts, history });
-      return { outcome: 'clean', items: sanitized, events, history };
+      return { outcome: 'clean', items: graph.items, events, history };
     }
-    const cycleError = { cycles: report.cycles };
-    if (max === 0) {
-      events.push({ type: 'DEPENDENCY_CYCLE_DETECTED', cycles: report.cycles });
-      return { outcome: 'malformed', events, history, error: 'dependency graph contains cycle(s); manual fix required' };
+    if (maxAttempts === 0) {
+      events.push({ type: 'DEPENDENCY_CYCLE_DETECTED', cycles: graph.error.cycles });
+      const message = 'dependency graph contains cycle(s); manual fix required';
+      return { outcome: 'malformed', events, history, error: { message, exitCode: 3, hardStop: { type: 'HARD_STOP', reason: 'malformed_item_data', error: message } } };
     }
-    if (attempts >= max) {
-      history.push({ attempt: attempts, tier: 'FINAL_SANITIZATION_FAILED', sanitization_report: report, cycle_error: cycleError });
+    if (attempts >= maxAttempts) {
+      history.push({ attempt: attempts, tier: 'FINAL_SANITIZATION_FAILED', sanitization_report: graph.report, cycle_error: graph.error });
       events.push({ type: 'sanitization_regen_exhausted', attempts, history });
-      return { outcome: 'exhausted', events, history, error: 'dependency graph regeneration exhausted' };
+      const message = 'dependency graph regeneration exhausted';
+      return {
+        outcome: 'exhausted', events, history,
+        error: { message, exitCode: 5, hardStop: { type: 'HARD_STOP', reason: 'sanitization_regen_exhausted', error: message, history } },
+      };
     }
-    const patched = current.map((item) => ({ ...item, depends_on: [...item.depends_on] }));
-    const edgesRemoved: Array<{ from: number; to: number }> = [];
-    for (const cycle of report.cycles) {
-      const from = cycle[cycle.length - 1]!;
-      const to = cycle[0]!;
-      const item = patched.find((candidate) => candidate.number === from)!;
-      const before = item.depends_on.length;
-      item.depends_on = item.depends_on.filter((dep) => dep !== to);
-      if (item.depends_on.length < before) edgesRemoved.push({ from, to });
-    }
-    const base = { attempt: attempts, cycles_targeted: report.cycles, edges_removed: edgesRemoved, sanitization_report: report, cycle_error: cycleError };
-    if (attempts === 0 && edgesRemoved.length > 0) {
-      history.push({ ...base, tier: 'DETERMINISTIC_PATCH' });
-      current = patched;
-      attempts += 1;
+    const { cycles } = graph.error;
+    const { patchedItems, edgesRemoved } = removeCycleClosingEdges(current, cycles);
+    if (attempts === 0 && edgesRemoved.length) {
+      history.push({
+        attempt: attempts, tier: 'DETERMINISTIC_PATCH', cycles_targeted: cycles, edges_removed: edgesRemoved,
+        sanitization_report: graph.report, cycle_error: graph.error, patched_items: patchedItems,
+      });
+      current = patchedItems;
       continue;
     }
-    const regenRequest = {
-      requested_at: context.nowIso, attempt: attempts, tier: 'PLANNER_REGEN',
+    const regenRequest: RegenRequest = {
+      requested_at: context.nowIso,
+      attempt: attempts,
+      tier: 'PLANNER_REGEN',
       context: {
-        previous_sprint_plan: context.previousSprintPlan ?? {}, sanitization_report: report, cycle_error: cycleError, attempt_history: [...history],
-        instruction: 'The depends_on graph for this sprint contains cycles or invalid edges that survived automated patching. Revise the scope metadata for the affected issues only. Do not change unaffected issues.',
+        previous_sprint_plan: context.previousSprintPlan ?? {},
+        sanitization_report: graph.report,
+        cycle_error: graph.error,
+        attempt_history: [...history],
+        instruction: REGEN_INSTRUCTION,
       },
-      deterministic_patch_probe: { cycles_targeted: report.cycles, edges_removed: edgesRemoved },
+      deterministic_patch_probe: { cycles_targeted: cycles, edges_removed: edgesRemoved },
     };
-    history.push({ ...base, tier: 'PLANNER_REGEN', handoff_requested: true });
-    attempts += 1;
-    events.push({ type: 'sanitization_regen_handoff_requested', attempts, history });
-    return { outcome: 'handoff', events, history, error: 'planner regeneration handoff requested', regenRequest };
+    history.push({
+      attempt: attempts, tier: 'PLANNER_REGEN', cycles_targeted: cycles, edges_removed: edgesRemoved,
+      sanitization_report: graph.report, cycle_error: graph.error, context_sent: regenRequest.context, request_path: context.requestPath,
+      handoff_requested: true, patched_items: patchedItems,
+    });
+    events.push({ type: 'sanitization_regen_handoff_requested', attempts: attempts + 1, history, request_path: context.requestPath });
+    const message = 'planner regeneration handoff requested';
+    return {
+      outcome: 'handoff', events, history, regenRequest,
+      error: {
+        message, exitCode: 6,
+        hardStop: { type: 'HARD_STOP', reason: 'sanitization_regen_handoff_requested', error: message, request_path: context.requestPath, history },
+      },
+    };
   }
+}
+
+/** On a copy of the unsanitised items: drop every `cycle[0]` from the `depends_on` of `cycle[last]`. */
+function removeCycleClosingEdges(items: readonly ScopeItem[], cycles: number[][]) {
+  const patchedItems = deepCopy(items) as ScopeItem[];
+  const byNumber = new Map(patchedItems.map((item) => [item.number, item]));
+  const edgesRemoved: Array<{ from: number; to: number }> = [];
+  for (const cycle of cycles) {
+    const from = cycle[cycle.length - 1]!;
+    const to = cycle[0]!;
+    const item = byNumber.get(from)!;
+    const remaining = item.depends_on.filter((dep) => dep !== to);
+    if (remaining.length !== item.depends_on.length) {
+      item.depends_on = remaining;
+      edgesRemoved.push({ from, to });
+    }
+  }
+  return { patchedItems, edgesRemoved };
 }

@@ -1,36 +1,47 @@
-/** runner-behaviour.md §13 test_runner_recovery_and_promotion 1–11 and contract §E.3 / §C.11 sanitiser vectors. */
-import { planAutopromotion, type AutopromotionPlan } from '../../src/domain/autopromotion';
-import { sanitizeDependencyGraph, type ScopeItem } from '../../src/domain/dependency-graph';
+/**
+ * Ready-buffer autopromotion: runner-behaviour.md §13 test_runner_recovery_and_promotion 1–11, plus
+ * our deviations (dry-run counts and reserves; a malformed sprint plan is a typed error).
+ */
+import { DispatchSummarySchema, type DispatchSummary } from '../../src/contracts/summary';
+import { dryRunPromotionEvent, planAutopromotion, promotionAppliedEvent, type AutopromotionPlan, type Promotion } from '../../src/domain/autopromotion';
+import { RunnerError } from '../../src/domain/errors';
 
 const NOW = '2026-11-25T00:00:00.000Z';
-const summary = (items: Array<[number, string]>, ready = 0) => ({
+const REQUEST_PATH = '/tmp/state.json.regen-request.json';
+
+const summary = (items: Array<[number, string]>, ready = 0): DispatchSummary => ({
   type: 'DISPATCH_SUMMARY', sprint: 'M1', status_counts: { Ready: ready },
   processed_items: items.map(([n, status]) => ({ issue_number: n, project_item_id: `PVTI_${n}`, status })),
 });
 const scope = (owns: string[], extra: Record<string, unknown> = {}) => ({ owns_paths: owns, touch_paths: owns, depends_on: [], isolation_mode: 'ISOLATED', ...extra });
-const plan = (sprintPlan: Record<string, unknown>, tasks: Array<[number, string]>) => ({
+const plan = (sprintPlan: Record<string, unknown>, tasks: Array<[number, string, string[]?]>) => ({
   sprint: 'M1', sprint_plan: sprintPlan,
-  tasks: tasks.map(([n, priority]) => ({ title: `[TASK] ${n}`, issue_number: n, project_item_id: `PVTI_${n}`, priority, depends_on_titles: [] })),
+  tasks: tasks.map(([n, priority, deps = []]) => ({ title: `[TASK] ${n}`, issue_number: n, project_item_id: `PVTI_${n}`, priority, depends_on_titles: deps })),
 });
-const promoted = (result: AutopromotionPlan) => (result.kind === 'plan' ? result.promotions.map((p) => p.project_item_id) : result.kind);
-const run = (s: ReturnType<typeof summary>, sprintPlan: Record<string, unknown> | null, readyTarget: number, regenAttempts = 2) =>
-  planAutopromotion({ summary: s, sprintPlan, readyTarget, dryRun: false, regenAttempts, nowIso: NOW });
+const run = (s: DispatchSummary, sprintPlan: Record<string, unknown> | null, readyTarget: number, regenAttempts = 2, dryRun = false) =>
+  planAutopromotion({ summary: s, sprintPlan, readyTarget, dryRun, regenAttempts, nowIso: NOW, requestPath: REQUEST_PATH });
 
-describe('autopromotion (seed test_runner_recovery_and_promotion)', () => {
-  it('1: without a plan, Backlog items by number fill the deficit', () => {
-    expect(promoted(run(summary([[4, 'Backlog'], [2, 'Backlog'], [3, 'In Progress']]), null, 2))).toEqual(['PVTI_2', 'PVTI_4']);
+const promoted = (result: AutopromotionPlan) => result.steps.flatMap((step) => (step.kind === 'promote' ? [step.promotion.project_item_id] : []));
+const emitted = (result: AutopromotionPlan) => result.steps.flatMap((step) => (step.kind === 'emit' ? [step.event] : []));
+const history = (result: AutopromotionPlan) => result.sanitization?.history ?? [];
+
+describe('test_runner_recovery_and_promotion (seed cases 1–11)', () => {
+  it('1: without a plan, Backlog items fill the deficit in issue order with B1 bodies', () => {
+    const result = run(summary([[4, 'Backlog'], [2, 'Backlog'], [3, 'In Progress']]), null, 2);
+    expect(promoted(result)).toEqual(['PVTI_2', 'PVTI_4']);
+    const first = result.steps.find((step) => step.kind === 'promote');
+    expect(first?.kind === 'promote' && first.promotion.body).toEqual({ role: 'ORCHESTRATOR', project_item_id: 'PVTI_2', field: 'Status', value: 'Ready' });
   });
   it('2: disjoint ISOLATED owners are both promoted', () => {
     const p = plan({ 2: scope(['apps/api']), 4: scope(['apps/runner']) }, [[2, 'P0'], [4, 'P0']]);
     expect(promoted(run(summary([[2, 'Backlog'], [4, 'Backlog']]), p, 2))).toEqual(['PVTI_2', 'PVTI_4']);
   });
-  it('3: a CHAINED item waits for its dependency', () => {
+  it('3: P0 items go first; the P1 CHAINED dependant is left for later', () => {
     const p = plan(
       { 2: scope(['apps/api'], { isolation_mode: 'CHAINED' }), 3: scope(['apps/api'], { isolation_mode: 'CHAINED', depends_on: [2] }), 4: scope(['apps/runner']) },
       [[2, 'P0'], [3, 'P1'], [4, 'P0']],
     );
-    const result = run(summary([[2, 'Backlog'], [3, 'Backlog'], [4, 'Backlog']]), p, 2);
-    expect(promoted(result)).toEqual(['PVTI_2', 'PVTI_4']);
+    expect(promoted(run(summary([[2, 'Backlog'], [3, 'Backlog'], [4, 'Backlog']]), p, 2))).toEqual(['PVTI_2', 'PVTI_4']);
   });
   it('4: a CHAINED item whose dependency is Done is promoted', () => {
     const p = plan({ 2: scope(['apps/api']), 3: scope(['apps/api'], { isolation_mode: 'CHAINED', depends_on: [2] }) }, [[2, 'P0'], [3, 'P0']]);
@@ -40,84 +51,148 @@ describe('autopromotion (seed test_runner_recovery_and_promotion)', () => {
     const p = plan({ 2: scope(['apps/api']), 3: scope(['apps/api'], { isolation_mode: 'CHAINED', depends_on: [2] }) }, [[2, 'P0'], [3, 'P0']]);
     const result = run(summary([[2, 'Needs Human Approval'], [3, 'Backlog']]), p, 1);
     expect(promoted(result)).toEqual([]);
-    expect(result.kind === 'plan' && result.skips[0]).toMatchObject({ type: 'BOARD_PROMOTION_SKIPPED_DEPENDENCY', issue_number: 3, depends_on: 2 });
+    expect(emitted(result).at(-1)).toEqual({ type: 'BOARD_PROMOTION_SKIPPED_DEPENDENCY', issue_number: 3, depends_on: 2, depends_on_status: 'Needs Human Approval' });
   });
-  it('6: an edge between disjoint owners is pruned (NO_OVERLAP)', () => {
-    const p = plan({ 2: scope(['apps/api'], { isolation_mode: 'CHAINED', depends_on: [3] }), 3: scope(['apps/web'], { isolation_mode: 'CHAINED' }) }, [[2, 'P0'], [3, 'P1']]);
+  it('6: an edge between disjoint owners is pruned (NO_OVERLAP) and the item promoted', () => {
+    const p = plan({ 2: scope(['apps/api'], { isolation_mode: 'CHAINED', depends_on: [3] }), 3: scope(['apps/web'], { isolation_mode: 'CHAINED' }) }, [[2, 'P0'], [3, 'P0']]);
     const result = run(summary([[2, 'Backlog'], [3, 'Backlog']]), p, 1);
     expect(promoted(result)).toEqual(['PVTI_2']);
-    expect(result.kind === 'plan' && result.sanitizationEvents[0]).toMatchObject({ report: { droppedEdges: [{ from: 2, to: 3, reason: 'NO_OVERLAP' }] } });
+    expect(emitted(result)[0]).toEqual({ type: 'DEPENDENCY_GRAPH_SANITIZED', report: { droppedEdges: [{ from: 2, to: 3, reason: 'NO_OVERLAP' }], cycles: null } });
   });
-  it('7: a two-node cycle is patched deterministically', () => {
+  it('7: a two-node cycle is patched deterministically, then one item is promoted', () => {
     const p = plan(
       { 2: scope(['apps/api'], { isolation_mode: 'CHAINED', depends_on: [3] }), 3: scope(['apps/api/src'], { isolation_mode: 'CHAINED', depends_on: [2] }) },
       [[2, 'P0'], [3, 'P0']],
     );
     const result = run(summary([[2, 'Backlog'], [3, 'Backlog']]), p, 1);
-    // One promotion: with 3 → 2 removed, #2 (CHAINED) still waits for #3, so #3 goes first.
+    // 3 → 2 is removed; #2 (CHAINED) still waits for #3, so #3 goes first.
     expect(promoted(result)).toEqual(['PVTI_3']);
-    const succeeded = result.kind === 'plan' ? result.sanitizationEvents.filter((e) => e.type === 'sanitization_regen_succeeded') : [];
+    const succeeded = emitted(result).filter((e) => e.type === 'sanitization_regen_succeeded');
     expect(succeeded).toHaveLength(1);
     expect(succeeded[0]).toMatchObject({ attempts: 1, history: [{ tier: 'DETERMINISTIC_PATCH', edges_removed: [{ from: 3, to: 2 }] }] });
   });
-  const tangled = () =>
-    plan(
-      {
-        2: scope(['apps/api'], { depends_on: [3] }), 3: scope(['apps/api'], { depends_on: [2, 4] }), 4: scope(['apps/api'], { depends_on: [2] }),
-      },
-      [[2, 'P0'], [3, 'P0'], [4, 'P0']],
-    );
-  it('8: a cycle that survives the patch hands off to a planner (exit 6) with the regen request', () => {
-    const result = run(summary([[2, 'Backlog'], [3, 'Backlog'], [4, 'Backlog']]), tangled(), 1, 2);
-    expect(result.kind).toBe('stop');
-    if (result.kind !== 'stop') return;
-    expect(result.sanitization.outcome).toBe('handoff');
-    expect(result.sanitization.history.map((h) => h.tier)).toEqual(['DETERMINISTIC_PATCH', 'PLANNER_REGEN']);
-    expect(result.sanitization.history[1]).toMatchObject({ attempt: 1 });
-    expect(result.sanitization.regenRequest).toMatchObject({ tier: 'PLANNER_REGEN', attempt: 1, requested_at: NOW });
+
+  const tangledPlan = () => plan(
+    { 2: scope(['apps/api'], { depends_on: [3] }), 3: scope(['apps/api'], { depends_on: [2, 4] }), 4: scope(['apps/api'], { depends_on: [2] }) },
+    [[2, 'P0'], [3, 'P0'], [4, 'P0']],
+  );
+  const tangledBoard = () => summary([[2, 'Backlog'], [3, 'Backlog'], [4, 'Backlog']]);
+
+  it('8: a cycle that survives the patch hands off to a planner (exit 6) with a regen request; nothing is promoted', () => {
+    const result = run(tangledBoard(), tangledPlan(), 1, 2);
+    expect(result.stop).toMatchObject({ exitCode: 6, hardStop: { reason: 'sanitization_regen_handoff_requested', request_path: REQUEST_PATH } });
+    expect(result.sanitization?.outcome).toBe('handoff');
+    expect(history(result).map((h) => h.tier)).toEqual(['DETERMINISTIC_PATCH', 'PLANNER_REGEN']);
+    expect(history(result)[1]).toMatchObject({ attempt: 1 });
+    expect(emitted(result).filter((e) => e.type === 'sanitization_regen_handoff_requested')).toHaveLength(1);
+    expect(result.sanitization?.outcome === 'handoff' && result.sanitization.regenRequest).toMatchObject({
+      requested_at: NOW, attempt: 1, tier: 'PLANNER_REGEN', context: { previous_sprint_plan: tangledPlan() },
+    });
+    expect(promoted(result)).toEqual([]);
   });
   it('9: with one attempt the same graph is exhausted (exit 5)', () => {
-    const result = run(summary([[2, 'Backlog'], [3, 'Backlog'], [4, 'Backlog']]), tangled(), 1, 1);
-    expect(result.kind === 'stop' && result.sanitization.outcome).toBe('exhausted');
-    expect(result.kind === 'stop' && result.sanitization.history.map((h) => h.tier)).toEqual(['DETERMINISTIC_PATCH', 'FINAL_SANITIZATION_FAILED']);
+    const result = run(tangledBoard(), tangledPlan(), 1, 1);
+    expect(result.stop?.exitCode).toBe(5);
+    expect(emitted(result).filter((e) => e.type === 'sanitization_regen_exhausted')).toHaveLength(1);
+    expect(history(result)[0]!.tier).toBe('DETERMINISTIC_PATCH');
+    expect(history(result).at(-1)!.tier).toBe('FINAL_SANITIZATION_FAILED');
+    expect(promoted(result)).toEqual([]);
   });
-  it('10: with zero attempts a cycle is malformed data (exit 3) and no regen event is emitted', () => {
+  it('10: with zero attempts a cycle is malformed item data (exit 3) and no regen event is emitted', () => {
     const p = plan({ 2: scope(['apps/api'], { depends_on: [3] }), 3: scope(['apps/api'], { depends_on: [2] }) }, [[2, 'P0'], [3, 'P0']]);
     const result = run(summary([[2, 'Backlog'], [3, 'Backlog']]), p, 1, 0);
-    expect(result.kind === 'stop' && result.sanitization.outcome).toBe('malformed');
-    expect(result.kind === 'stop' && result.sanitization.events.some((e) => String(e.type).startsWith('sanitization_regen_'))).toBe(false);
+    expect(result.stop).toMatchObject({ exitCode: 3, hardStop: { type: 'HARD_STOP', reason: 'malformed_item_data' } });
+    expect(emitted(result).some((e) => e.type.startsWith('sanitization_regen_'))).toBe(false);
   });
-  it('11: the patch removes only the closing edge', () => {
+  it('11: the patch removes only the closing edge of the cycle', () => {
     const p = plan(
       { 2: scope(['apps/api'], { depends_on: [3] }), 3: scope(['apps/api'], { depends_on: [4] }), 4: scope(['apps/api'], { depends_on: [2] }), 5: scope(['apps/api'], { depends_on: [2] }) },
       [[2, 'P0'], [3, 'P0'], [4, 'P0'], [5, 'P0']],
     );
     const result = run(summary([[2, 'Backlog'], [3, 'Backlog'], [4, 'Backlog'], [5, 'Backlog']]), p, 1);
-    const succeeded = result.kind === 'plan' ? result.sanitizationEvents.find((e) => e.type === 'sanitization_regen_succeeded') : undefined;
-    expect(succeeded).toMatchObject({ history: [{ edges_removed: [{ from: 4, to: 2 }] }] });
-  });
-  it('a full Ready buffer promotes nothing; dry run counts toward the deficit (seed ⚠ fixed)', () => {
-    expect(promoted(run(summary([[2, 'Backlog']], 2), null, 2))).toEqual([]);
-    const dry = planAutopromotion({ summary: summary([[2, 'Backlog'], [3, 'Backlog']]), sprintPlan: null, readyTarget: 1, dryRun: true, regenAttempts: 2, nowIso: NOW });
-    expect(promoted(dry)).toEqual(['PVTI_2']);
+    expect(result.sanitization?.outcome).toBe('clean');
+    const [patch] = history(result);
+    expect(patch!.edges_removed).toEqual([{ from: 4, to: 2 }]);
+    const patched = patch!.patched_items as Array<{ number: number; depends_on: unknown[] }>;
+    expect(patched.find((i) => i.number === 4)!.depends_on).toEqual([]);
+    expect(patched.find((i) => i.number === 5)!.depends_on).toEqual([2]);
   });
 });
 
-describe('sanitiser vectors (contract §E.3, §C.11)', () => {
-  const item = (number: number, deps: unknown[], owns: string[], touch = owns): ScopeItem => ({ number, depends_on: deps, owns_paths: owns, touch_paths: touch });
-  it('mixed case: DEAD_REF, NO_OVERLAP, DOC_BLOCKER and a cycle', () => {
-    const { items, report } = sanitizeDependencyGraph([
-      item(50, [999, 51, 54], ['apps/api']), item(51, [52], ['apps/web']), item(52, [51], ['apps/web']), item(54, [], ['docs'], ['docs/guide.md', 'notes/readme.txt']),
-    ]);
-    expect(report.droppedEdges).toEqual([
-      { from: 50, to: 999, reason: 'DEAD_REF' }, { from: 50, to: 51, reason: 'NO_OVERLAP' }, { from: 50, to: 54, reason: 'DOC_BLOCKER' },
-    ]);
-    expect(report.cycles).toEqual([[51, 52]]);
-    expect(items[0]!.depends_on).toEqual([]);
+describe('deficit, reservations and skips', () => {
+  it('a full Ready buffer promotes nothing but the graph is still sanitised', () => {
+    const result = run(summary([[2, 'Backlog']], 2), null, 2);
+    expect(result.steps).toEqual([{ kind: 'emit', event: { type: 'DEPENDENCY_GRAPH_SANITIZED', report: { droppedEdges: [], cycles: null } } }]);
   });
-  it('prefix overlap keeps the edge; an owner-less side keeps it too; a clean chain has no report', () => {
-    expect(sanitizeDependencyGraph([item(22, [23], ['apps/api']), item(23, [], ['apps/api/src'])]).report).toEqual({ droppedEdges: [], cycles: null });
-    expect(sanitizeDependencyGraph([item(24, [25], []), item(25, [], ['apps/x'])]).report.droppedEdges).toEqual([]);
-    expect(sanitizeDependencyGraph([item(40, [41], ['a']), item(41, [42], ['a']), item(42, [40], ['a'])]).report.cycles).toEqual([[40, 41, 42]]);
+  it('nothing at all for a non-positive target, another sprint\'s plan or a summary without items', () => {
+    expect(run(summary([[2, 'Backlog']]), null, 0)).toEqual({ sanitization: null, steps: [], stop: null });
+    expect(run(summary([[2, 'Backlog']]), { ...plan({}, []), sprint: 'M2' }, 2)).toEqual({ sanitization: null, steps: [], stop: null });
+    expect(run({ type: 'DISPATCH_SUMMARY', sprint: 'M1' }, null, 2)).toEqual({ sanitization: null, steps: [], stop: null });
+  });
+  it('an owned path of an active item blocks an overlapping candidate (SKIPPED_CONFLICT)', () => {
+    const p = plan({ 5: scope(['apps/api']), 2: scope(['apps/api/x']), 3: scope(['apps/web']) }, [[5, 'P0'], [2, 'P0'], [3, 'P1']]);
+    const result = run(summary([[5, 'In Progress'], [2, 'Backlog'], [3, 'Backlog']]), p, 2);
+    expect(emitted(result).at(-1)).toEqual({ type: 'BOARD_PROMOTION_SKIPPED_CONFLICT', issue_number: 2, conflict_issue_number: 5, path: 'apps/api/x', conflict_path: 'apps/api' });
+    expect(promoted(result)).toEqual(['PVTI_3']);
+  });
+  it('a task whose dependency title is not Done waits silently', () => {
+    const p = plan({}, [[2, 'P0'], [3, 'P0', ['[TASK] 2']]]);
+    expect(promoted(run(summary([[2, 'In Review'], [3, 'Backlog']]), p, 2))).toEqual([]);
+    expect(promoted(run(summary([[2, 'Done'], [3, 'Backlog']]), p, 2))).toEqual(['PVTI_3']);
+  });
+  it('dry run: events instead of POSTs, and they count toward the deficit and reserve paths (seed ⚠ §14.10 fixed)', () => {
+    const p = plan({ 2: scope(['apps/api']), 3: scope(['apps/api/src']), 4: scope(['apps/runner']), 6: scope(['apps/six']) }, [[2, 'P0'], [3, 'P0'], [4, 'P1'], [6, 'P2']]);
+    const result = run(summary([[2, 'Backlog'], [3, 'Backlog'], [4, 'Backlog'], [6, 'Backlog']]), p, 2, 2, true);
+    expect(promoted(result)).toEqual([]);
+    expect(emitted(result).slice(1)).toEqual([
+      { type: 'BOARD_PROMOTION_APPLIED', issue_number: 2, project_item_id: 'PVTI_2', from: 'Backlog', to: 'Ready', reason: 'ready_buffer_low', dry_run: true,
+        body: { role: 'ORCHESTRATOR', project_item_id: 'PVTI_2', field: 'Status', value: 'Ready' } },
+      { type: 'BOARD_PROMOTION_SKIPPED_CONFLICT', issue_number: 3, conflict_issue_number: 2, path: 'apps/api/src', conflict_path: 'apps/api' },
+      expect.objectContaining({ type: 'BOARD_PROMOTION_APPLIED', issue_number: 4, dry_run: true }),
+    ]);
+  });
+  it('a lenient summary: wrongly typed fields read as absent instead of failing the summary', () => {
+    const parsed = DispatchSummarySchema.parse({
+      type: 'DISPATCH_SUMMARY', sprint: 'M1', status_counts: { Ready: 'many' }, extra: 1,
+      processed_items: [{ issue_number: '7', project_item_id: 'PVTI_7', status: 'Backlog' }, 'junk', { issue_number: 8, project_item_id: 'PVTI_8', status: 'Backlog' }],
+    });
+    expect(promoted(run(parsed, null, 1))).toEqual(['PVTI_8']);
+  });
+});
+
+describe('malformed sprint plan → RunnerError malformed_sprint_plan (deviation: the seed crashed with exit 1)', () => {
+  const expectMalformed = (sprintPlan: Record<string, unknown>, message: string) => {
+    let error: unknown;
+    try {
+      run(summary([[2, 'Backlog'], [3, 'Done']]), sprintPlan, 1);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(RunnerError);
+    expect(error).toMatchObject({ code: 'malformed_sprint_plan', message });
+  };
+  it.each([
+    ['sprint plan tasks missing/invalid', { sprint: 'M1', tasks: 'nope' }],
+    ['sprint plan task priority missing/invalid', plan({}, [[2, 'P9']])],
+    ['sprint plan task depends_on_titles missing/invalid', { sprint: 'M1', tasks: [{ title: '[TASK] 2', issue_number: 2, priority: 'P0', depends_on_titles: [''] }] }],
+    ['sprint plan dependency title missing mapping', plan({}, [[2, 'P0', ['[TASK] missing']]])],
+  ])('%s', (message, sprintPlan) => expectMalformed(sprintPlan as Record<string, unknown>, message));
+  it('only Backlog tasks are checked (a Done task with a bad priority is fine)', () => {
+    expect(promoted(run(summary([[2, 'Done'], [3, 'Backlog']]), plan({}, [[2, 'P9'], [3, 'P1']]), 1))).toEqual(['PVTI_3']);
+  });
+});
+
+describe('BOARD_PROMOTION_APPLIED events', () => {
+  const promotion = (reason: Promotion['reason']): Promotion => ({
+    issue_number: 4, project_item_id: 'PVTI_4', title: '[TASK] 4', reason, body: { role: 'ORCHESTRATOR', project_item_id: 'PVTI_4', field: 'Status', value: 'Ready' },
+  });
+  it('live autopromotion says dry_run:false and carries the backend payload', () => {
+    const event = promotionAppliedEvent(promotion('ready_buffer_low'), { updated: { Status: 'Ready' } });
+    expect(event).toEqual({ type: 'BOARD_PROMOTION_APPLIED', issue_number: 4, project_item_id: 'PVTI_4', from: 'Backlog', to: 'Ready', reason: 'ready_buffer_low', dry_run: false, backend_payload: { updated: { Status: 'Ready' } } });
+    expect(Object.keys(event)).toEqual(['type', 'issue_number', 'project_item_id', 'from', 'to', 'reason', 'dry_run', 'backend_payload']);
+  });
+  it('kickoff promotions have no dry_run field; dry-run events carry the body', () => {
+    expect(promotionAppliedEvent(promotion('kickoff_ready_set'), {})).not.toHaveProperty('dry_run');
+    expect(dryRunPromotionEvent(promotion('ready_buffer_low'))).toMatchObject({ dry_run: true, body: promotion('ready_buffer_low').body });
   });
 });

@@ -7,6 +7,8 @@
  */
 import * as wf from '@temporalio/workflow';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { isRetryableFailure } from '../../domain/classify';
+import { extractPrUrl } from '../../domain/worker-result';
 import { BoardStatusKey, IssueNumberKey, RoleKey, SprintKey } from '../../temporal/search-attributes';
 import { emit } from '../events';
 import { initialItemState, ItemState, REVIEW_CYCLE_CAP, STALL_ESCALATION_DISPATCHES, type CarriedItemState, type ItemSettings } from './item-state';
@@ -29,8 +31,6 @@ export interface ItemWorkflowInput {
   carried?: CarriedItemState;
 }
 
-/** Error codes that make an executor failure worth an automatic retry (runner-behaviour.md §7). */
-const RETRYABLE_ERROR_CODES = new Set(['mcp_timeout', 'backend_unreachable', 'mcp_stdio_unavailable', 'mcp_error_response']);
 const HISTORY_EVENTS_BEFORE_CONTINUE = 4000;
 
 interface RunFailure {
@@ -279,7 +279,7 @@ async function onRunResult(item: ItemState, acts: Acts, role: 'EXECUTOR' | 'REVI
     emit('REVIEW_OUTCOME', { role: 'REVIEWER', run_id: runId, outcome, status: result.status });
     await recordReview(item, acts, outcome, now, runId);
   } else {
-    const prUrl = firstPrUrl(result.urls);
+    const prUrl = extractPrUrl(result.urls);
     if (result.status === 'succeeded' && prUrl && result.marker_verified !== true) {
       await onRunFailure(item, acts, role, runId, elapsedS, {
         classification: 'ITEM_STOP', errorCode: 'worker_invalid_output', message: 'executor must verify canonical PR marker/linkage for PR runs',
@@ -373,8 +373,7 @@ async function blockAfterExecutorFailure(item: ItemState, acts: Acts, runId: str
     return false;
   }
   item.observeStatus('Blocked', Date.now(), context.projectItemId);
-  const retryable = failure.classification === 'TRANSIENT' || RETRYABLE_ERROR_CODES.has(failure.errorCode);
-  if (retryable) {
+  if (isRetryableFailure(failure.classification, failure.errorCode)) {
     const plan = item.planBlockedRetry(Date.now(), failure.classification, failure.errorCode, runId);
     if (!plan) emit('BLOCKED_RETRY_EXHAUSTED', { issue_number: item.issueNumber, attempts: item.data.blockedRetryAttempts });
   }
@@ -450,12 +449,4 @@ async function applyRework(item: ItemState, acts: Acts, request: ReworkRequest):
   item.data.reworkRequests += 1;
   item.observeStatus('In Review', Date.now());
   publish(item);
-}
-
-function firstPrUrl(urls: Record<string, string>): string | null {
-  for (const key of ['pr_url', 'pull_request', 'pr', 'resolved_pr']) {
-    const value = urls[key]?.trim();
-    if (value) return value;
-  }
-  return null;
 }

@@ -1,0 +1,115 @@
+/**
+ * RUN_INTENT validation (runner-behaviour.md §2.4): the seed's test_intents cases, one case per
+ * error code (the eleven of the seed and our two), check order, and the intent hash vector.
+ */
+import { IntentError } from '../../src/domain/errors';
+import { intentHash } from '../../src/domain/intent-hash';
+import { ENDPOINT_ALLOWLIST, MAX_INTENT_LINE_BYTES, parseIntentLine } from '../../src/domain/intents';
+
+const RUN = '11111111-1111-4111-8111-111111111111';
+const CLAIM = '/internal/executor/claim-ready-item';
+const RESOLVE = '/internal/reviewer/resolve-linked-pr';
+const claimIntent = { type: 'RUN_INTENT', role: 'EXECUTOR', run_id: RUN, endpoint: CLAIM, body: { role: 'EXECUTOR', run_id: RUN, sprint: 'M1' } };
+
+const line = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+function rejection(value: unknown): IntentError {
+  try {
+    parseIntentLine(line(value));
+  } catch (err) {
+    if (err instanceof IntentError) return err;
+    throw err;
+  }
+  throw new Error('intent was accepted');
+}
+
+describe('test_intents (seed cases 1–5)', () => {
+  it('1: an extra key is intent_unknown_fields', () => {
+    expect(rejection({ ...claimIntent, extra: 1 }).code).toBe('intent_unknown_fields');
+  });
+  it('2: body.role different from role is intent_role_mismatch', () => {
+    expect(rejection({ ...claimIntent, body: { ...claimIntent.body, role: 'REVIEWER' } }).code).toBe('intent_role_mismatch');
+  });
+  it('3: body.run_id different from run_id is intent_run_id_mismatch', () => {
+    expect(rejection({ ...claimIntent, body: { ...claimIntent.body, run_id: '22222222-2222-4222-8222-222222222222' } }).code).toBe('intent_run_id_mismatch');
+  });
+  it('4: an EXECUTOR on update-field is intent_endpoint_not_allowed', () => {
+    expect(rejection({ ...claimIntent, endpoint: '/internal/project-item/update-field' }).code).toBe('intent_endpoint_not_allowed');
+  });
+  it('5: an EXECUTOR fix-up on resolve-linked-pr is accepted with its endpoint', () => {
+    const raw = { type: 'RUN_INTENT', role: 'EXECUTOR', run_id: RUN, endpoint: RESOLVE, body: { role: 'EXECUTOR', issue_number: 3, run_id: RUN } };
+    const intent = parseIntentLine(JSON.stringify(raw));
+    expect(intent).toEqual({ type: 'RUN_INTENT', role: 'EXECUTOR', run_id: RUN, endpoint: RESOLVE, body: raw.body, raw });
+  });
+});
+
+describe('every rejection, with the seed\'s message and details', () => {
+  it.each([
+    ['intent_invalid_json', '{"type":', 'orchestrator emitted invalid JSONL'],
+    ['intent_invalid_type', [claimIntent], 'intent line must be a JSON object'],
+    ['intent_type_mismatch', { ...claimIntent, type: 'RUN' }, 'intent type mismatch'],
+    ['intent_invalid_role', { ...claimIntent, role: 'ORCHESTRATOR' }, 'intent role must be EXECUTOR or REVIEWER'],
+    ['intent_missing_run_id', { ...claimIntent, run_id: '   ' }, 'intent run_id is required'],
+    ['intent_invalid_endpoint', { ...claimIntent, endpoint: '/api/claim' }, 'intent endpoint is required'],
+    ['intent_invalid_body', { ...claimIntent, body: [] }, 'intent body must be an object'],
+    ['intent_invalid_run_id', { ...claimIntent, run_id: 'run-1', body: { ...claimIntent.body, run_id: 'run-1' } }, 'intent run_id must be a UUIDv4'],
+  ])('%s', (code, value, message) => {
+    const error = rejection(value);
+    expect(error).toMatchObject({ code, message });
+  });
+  it('intent_unknown_fields lists the extra keys sorted', () => {
+    expect(rejection({ ...claimIntent, zeta: 1, alpha: 2 })).toMatchObject({ message: 'intent has unknown fields', details: { fields: ['alpha', 'zeta'] } });
+  });
+  it('intent_type_mismatch reports the type it saw', () => {
+    expect(rejection({ ...claimIntent, type: 'RUN' }).details).toEqual({ type: 'RUN' });
+  });
+  it('intent_invalid_json carries the parser error', () => {
+    expect(rejection('not json').details).toEqual({ error: expect.any(String) });
+  });
+  it('intent_endpoint_not_allowed names role, endpoint and the sorted allowlist', () => {
+    const error = rejection({ ...claimIntent, role: 'REVIEWER', body: { ...claimIntent.body, role: 'REVIEWER' } });
+    expect(error).toMatchObject({ code: 'intent_endpoint_not_allowed', message: 'intent endpoint is not allowed for role', details: { role: 'REVIEWER', endpoint: CLAIM, allowed: [RESOLVE] } });
+  });
+  it('intent_role_mismatch compares with the normalised role, exactly', () => {
+    const error = rejection({ ...claimIntent, role: ' executor ', body: { ...claimIntent.body, role: 'executor' } });
+    expect(error).toMatchObject({ code: 'intent_role_mismatch', message: 'intent body.role must match intent role' });
+  });
+  it('intent_run_id_mismatch compares unstripped values', () => {
+    expect(rejection({ ...claimIntent, body: { ...claimIntent.body, run_id: ` ${RUN}` } })).toMatchObject({
+      code: 'intent_run_id_mismatch', message: 'intent body.run_id must match intent run_id',
+    });
+  });
+  it('intent_line_too_long is checked before parsing (bytes, not characters)', () => {
+    const padding = 'é'.repeat(MAX_INTENT_LINE_BYTES / 2);
+    expect(padding.length).toBeLessThan(MAX_INTENT_LINE_BYTES);
+    expect(rejection(`{${padding}`)).toMatchObject({ code: 'intent_line_too_long', message: 'intent line exceeds 1 MiB' });
+  });
+});
+
+describe('check order and normalisation', () => {
+  it('the first failing check wins', () => {
+    expect(rejection({ ...claimIntent, type: 'X', extra: 1 }).code).toBe('intent_unknown_fields');
+    expect(rejection({ ...claimIntent, role: 'X', run_id: '' }).code).toBe('intent_invalid_role');
+    // Our UUID check sits between check 6 (run_id present) and check 7 (endpoint).
+    expect(rejection({ ...claimIntent, run_id: 'run-1', endpoint: 'nope' }).code).toBe('intent_invalid_run_id');
+    expect(rejection({ ...claimIntent, endpoint: '/internal/x', body: 'nope' }).code).toBe('intent_endpoint_not_allowed');
+  });
+  it('role is case-insensitive and the endpoint is trimmed; raw keeps the line as printed', () => {
+    const raw = { ...claimIntent, role: ' executor ', endpoint: `  ${CLAIM} ` };
+    const intent = parseIntentLine(JSON.stringify(raw));
+    expect(intent).toMatchObject({ role: 'EXECUTOR', endpoint: CLAIM, raw });
+  });
+  it('allowlist per role', () => {
+    expect(ENDPOINT_ALLOWLIST).toEqual({ EXECUTOR: [CLAIM, RESOLVE], REVIEWER: [RESOLVE] });
+  });
+});
+
+describe('intent hash (§2.4)', () => {
+  it('matches the seed vector', () => {
+    expect(intentHash(claimIntent)).toBe('6012cd57eb9b4be26ab1c4aaa790ef82cf74539abc856008c5a4e9d6ba880929');
+  });
+  it('ignores key order and depends on every value', () => {
+    const reordered = { body: { sprint: 'M1', run_id: RUN, role: 'EXECUTOR' }, endpoint: CLAIM, run_id: RUN, role: 'EXECUTOR', type: 'RUN_INTENT' };
+    expect(intentHash(reordered)).toBe(intentHash(claimIntent));
+    expect(intentHash({ ...claimIntent, body: { ...claimIntent.body, sprint: 'M2' } })).not.toBe(intentHash(claimIntent));
+  });
+});
