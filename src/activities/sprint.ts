@@ -2,18 +2,25 @@
  * Sprint-level activities: the configuration snapshot a sprint runs with, the backend preflight,
  * and board observations forwarded to item workflows.
  */
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { RunnerConfig } from '../config';
 import { taskQueuesFor } from '../temporal/task-queues';
 import { boardObservedSignal, type BoardStatus } from '../workflows/item/messages';
 import type { SprintSettings } from '../workflows/sprint/ports';
 import type { BackendClient } from './backend-client';
+import { regenRequestPath } from '../domain/dependency-graph';
+import { pythonJsonFileText } from '../domain/python-json';
 
 export function sprintSettingsFrom(config: RunnerConfig, dryRun: boolean): SprintSettings {
   return {
     pollIntervalMs: config.pollIntervalMs,
     autopromote: config.autopromote,
     readyBuffer: config.readyBuffer,
+    sanitizationRegenAttempts: config.sanitizationRegenAttempts,
+    regenRequestPath: regenRequestPath(config.orchestratorStatePath),
     transientMaxAttempts: config.transientMaxAttempts,
     itemSettings: {
       dryRun: dryRun || config.dryRun,
@@ -35,6 +42,17 @@ export function createSprintActivities(config: RunnerConfig, backend: BackendCli
     },
     async preflight() {
       return backend.get('/internal/preflight', { role: 'ORCHESTRATOR' });
+    },
+    async promoteToReady(body: Record<string, unknown>) {
+      return backend.post('/internal/project-item/update-field', body);
+    },
+    async writeRegenRequest(content: Record<string, unknown>) {
+      const path = regenRequestPath(config.orchestratorStatePath);
+      const temp = `${path}.tmp-${process.pid}-${randomUUID()}`;
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(temp, pythonJsonFileText(content));
+      await rename(temp, path);
+      return path;
     },
     async notifyItems(changes: Array<{ workflowId: string; status: BoardStatus; projectItemId: string }>) {
       let notified = 0;

@@ -35,4 +35,32 @@ describe('a sprint end to end: backend, orchestrator and agent emulators, real T
     const ids = [handle.workflowId, ...status.items.map((i) => i.workflowId)];
     await expect(replayHistories(await fetchHistories(temporal.client, ids))).resolves.toBe(ids.length);
   });
+
+  it('autopromotion keeps the Ready buffer full from the Backlog until the sprint is done', async () => {
+    rig = await startE2eRig(temporal, { items: [boardItem(21, 'Backlog'), boardItem(22, 'Backlog'), boardItem(23, 'Backlog')] }, { RUNNER_READY_BUFFER: '2' });
+    const handle = await temporal.client.workflow.start(sprintWorkflow, {
+      taskQueue: rig.config.temporalTaskQueue,
+      workflowId: `${sprintWorkflowId('M1')}-${rig.config.temporalTaskQueue}`,
+      args: [{ sprint: 'M1', mode: 'loop' }],
+    });
+    expect((await handle.result()).reason).toBe('completed');
+    expect(rig.backend.board.listProjectItems().map((i) => i.fields.Status)).toEqual(['Needs Human Approval', 'Needs Human Approval', 'Needs Human Approval']);
+    const promotions = rig.events.filter((e) => e.type === 'BOARD_PROMOTION_APPLIED');
+    expect(promotions.map((e) => e.issue_number)).toEqual([21, 22, 23]);
+    expect(promotions[0]).toMatchObject({ from: 'Backlog', to: 'Ready', reason: 'ready_buffer_low', dry_run: false });
+    const first = rig.backend.board.effectLog().find((e) => e.kind === 'transition' && e.issue_number === 21);
+    expect(first).toMatchObject({ from: 'Backlog', to: 'Ready', role: 'ORCHESTRATOR' });
+  });
+
+  it('RUNNER_AUTOPROMOTE=false promotes nothing', async () => {
+    rig = await startE2eRig(temporal, { items: [boardItem(24, 'Backlog')] }, { RUNNER_AUTOPROMOTE: 'false' });
+    const handle = await temporal.client.workflow.start(sprintWorkflow, {
+      taskQueue: rig.config.temporalTaskQueue,
+      workflowId: `${sprintWorkflowId('M1')}-${rig.config.temporalTaskQueue}`,
+      args: [{ sprint: 'M1', mode: 'once' }],
+    });
+    expect((await handle.result()).reason).toBe('once');
+    expect(rig.events.some((e) => e.type === 'BOARD_PROMOTION_APPLIED')).toBe(false);
+    expect(rig.backend.board.listProjectItems()[0]!.fields.Status).toBe('Backlog');
+  });
 });

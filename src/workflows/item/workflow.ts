@@ -47,6 +47,11 @@ export async function itemWorkflow(input: ItemWorkflowInput): Promise<void> {
   const pendingRework: ReworkRequest[] = [];
   const settledRework = new Set<ReworkRequest>();
 
+  // Signals that arrived before the workflow started are dispatched as each handler is set, so
+  // board observations go first: an intent must never be counted in a status epoch it preceded.
+  wf.setHandler(boardObservedSignal, ({ status, projectItemId }) => {
+    if (item.observeStatus(status, Date.now(), projectItemId)) publish(item);
+  });
   wf.setHandler(runIntentSignal, (delivered) => {
     const outcome = item.enqueue(delivered);
     reportToSprint(item);
@@ -54,9 +59,6 @@ export async function itemWorkflow(input: ItemWorkflowInput): Promise<void> {
     if (outcome === 'queued') {
       emit('INTENT_RECEIVED', { role: delivered.intent.role, run_id: delivered.intent.run_id, endpoint: delivered.intent.endpoint, intent_hash: delivered.intentHash });
     }
-  });
-  wf.setHandler(boardObservedSignal, ({ status, projectItemId }) => {
-    if (item.observeStatus(status, Date.now(), projectItemId)) publish(item);
   });
   wf.setHandler(requestReworkSignal, (request) => {
     const problem = reworkPayloadProblem(request) ?? reworkStateProblem(item);

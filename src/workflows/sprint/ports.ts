@@ -7,6 +7,9 @@ export interface SprintSettings {
   pollIntervalMs: number;
   autopromote: boolean;
   readyBuffer: number;
+  sanitizationRegenAttempts: number;
+  /** `<ORCHESTRATOR_STATE_PATH>.regen-request.json` (runner-behaviour.md §10.5). */
+  regenRequestPath: string;
   transientMaxAttempts: number;
   itemSettings: ItemSettings;
 }
@@ -23,5 +26,9 @@ export interface SprintActivities {
   loadSprintSettings(input: { sprint: string; dryRun: boolean }): Promise<SprintSettings>;
   preflight(): Promise<{ status?: string; [key: string]: unknown }>;
   runOrchestratorTick(input: { sprint: string; sprintWorkflowId: string; tick: number; itemSettings: ItemSettings }): Promise<TickOutcome>;
+  /** Backlog → Ready (body B1); returns the backend payload. */
+  promoteToReady(body: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Writes the regeneration request for external re-planning. */
+  writeRegenRequest(content: Record<string, unknown>): Promise<string>;
   notifyItems(changes: Array<{ workflowId: string; status: BoardStatus; projectItemId: string }>): Promise<{ notified: number }>;
 }

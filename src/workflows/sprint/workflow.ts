@@ -9,6 +9,9 @@ import * as wf from '@temporalio/workflow';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { SprintKey } from '../../temporal/search-attributes';
 import { emit } from '../events';
+import type { DispatchSummary } from '../../contracts/summary';
+import { dryRunPromotionEvent, planAutopromotion, promotionAppliedEvent } from '../../domain/autopromotion';
+import { RunnerError } from '../../domain/errors';
 import { itemWorkflowId, type BoardStatus } from '../item/messages';
 import {
   EXIT_CODES, itemReportSignal, pauseSignal, resumeSignal, sprintInputProblem, sprintStatusQuery, stopSignal, tickSignal,
@@ -24,6 +27,8 @@ export interface SprintCarried {
   orchestratorReportsComplete: boolean;
   paused: boolean;
   settings: SprintSettings;
+  /** The last DEPENDENCY_GRAPH_SANITIZED report emitted, to emit only changes. */
+  lastSanitizationReport?: string;
 }
 
 const HISTORY_EVENTS_BEFORE_CONTINUE = 8000;
@@ -137,8 +142,45 @@ async function tick(input: SprintInput, state: SprintCarried, settings: SprintSe
     state.lastSummary = outcome.summary;
     state.orchestratorReportsComplete = outcome.summary.completed === true || outcome.endOfSprint;
     await observeBoard(state, outcome.summary, acts);
+    if (settings.autopromote) await autopromote(state, settings, outcome.summary, acts, tickActs);
   } else if (outcome.endOfSprint) {
     state.orchestratorReportsComplete = true;
+  }
+}
+
+/**
+ * Keeps the Ready buffer full (runner-behaviour.md §5) by executing the domain's ordered steps:
+ * events as they come, each promotion POSTed (or, in dry run, only reported). A dependency graph
+ * that cannot be made acyclic stops the sprint with exit 3, 5 or 6 (after writing the regen request).
+ */
+async function autopromote(state: SprintCarried, settings: SprintSettings, summary: Record<string, unknown>, acts: SprintActivities, stateActs: SprintActivities): Promise<void> {
+  let plan;
+  try {
+    plan = planAutopromotion({
+      summary: summary as DispatchSummary, sprintPlan: null, readyTarget: settings.readyBuffer, dryRun: settings.itemSettings.dryRun,
+      regenAttempts: settings.sanitizationRegenAttempts, nowIso: new Date(Date.now()).toISOString(), requestPath: settings.regenRequestPath,
+    });
+  } catch (err) {
+    if (err instanceof RunnerError) throw stop(EXIT_CODES.MALFORMED_ITEM_DATA, 'malformed_item_data', err.message);
+    throw err;
+  }
+  for (const step of plan.steps) {
+    if (step.kind === 'emit') {
+      // The same sanitisation report every tick says nothing new (the seed repeated it, ⚠ §14.11).
+      const key = JSON.stringify(step.event);
+      if (step.event.type === 'DEPENDENCY_GRAPH_SANITIZED' && key === state.lastSanitizationReport) continue;
+      if (step.event.type === 'DEPENDENCY_GRAPH_SANITIZED') state.lastSanitizationReport = key;
+      emit(step.event.type, step.event);
+    } else if (settings.itemSettings.dryRun) {
+      emit('BOARD_PROMOTION_APPLIED', dryRunPromotionEvent(step.promotion));
+    } else {
+      const payload = await acts.promoteToReady(step.promotion.body as unknown as Record<string, unknown>);
+      emit('BOARD_PROMOTION_APPLIED', promotionAppliedEvent(step.promotion, payload));
+    }
+  }
+  if (plan.stop) {
+    if (plan.sanitization?.outcome === 'handoff') await stateActs.writeRegenRequest(plan.sanitization.regenRequest as unknown as Record<string, unknown>);
+    throw stop(plan.stop.exitCode, String(plan.stop.hardStop.reason ?? 'dependency_graph'), plan.stop.message);
   }
 }
 
