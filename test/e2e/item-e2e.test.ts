@@ -13,7 +13,6 @@ import { connectTestTemporal, type TestTemporal } from '../support/temporal';
 import { startE2eRig, type E2eRig, boardItem } from '../support/e2e';
 import { eventually } from '../support/item-harness';
 
-
 const linkedPr = (issue: number, number: number) => ({
   number, issue_number: issue, head_ref: `executor/issue-${issue}`,
   body: `Work for #${issue}.\n\nRefs #${issue}\n\n<!-- EXECUTOR_RUN_V1\nissue: ${issue}\nproject_item_id: PVTI_${issue}\nrun_id: 6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f\n-->`,

@@ -3,8 +3,6 @@ import { connectTestTemporal, type TestTemporal } from '../support/temporal';
 import { fetchHistories, replayHistories } from '../support/replay';
 import { startE2eRig, type E2eRig, boardItem } from '../support/e2e';
 
-
-
 describe('a sprint end to end: backend, orchestrator and agent emulators, real Temporal', () => {
   let temporal: TestTemporal;
   let rig: E2eRig;

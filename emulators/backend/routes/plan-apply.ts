@@ -7,7 +7,7 @@ import { isNonEmptyString, isPlainObject } from '../../shared/json-file';
 import { TargetIdentityError, resolveTargetIdentity } from '../identity';
 import { IDENTITY_POLICY_PATH, bundleJson } from '../policy';
 import { resolveStatePath, writeSprintPlanToStateFile } from '../state-file';
-import { computeSprintPlanMetadata, renderIssueBody, renderScopeSection } from '../sprint-ownership';
+import { computeSprintPlanMetadata, renderIssueBody, renderScopeSection, type IssueDraft } from '../sprint-ownership';
 import { type RouteHandler, type RouteResult, badRequest, isRouteResult, loadBundleOrError, preflightGate, requestBody } from './common';
 
 export const PLAN_APPLY_ROUTE = '/internal/plan-apply';
@@ -18,14 +18,9 @@ const AREAS = ['db', 'api', 'web', 'providers', 'infra', 'docs'];
 const PRIORITIES = ['P0', 'P1', 'P2'];
 const LIST_KEYS = ['non_goals', 'acceptance_criteria', 'files_likely_touched', 'definition_of_done'] as const;
 
-interface DraftIssue {
+/** A plan-apply draft issue: the body fields renderIssueBody uses, plus the board fields. */
+interface DraftIssue extends IssueDraft {
   title: string;
-  goal: string;
-  non_goals: string[];
-  acceptance_criteria: string[];
-  files_likely_touched: string[];
-  definition_of_done: string[];
-  size: string;
   area: string;
   priority: string;
   initial_status?: unknown;
