@@ -19,6 +19,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import codexTools from './codex-tools-0.153.4.json';
+import { kickoffPlanFor, parseKickoffPrompt } from './kickoff';
 import { parseWorkerPrompt } from './prompt';
 import { playRole, type WorkerResultJson } from './roles';
 import { loadAgentScript, resolveBehaviour, type AgentBehaviour, type AgentScript } from './script';
@@ -290,7 +291,9 @@ export class AgentEmulator {
         if (behaviour.mode === 'wrongRunId') result.run_id = randomUUID();
         replyText = JSON.stringify(result, null, 2);
       } else {
-        replyText = behaviour.text ?? `agent-emulator answer to: ${args.prompt.slice(0, 200)}`;
+        const kickoff = parseKickoffPrompt(args.prompt);
+        replyText = behaviour.text
+          ?? (kickoff ? JSON.stringify(kickoffPlanFor(kickoff), null, 2) : `agent-emulator answer to: ${args.prompt.slice(0, 200)}`);
         if (decision !== undefined) replyText = `${replyText} [elicitation decision: ${decision}]`;
       }
       text = behaviour.mode === 'garbage' ? GARBAGE_TEXT : replyText;

@@ -21,6 +21,7 @@ export function toActivityFailure(err: unknown): ApplicationFailure {
       {
         code: runnerError?.code ?? 'unknown_error',
         classification,
+        details: runnerError && !(err instanceof HttpError) ? runnerError.details : undefined,
         status_code: err instanceof HttpError ? err.statusCode : undefined,
         payload: err instanceof HttpError ? err.payload : undefined,
       },

@@ -13,6 +13,7 @@ import { createBoardActivities } from './board';
 import { createCodexWorkerActivity } from './codex-worker';
 import { classified } from './failures';
 import { createIntakeActivities } from './intake';
+import { createKickoffActivities } from './kickoff';
 import { createOrchestratorStateActivities } from './orchestrator-state';
 import { createSprintActivities } from './sprint';
 import * as smoke from './smoke';
@@ -27,6 +28,7 @@ export function createActivities(config: RunnerConfig, client: () => Client) {
   const sprint: SprintActivities = {
     ...createSprintActivities(config, backend, client),
     ...createIntakeActivities(config, client),
+    ...createKickoffActivities(config, backend),
   };
   const all = { ...item, ...sprint } as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const wrapped = Object.fromEntries(Object.entries(all).map(([name, fn]) => [name, classified(fn)]));

@@ -7,7 +7,7 @@
  * a run_id they already have, so re-routing after a crash never runs anything twice.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -17,6 +17,7 @@ import { IntentError } from '../domain/errors';
 import { intentHash } from '../domain/intent-hash';
 import { parseIntentLine } from '../domain/intents';
 import { runContext } from '../domain/state-file';
+import { writeFileAtomically } from './files';
 import { readStateFile } from './orchestrator-state';
 import { runOrchestratorOnce } from './orchestrator-process';
 import { itemWorkflowId, runIntentSignal, type RunIntent } from '../workflows/item/messages';
@@ -116,9 +117,7 @@ export function createIntakeActivities(config: RunnerConfig, client: () => Clien
         spool = JSON.parse(await readFile(spoolPath, 'utf8')) as Spool;
       } else {
         spool = await collect(input);
-        await mkdir(spoolDir, { recursive: true });
-        await writeFile(`${spoolPath}.tmp`, JSON.stringify(spool));
-        await rename(`${spoolPath}.tmp`, spoolPath);
+        await writeFileAtomically(spoolPath, JSON.stringify(spool));
       }
       let routed = resumed ?? 0;
       ctx.heartbeat({ routed });

@@ -5,9 +5,8 @@
  * (unique temp file + rename); each write re-reads the file right before replacing it, so an
  * orchestrator write is never rolled back by a stale copy.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomically } from './files';
 import type { OrchestratorState } from '../contracts/state-file';
 import { applyExecutorResponse, applyReviewerOutcome, emptyState, parseStateFile, runContext, serializeStateFile, type StateUpdate } from '../domain/state-file';
 
@@ -20,10 +19,7 @@ export async function readStateFile(path: string): Promise<OrchestratorState> {
 }
 
 async function writeState(path: string, state: OrchestratorState): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.tmp-${process.pid}-${randomUUID()}`;
-  await writeFile(temp, serializeStateFile(state));
-  await rename(temp, path);
+  await writeFileAtomically(path, serializeStateFile(state));
 }
 
 export function createOrchestratorStateActivities(statePath: string) {

@@ -2,15 +2,13 @@
  * Sprint-level activities: the configuration snapshot a sprint runs with, the backend preflight,
  * and board observations forwarded to item workflows.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { RunnerConfig } from '../config';
 import { taskQueuesFor } from '../temporal/task-queues';
 import { boardObservedSignal, type BoardStatus } from '../workflows/item/messages';
 import type { SprintSettings } from '../workflows/sprint/ports';
 import type { BackendClient } from './backend-client';
+import { writeFileAtomically } from './files';
 import { regenRequestPath } from '../domain/dependency-graph';
 import { pythonJsonFileText } from '../domain/python-json';
 
@@ -48,10 +46,7 @@ export function createSprintActivities(config: RunnerConfig, backend: BackendCli
     },
     async writeRegenRequest(content: Record<string, unknown>) {
       const path = regenRequestPath(config.orchestratorStatePath);
-      const temp = `${path}.tmp-${process.pid}-${randomUUID()}`;
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(temp, pythonJsonFileText(content));
-      await rename(temp, path);
+      await writeFileAtomically(path, pythonJsonFileText(content));
       return path;
     },
     async notifyItems(changes: Array<{ workflowId: string; status: BoardStatus; projectItemId: string }>) {

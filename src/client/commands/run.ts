@@ -38,7 +38,7 @@ export function sprintInputFromFlags(options: RunOptions, envSprint: string | nu
   if (options.kickoff && options.goal === undefined && options.goalFile === undefined) return configError('--kickoff requires --goal or --goal-file');
   const sprint = options.sprint !== undefined ? options.sprint.trim() : envSprint;
   if (!sprint) return configError('sprint is required');
-  if (!/^\d+$/.test(options.readyLimit.trim())) return configError('--ready-limit must be an integer');
+  if (!/^[+-]?\d+$/.test(options.readyLimit.trim())) return configError('--ready-limit must be an integer');
   let goal: string | undefined;
   if (options.goalFile !== undefined) {
     try {

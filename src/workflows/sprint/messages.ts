@@ -47,12 +47,26 @@ export interface SprintStatus {
   items: SprintItemView[];
   lastSummary: Record<string, unknown> | null;
   orchestratorReportsComplete: boolean;
+  kickoff: KickoffSummary | null;
+  /** The sprint plan autopromotion works from: `kickoff`, `file` (RUNNER_SPRINT_PLAN_PATH) or `none`. */
+  sprintPlanSource: 'kickoff' | 'file' | 'none';
+}
+
+/** What kickoff did (runner-behaviour.md §4.5), kept in the sprint's state and result. */
+export interface KickoffSummary {
+  status: 'APPLIED' | 'DRY_RUN';
+  ready_set_titles: string[];
+  /** The goal issue first, then the tasks (empty in dry run). */
+  created: Array<{ title: string; issue_number: number; project_item_id: string }>;
+  /** Ready-set promotions (not the fallback's). */
+  promoted: Array<{ issue_number: number; project_item_id: string }>;
 }
 
 export interface SprintResult {
   sprint: string;
   exitCode: 0;
   reason: 'completed' | 'once' | 'stopped' | 'kickoff-only';
+  kickoff?: KickoffSummary;
   items: Array<{ issueNumber: number; boardStatus: string | null; workflowId: string }>;
   ticks: number;
   intentsRouted: number;
@@ -86,7 +100,8 @@ export function sprintInputProblem(input: unknown): string | null {
   if (typeof sprint !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(sprint)) return 'sprint input: sprint must be a short name like "M1" (letters, digits, . _ -)';
   if (!['loop', 'once', 'kickoff-only'].includes(mode as string)) return 'sprint input: mode must be "loop", "once" or "kickoff-only"';
   if (goal !== undefined && (typeof goal !== 'string' || !goal.trim())) return 'sprint input: goal must be a non-empty string when given';
-  if (readyLimit !== undefined && !(Number.isInteger(readyLimit) && (readyLimit as number) >= 1 && (readyLimit as number) <= 3)) return 'sprint input: readyLimit must be an integer from 1 to 3';
+  // The range (1..3) is kickoff's own rule, reported as kickoff_invalid_ready_limit before Codex runs.
+  if (readyLimit !== undefined && !Number.isInteger(readyLimit)) return 'sprint input: readyLimit must be an integer';
   if (dryRun !== undefined && typeof dryRun !== 'boolean') return 'sprint input: dryRun must be a boolean';
   if (mode === 'kickoff-only' && goal === undefined) return 'sprint input: mode "kickoff-only" needs a goal';
   return null;

@@ -1,4 +1,5 @@
 /** What the sprint workflow asks of the outside world. Types only. */
+import type { PlanApplyDraft, SprintPlanCache } from '../../contracts/kickoff';
 import type { BoardStatus } from '../item/messages';
 import type { ItemSettings } from '../item/item-state';
 
@@ -22,7 +23,33 @@ export interface TickOutcome {
   exitCode: number;
 }
 
-export interface SprintActivities {
+export interface KickoffGenerationInput {
+  sprint: string;
+  readyLimit: number;
+  /** The stripped goal text. */
+  goal: string;
+  toolsCallTimeoutS: number;
+}
+
+export interface LoadedSprintPlan {
+  path: string;
+  /** null: no file, or another sprint's plan. */
+  plan: Record<string, unknown> | null;
+}
+
+export interface KickoffActivities {
+  /** The plan object Codex generated (unvalidated). */
+  generateKickoffPlan(input: KickoffGenerationInput): Promise<Record<string, unknown>>;
+  /** POST /internal/plan-apply; never retried (it creates issues). */
+  applyKickoffDraft(draft: PlanApplyDraft): Promise<Record<string, unknown>>;
+  /** Writes RUNNER_SPRINT_PLAN_PATH; returns the path. */
+  saveSprintPlan(cache: SprintPlanCache): Promise<string>;
+  loadSprintPlan(input: { sprint: string }): Promise<LoadedSprintPlan>;
+  /** `codex mcp list` shows github and github_projects enabled. */
+  checkCodexMcp(): Promise<{ servers: string[] }>;
+}
+
+export interface SprintActivities extends KickoffActivities {
   loadSprintSettings(input: { sprint: string; dryRun: boolean }): Promise<SprintSettings>;
   preflight(): Promise<{ status?: string; [key: string]: unknown }>;
   runOrchestratorTick(input: { sprint: string; sprintWorkflowId: string; tick: number; itemSettings: ItemSettings }): Promise<TickOutcome>;

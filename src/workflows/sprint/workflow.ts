@@ -1,23 +1,24 @@
 /**
- * sprintWorkflow — one per sprint (`sprint-<SPRINT>`). Preflight, then orchestrator ticks on a
- * durable timer: each tick's intents go to their items' workflows (lossless, see
- * activities/intake.ts), each item learns its board status, and the sprint ends when the
- * orchestrator reports it complete AND no item has an automatic action pending (a scheduled blocked
- * retry keeps it alive; the seed abandoned it). Failures carry the seed's exit codes.
+ * sprintWorkflow — one per sprint (`sprint-<SPRINT>`). Preflight; kickoff when given a goal
+ * (goal → Codex plan → plan-apply → ready set; see kickoff.ts); the Codex MCP check; then
+ * orchestrator ticks on a durable timer: each tick's intents go to their items' workflows
+ * (lossless, see activities/intake.ts), each item learns its board status, the Ready buffer is kept
+ * full (promotion.ts), and the sprint ends when the orchestrator reports it complete AND no item has
+ * an automatic action pending (a scheduled blocked retry keeps it alive; the seed abandoned it).
+ * Failures carry the seed's exit codes (stops.ts).
  */
 import * as wf from '@temporalio/workflow';
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { SprintKey } from '../../temporal/search-attributes';
 import { emit } from '../events';
-import type { DispatchSummary } from '../../contracts/summary';
-import { dryRunPromotionEvent, planAutopromotion, promotionAppliedEvent } from '../../domain/autopromotion';
-import { RunnerError } from '../../domain/errors';
 import { itemWorkflowId, type BoardStatus } from '../item/messages';
+import { DEFAULT_READY_LIMIT, runKickoff } from './kickoff';
 import {
   EXIT_CODES, itemReportSignal, pauseSignal, resumeSignal, sprintInputProblem, sprintStatusQuery, stopSignal, tickSignal,
-  type ItemReport, type SprintInput, type SprintItemView, type SprintResult, type SprintStatus,
+  type ItemReport, type KickoffSummary, type SprintInput, type SprintItemView, type SprintResult, type SprintStatus,
 } from './messages';
 import type { SprintActivities, SprintSettings } from './ports';
+import { autopromote, type PromotionContext } from './promotion';
+import { failureFromActivity, failureFromTick, stop } from './stops';
 
 export interface SprintCarried {
   ticks: number;
@@ -27,6 +28,10 @@ export interface SprintCarried {
   orchestratorReportsComplete: boolean;
   paused: boolean;
   settings: SprintSettings;
+  kickoff: KickoffSummary | null;
+  /** What autopromotion works from (runner-behaviour.md §10.3); read once at start, never reloaded. */
+  sprintPlan: Record<string, unknown> | null;
+  sprintPlanSource: SprintStatus['sprintPlanSource'];
   /** The last DEPENDENCY_GRAPH_SANITIZED report emitted, to emit only changes. */
   lastSanitizationReport?: string;
 }
@@ -37,10 +42,6 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   const problem = sprintInputProblem(raw);
   if (problem) throw stop(EXIT_CODES.HARD_STOP, 'invalid_input', problem);
   const input = raw;
-  // Fail closed rather than silently skip what the operator asked for.
-  if (input.goal !== undefined) {
-    throw stop(EXIT_CODES.HARD_STOP, 'kickoff_unavailable', 'kickoff (goal → plan → plan-apply) is not available in this version yet; start the sprint without a goal');
-  }
   const acts = wf.proxyActivities<SprintActivities>({
     startToCloseTimeout: '2m',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
@@ -48,14 +49,20 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   wf.upsertSearchAttributes([{ key: SprintKey, value: input.sprint }]);
 
   const settings = carried?.settings ?? (await acts.loadSprintSettings({ sprint: input.sprint, dryRun: input.dryRun ?? false }));
+  const { taskQueues, transientMaxAttempts, toolsCallTimeoutS } = settings.itemSettings;
   const tickActs = wf.proxyActivities<SprintActivities>({
-    taskQueue: settings.itemSettings.taskQueues.orchestrator,
+    taskQueue: taskQueues.orchestrator,
     startToCloseTimeout: '10m',
     heartbeatTimeout: '60s',
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: settings.transientMaxAttempts },
   });
   const state: SprintCarried = carried ?? {
     ticks: 0, intentsRouted: 0, items: {}, lastSummary: null, orchestratorReportsComplete: false, paused: false, settings,
+    kickoff: null, sprintPlan: null, sprintPlanSource: 'none',
+  };
+  const promotion: PromotionContext = {
+    acts, fileActs: tickActs, dryRun: settings.itemSettings.dryRun, regenAttempts: settings.sanitizationRegenAttempts,
+    regenRequestPath: settings.regenRequestPath, lastSanitizationReport: state.lastSanitizationReport,
   };
   let stopping = false;
   let tickRequested = false;
@@ -74,14 +81,39 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     sprint: input.sprint, mode: input.mode, dryRun: settings.itemSettings.dryRun, paused: state.paused, stopping,
     ticks: state.ticks, intentsRouted: state.intentsRouted, statusCounts: statusCounts(state), items: Object.values(state.items),
     lastSummary: state.lastSummary, orchestratorReportsComplete: state.orchestratorReportsComplete,
+    kickoff: state.kickoff, sprintPlanSource: state.sprintPlanSource,
   }));
 
   if (!carried) {
     const preflight = await acts.preflight();
     if (preflight.status !== 'PASS') throw stop(EXIT_CODES.HARD_STOP, 'preflight_fail', `backend preflight is ${preflight.status ?? 'missing'}`, { payload: preflight });
+    if (input.goal !== undefined) {
+      const kickoff = await runKickoff(
+        { sprint: input.sprint, goal: input.goal, readyLimit: input.readyLimit ?? DEFAULT_READY_LIMIT, dryRun: settings.itemSettings.dryRun, toolsCallTimeoutS },
+        {
+          codex: wf.proxyActivities<SprintActivities>({
+            taskQueue: taskQueues.reviewer,
+            startToCloseTimeout: `${toolsCallTimeoutS + 300}s`,
+            heartbeatTimeout: '60s',
+            summary: `Codex kickoff plan for ${input.sprint}`,
+            retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: transientMaxAttempts },
+          }),
+          planApply: wf.proxyActivities<SprintActivities>({ startToCloseTimeout: '10m', retry: { maximumAttempts: 1 }, summary: `plan-apply for ${input.sprint}` }),
+          promotion,
+        },
+      );
+      state.kickoff = kickoff.summary;
+      if (kickoff.sprintPlan) {
+        state.sprintPlan = kickoff.sprintPlan;
+        state.sprintPlanSource = 'kickoff';
+      }
+      if (input.mode === 'kickoff-only') return result(input, state, 'kickoff-only');
+    }
+    if (!settings.itemSettings.dryRun) await checkCodexMcp(taskQueues.executor);
+    if (settings.autopromote && state.sprintPlanSource === 'none') await loadSprintPlan(input.sprint, state, tickActs);
     emit('RUNNER_STARTED', {
       sprint: input.sprint, mode: input.mode, dry_run: settings.itemSettings.dryRun, ready_buffer: settings.readyBuffer,
-      autopromote: settings.autopromote, poll_interval_ms: settings.pollIntervalMs,
+      autopromote: settings.autopromote, poll_interval_ms: settings.pollIntervalMs, sprint_plan: state.sprintPlanSource,
     });
   }
 
@@ -94,7 +126,7 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
       return result(input, state, 'stopped');
     }
     if (!state.paused) {
-      await tick(input, state, settings, tickActs, acts);
+      await tick(input, state, settings, tickActs, acts, promotion);
       if (input.mode === 'once') {
         // The seed killed in-flight runs when the orchestrator exited; we let them finish.
         await wf.condition(() => !busy() || stopping);
@@ -112,12 +144,35 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     const info = wf.workflowInfo();
     if ((info.continueAsNewSuggested || info.historyLength > HISTORY_EVENTS_BEFORE_CONTINUE) && !stopping) {
       await wf.condition(wf.allHandlersFinished);
-      await wf.continueAsNew<typeof sprintWorkflow>(input, state);
+      await wf.continueAsNew<typeof sprintWorkflow>(input, { ...state, lastSanitizationReport: promotion.lastSanitizationReport });
     }
   }
 }
 
-async function tick(input: SprintInput, state: SprintCarried, settings: SprintSettings, tickActs: SprintActivities, acts: SprintActivities): Promise<void> {
+/** §3.7: workers are about to run Codex, whose GitHub MCP servers must be there (exit 2 otherwise). */
+async function checkCodexMcp(executorQueue: string): Promise<void> {
+  const check = wf.proxyActivities<SprintActivities>({ taskQueue: executorQueue, startToCloseTimeout: '1m', retry: { maximumAttempts: 3 } });
+  try {
+    await check.checkCodexMcp();
+  } catch (err) {
+    throw failureFromActivity(err, 'codex_mcp_missing');
+  }
+}
+
+/** §2.1 step 9: the sprint plan file, read once; not a JSON object → exit 2 `sprint_plan_invalid`. */
+async function loadSprintPlan(sprint: string, state: SprintCarried, fileActs: SprintActivities): Promise<void> {
+  try {
+    const loaded = await fileActs.loadSprintPlan({ sprint });
+    if (loaded.plan) {
+      state.sprintPlan = loaded.plan;
+      state.sprintPlanSource = 'file';
+    }
+  } catch (err) {
+    throw failureFromActivity(err, 'sprint_plan_invalid');
+  }
+}
+
+async function tick(input: SprintInput, state: SprintCarried, settings: SprintSettings, tickActs: SprintActivities, acts: SprintActivities, promotion: PromotionContext): Promise<void> {
   state.ticks += 1;
   let outcome;
   try {
@@ -142,45 +197,9 @@ async function tick(input: SprintInput, state: SprintCarried, settings: SprintSe
     state.lastSummary = outcome.summary;
     state.orchestratorReportsComplete = outcome.summary.completed === true || outcome.endOfSprint;
     await observeBoard(state, outcome.summary, acts);
-    if (settings.autopromote) await autopromote(state, settings, outcome.summary, acts, tickActs);
+    if (settings.autopromote) await autopromote(outcome.summary, state.sprintPlan, settings.readyBuffer, promotion);
   } else if (outcome.endOfSprint) {
     state.orchestratorReportsComplete = true;
-  }
-}
-
-/**
- * Keeps the Ready buffer full (runner-behaviour.md §5) by executing the domain's ordered steps:
- * events as they come, each promotion POSTed (or, in dry run, only reported). A dependency graph
- * that cannot be made acyclic stops the sprint with exit 3, 5 or 6 (after writing the regen request).
- */
-async function autopromote(state: SprintCarried, settings: SprintSettings, summary: Record<string, unknown>, acts: SprintActivities, stateActs: SprintActivities): Promise<void> {
-  let plan;
-  try {
-    plan = planAutopromotion({
-      summary: summary as DispatchSummary, sprintPlan: null, readyTarget: settings.readyBuffer, dryRun: settings.itemSettings.dryRun,
-      regenAttempts: settings.sanitizationRegenAttempts, nowIso: new Date(Date.now()).toISOString(), requestPath: settings.regenRequestPath,
-    });
-  } catch (err) {
-    if (err instanceof RunnerError) throw stop(EXIT_CODES.MALFORMED_ITEM_DATA, 'malformed_item_data', err.message);
-    throw err;
-  }
-  for (const step of plan.steps) {
-    if (step.kind === 'emit') {
-      // The same sanitisation report every tick says nothing new (the seed repeated it, ⚠ §14.11).
-      const key = JSON.stringify(step.event);
-      if (step.event.type === 'DEPENDENCY_GRAPH_SANITIZED' && key === state.lastSanitizationReport) continue;
-      if (step.event.type === 'DEPENDENCY_GRAPH_SANITIZED') state.lastSanitizationReport = key;
-      emit(step.event.type, step.event);
-    } else if (settings.itemSettings.dryRun) {
-      emit('BOARD_PROMOTION_APPLIED', dryRunPromotionEvent(step.promotion));
-    } else {
-      const payload = await acts.promoteToReady(step.promotion.body as unknown as Record<string, unknown>);
-      emit('BOARD_PROMOTION_APPLIED', promotionAppliedEvent(step.promotion, payload));
-    }
-  }
-  if (plan.stop) {
-    if (plan.sanitization?.outcome === 'handoff') await stateActs.writeRegenRequest(plan.sanitization.regenRequest as unknown as Record<string, unknown>);
-    throw stop(plan.stop.exitCode, String(plan.stop.hardStop.reason ?? 'dependency_graph'), plan.stop.message);
   }
 }
 
@@ -216,28 +235,7 @@ function statusCounts(state: SprintCarried): Record<string, number> {
 function result(input: SprintInput, state: SprintCarried, reason: SprintResult['reason']): SprintResult {
   return {
     sprint: input.sprint, exitCode: 0, reason, ticks: state.ticks, intentsRouted: state.intentsRouted,
+    ...(state.kickoff ? { kickoff: state.kickoff } : {}),
     items: Object.values(state.items).map((item) => ({ issueNumber: item.issueNumber, boardStatus: item.boardStatus, workflowId: item.workflowId })),
   };
 }
-
-function stop(exitCode: number, reason: string, message: string, extra: Record<string, unknown> = {}): ApplicationFailure {
-  emit('HARD_STOP', { reason, error: message, exit_code: exitCode, ...extra });
-  return ApplicationFailure.create({ type: 'SprintStopped', nonRetryable: true, message, details: [{ exitCode, reason, ...extra }] });
-}
-
-/** Maps a failed tick to the seed's exit codes: orchestrator 2/3/4 pass through, intent errors are 2, exhausted transients 4. */
-function failureFromTick(err: unknown): ApplicationFailure {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) {
-    const details = (cause.details?.[0] ?? {}) as { exitCode?: number; code?: string };
-    if (cause.type === 'IntentError') return stop(EXIT_CODES.HARD_STOP, `intent_error: ${details.code ?? 'invalid'}`, cause.message);
-    if (cause.type === 'OrchestratorExit') {
-      const code = details.exitCode ?? 2;
-      return stop(code, code === 3 ? 'malformed_item_data' : code === 4 ? 'transient_retries_exhausted' : 'orchestrator_nonzero_exit', cause.message);
-    }
-    if (!cause.nonRetryable) return stop(EXIT_CODES.TRANSIENT_EXHAUSTED, 'transient_retries_exhausted', cause.message);
-    return stop(EXIT_CODES.HARD_STOP, 'hard_stop', cause.message);
-  }
-  return stop(EXIT_CODES.TRANSIENT_EXHAUSTED, 'transient_retries_exhausted', (cause as Error)?.message ?? String(err));
-}
-
