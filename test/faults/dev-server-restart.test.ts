@@ -1,0 +1,89 @@
+/**
+ * A Temporal dev server restart mid-sprint: our own server on a SQLite file, a sprint whose Codex
+ * runs are in flight, the server SIGKILLed and started again on the same port and file. The
+ * in-process workers and the client reconnect by themselves and the sprint completes with the
+ * board and transition log of an undisturbed run.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { startBackendEmulator, type BackendEmulator } from '../../emulators/backend';
+import { loadConfig } from '../../src/config';
+import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { createWorkers } from '../../src/worker';
+import { setEventWriter, type RunnerEvent } from '../../src/logging';
+import { sprintWorkflow, sprintWorkflowId } from '../../src/workflows';
+import { AGENT_BIN, ORCHESTRATOR_CMD, boardItem } from '../support/e2e';
+import { connectTestTemporal } from '../support/temporal';
+import { boardStatuses, duplicateTransitions, linkedPr, transitionLog } from '../support/fault-rig';
+import { size, waitFor } from '../support/worker-process';
+
+describe('Temporal dev server restart mid-sprint (SQLite persistence)', () => {
+  let server: DevServer | undefined;
+  let backend: BackendEmulator | undefined;
+  beforeAll(async () => {
+    await connectTestTemporal(); // installs the test Runtime (WARN logger) once
+  });
+  afterEach(async () => {
+    await server?.stop();
+    await backend?.close();
+  });
+
+  const restarts = size(1, 3);
+  it(`the sprint completes after ${restarts} kill -9 + restart(s) of its server`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sr-devserver-'));
+    const dbFile = join(dir, 'temporal.db');
+    server = await startDevServer({ dbFile, logLevel: 'error' });
+    const port = Number(server.address.split(':').pop());
+    backend = await startBackendEmulator({ items: [boardItem(7301, 'Ready'), boardItem(7302, 'In Review')], prs: [linkedPr(7302, 73020)] });
+    process.env.AGENT_SCRIPT_JSON = JSON.stringify({ defaults: { thinkMs: 3000 } });
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: 'restart', BACKEND_BASE_URL: backend.url,
+      ORCHESTRATOR_STATE_PATH: join(dir, 'orchestrator-state.json'), RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD, CODEX_BIN: AGENT_BIN,
+      ORCHESTRATOR_POLL_INTERVAL_MS: '300', CODEX_TOOLS_CALL_TIMEOUT_S: '60', BACKEND_TIMEOUT_S: '10',
+    });
+    const nativeConnection = await NativeConnection.connect({ address: server.address });
+    const connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection, namespace: 'default' });
+    const events: RunnerEvent[] = [];
+    const workers = await createWorkers({
+      config, connection: nativeConnection, workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! },
+      onEvent: (event) => events.push(event), shutdownGraceTime: '2s',
+    });
+    // Activity events (intake, orchestrator diagnostics) go to the same list instead of stderr.
+    setEventWriter((event) => events.push(event));
+    const running = workers.run();
+    try {
+      const handle = await client.workflow.start(sprintWorkflow, {
+        taskQueue: config.temporalTaskQueue, workflowId: sprintWorkflowId('M1'), args: [{ sprint: 'M1', mode: 'loop' }],
+      });
+      for (let restart = 1; restart <= restarts; restart += 1) {
+        // Kill while Codex runs are in flight (restart 1) or later in the sprint.
+        await waitFor(() => events.filter((e) => e.type === 'WORKER_STARTED').length, (n) => n >= restart, 60_000, 50);
+        const old = server;
+        old.process.kill('SIGKILL');
+        await new Promise((resolve) => old.process.once('exit', resolve));
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        server = await startDevServer({ dbFile, port, logLevel: 'error' });
+      }
+      const result = await handle.result();
+      expect(result.reason).toBe('completed');
+      expect(boardStatuses(backend)).toEqual({ 7301: 'Needs Human Approval', 7302: 'Needs Human Approval' });
+      expect(transitionLog(backend, 7301).map((e) => `${e.from}->${e.to}`)).toEqual(['Ready->In Progress', 'In Progress->In Review', 'In Review->Needs Human Approval']);
+      expect(transitionLog(backend, 7302).map((e) => `${e.from}->${e.to}`)).toEqual(['In Review->Needs Human Approval']);
+      expect(duplicateTransitions(backend)).toEqual([]);
+      // The history written before the restart is still there (SQLite), not a fresh run.
+      const description = await handle.describe();
+      expect(description.runId).toBe(handle.firstExecutionRunId);
+    } finally {
+      workers.shutdown();
+      await running.catch(() => undefined);
+      await nativeConnection.close().catch(() => undefined);
+      await connection.close().catch(() => undefined);
+      delete process.env.AGENT_SCRIPT_JSON;
+      setEventWriter(null);
+    }
+  }, 180_000);
+});
