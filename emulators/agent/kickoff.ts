@@ -3,8 +3,10 @@
  * the runner's 23 validation rules, derived from the goal text the way a model would.
  *
  * Every goal line starting with `- ` becomes a task; a trailing `(after: <title>)` makes it depend on
- * the task with that title. Fewer than three lines are padded with generic tasks. The first tasks
- * without dependencies (up to the ready limit) are P0 and form the ready set; the others are P1.
+ * the task with that title and work in the same component. Other tasks take the repository's
+ * components in turn (so the first four own disjoint paths). Fewer than three lines are padded with
+ * generic tasks. The first tasks without dependencies (up to the ready limit) are P0 and form the
+ * ready set; the others are P1.
  */
 
 export interface KickoffPrompt {
@@ -15,7 +17,8 @@ export interface KickoffPrompt {
 
 const MIN_TASKS = 3;
 const MAX_TASKS = 25;
-const AREAS = ['api', 'runner', 'tests', 'infra'] as const;
+/** Components of the backend emulator's default repository, with a fitting task area. */
+const COMPONENTS = [['apps/api', 'api'], ['apps/runner', 'runner'], ['apps/web', 'infra'], ['packages/shared', 'infra']] as const;
 
 /** null when the prompt is not the §4.2 kickoff prompt. */
 export function parseKickoffPrompt(prompt: string): KickoffPrompt | null {
@@ -51,15 +54,21 @@ export function kickoffPlanFor(request: KickoffPrompt): Record<string, unknown> 
   });
   const limit = Math.min(request.readyLimit, 3);
   const readySet = specs.filter((spec) => spec.dependsOn.length === 0).slice(0, limit).map((spec) => spec.title);
-  const tasks = specs.map((spec, index) => ({
-    title: spec.title,
-    body_markdown: body(spec.name, `src/${slug(spec.name)}.ts`),
-    priority: readySet.includes(spec.title) ? 'P0' : 'P1',
-    size: 'S',
-    area: AREAS[index % AREAS.length],
-    depends_on_titles: spec.dependsOn,
-    initial_status: 'Backlog',
-  }));
+  const componentOf = new Map<string, (typeof COMPONENTS)[number]>();
+  let next = 0;
+  const tasks = specs.map((spec) => {
+    const component = componentOf.get(spec.dependsOn[0] ?? '') ?? COMPONENTS[next++ % COMPONENTS.length]!;
+    componentOf.set(spec.title, component);
+    return {
+      title: spec.title,
+      body_markdown: body(spec.name, `${component[0]}/src/${slug(spec.name)}.ts`),
+      priority: readySet.includes(spec.title) ? 'P0' : 'P1',
+      size: 'S',
+      area: component[1],
+      depends_on_titles: spec.dependsOn,
+      initial_status: 'Backlog',
+    };
+  });
   return {
     sprint: request.sprint,
     goal_issue: {

@@ -19,6 +19,7 @@ import { parseIntentLine } from '../domain/intents';
 import { runContext } from '../domain/state-file';
 import { writeFileAtomically } from './files';
 import { readStateFile } from './orchestrator-state';
+import { withStateFileLock } from './state-file-lock';
 import { runOrchestratorOnce } from './orchestrator-process';
 import { itemWorkflowId, runIntentSignal, type RunIntent } from '../workflows/item/messages';
 import type { ItemSettings } from '../workflows/item/item-state';
@@ -116,7 +117,8 @@ export function createIntakeActivities(config: RunnerConfig, client: () => Clien
       if (resumed !== undefined) {
         spool = JSON.parse(await readFile(spoolPath, 'utf8')) as Spool;
       } else {
-        spool = await collect(input);
+        // The orchestrator run and the read of the state it wrote, with no runner update in between.
+        spool = await withStateFileLock(config.orchestratorStatePath, () => collect(input));
         await writeFileAtomically(spoolPath, JSON.stringify(spool));
       }
       let routed = resumed ?? 0;

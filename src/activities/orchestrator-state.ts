@@ -1,12 +1,13 @@
 /**
  * The runner-managed fields of the orchestrator's state file (runner-behaviour.md §10.2.4–§10.2.5):
  * the orchestrator's dispatch decisions depend on them, so we keep writing them. The decisions are
- * in domain/state-file; this module does the I/O. Writes are serialised in this process and atomic
- * (unique temp file + rename); each write re-reads the file right before replacing it, so an
- * orchestrator write is never rolled back by a stale copy.
+ * in domain/state-file; this module does the I/O. Writes are atomic (unique temp file + rename) and
+ * never overlap an orchestrator run in this process (state-file-lock.ts); each write re-reads the
+ * file right before replacing it.
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomically } from './files';
+import { withStateFileLock } from './state-file-lock';
 import type { OrchestratorState } from '../contracts/state-file';
 import { applyExecutorResponse, applyReviewerOutcome, emptyState, parseStateFile, runContext, serializeStateFile, type StateUpdate } from '../domain/state-file';
 
@@ -23,17 +24,12 @@ async function writeState(path: string, state: OrchestratorState): Promise<void>
 }
 
 export function createOrchestratorStateActivities(statePath: string) {
-  // One writer at a time in this process; the orchestrator is the only other writer.
-  let queue: Promise<unknown> = Promise.resolve();
-  const update = (apply: (state: OrchestratorState) => StateUpdate): Promise<StateUpdate> => {
-    const next = queue.then(async () => {
+  const update = (apply: (state: OrchestratorState) => StateUpdate): Promise<StateUpdate> =>
+    withStateFileLock(statePath, async () => {
       const result = apply(await readStateFile(statePath));
       if (result.changed) await writeState(statePath, result.state);
       return result;
     });
-    queue = next.catch(() => undefined);
-    return next;
-  };
   return {
     async lookupRunContext(runId: string) {
       return runContext(await readStateFile(statePath), runId);

@@ -2,24 +2,16 @@
  * `sprint-runner run` as an operator runs it: a real CLI process with its in-process worker, the
  * real server, the emulators; exit codes as the seed's.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBackendEmulator, type BackendEmulator } from '../../emulators/backend';
 import { connectTestTemporal, testAddress, uniqueTaskQueue, type TestTemporal } from '../support/temporal';
 import { AGENT_BIN, ORCHESTRATOR_CMD, boardItem } from '../support/e2e';
+import { runCli } from '../support/run-cli';
 
-const BIN = join(__dirname, '..', '..', 'bin', 'sprint-runner.js');
 const item = (n: number, status: string) => boardItem(n, status, 'M2');
-
-function run(args: string[], env: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, 'run', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const run = (args: string[], env: Record<string, string>) => runCli(['run', ...args], env);
 
 describe('sprint-runner run (real CLI process)', () => {
   let temporal: TestTemporal;
@@ -30,7 +22,7 @@ describe('sprint-runner run (real CLI process)', () => {
   });
   afterEach(async () => {
     await backend?.close();
-    for (const n of [301, 302]) await temporal.client.workflow.getHandle(`sprint-M2-item-${n}`).terminate().catch(() => undefined);
+    for (const n of [301, 302, 311, 312, 313]) await temporal.client.workflow.getHandle(`sprint-M2-item-${n}`).terminate().catch(() => undefined);
   });
   afterAll(async () => temporal.close());
 
@@ -71,5 +63,75 @@ describe('sprint-runner run (real CLI process)', () => {
     expect(kickoffWithoutGoal.stderr).toContain('requires --goal or --goal-file');
     const both = await run(['--once', '--loop', '--sprint', 'M2'], env);
     expect(both.status).toBe(2);
+  });
+
+  it('preflight FAIL → exit 2 preflight_fail; nothing else runs', async () => {
+    await rig([item(301, 'Ready')]);
+    backend.preflight.status = 'FAIL';
+    const out = await run(['--loop', '--sprint', 'M2'], env);
+    expect(out.status).toBe(2);
+    expect(out.events.find((e) => e.type === 'HARD_STOP')).toMatchObject({ reason: 'preflight_fail', exit_code: 2 });
+    expect(out.events.some((e) => e.type === 'INTAKE_ROUTED')).toBe(false);
+  });
+
+  it('an unreachable backend is retried RUNNER_TRANSIENT_MAX_ATTEMPTS times, then exit 4', async () => {
+    await rig([]);
+    const out = await run(['--loop', '--sprint', 'M2'], { ...env, BACKEND_BASE_URL: 'http://127.0.0.1:9', RUNNER_TRANSIENT_MAX_ATTEMPTS: '2' });
+    expect(out.status).toBe(4);
+    expect(out.events.find((e) => e.type === 'HARD_STOP')).toMatchObject({ reason: 'transient_retries_exhausted', code: 'backend_unreachable', exit_code: 4 });
+  });
+
+  it('Codex without its GitHub MCP servers → exit 2 codex_mcp_missing before any tick (not checked in dry run)', async () => {
+    await rig([item(301, 'Ready')]);
+    const out = await run(['--loop', '--sprint', 'M2'], { ...env, AGENT_MCP_SERVERS: 'github:enabled,github_projects:disabled' });
+    expect(out.status).toBe(2);
+    expect(out.events.find((e) => e.type === 'HARD_STOP')).toMatchObject({
+      reason: 'codex_mcp_missing', code: 'codex_mcp_servers_missing', details: { missing: ['github_projects'] },
+    });
+    expect(out.events.some((e) => e.type === 'INTAKE_ROUTED')).toBe(false);
+    const dry = await run(['--once', '--dry-run', '--sprint', 'M2'], { ...env, AGENT_MCP_SERVERS: 'github:enabled,github_projects:disabled' });
+    expect(dry.status).toBe(0);
+    expect(dry.events.some((e) => e.type === 'DRY_RUN_WOULD_EXECUTE')).toBe(true);
+  });
+
+  describe('the sprint plan file (RUNNER_SPRINT_PLAN_PATH, read once at start)', () => {
+    const scope = (owns: string, dependsOn: number[]) => ({ owns_paths: [owns], touch_paths: [owns], depends_on: dependsOn, isolation_mode: 'CHAINED' });
+    // Seed cases 8/9: edges 311→312, 312→311, 312→313, 313→311 between overlapping owners.
+    const tangled = {
+      version: 1, sprint: 'M2',
+      tasks: [311, 312, 313].map((n) => ({ title: `[TASK] ${n}`, issue_number: n, project_item_id: `PVTI_${n}`, priority: 'P0', depends_on_titles: [] })),
+      sprint_plan: { 311: scope('apps/api', [312]), 312: scope('apps/api', [311, 313]), 313: scope('apps/api', [311]) },
+    };
+    const withPlan = async (plan: unknown) => {
+      await rig([item(311, 'Backlog'), item(312, 'Backlog'), item(313, 'Backlog')]);
+      const path = join(mkdtempSync(join(tmpdir(), 'sr-plan-')), 'sprint-plan.json');
+      writeFileSync(path, typeof plan === 'string' ? plan : JSON.stringify(plan));
+      env.RUNNER_SPRINT_PLAN_PATH = path;
+    };
+
+    it('not a JSON object → exit 2 sprint_plan_invalid naming the file', async () => {
+      await withPlan('[1, 2]');
+      const out = await run(['--loop', '--sprint', 'M2'], env);
+      expect(out.status).toBe(2);
+      expect(out.events.find((e) => e.type === 'HARD_STOP')).toMatchObject({ reason: 'sprint_plan_invalid', details: { path: env.RUNNER_SPRINT_PLAN_PATH } });
+    });
+
+    it('a cycle that survives patching with regen attempts left → exit 6 and the regen request file; nothing promoted', async () => {
+      await withPlan(tangled);
+      const out = await run(['--loop', '--sprint', 'M2'], { ...env, ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS: '2' });
+      expect(out.status).toBe(6);
+      expect(out.events.find((e) => e.type === 'HARD_STOP')).toMatchObject({ reason: 'sanitization_regen_handoff_requested', exit_code: 6 });
+      const request = JSON.parse(readFileSync(`${env.ORCHESTRATOR_STATE_PATH}.regen-request.json`, 'utf8'));
+      expect(request).toMatchObject({ attempt: 1, tier: 'PLANNER_REGEN', context: { previous_sprint_plan: { sprint: 'M2' } } });
+      expect(backend.board.effectLog().filter((entry) => entry.kind === 'transition')).toHaveLength(0);
+    });
+
+    it('the same graph with one regen attempt → exit 5 (regen exhausted)', async () => {
+      await withPlan(tangled);
+      const out = await run(['--loop', '--sprint', 'M2'], { ...env, ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS: '1' });
+      expect(out.status).toBe(5);
+      expect(out.events.some((e) => e.type === 'sanitization_regen_exhausted')).toBe(true);
+      expect(backend.board.effectLog().filter((entry) => entry.kind === 'transition')).toHaveLength(0);
+    });
   });
 });

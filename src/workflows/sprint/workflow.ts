@@ -8,6 +8,8 @@
  * Failures carry the seed's exit codes (stops.ts).
  */
 import * as wf from '@temporalio/workflow';
+import type { DispatchSummary } from '../../contracts/summary';
+import { sprintFinished } from '../../domain/completion';
 import { SprintKey } from '../../temporal/search-attributes';
 import { emit } from '../events';
 import { itemWorkflowId, type BoardStatus } from '../item/messages';
@@ -42,14 +44,13 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   const problem = sprintInputProblem(raw);
   if (problem) throw stop(EXIT_CODES.HARD_STOP, 'invalid_input', problem);
   const input = raw;
+  wf.upsertSearchAttributes([{ key: SprintKey, value: input.sprint }]);
+  const settings = carried?.settings ?? (await loadSettings(input));
+  const { taskQueues, transientMaxAttempts, toolsCallTimeoutS } = settings.itemSettings;
   const acts = wf.proxyActivities<SprintActivities>({
     startToCloseTimeout: '2m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: transientMaxAttempts },
   });
-  wf.upsertSearchAttributes([{ key: SprintKey, value: input.sprint }]);
-
-  const settings = carried?.settings ?? (await acts.loadSprintSettings({ sprint: input.sprint, dryRun: input.dryRun ?? false }));
-  const { taskQueues, transientMaxAttempts, toolsCallTimeoutS } = settings.itemSettings;
   const tickActs = wf.proxyActivities<SprintActivities>({
     taskQueue: taskQueues.orchestrator,
     startToCloseTimeout: '10m',
@@ -85,7 +86,12 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   }));
 
   if (!carried) {
-    const preflight = await acts.preflight();
+    let preflight;
+    try {
+      preflight = await acts.preflight();
+    } catch (err) {
+      throw failureFromActivity(err, 'backend_preflight_failed');
+    }
     if (preflight.status !== 'PASS') throw stop(EXIT_CODES.HARD_STOP, 'preflight_fail', `backend preflight is ${preflight.status ?? 'missing'}`, { payload: preflight });
     if (input.goal !== undefined) {
       const kickoff = await runKickoff(
@@ -149,6 +155,16 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   }
 }
 
+/** The worker's configuration, snapshotted into history once (a worker without it cannot run this sprint). */
+async function loadSettings(input: SprintInput): Promise<SprintSettings> {
+  const local = wf.proxyActivities<SprintActivities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 5 } });
+  try {
+    return await local.loadSprintSettings({ sprint: input.sprint, dryRun: input.dryRun ?? false });
+  } catch (err) {
+    throw failureFromActivity(err, 'worker_settings_unavailable');
+  }
+}
+
 /** §3.7: workers are about to run Codex, whose GitHub MCP servers must be there (exit 2 otherwise). */
 async function checkCodexMcp(executorQueue: string): Promise<void> {
   const check = wf.proxyActivities<SprintActivities>({ taskQueue: executorQueue, startToCloseTimeout: '1m', retry: { maximumAttempts: 3 } });
@@ -195,7 +211,7 @@ async function tick(input: SprintInput, state: SprintCarried, settings: SprintSe
   }
   if (outcome.summary) {
     state.lastSummary = outcome.summary;
-    state.orchestratorReportsComplete = outcome.summary.completed === true || outcome.endOfSprint;
+    state.orchestratorReportsComplete = outcome.endOfSprint || sprintFinished(outcome.summary as DispatchSummary, state.sprintPlan);
     await observeBoard(state, outcome.summary, acts);
     if (settings.autopromote) await autopromote(outcome.summary, state.sprintPlan, settings.readyBuffer, promotion);
   } else if (outcome.endOfSprint) {

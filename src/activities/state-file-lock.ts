@@ -1,0 +1,19 @@
+/**
+ * The orchestrator's state file has two writers: the orchestrator process (a read-modify-write per
+ * run) and our runner-managed field updates. In the seed they raced (⚠ §10.2): an update written
+ * while the orchestrator ran could roll back its dispatch (`last_run_id`), and a claim intent then
+ * had no item. Within one worker process every use of a state file holds this lock: the whole
+ * orchestrator run plus the read of its result, and each runner update. (So serve the orchestrator
+ * queue from one worker per state file, as the README says.)
+ */
+const tails = new Map<string, Promise<unknown>>();
+
+export function withStateFileLock<T>(path: string, work: () => Promise<T>): Promise<T> {
+  const next = (tails.get(path) ?? Promise.resolve()).then(work);
+  const tail = next.catch(() => undefined);
+  tails.set(path, tail);
+  void tail.then(() => {
+    if (tails.get(path) === tail) tails.delete(path);
+  });
+  return next;
+}

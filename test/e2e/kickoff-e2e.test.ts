@@ -1,0 +1,133 @@
+/**
+ * Kickoff through the real `sprint-runner run` command (runner-behaviour.md §4, §13 test_kickoff 9–10
+ * and test_runner_cli_modes in Temporal form): goal file → Codex (agent emulator) plan → plan-apply on
+ * the backend emulator → ready set → a whole sprint, every task to Needs Human Approval, exit 0.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBackendEmulator, type BackendEmulator } from '../../emulators/backend';
+import { AGENT_BIN, ORCHESTRATOR_CMD } from '../support/e2e';
+import { fetchHistories, replayHistories } from '../support/replay';
+import { runCli } from '../support/run-cli';
+import { connectTestTemporal, testAddress, uniqueTaskQueue, type TestTemporal } from '../support/temporal';
+
+const SPRINT = 'M4';
+const GOAL = 'Ship password login\n- Add the users table\n- Add the login form\n- Add the session API\n- Add the audit log';
+const run = (args: string[], env: Record<string, string>) => runCli(['run', '--sprint', SPRINT, ...args], env);
+const ofType = (events: Array<Record<string, unknown>>, type: string) => events.filter((event) => event.type === type);
+
+describe('kickoff through `sprint-runner run`', () => {
+  let temporal: TestTemporal;
+  let backend: BackendEmulator;
+  let dir: string;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    temporal = await connectTestTemporal();
+  });
+  beforeEach(async () => {
+    backend = await startBackendEmulator({});
+    dir = mkdtempSync(join(tmpdir(), 'sr-kickoff-'));
+    writeFileSync(join(dir, 'goal.md'), `${GOAL}\n`);
+    env = {
+      TEMPORAL_ADDRESS: testAddress(), TEMPORAL_TASK_QUEUE: uniqueTaskQueue('kickoff'), BACKEND_BASE_URL: backend.url,
+      ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'), RUNNER_SPRINT_PLAN_PATH: join(dir, 'sprint-plan.json'),
+      RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD, CODEX_BIN: AGENT_BIN, ORCHESTRATOR_POLL_INTERVAL_MS: '300',
+      CODEX_TOOLS_CALL_TIMEOUT_S: '60', AGENT_EVENTS_LOG: join(dir, 'agent-events.jsonl'),
+    };
+  });
+  afterEach(async () => {
+    const ids = [`sprint-${SPRINT}`, ...backend.board.listProjectItems().map((item) => `sprint-${SPRINT}-item-${item.issue_number}`)];
+    await Promise.all(ids.map((id) => temporal.client.workflow.getHandle(id).terminate('test done').catch(() => undefined)));
+    await backend.close();
+  });
+  afterAll(async () => temporal.close());
+
+  it('a full sprint from a goal file: plan applied, ready set promoted, every task reaches Needs Human Approval, exit 0', async () => {
+    const out = await run(['--kickoff', '--goal-file', join(dir, 'goal.md'), '--loop'], env);
+    expect(out.stderr).not.toContain('HARD_STOP');
+    expect(out.status).toBe(0);
+    const result = JSON.parse(out.stdout.trim());
+    expect(result).toMatchObject({ sprint: SPRINT, reason: 'completed', kickoff: { status: 'APPLIED' } });
+    expect(result.kickoff.created).toHaveLength(5);
+
+    const [goal, ...tasks] = result.kickoff.created as Array<{ title: string; issue_number: number }>;
+    expect(goal!.title).toBe(`[SPRINT GOAL] ${SPRINT}: Ship password login`);
+    const status = (n: number) => backend.board.listProjectItems().find((item) => item.issue_number === n)!.fields.Status;
+    for (const task of tasks) expect(status(task.issue_number)).toBe('Needs Human Approval');
+    expect(status(goal!.issue_number)).toBe('Backlog');
+
+    // The seed's order of kickoff events, the ready set (3 P0 tasks) promoted with its own reason.
+    const types = out.events.map((event) => event.type);
+    const order = ['KICKOFF_PLAN', 'KICKOFF_DRAFT', 'SPRINT_PLAN_SAVED', 'KICKOFF_RESULT', 'RUNNER_STARTED', 'END_OF_SPRINT_SUMMARY'].map((type) => types.indexOf(type));
+    expect(order.every((index, i) => index >= 0 && (i === 0 || index > order[i - 1]!))).toBe(true);
+    const readySet = ofType(out.events, 'BOARD_PROMOTION_APPLIED').filter((event) => event.reason === 'kickoff_ready_set');
+    expect(readySet.map((event) => event.issue_number)).toEqual(tasks.slice(0, 3).map((task) => task.issue_number));
+    expect(ofType(out.events, 'RUNNER_STARTED')[0]).toMatchObject({ sprint_plan: 'kickoff' });
+
+    // The compatibility copy of the sprint plan (§10.3).
+    const cache = JSON.parse(readFileSync(env.RUNNER_SPRINT_PLAN_PATH!, 'utf8'));
+    expect(cache).toMatchObject({ version: 1, sprint: SPRINT, goal: { issue_number: goal!.issue_number } });
+    expect(cache.tasks).toHaveLength(4);
+
+    // Codex ran the kickoff read-only: the first codex call of the agent emulator is the plan.
+    const calls = readFileSync(env.AGENT_EVENTS_LOG!, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(calls.length).toBeGreaterThanOrEqual(9);
+
+    const histories = await fetchHistories(temporal.client, [`sprint-${SPRINT}`, ...tasks.map((task) => `sprint-${SPRINT}-item-${task.issue_number}`)]);
+    await expect(replayHistories(histories)).resolves.toBe(5);
+  });
+
+  it('kickoff only (no --once/--loop): applies the plan, promotes the ready set, runs no orchestrator tick, exit 0', async () => {
+    const out = await run(['--kickoff', '--goal', GOAL, '--ready-limit', '2'], env);
+    expect(out.status).toBe(0);
+    expect(JSON.parse(out.stdout.trim())).toMatchObject({ reason: 'kickoff-only', ticks: 0, kickoff: { status: 'APPLIED' } });
+    expect(ofType(out.events, 'INTAKE_ROUTED')).toHaveLength(0);
+    expect(ofType(out.events, 'RUNNER_STARTED')).toHaveLength(0);
+    const ready = backend.board.listProjectItems().filter((item) => item.fields.Status === 'Ready');
+    expect(ready).toHaveLength(2);
+  });
+
+  it('test_kickoff 9 / dry run: Codex still plans, nothing is applied or written (KICKOFF_DRY_RUN)', async () => {
+    const out = await run(['--kickoff', '--goal', GOAL, '--dry-run'], env);
+    expect(out.status).toBe(0);
+    expect(JSON.parse(out.stdout.trim())).toMatchObject({ reason: 'kickoff-only', kickoff: { status: 'DRY_RUN', created: [] } });
+    expect(ofType(out.events, 'KICKOFF_DRY_RUN')[0]).toMatchObject({ ready_set_titles: ['[TASK] Add the users table', '[TASK] Add the login form', '[TASK] Add the session API'] });
+    expect(backend.board.listProjectItems()).toHaveLength(0);
+    expect(backend.board.effectLog()).toHaveLength(0);
+    expect(existsSync(env.RUNNER_SPRINT_PLAN_PATH!)).toBe(false);
+  });
+
+  it('a ready limit out of range stops before Codex runs (kickoff_invalid_ready_limit, exit 2)', async () => {
+    const out = await run(['--kickoff', '--goal', GOAL, '--ready-limit', '5'], env);
+    expect(out.status).toBe(2);
+    expect(ofType(out.events, 'HARD_STOP')[0]).toMatchObject({ reason: 'kickoff_failed', code: 'kickoff_invalid_ready_limit', exit_code: 2 });
+    expect(existsSync(env.AGENT_EVENTS_LOG!)).toBe(false);
+  });
+
+  it('a plan that breaks a rule is refused with its code and nothing is applied (exit 2)', async () => {
+    const plan = { sprint: 'M1', goal_issue: {}, tasks: [], ready_set_titles: [] };
+    const out = await run(['--kickoff', '--goal', GOAL], { ...env, AGENT_SCRIPT_JSON: JSON.stringify({ defaults: { text: JSON.stringify(plan) } }) });
+    expect(out.status).toBe(2);
+    expect(ofType(out.events, 'HARD_STOP')[0]).toMatchObject({ reason: 'kickoff_failed', code: 'kickoff_sprint_mismatch', details: { expected: SPRINT, actual: 'M1' } });
+    expect(backend.board.listProjectItems()).toHaveLength(0);
+  });
+
+  it('output that is not JSON is re-asked once, then refused (worker_invalid_output, exit 2)', async () => {
+    const out = await run(['--kickoff', '--goal', GOAL], { ...env, AGENT_SCRIPT_JSON: JSON.stringify({ defaults: { mode: 'garbage', reply: 'garbage' } }) });
+    expect(out.status).toBe(2);
+    expect(ofType(out.events, 'HARD_STOP')[0]).toMatchObject({ reason: 'kickoff_failed', code: 'worker_invalid_output' });
+    const calls = readFileSync(env.AGENT_EVENTS_LOG!, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(calls.map((call) => call.tool)).toEqual(['codex', 'codex-reply']);
+  });
+
+  it('plan-apply failing part way reports what was created and is never retried (kickoff_backend_error, exit 2)', async () => {
+    backend.faults.add({ route: '/internal/plan-apply', mode: 'partial_fail', index: 2, step: 'add_to_project', error: 'GitHub said no' });
+    const out = await run(['--kickoff', '--goal', GOAL], env);
+    expect(out.status).toBe(2);
+    const hardStop = ofType(out.events, 'HARD_STOP')[0]!;
+    expect(hardStop).toMatchObject({ reason: 'kickoff_failed', code: 'kickoff_backend_error', details: { status_code: 502, partial: { failed: { index: 2, step: 'add_to_project' } } } });
+    expect(String(hardStop.error)).toContain('already created: #');
+    expect(backend.board.effectLog().filter((entry) => entry.kind === 'issue_created')).toHaveLength(3);
+  });
+});
