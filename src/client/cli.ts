@@ -10,6 +10,7 @@ import { registerDoctorCommand } from './commands/doctor';
 import { registerReworkCommand } from './commands/rework';
 import { registerStatusCommand } from './commands/status';
 import { registerRunCommand } from './commands/run';
+import { registerControlCommands } from './commands/control';
 
 export function buildProgram(): Command {
   const program = new Command('sprint-runner')
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerStatusCommand(program);
   registerReworkCommand(program);
+  registerControlCommands(program);
   return program;
 }
 

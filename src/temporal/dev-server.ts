@@ -57,6 +57,8 @@ export interface DevServerOptions {
   ip?: string;
   /** SQLite file for persistence; omit for in-memory. */
   dbFile?: string;
+  /** Namespaces created besides `default` (each gets the search attributes too). */
+  namespaces?: string[];
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'never';
   /** Forward the server's output (default: ignore). */
   stdio?: 'inherit' | 'ignore';
@@ -74,6 +76,7 @@ export function devServerArgs(options: Required<Pick<DevServerOptions, 'port' | 
   const args = ['server', 'start-dev', '--ip', options.ip, '--port', String(options.port), '--namespace', 'default'];
   args.push(...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']));
   if (options.dbFile) args.push('--db-filename', options.dbFile);
+  for (const namespace of options.namespaces ?? []) args.push('--namespace', namespace);
   for (const attribute of DEV_SERVER_SEARCH_ATTRIBUTES) args.push('--search-attribute', attribute);
   // No calls home from an offline machine; updates are on (the rework command uses one).
   args.push(

@@ -23,14 +23,14 @@ describe('kickoff through `sprint-runner run`', () => {
   let dir: string;
   let env: Record<string, string>;
   beforeAll(async () => {
-    temporal = await connectTestTemporal();
+    temporal = await connectTestTemporal('sr-kickoff');
   });
   beforeEach(async () => {
     backend = await startBackendEmulator({});
     dir = mkdtempSync(join(tmpdir(), 'sr-kickoff-'));
     writeFileSync(join(dir, 'goal.md'), `${GOAL}\n`);
     env = {
-      TEMPORAL_ADDRESS: testAddress(), TEMPORAL_TASK_QUEUE: uniqueTaskQueue('kickoff'), BACKEND_BASE_URL: backend.url,
+      TEMPORAL_ADDRESS: testAddress(), TEMPORAL_NAMESPACE: 'sr-kickoff', TEMPORAL_TASK_QUEUE: uniqueTaskQueue('kickoff'), BACKEND_BASE_URL: backend.url,
       ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'), RUNNER_SPRINT_PLAN_PATH: join(dir, 'sprint-plan.json'),
       RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD, CODEX_BIN: AGENT_BIN, ORCHESTRATOR_POLL_INTERVAL_MS: '300',
       CODEX_TOOLS_CALL_TIMEOUT_S: '60', AGENT_EVENTS_LOG: join(dir, 'agent-events.jsonl'),

@@ -18,7 +18,7 @@ describe('sprint-runner run (real CLI process)', () => {
   let backend: BackendEmulator;
   let env: Record<string, string>;
   beforeAll(async () => {
-    temporal = await connectTestTemporal();
+    temporal = await connectTestTemporal('sr-run');
   });
   afterEach(async () => {
     await backend?.close();
@@ -29,7 +29,7 @@ describe('sprint-runner run (real CLI process)', () => {
   async function rig(items: ReturnType<typeof item>[]) {
     backend = await startBackendEmulator({ items });
     env = {
-      TEMPORAL_ADDRESS: testAddress(), TEMPORAL_TASK_QUEUE: uniqueTaskQueue('run'), BACKEND_BASE_URL: backend.url,
+      TEMPORAL_ADDRESS: testAddress(), TEMPORAL_NAMESPACE: 'sr-run', TEMPORAL_TASK_QUEUE: uniqueTaskQueue('run'), BACKEND_BASE_URL: backend.url,
       ORCHESTRATOR_STATE_PATH: join(mkdtempSync(join(tmpdir(), 'sr-run-')), 'state.json'), RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD,
       CODEX_BIN: AGENT_BIN, ORCHESTRATOR_POLL_INTERVAL_MS: '300', CODEX_TOOLS_CALL_TIMEOUT_S: '60',
     };

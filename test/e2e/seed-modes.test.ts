@@ -16,7 +16,7 @@ describe('seed CLI modes and dry run through `sprint-runner run`', () => {
   let backend: BackendEmulator;
   let dir: string;
   beforeAll(async () => {
-    temporal = await connectTestTemporal();
+    temporal = await connectTestTemporal('sr-modes');
   });
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'sr-modes-'));
@@ -37,7 +37,7 @@ process.stderr.write(JSON.stringify({ type: 'DISPATCH_SUMMARY', sprint: 'M1', st
 `);
     chmodSync(stub, 0o755);
     const out = await runCli(['run', '--loop', '--dry-run', '--sprint', 'M1'], {
-      BACKEND_BASE_URL: backend.url, TEMPORAL_ADDRESS: testAddress(), TEMPORAL_TASK_QUEUE: uniqueTaskQueue('modes'),
+      BACKEND_BASE_URL: backend.url, TEMPORAL_ADDRESS: testAddress(), TEMPORAL_NAMESPACE: 'sr-modes', TEMPORAL_TASK_QUEUE: uniqueTaskQueue('modes'),
       RUNNER_ORCHESTRATOR_CMD: `${process.execPath} ${stub} --loop`, ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'),
     });
     expect(out.status).toBe(0);
@@ -52,7 +52,7 @@ process.stderr.write(JSON.stringify({ type: 'DISPATCH_SUMMARY', sprint: 'M1', st
     backend = await startBackendEmulator({ items: [boardItem(401, 'Ready')] });
     const agentLog = join(dir, 'agent.jsonl');
     const out = await runCli(['run', '--once', '--dry-run', '--sprint', 'M1'], {
-      BACKEND_BASE_URL: backend.url, TEMPORAL_ADDRESS: testAddress(), TEMPORAL_TASK_QUEUE: uniqueTaskQueue('modes'),
+      BACKEND_BASE_URL: backend.url, TEMPORAL_ADDRESS: testAddress(), TEMPORAL_NAMESPACE: 'sr-modes', TEMPORAL_TASK_QUEUE: uniqueTaskQueue('modes'),
       RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD, ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'), CODEX_BIN: AGENT_BIN, AGENT_EVENTS_LOG: agentLog,
     });
     expect(out.status).toBe(0);

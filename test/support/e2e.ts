@@ -34,6 +34,7 @@ export async function startE2eRig(
   const backend = await startBackendEmulator(board);
   process.env.AGENT_SCRIPT_JSON = JSON.stringify(agentScript);
   const config = loadConfig({
+    TEMPORAL_NAMESPACE: temporal.client.options.namespace,
     TEMPORAL_TASK_QUEUE: uniqueTaskQueue('e2e'),
     BACKEND_BASE_URL: backend.url,
     ORCHESTRATOR_STATE_PATH: join(dir, 'orchestrator-state.json'),

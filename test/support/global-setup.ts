@@ -7,11 +7,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer, resolveTemporalCli, temporalCliVersion } from '../../src/temporal/dev-server';
+import { TEST_NAMESPACES } from './temporal';
 
 export default async function globalSetup(): Promise<void> {
   const bin = resolveTemporalCli();
   const startedAt = Date.now();
-  const server = await startDevServer({ logLevel: 'error' });
+  const server = await startDevServer({ logLevel: 'error', namespaces: [...TEST_NAMESPACES] });
   (globalThis as Record<string, unknown>).__temporalDevServer = server;
   process.env.TEMPORAL_TEST_ADDRESS = server.address;
   process.env.TEMPORAL_CLI_PATH ||= bin;

@@ -11,6 +11,14 @@ export function testAddress(): string {
   return address;
 }
 
+/**
+ * Namespaces the global dev server creates for suites that must use the fixed workflow ids an
+ * operator uses (`sprint-M1`…`sprint-M4`: the orchestrator accepts no other sprint); one per suite,
+ * so suites running in parallel never share a sprint workflow.
+ */
+export const TEST_NAMESPACES = ['sr-run', 'sr-kickoff', 'sr-modes', 'sr-control', 'sr-recipes', 'sr-hostile', 'sr-faults', 'sr-spare'] as const;
+export type TestNamespace = (typeof TEST_NAMESPACES)[number];
+
 export function uniqueTaskQueue(prefix = 'test'): string {
   return `${prefix}-${randomUUID()}`;
 }
@@ -21,7 +29,7 @@ export interface TestTemporal {
   close(): Promise<void>;
 }
 
-export async function connectTestTemporal(): Promise<TestTemporal> {
+export async function connectTestTemporal(namespace: 'default' | TestNamespace = 'default'): Promise<TestTemporal> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -29,7 +37,7 @@ export async function connectTestTemporal(): Promise<TestTemporal> {
   const address = testAddress();
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace });
   return {
     client,
     nativeConnection,
