@@ -137,6 +137,7 @@ const VARIABLES = {
   REVIEW_STALL_MINUTES: (raw: string | undefined, key: string) => (raw?.trim() ? posfloat(1)(raw, key) : null),
   BLOCKED_RETRY_MAX_ATTEMPTS: posint(3),
   RUNNER_TRANSIENT_MAX_ATTEMPTS: posint(5),
+  RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE: posint(8000),
   RUNNER_LOG_FORMAT: choice('json', ['json', 'pretty'] as const),
   RUNNER_CHILD_ENV_ALLOWLIST: (raw: string | undefined) =>
     (raw ?? '')
@@ -177,6 +178,7 @@ export const RunnerConfigSchema = z.object({
   reviewStallMinutes: z.number().positive().nullable(),
   blockedRetryMaxAttempts: z.number().int().positive(),
   transientMaxAttempts: z.number().int().positive(),
+  historyEventsBeforeContinue: z.number().int().positive(),
   logFormat: z.enum(['json', 'pretty']),
   childEnvAllowlist: z.array(z.string()),
   temporalAddress: z.string(),
@@ -216,6 +218,7 @@ export function loadConfig(env: Env = process.env): RunnerConfig {
     reviewStallMinutes: r.REVIEW_STALL_MINUTES,
     blockedRetryMaxAttempts: r.BLOCKED_RETRY_MAX_ATTEMPTS,
     transientMaxAttempts: r.RUNNER_TRANSIENT_MAX_ATTEMPTS,
+    historyEventsBeforeContinue: r.RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE,
     logFormat: r.RUNNER_LOG_FORMAT,
     childEnvAllowlist: r.RUNNER_CHILD_ENV_ALLOWLIST,
     temporalAddress: r.TEMPORAL_ADDRESS,

@@ -20,6 +20,7 @@ export function sprintSettingsFrom(config: RunnerConfig, dryRun: boolean): Sprin
     sanitizationRegenAttempts: config.sanitizationRegenAttempts,
     regenRequestPath: regenRequestPath(config.orchestratorStatePath),
     transientMaxAttempts: config.transientMaxAttempts,
+    historyEventsBeforeContinue: config.historyEventsBeforeContinue,
     itemSettings: {
       dryRun: dryRun || config.dryRun,
       watchdogTimeoutS: config.watchdogTimeoutS,
@@ -28,6 +29,7 @@ export function sprintSettingsFrom(config: RunnerConfig, dryRun: boolean): Sprin
       blockedRetryMaxAttempts: config.blockedRetryMaxAttempts,
       reviewStallMs: config.reviewStallMinutes !== null ? config.reviewStallMinutes * 60_000 : config.reviewStallPolls * config.pollIntervalMs,
       transientMaxAttempts: config.transientMaxAttempts,
+      historyEventsBeforeContinue: config.historyEventsBeforeContinue,
       taskQueues: taskQueuesFor(config.temporalTaskQueue),
     },
   };

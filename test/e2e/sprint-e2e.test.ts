@@ -34,6 +34,34 @@ describe('a sprint end to end: backend, orchestrator and agent emulators, real T
     await expect(replayHistories(await fetchHistories(temporal.client, ids))).resolves.toBe(ids.length);
   });
 
+  it('continues as new (sprint and items) without losing state: every item still reaches Needs Human Approval', async () => {
+    rig = await startE2eRig(
+      temporal,
+      { items: [boardItem(31, 'Backlog'), boardItem(32, 'Backlog'), boardItem(33, 'Backlog')] },
+      { RUNNER_READY_BUFFER: '1', RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE: '40' },
+    );
+    const handle = await temporal.client.workflow.start(sprintWorkflow, {
+      taskQueue: rig.config.temporalTaskQueue,
+      workflowId: `${sprintWorkflowId('M1')}-${rig.config.temporalTaskQueue}`,
+      args: [{ sprint: 'M1', mode: 'loop' }],
+    });
+    const result = await handle.result();
+    expect(result.reason).toBe('completed');
+    expect(result.items.map((item) => [item.issueNumber, item.boardStatus])).toEqual([
+      [31, 'Needs Human Approval'], [32, 'Needs Human Approval'], [33, 'Needs Human Approval'],
+    ]);
+    expect(rig.backend.board.listProjectItems().map((i) => i.fields.Status)).toEqual(['Needs Human Approval', 'Needs Human Approval', 'Needs Human Approval']);
+    // The first run ended by continuing as new, and the promotions were not repeated by a later run.
+    const firstRun = temporal.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+    expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
+    expect(result.ticks).toBeGreaterThan(3);
+    expect(rig.events.filter((e) => e.type === 'BOARD_PROMOTION_APPLIED').map((e) => e.issue_number)).toEqual([31, 32, 33]);
+    const item = temporal.client.workflow.getHandle(`sprint-M1-item-31`);
+    const runs = [];
+    for await (const execution of temporal.client.workflow.list({ query: `WorkflowId = "${item.workflowId}"` })) runs.push(execution.status.name);
+    expect(runs).toContain('CONTINUED_AS_NEW');
+  });
+
   it('autopromotion keeps the Ready buffer full from the Backlog until the sprint is done', async () => {
     rig = await startE2eRig(temporal, { items: [boardItem(21, 'Backlog'), boardItem(22, 'Backlog'), boardItem(23, 'Backlog')] }, { RUNNER_READY_BUFFER: '2' });
     const handle = await temporal.client.workflow.start(sprintWorkflow, {

@@ -33,6 +33,7 @@ const CASES: Case[] = [
   { name: 'ORCHESTRATOR_POLL_INTERVAL_MS', key: 'pollIntervalMs', fallback: 15000, valid: ['250', 250], invalid: ['x', 'ORCHESTRATOR_POLL_INTERVAL_MS must be an integer'] },
   { name: 'REVIEW_STALL_MINUTES', key: 'reviewStallMinutes', fallback: null, valid: ['0.5', 0.5], invalid: ['0', 'REVIEW_STALL_MINUTES must be a positive number'] },
   { name: 'BLOCKED_RETRY_MAX_ATTEMPTS', key: 'blockedRetryMaxAttempts', fallback: 3, valid: ['1', 1], invalid: ['nope', 'BLOCKED_RETRY_MAX_ATTEMPTS must be an integer'] },
+  { name: 'RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE', key: 'historyEventsBeforeContinue', fallback: 8000, valid: ['200', 200], invalid: ['-1', 'RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE must be a positive integer'] },
   { name: 'RUNNER_TRANSIENT_MAX_ATTEMPTS', key: 'transientMaxAttempts', fallback: 5, valid: ['9', 9], invalid: ['0', 'RUNNER_TRANSIENT_MAX_ATTEMPTS must be a positive integer'] },
   { name: 'RUNNER_LOG_FORMAT', key: 'logFormat', fallback: 'json', valid: ['PRETTY', 'pretty'], invalid: ['xml', 'RUNNER_LOG_FORMAT must be one of json, pretty'] },
   { name: 'RUNNER_CHILD_ENV_ALLOWLIST', key: 'childEnvAllowlist', fallback: [], valid: ['FOO, BAR', ['FOO', 'BAR']] },

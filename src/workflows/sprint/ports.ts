@@ -12,6 +12,8 @@ export interface SprintSettings {
   /** `<ORCHESTRATOR_STATE_PATH>.regen-request.json` (runner-behaviour.md §10.5). */
   regenRequestPath: string;
   transientMaxAttempts: number;
+  /** Continue-as-new once the history is this long (or when the server suggests it). */
+  historyEventsBeforeContinue?: number;
   itemSettings: ItemSettings;
 }
 

@@ -148,7 +148,7 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
       summary: `Next orchestrator tick in ${Math.round(settings.pollIntervalMs / 1000)}s`,
     });
     const info = wf.workflowInfo();
-    if ((info.continueAsNewSuggested || info.historyLength > HISTORY_EVENTS_BEFORE_CONTINUE) && !stopping) {
+    if ((info.continueAsNewSuggested || info.historyLength > (settings.historyEventsBeforeContinue ?? HISTORY_EVENTS_BEFORE_CONTINUE)) && !stopping) {
       await wf.condition(wf.allHandlersFinished);
       await wf.continueAsNew<typeof sprintWorkflow>(input, { ...state, lastSanitizationReport: promotion.lastSanitizationReport });
     }
