@@ -32,6 +32,9 @@ describe('sprint control commands', () => {
     const paused = await cli(['pause', '--sprint', SPRINT]);
     expect(paused.status).toBe(0);
     expect(paused.stdout).toContain(`pause: sprint-${SPRINT} · paused=true`);
+    // The Web UI's "current details" of the sprint say so too.
+    const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toMatch(/^M3 · loop · tick 1 · Backlog 1 · paused$/);
 
     const resumed = await cli(['resume', '--sprint', SPRINT]);
     expect(resumed.stdout).toContain('paused=false');

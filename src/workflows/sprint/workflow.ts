@@ -68,9 +68,18 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   let stopping = false;
   let tickRequested = false;
 
-  wf.setHandler(pauseSignal, () => void (state.paused = true));
-  wf.setHandler(resumeSignal, () => void (state.paused = false));
-  wf.setHandler(stopSignal, () => void (stopping = true));
+  wf.setHandler(pauseSignal, () => {
+    state.paused = true;
+    describeSprint(input, state, stopping);
+  });
+  wf.setHandler(resumeSignal, () => {
+    state.paused = false;
+    describeSprint(input, state, stopping);
+  });
+  wf.setHandler(stopSignal, () => {
+    stopping = true;
+    describeSprint(input, state, stopping);
+  });
   wf.setHandler(tickSignal, () => void (tickRequested = true));
   wf.setHandler(itemReportSignal, (report: ItemReport) => {
     const key = String(report.issueNumber);
@@ -131,8 +140,10 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
       await wf.condition(() => !busy());
       return result(input, state, 'stopped');
     }
+    describeSprint(input, state, stopping);
     if (!state.paused) {
       await tick(input, state, settings, tickActs, acts, promotion);
+      describeSprint(input, state, stopping);
       if (input.mode === 'once') {
         // The seed killed in-flight runs when the orchestrator exited; we let them finish.
         await wf.condition(() => !busy() || stopping);
@@ -153,6 +164,13 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
       await wf.continueAsNew<typeof sprintWorkflow>(input, { ...state, lastSanitizationReport: promotion.lastSanitizationReport });
     }
   }
+}
+
+/** What the Web UI shows for the sprint: "M1 · loop · tick 12 · Ready 2 · In Progress 1 · … · paused". */
+function describeSprint(input: SprintInput, state: SprintCarried, stopping: boolean): void {
+  const counts = Object.entries(statusCounts(state)).filter(([, n]) => n > 0).map(([status, n]) => `${status} ${n}`);
+  const flags = [state.paused && 'paused', stopping && 'stopping', state.orchestratorReportsComplete && 'orchestrator reports complete'].filter(Boolean);
+  wf.setCurrentDetails([`${input.sprint} · ${input.mode}${state.settings.itemSettings.dryRun ? ' (dry run)' : ''} · tick ${state.ticks}`, ...counts, ...flags].join(' · '));
 }
 
 /** The worker's configuration, snapshotted into history once (a worker without it cannot run this sprint). */
