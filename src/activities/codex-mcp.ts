@@ -21,7 +21,7 @@ import { z } from 'zod';
 import { CodexWorkerError } from '../domain/errors';
 import { ChildProcessTransport, DEFAULT_MAX_MESSAGE_BYTES, OversizedMessageError, type ChildExit } from './codex-stdio-transport';
 
-export { assertCodexVersionSupportsMcpServer, parseCodexVersion } from './codex-version';
+export { assertCodexVersionSupportsMcpServer, parseCodexVersion } from '../domain/codex-version';
 export type { CallToolResult };
 
 export const CODEX_CLIENT_NAME = 'sprint-runner';

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import type { RunnerConfig } from '../config';
 import { missingCodexMcpServers } from '../domain/codex-mcp-list';
+import { codexHasMcpServer, parseCodexVersion } from '../domain/codex-version';
 import { resolveTemporalCli, temporalCliVersion } from '../temporal/dev-server';
 
 export interface CheckResult {
@@ -12,21 +13,6 @@ export interface CheckResult {
   ok: boolean;
   detail: string;
   fix?: string;
-}
-
-const LAST_CODEX_WITH_MCP_SERVER = [0, 153, 4];
-
-/** `codex-cli 0.153.4` → [0,153,4]; null when no version is found. */
-export function parseCodexVersion(output: string): number[] | null {
-  const match = /(\d+)\.(\d+)\.(\d+)/.exec(output);
-  return match ? match.slice(1, 4).map(Number) : null;
-}
-
-export function codexHasMcpServer(version: number[]): boolean {
-  for (let i = 0; i < 3; i += 1) {
-    if (version[i] !== LAST_CODEX_WITH_MCP_SERVER[i]) return version[i]! < LAST_CODEX_WITH_MCP_SERVER[i]!;
-  }
-  return true;
 }
 
 async function checkTemporalServer(config: RunnerConfig): Promise<CheckResult> {

@@ -4,7 +4,7 @@
  * teardown and the error codes of every failure path.
  */
 import { openCodexSession, type CodexEventMsg, type CodexElicitation, type CodexSession } from '../../src/activities/codex-mcp';
-import { assertCodexVersionSupportsMcpServer, parseCodexVersion } from '../../src/activities/codex-version';
+import { assertCodexVersionSupportsMcpServer, parseCodexVersion } from '../../src/domain/codex-version';
 import { CodexWorkerError } from '../../src/domain/errors';
 import { emulatorOptions, notRunning, rawServerOptions, textOf, waitForEsrch } from './support';
 

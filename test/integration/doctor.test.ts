@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { testAddress } from '../support/temporal';
-import { codexHasMcpServer, parseCodexVersion } from '../../src/client/doctor';
+import { codexHasMcpServer, parseCodexVersion } from '../../src/domain/codex-version';
 import { missingCodexMcpServers } from '../../src/domain/codex-mcp-list';
 
 const ROOT = join(__dirname, '..', '..');

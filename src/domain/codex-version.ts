@@ -1,7 +1,7 @@
 /**
  * Codex CLI version gate: `codex mcp-server` exists up to 0.153.4 and was removed in 0.154.0.
  */
-import { CodexWorkerError } from '../domain/errors';
+import { CodexWorkerError } from './errors';
 
 export type CodexVersion = [major: number, minor: number, patch: number];
 
@@ -21,6 +21,11 @@ export function compareCodexVersions(a: CodexVersion, b: CodexVersion): number {
   return 0;
 }
 
+/** The release still ships `codex mcp-server` (removed in 0.154.0). */
+export function codexHasMcpServer(version: CodexVersion): boolean {
+  return compareCodexVersions(version, FIRST_CODEX_WITHOUT_MCP_SERVER) < 0;
+}
+
 /**
  * Throws CodexWorkerError `codex_version_unsupported` unless the `codex --version` output names a
  * release that still has `codex mcp-server`. Returns the parsed version.
@@ -32,7 +37,7 @@ export function assertCodexVersionSupportsMcpServer(versionString: string): Code
       output: versionString.slice(0, 2000),
     });
   }
-  if (compareCodexVersions(version, FIRST_CODEX_WITHOUT_MCP_SERVER) >= 0) {
+  if (!codexHasMcpServer(version)) {
     throw new CodexWorkerError(
       'codex_version_unsupported',
       `codex ${version.join('.')} has no \`codex mcp-server\`: it was removed in 0.154.0. Pin @openai/codex@0.153.4 (the last release with mcp-server) and point CODEX_BIN at it.`,
