@@ -1,6 +1,6 @@
 /**
- * One fresh `codex mcp-server` for the length of an activity: heartbeats (elapsed seconds, tokens so
- * far) while it works, and on cancellation (watchdog, shutdown, heartbeat timeout) the whole Codex
+ * One fresh `codex mcp-server` for the length of an activity: Temporal heartbeats (elapsed seconds,
+ * tokens so far) every 5 s and a WORKER_HEARTBEAT event every 30 s while it works, and on cancellation (watchdog, shutdown, heartbeat timeout) the whole Codex
  * process group is killed before the activity ends. Shared by worker runs and kickoff.
  */
 import { Context } from '@temporalio/activity';
@@ -10,6 +10,7 @@ import { emitEvent } from '../logging';
 import { openCodexSession, type CodexSession } from './codex-mcp';
 
 const HEARTBEAT_EVERY_MS = 5_000;
+const WORKER_HEARTBEAT_EVENT_EVERY_MS = 30_000;
 
 export async function inCodexSession<T>(
   config: RunnerConfig,
@@ -30,10 +31,16 @@ export async function inCodexSession<T>(
     () => ctx.heartbeat({ ...label, pid: session.pid, elapsed_s: Math.floor((Date.now() - startedAt) / 1000), tokens: session.tokensSoFar() }),
     HEARTBEAT_EVERY_MS,
   );
+  // The seed's event for humans watching a long run (runner-behaviour.md §11).
+  const announce = setInterval(
+    () => emitEvent({ type: 'WORKER_HEARTBEAT', role: label.role, run_id: label.run_id, elapsed_s: Math.floor((Date.now() - startedAt) / 1000) }),
+    WORKER_HEARTBEAT_EVENT_EVERY_MS,
+  );
   try {
     return await work(session, ctx.cancellationSignal);
   } finally {
     clearInterval(beat);
+    clearInterval(announce);
     ctx.cancellationSignal.removeEventListener('abort', kill);
     await session.close();
   }
