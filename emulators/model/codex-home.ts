@@ -1,5 +1,6 @@
 /**
- * An isolated CODEX_HOME whose config.toml points the real codex CLI at the model emulator.
+ * An isolated CODEX_HOME whose config.toml points the real codex CLI at the model emulator and
+ * configures the `github` / `github_projects` MCP servers (stand-ins from emulators/github-mcp).
  * No auth.json is needed: the custom provider takes its (dummy) key from `env_key`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,17 @@ function tomlString(value: string): string {
   return JSON.stringify(value);
 }
 
+/** MCP servers the runner requires (`codex mcp list`), served by emulators/github-mcp. */
+function githubMcpServersToml(): string[] {
+  const server = join(__dirname, '..', 'github-mcp', 'server.ts');
+  return ['github', 'github_projects'].flatMap((name) => [
+    `[mcp_servers.${name}]`,
+    `command = ${tomlString(process.execPath)}`,
+    `args = ${JSON.stringify(['--require', require.resolve('tsx/cjs'), server, name])}`,
+    '',
+  ]);
+}
+
 export function codexConfigToml(modelUrl: string): string {
   return [
     `model = ${tomlString(MODEL_EMULATOR_MODEL)}`,
@@ -36,6 +48,7 @@ export function codexConfigToml(modelUrl: string): string {
     'stream_max_retries = 0',
     'stream_idle_timeout_ms = 30000',
     '',
+    ...githubMcpServersToml(),
   ].join('\n');
 }
 
