@@ -1,0 +1,102 @@
+/**
+ * 1. Intake: the orchestrator emulator emits N RUN_INTENTs in one run (ORCHESTRATOR_EMULATOR_SYNTHETIC_INTENTS=N,
+ * REVIEWER resolve-linked-pr intents for issues 1..N); the sprint workflow (mode once, dry run) routes
+ * them with signal-with-start to N item workflows, each of which runs its intent in dry-run mode
+ * (DRY_RUN_WOULD_EXECUTE: the item workflow reached the run step, no Codex process is started).
+ * Counted: intents the orchestrator printed (stdout tap), intents delivered (each item's
+ * intentsReceived as reported to the sprint), dry runs executed, duplicates, missing.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { sprintStatusQuery, sprintWorkflow, sprintWorkflowId } from '../src/workflows';
+import { startBenchTemporal } from './support/temporal';
+import { startBenchRig } from './support/rig';
+import { distribution, envInt, round } from './support/stats';
+import { workflowFigures } from './support/history';
+import { cpuMeter } from './support/proc';
+import type { BenchContext, BenchResult } from './types';
+
+export async function intakeBench(ctx: BenchContext): Promise<BenchResult> {
+  const n = envInt('BENCH_INTAKE_INTENTS', 10_000);
+  const started = Date.now();
+  const temporal = await startBenchTemporal();
+  const problems: string[] = [];
+  try {
+    const rig = await startBenchRig(temporal, {
+      board: { items: [] },
+      config: { RUNNER_DRY_RUN: 'true' },
+      childEnv: { ORCHESTRATOR_EMULATOR_SYNTHETIC_INTENTS: String(n) },
+    });
+    const tapLog = join(rig.dir, 'tap.jsonl');
+    process.env.ORCHESTRATOR_BENCH_TAP_LOG = tapLog;
+    try {
+      ctx.log(`intake: ${n} intents from one orchestrator run (dry run)`);
+      const t0 = Date.now();
+      const cpu = cpuMeter(temporal.server.process.pid);
+      const handle = await temporal.client.workflow.start(sprintWorkflow, {
+        taskQueue: rig.config.temporalTaskQueue,
+        workflowId: sprintWorkflowId('M1'),
+        args: [{ sprint: 'M1', mode: 'once', dryRun: true }],
+      });
+      const result = await handle.result();
+      const wallMs = Date.now() - t0;
+      const cpuUsed = cpu();
+      const status = await handle.query(sprintStatusQuery);
+
+      const taps = existsSync(tapLog)
+        ? readFileSync(tapLog, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { at: number; run_id: string })
+        : [];
+      const emitted = new Set(taps.map((t) => t.run_id));
+      const dryRuns = rig.events.filter((e) => e.type === 'DRY_RUN_WOULD_EXECUTE');
+      const executed = new Set(dryRuns.map((e) => String(e.run_id)));
+      const duplicates = dryRuns.length - executed.size;
+      const missing = [...emitted].filter((id) => !executed.has(id)).length;
+      const delivered = status.items.reduce((sum, item) => sum + item.intentsReceived, 0);
+      const itemsOk = status.items.filter((item) => item.intentsReceived === 1 && item.intentsRouted === 1 && !item.busy).length;
+      const routedEvent = rig.events.find((e) => e.type === 'INTAKE_ROUTED');
+      const firstTap = taps.length ? Math.min(...taps.map((t) => t.at)) : NaN;
+      const lastTap = taps.length ? Math.max(...taps.map((t) => t.at)) : NaN;
+      const lastRun = dryRuns.length ? Math.max(...dryRuns.map((e) => e.at_ms)) : NaN;
+
+      if (result.intentsRouted !== n) problems.push(`sprint routed ${result.intentsRouted} of ${n}`);
+      if (emitted.size !== n) problems.push(`orchestrator printed ${emitted.size} of ${n}`);
+      if (executed.size !== n) problems.push(`executed ${executed.size} of ${n}`);
+      if (duplicates) problems.push(`${duplicates} duplicate runs`);
+      if (itemsOk !== n) problems.push(`${n - itemsOk} items without exactly one delivered intent`);
+
+      const sprintHistory = await workflowFigures(temporal.client, handle.workflowId);
+      const pctDelivered = (100 * Math.min(delivered, n)) / n;
+      const pctExecuted = (100 * executed.size) / n;
+      return {
+        name: 'intake', title: `Intake: ${n} intents in one orchestrator run`, wallS: (Date.now() - started) / 1000, problems,
+        figures: [
+          { metric: 'intents emitted / delivered / executed', value: `${emitted.size} / ${delivered} / ${executed.size}`, unit: 'count', note: 'executed = dry-run executions (DRY_RUN_WOULD_EXECUTE, no Codex)' },
+          { metric: 'delivered', value: round(pctDelivered, 2), unit: '%' },
+          { metric: 'executed (dry run)', value: round(pctExecuted, 2), unit: '%' },
+          { metric: 'duplicates / missing', value: `${duplicates} / ${missing}`, unit: 'count' },
+          { metric: 'wall time (sprint start → result)', value: round(wallMs / 1000, 1), unit: 's' },
+          { metric: 'throughput', value: round(n / (wallMs / 1000), 0), unit: 'intents/s', note: 'N / wall time' },
+          { metric: 'orchestrator printing (first → last line)', value: round((lastTap - firstTap) / 1000, 2), unit: 's' },
+          { metric: 'last line → all routed (INTAKE_ROUTED)', value: routedEvent ? round((routedEvent.at_ms - lastTap) / 1000, 1) : null, unit: 's' },
+          { metric: 'last line → last dry run executed', value: round((lastRun - lastTap) / 1000, 1), unit: 's' },
+        ],
+        details: {
+          n, wallMs, cpu: cpuUsed, emitted: emitted.size, delivered, executed: executed.size, duplicates, missing, itemsOk,
+          sprintResult: { reason: result.reason, ticks: result.ticks, intentsRouted: result.intentsRouted },
+          orchestratorPrintMs: lastTap - firstTap, lastLineToRoutedMs: routedEvent ? routedEvent.at_ms - lastTap : null,
+          lastLineToLastRunMs: lastRun - lastTap,
+          sprintHistory: {
+            runs: sprintHistory.runs.length, events: sprintHistory.events, bytes: sprintHistory.bytes, workflowTasks: sprintHistory.workflowTasks,
+            eventTypes: sprintHistory.eventTypes, wftScheduleToStartMs: distribution(sprintHistory.wftScheduleToStartMs),
+            wftStartToCompleteMs: distribution(sprintHistory.wftStartToCompleteMs),
+          }, sprintStartToFirstLineMs: firstTap - t0,
+        },
+      };
+    } finally {
+      delete process.env.ORCHESTRATOR_BENCH_TAP_LOG;
+      await rig.stop();
+    }
+  } finally {
+    await temporal.close();
+  }
+}
