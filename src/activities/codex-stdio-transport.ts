@@ -8,6 +8,7 @@
  * for multi-megabyte lines) and drops the text of a line it cannot parse, which we want to report.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { releaseGroup, watchGroup } from './group-reaper';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -46,11 +47,12 @@ export interface ChildExit {
 /** A message line longer than maxMessageBytes that looked like a response: the pending call cannot complete. */
 export class OversizedMessageError extends Error {}
 
-/** Process groups of live transports, SIGKILLed if this process exits without closing them. */
+/** Process groups of live transports, SIGKILLed if this process exits without closing them (and by the group watcher if it is killed). */
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
 function trackGroup(pgid: number): void {
   liveGroups.add(pgid);
+  watchGroup(pgid);
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
@@ -380,6 +382,7 @@ export class ChildProcessTransport implements Transport {
       }
     }
     liveGroups.delete(pgid);
+    releaseGroup(pgid);
     child.stdout.destroy();
     child.stderr.destroy();
     this.fireClose();

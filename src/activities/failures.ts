@@ -29,6 +29,23 @@ export function toActivityFailure(err: unknown): ApplicationFailure {
   });
 }
 
+/**
+ * For activities that do not heartbeat with their own details: a plain heartbeat every few seconds,
+ * so that with a heartbeat timeout a worker that died mid-call is noticed in seconds, not after the
+ * start-to-close timeout.
+ */
+export function heartbeating<A extends unknown[], R>(fn: (...args: A) => Promise<R>, everyMs = 5_000): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    const ctx = Context.current();
+    const beat = setInterval(() => ctx.heartbeat(), everyMs);
+    try {
+      return await fn(...args);
+    } finally {
+      clearInterval(beat);
+    }
+  };
+}
+
 /** Wraps an activity so every thrown error is converted as above. */
 export function classified<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   return async (...args: A) => {

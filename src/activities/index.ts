@@ -11,12 +11,15 @@ import type { SprintActivities } from '../workflows/sprint/ports';
 import { BackendClient } from './backend-client';
 import { createBoardActivities } from './board';
 import { createCodexWorkerActivity } from './codex-worker';
-import { classified } from './failures';
+import { classified, heartbeating } from './failures';
 import { createIntakeActivities } from './intake';
 import { createKickoffActivities } from './kickoff';
 import { createOrchestratorStateActivities } from './orchestrator-state';
 import { createSprintActivities } from './sprint';
 import * as smoke from './smoke';
+
+/** These heartbeat with their own details (progress, resume points); the rest get a plain heartbeat. */
+const SELF_HEARTBEATING = new Set(['runCodexWorker', 'generateKickoffPlan', 'runOrchestratorTick']);
 
 export function createActivities(config: RunnerConfig, client: () => Client) {
   const backend = new BackendClient(config.backendBaseUrl, config.backendTimeoutS);
@@ -31,7 +34,9 @@ export function createActivities(config: RunnerConfig, client: () => Client) {
     ...createKickoffActivities(config, backend),
   };
   const all = { ...item, ...sprint } as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  const wrapped = Object.fromEntries(Object.entries(all).map(([name, fn]) => [name, classified(fn)]));
+  const wrapped = Object.fromEntries(
+    Object.entries(all).map(([name, fn]) => [name, classified(SELF_HEARTBEATING.has(name) ? fn : heartbeating(fn))]),
+  );
   return { ...smoke, ...(wrapped as unknown as ItemActivities & SprintActivities) };
 }
 

@@ -137,11 +137,12 @@ type Acts = ReturnType<typeof activities>;
 
 function activities(settings: ItemSettings) {
   const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: settings.transientMaxAttempts };
-  const board = wf.proxyActivities<ItemActivities>({ taskQueue: settings.taskQueues.main, startToCloseTimeout: '5m', retry });
-  const state = wf.proxyActivities<ItemActivities>({ taskQueue: settings.taskQueues.orchestrator, startToCloseTimeout: '1m', retry });
+  // Every adapter heartbeats (activities/failures.ts heartbeating): a worker lost mid-call is noticed in 30 s.
+  const board = wf.proxyActivities<ItemActivities>({ taskQueue: settings.taskQueues.main, startToCloseTimeout: '5m', heartbeatTimeout: '30s', retry });
+  const state = wf.proxyActivities<ItemActivities>({ taskQueue: settings.taskQueues.orchestrator, startToCloseTimeout: '1m', heartbeatTimeout: '30s', retry });
   // A recorded PASS must never strand the item in In Review: the handoff retries until it lands.
   const untilLanded = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' };
-  const handoff = wf.proxyActivities<ItemActivities>({ taskQueue: settings.taskQueues.main, startToCloseTimeout: '5m', retry: untilLanded });
+  const handoff = wf.proxyActivities<ItemActivities>({ taskQueue: settings.taskQueues.main, startToCloseTimeout: '5m', heartbeatTimeout: '30s', retry: untilLanded });
   // Options are given per call (role queue, summary): see runWithWatchdog.
   const { runCodexWorker } = wf.proxyActivities<ItemActivities>({ startToCloseTimeout: '1m' });
   return { board, state, handoff, runCodexWorker, retry, untilLanded };

@@ -49,6 +49,7 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   const { taskQueues, transientMaxAttempts, toolsCallTimeoutS } = settings.itemSettings;
   const acts = wf.proxyActivities<SprintActivities>({
     startToCloseTimeout: '2m',
+    heartbeatTimeout: '30s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: transientMaxAttempts },
   });
   const tickActs = wf.proxyActivities<SprintActivities>({
