@@ -44,6 +44,17 @@ describe('sprint-runner run (real CLI process)', () => {
     expect(backend.board.listProjectItems()[0]!.fields.Status).toBe('In Review');
   });
 
+  it('retries show in the summary: a 502 on the bundle fetch costs the Codex activity one attempt', async () => {
+    await rig([item(302, 'Ready')]);
+    backend.faults.add({ route: '/internal/agent-context', mode: 'http502', count: 1 });
+    const out = await run(['--once', '--sprint', 'M2'], env);
+    expect(out.status).toBe(0);
+    const result = JSON.parse(out.stdout.trim());
+    expect(result.retries).toMatchObject({ total: 1, byActivity: { runCodexWorker: 1 }, byWorkflow: { 'sprint-M2-item-302': 1 } });
+    expect(out.stderr).toContain('"type":"SPRINT_RETRIES","total":1');
+    expect(backend.board.listProjectItems()[0]!.fields.Status).toBe('In Review');
+  });
+
   it('malformed item data from the orchestrator → exit 3', async () => {
     await rig([{ ...item(302, 'Ready'), fields: { ...item(302, 'Ready').fields, Status: 'Unknown' } }]);
     const out = await run(['--loop', '--sprint', 'M2'], env);

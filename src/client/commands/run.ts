@@ -10,7 +10,8 @@ import { Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createWorkers } from '../../worker';
 import { sprintWorkflow } from '../../workflows/sprint/workflow';
-import { sprintWorkflowId, type SprintInput } from '../../workflows/sprint/messages';
+import { sprintStatusQuery, sprintWorkflowId, type SprintInput, type SprintResult } from '../../workflows/sprint/messages';
+import { countRetries, type RetryCounts } from '../retries';
 import { taskQueuesFor } from '../../temporal/task-queues';
 import { loadConfigOrReport } from './config';
 
@@ -87,20 +88,36 @@ export function registerRunCommand(program: Command): void {
           staticSummary: `Sprint ${input.sprint} (${input.mode}${input.dryRun ? ', dry run' : ''})`,
         });
         process.stderr.write(`${JSON.stringify({ type: 'SPRINT_WORKFLOW', workflow_id: handle.workflowId, run_id: handle.firstExecutionRunId })}\n`);
+        let result: SprintResult | null = null;
         try {
-          const result = await handle.result();
-          process.stdout.write(`${JSON.stringify(result)}\n`);
+          result = await handle.result();
           process.exitCode = 0;
         } catch (err) {
           process.exitCode = exitCodeOf(err);
           process.stderr.write(`${JSON.stringify({ type: 'SPRINT_FAILED', exit_code: process.exitCode, error: failureMessage(err) })}\n`);
         }
+        const retries = await retrySummary(client, handle.workflowId, result);
+        if (result) process.stdout.write(`${JSON.stringify({ ...result, retries })}\n`);
       } finally {
         workers?.shutdown();
         await running;
         await connection.close();
       }
     });
+}
+
+/** SPRINT_RETRIES on stderr: what the sprint's activities needed retries for (from its histories). */
+async function retrySummary(client: Client, sprintWorkflowId: string, result: SprintResult | null): Promise<RetryCounts | null> {
+  try {
+    const items = result?.items.map((item) => item.workflowId)
+      ?? (await client.workflow.getHandle(sprintWorkflowId).query(sprintStatusQuery)).items.map((item) => item.workflowId);
+    const retries = await countRetries(client, [sprintWorkflowId, ...items]);
+    process.stderr.write(`${JSON.stringify({ type: 'SPRINT_RETRIES', total: retries.total, by_activity: retries.byActivity, by_workflow: retries.byWorkflow })}\n`);
+    return retries;
+  } catch (err) {
+    process.stderr.write(`${JSON.stringify({ type: 'SPRINT_RETRIES_UNAVAILABLE', error: (err as Error).message })}\n`);
+    return null;
+  }
 }
 
 export function exitCodeOf(err: unknown): number {
