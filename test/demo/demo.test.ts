@@ -125,6 +125,7 @@ describe('npm run demo (a real child process: dev server + Web UI, emulators, wo
       expect(info.sprint).toBe(DEMO_SPRINT);
       expect(info.issues).toEqual(DEMO_ISSUES);
       expect(info.web_ui).toContain(`/namespaces/default/workflows?query=${encodeURIComponent('Sprint="DEMO"')}`);
+      expect((await fetch(info.web_ui.replace('//localhost:', '//127.0.0.1:'))).status).toBe(200); // the Web UI is up
 
       const ready = payload<{ elapsed_s: number; awaiting_approval: number[] }>(await demo.waitFor(/^DEMO_READY /, 240_000));
       const wallS = (Date.now() - startedAt) / 1000;
