@@ -15,7 +15,7 @@ import type { Client } from '@temporalio/client';
 import type { RunnerConfig } from '../config';
 import { IntentError } from '../domain/errors';
 import { intentHash } from '../domain/intent-hash';
-import { parseIntentLine } from '../domain/intents';
+import { decodeIntentLine, parseIntentLine } from '../domain/intents';
 import { runContext } from '../domain/state-file';
 import { writeFileAtomically } from './files';
 import { readStateFile } from './orchestrator-state';
@@ -71,11 +71,12 @@ export function createIntakeActivities(config: RunnerConfig, client: () => Clien
     }
     const state = await readStateFile(config.orchestratorStatePath);
     const intents: SpooledIntent[] = [];
-    output.stdoutLines.forEach((line, index) => {
-      if (!line.trim()) return;
+    output.stdoutLines.forEach((bytes, index) => {
       let intent: RunIntent;
       let raw: Record<string, unknown>;
       try {
+        const line = decodeIntentLine(bytes);
+        if (!line.trim()) return;
         const parsed = parseIntentLine(line);
         raw = parsed.raw;
         intent = { type: 'RUN_INTENT', role: parsed.role, run_id: parsed.run_id, endpoint: parsed.endpoint, body: parsed.body };

@@ -11,7 +11,8 @@ import { childEnv } from '../config';
 
 export interface OrchestratorOutput {
   exitCode: number;
-  stdoutLines: string[];
+  /** Each line as bytes (Latin-1 text maps 1:1 to bytes): the caller decodes and checks UTF-8. */
+  stdoutLines: Buffer[];
   stderrLines: string[];
 }
 
@@ -50,7 +51,7 @@ export function runOrchestratorOnce(
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const stdoutLines: string[] = [];
+    const stdoutLines: Buffer[] = [];
     const stderrLines: string[] = [];
     const kill = () => {
       try {
@@ -61,7 +62,10 @@ export function runOrchestratorOnce(
     };
     options.signal?.addEventListener('abort', kill);
     const stdoutDone = new Promise<void>((done) =>
-      createInterface({ input: child.stdout!, crlfDelay: Infinity }).on('line', (line) => stdoutLines.push(line)).once('close', done),
+      // Latin-1 keeps every byte, so a line that is not valid UTF-8 can be refused rather than repaired.
+      createInterface({ input: child.stdout!.setEncoding('latin1'), crlfDelay: Infinity })
+        .on('line', (line) => stdoutLines.push(Buffer.from(line, 'latin1')))
+        .once('close', done),
     );
     const stderrDone = new Promise<void>((done) =>
       createInterface({ input: child.stderr!, crlfDelay: Infinity })

@@ -3,6 +3,8 @@
  * codes, messages and details. Fail closed: the first failure throws an IntentError.
  *
  * Two checks of ours, stricter than the seed:
+ * - `intent_invalid_encoding`: a line that is not valid UTF-8 is refused (decodeIntentLine), where
+ *   the seed's text decoding would have replaced the bad bytes and maybe accepted the line;
  * - `intent_line_too_long`: a line over 1 MiB is refused before JSON parsing (no unbounded parse);
  * - `intent_invalid_run_id` (right after check 6): run_id must be a UUIDv4. The backend's claim
  *   route and the PR markers require a UUID, and the id names workflows and spool files.
@@ -23,6 +25,17 @@ const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** One stdout line as bytes → its text; not valid UTF-8 → IntentError `intent_invalid_encoding`. */
+export function decodeIntentLine(bytes: Uint8Array): string {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    throw new IntentError('intent_invalid_encoding', 'intent line is not valid UTF-8', { bytes: bytes.length });
+  }
+}
 
 export function parseIntentLine(line: string): RunIntent {
   const bytes = utf8Length(line, MAX_INTENT_LINE_BYTES);

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { ConfigError, RunnerError } from '../../src/domain/errors';
-import { parseIntentLine } from '../../src/domain/intents';
+import { decodeIntentLine, parseIntentLine } from '../../src/domain/intents';
 import { validateKickoffPlan } from '../../src/domain/kickoff';
 import { extractToolText, parseWorkerResult } from '../../src/domain/worker-result';
 import { reworkPayloadProblem } from '../../src/workflows/item/messages';
@@ -56,7 +56,7 @@ describe('hostile input corpus', () => {
     const cases = intentLineCases(sizes.intents);
     expect(new Set(cases.map((c) => c.expected)).size).toBeGreaterThanOrEqual(13);
     expect(cases.filter((c) => c.input.length > 1024 * 1024)).toHaveLength(4);
-    expectAll(cases, (line) => codeOf(() => parseIntentLine(line)));
+    expectAll(cases, (bytes) => codeOf(() => parseIntentLine(decodeIntentLine(bytes))));
   });
 
   it(`Codex outputs: ${sizes.worker} results that are not what the worker must return`, () => {

@@ -60,10 +60,6 @@ export function validIntent(g: Gen): Record<string, unknown> {
   return { type: 'RUN_INTENT', role, run_id: runId, endpoint, body };
 }
 
-/** Decodes bytes the way the intake reads orchestrator stdout (readline, UTF-8, U+FFFD for invalid bytes). */
-export function decodeUtf8(bytes: Buffer): string {
-  return bytes.toString('utf8');
-}
 
 const INVALID_UTF8 = [Buffer.from([0xff]), Buffer.from([0xc3, 0x28]), Buffer.from([0xe2, 0x82]), Buffer.from([0xf0, 0x28, 0x8c, 0xbc]), Buffer.from([0x80, 0x80]), Buffer.from([0xfe, 0xfe, 0xff])];
 
@@ -74,10 +70,12 @@ const BAD_RUN_IDS = [
   '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f%00', '$(reboot)', '`id`', 'sprint-M1-item-1', 'x'.repeat(300), 'ＵＵＩＤ',
 ];
 
-export function intentLineCases(count: number, seed = 1): Case<string>[] {
+/** Orchestrator stdout lines as the bytes the intake reads (decodeIntentLine, then parseIntentLine). */
+export function intentLineCases(count: number, seed = 1): Case<Buffer>[] {
   const g = new Gen(seed);
-  const cases: Case<string>[] = [];
-  const add = (name: string, input: string, expected: string) => cases.push({ name: `intent#${cases.length} ${name}`, input, expected });
+  const cases: Case<Buffer>[] = [];
+  const add = (name: string, input: string | Buffer, expected: string) =>
+    cases.push({ name: `intent#${cases.length} ${name}`, input: typeof input === 'string' ? Buffer.from(input, 'utf8') : input, expected });
   const kinds: Array<() => void> = [
     () => {
       const text = JSON.stringify(validIntent(g));
@@ -158,22 +156,22 @@ export function intentLineCases(count: number, seed = 1): Case<string>[] {
       add('body.run_id mismatch', JSON.stringify(intent), 'intent_run_id_mismatch');
     },
     () => {
-      // Non-UTF-8 bytes as the intake decodes them (each becomes U+FFFD).
+      // Bytes that are not UTF-8, wherever they sit: refused before any parsing.
       const bad = g.pick(INVALID_UTF8);
       const intent = validIntent(g);
-      const where = g.pick(['structure', 'run_id', 'role', 'type'] as const);
-      const text = JSON.stringify(intent);
-      if (where === 'structure') {
+      if (g.random() < 0.25) {
+        const text = JSON.stringify(intent);
         const at = g.int(0, text.length);
-        add('non-UTF-8 bytes in the JSON structure', decodeUtf8(Buffer.concat([Buffer.from(text.slice(0, at)), bad, Buffer.from('\u0000'), Buffer.from(text.slice(at))])), 'intent_invalid_json');
+        add('non-UTF-8 bytes in the JSON structure', Buffer.concat([Buffer.from(text.slice(0, at)), bad, Buffer.from(text.slice(at))]), 'intent_invalid_encoding');
         return;
       }
-      const field = where === 'type' ? 'RUN_INTENT' : where === 'role' ? (intent.role as string) : (intent.run_id as string);
-      const mangled = decodeUtf8(Buffer.concat([Buffer.from(field.slice(0, 3)), bad, Buffer.from(field.slice(3))]));
-      intent[where] = mangled;
-      if (where === 'run_id') (intent.body as Record<string, unknown>).run_id = mangled;
-      const expected = where === 'type' ? 'intent_type_mismatch' : where === 'role' ? 'intent_invalid_role' : 'intent_invalid_run_id';
-      add(`non-UTF-8 bytes in ${where}`, JSON.stringify(intent), expected);
+      // Inside a string value (even one the checks never read): still not UTF-8, still refused.
+      const field = g.pick(['run_id', 'role', 'type', 'body.sprint'] as const);
+      const marker = '\u0001MARK\u0001';
+      if (field === 'body.sprint') (intent.body as Record<string, unknown>).sprint = marker;
+      else intent[field] = marker;
+      const [before, after] = JSON.stringify(intent).split(JSON.stringify(marker).slice(1, -1));
+      add(`non-UTF-8 bytes in ${field}`, Buffer.concat([Buffer.from(before!), bad, Buffer.from(after!)]), 'intent_invalid_encoding');
     },
   ];
   // A few lines over 1 MiB (the limit is checked before any parsing).
