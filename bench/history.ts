@@ -47,7 +47,7 @@ function quietSummary(boardItems: number, sprint: string): DispatchSummary {
 
 export async function historyBench(ctx: BenchContext): Promise<BenchResult> {
   const maxTicks = envInt('BENCH_HISTORY_TICKS', 5000);
-  const maxS = envInt('BENCH_HISTORY_MAX_S', 100);
+  const maxS = envInt('BENCH_HISTORY_MAX_S', 75);
   const boardItems = envInt('BENCH_HISTORY_BOARD_ITEMS', 200);
   const started = Date.now();
   const problems: string[] = [];
@@ -120,7 +120,8 @@ export async function historyBench(ctx: BenchContext): Promise<BenchResult> {
       // A timer-driven tick has no WorkflowExecutionSignaled event (TimerFired replaces TimerCanceled).
       const eventsPerTimerTick = (totalEvents - totalSignals) / Math.max(1, result.ticks);
       const maxEvents = Math.max(...runs.map((r) => r.events));
-      const byEventCount = maxEvents > 8000;
+      const threshold = (rig.config as { historyEventsBeforeContinue?: number }).historyEventsBeforeContinue ?? 8000;
+      const byEventCount = maxEvents > threshold;
       const ticksPerTimerRun = meanTicksPerRun === null ? null : byEventCount ? (meanTicksPerRun * eventsPerTick) / eventsPerTimerTick : meanTicksPerRun;
       const canIn14Days = ticksPerTimerRun ? Math.ceil(TICKS_14_DAYS / ticksPerTimerRun) - 1 : null;
       if (!completedRuns.length) problems.push(`no continue-as-new within ${result.ticks} ticks: raise BENCH_HISTORY_MAX_S / BENCH_HISTORY_TICKS`);
@@ -130,7 +131,7 @@ export async function historyBench(ctx: BenchContext): Promise<BenchResult> {
         figures: [
           { metric: 'ticks driven (tick signal after each tick)', value: result.ticks, unit: 'ticks', note: `${round(result.ticks / (loopMs / 1000), 1)} ticks/s; orchestrator = /bin/sh printing a ${boardItems}-item DISPATCH_SUMMARY; poll timer 15 s (cancelled by each tick signal)` },
           { metric: 'runs (continued-as-new + current)', value: `${completedRuns.length} + 1`, unit: 'runs' },
-          { metric: 'ticks per completed run', value: ticksPerRun.length ? ticksPerRun.join(', ') : '–', unit: 'ticks', note: `continue-as-new trigger observed: ${completedRuns.length ? (byEventCount ? 'HISTORY_EVENTS_BEFORE_CONTINUE (8000 events)' : 'continueAsNewSuggested (server; history size)') : 'none yet'}` },
+          { metric: 'ticks per completed run', value: ticksPerRun.length ? ticksPerRun.join(', ') : '–', unit: 'ticks', note: `continue-as-new trigger observed: ${completedRuns.length ? (byEventCount ? `RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE (${threshold} events)` : 'continueAsNewSuggested (server; history size)') : 'none yet'}` },
           { metric: 'history events per run (max / p50)', value: `${maxEvents} / ${eventsPerRun.p50}`, unit: 'events' },
           { metric: 'history size per run (max / p50)', value: `${round(bytesPerRun.max! / 1024 / 1024, 2)} / ${round(bytesPerRun.p50! / 1024 / 1024, 2)}`, unit: 'MiB' },
           { metric: 'per tick: events (timer-driven) / bytes', value: `${round(eventsPerTimerTick, 1)} / ${round(bytesPerTick / 1024, 1)} KiB`, unit: '', note: 'measured minus the one bench tick signal per tick' },
@@ -138,7 +139,7 @@ export async function historyBench(ctx: BenchContext): Promise<BenchResult> {
           { metric: '14 days: history written over all runs', value: round((bytesPerTick * TICKS_14_DAYS) / 1024 / 1024, 0), unit: 'MiB', note: 'bytes per tick × 80,640; retained by the server per closed run until the namespace retention expires' },
         ],
         details: {
-          boardItems, ticks: result.ticks, loopMs, cpu: cpuUsed, runs: runs.map(({ runId, events, bytes, activities, timers, signals, workflowTasks, continuedAsNew }) => ({ runId, events, bytes, ticks: activities, timers, signals, workflowTasks, continuedAsNew })),
+          boardItems, historyEventsBeforeContinue: threshold, ticks: result.ticks, loopMs, cpu: cpuUsed, runs: runs.map(({ runId, events, bytes, activities, timers, signals, workflowTasks, continuedAsNew }) => ({ runId, events, bytes, ticks: activities, timers, signals, workflowTasks, continuedAsNew })),
           eventsPerRun, bytesPerRun, eventsPerTick, eventsPerTimerTick, bytesPerTick, signalsSent, ticksPerTimerRun, ticks14Days: TICKS_14_DAYS, continueAsNewRuns14Days: canIn14Days,
           eventTypes: figures.eventTypes, firstRunTimeline: timeline(figures.allEvents.slice(0, 60)),
         },

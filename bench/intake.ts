@@ -11,13 +11,14 @@ import { join } from 'node:path';
 import { sprintStatusQuery, sprintWorkflow, sprintWorkflowId } from '../src/workflows';
 import { startBenchTemporal } from './support/temporal';
 import { startBenchRig } from './support/rig';
-import { distribution, envInt, round } from './support/stats';
+import { distribution, envInt, round, sleep } from './support/stats';
 import { workflowFigures } from './support/history';
 import { cpuMeter } from './support/proc';
 import type { BenchContext, BenchResult } from './types';
 
 export async function intakeBench(ctx: BenchContext): Promise<BenchResult> {
   const n = envInt('BENCH_INTAKE_INTENTS', 10_000);
+  const maxS = envInt('BENCH_INTAKE_MAX_S', 180);
   const started = Date.now();
   const temporal = await startBenchTemporal();
   const problems: string[] = [];
@@ -38,10 +39,25 @@ export async function intakeBench(ctx: BenchContext): Promise<BenchResult> {
         workflowId: sprintWorkflowId('M1'),
         args: [{ sprint: 'M1', mode: 'once', dryRun: true }],
       });
-      const result = await handle.result();
+      const progress = setInterval(() => {
+        const executedSoFar = rig.events.filter((e) => e.type === 'DRY_RUN_WOULD_EXECUTE').length;
+        ctx.log(`intake: ${Math.round((Date.now() - t0) / 1000)}s, ${executedSoFar} intents executed (dry run)`);
+      }, 30_000);
+      // Bounded: a sprint that has not finished after BENCH_INTAKE_MAX_S is reported as it stands.
+      let result: Awaited<ReturnType<typeof handle.result>> | null = null;
+      try {
+        result = await Promise.race([handle.result(), sleep(maxS * 1000).then(() => null)]);
+      } finally {
+        clearInterval(progress);
+      }
       const wallMs = Date.now() - t0;
       const cpuUsed = cpu();
-      const status = await handle.query(sprintStatusQuery);
+      if (!result) {
+        problems.push(`sprint had not finished intake after ${maxS}s (BENCH_INTAKE_MAX_S); figures are as of then`);
+        ctx.log(`intake: not finished after ${maxS}s; reading the state and terminating`);
+      }
+      const status = await Promise.race([handle.query(sprintStatusQuery).catch(() => null), sleep(30_000).then(() => null)]);
+      if (!result) await handle.terminate('bench time limit').catch(() => undefined);
 
       const taps = existsSync(tapLog)
         ? readFileSync(tapLog, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { at: number; run_id: string })
@@ -51,20 +67,23 @@ export async function intakeBench(ctx: BenchContext): Promise<BenchResult> {
       const executed = new Set(dryRuns.map((e) => String(e.run_id)));
       const duplicates = dryRuns.length - executed.size;
       const missing = [...emitted].filter((id) => !executed.has(id)).length;
-      const delivered = status.items.reduce((sum, item) => sum + item.intentsReceived, 0);
-      const itemsOk = status.items.filter((item) => item.intentsReceived === 1 && item.intentsRouted === 1 && !item.busy).length;
+      const delivered = status ? status.items.reduce((sum, item) => sum + item.intentsReceived, 0) : 0;
+      const itemsOk = (status?.items ?? []).filter((item) => item.intentsReceived === 1 && item.intentsRouted === 1 && !item.busy).length;
       const routedEvent = rig.events.find((e) => e.type === 'INTAKE_ROUTED');
       const firstTap = taps.length ? Math.min(...taps.map((t) => t.at)) : NaN;
       const lastTap = taps.length ? Math.max(...taps.map((t) => t.at)) : NaN;
       const lastRun = dryRuns.length ? Math.max(...dryRuns.map((e) => e.at_ms)) : NaN;
 
-      if (result.intentsRouted !== n) problems.push(`sprint routed ${result.intentsRouted} of ${n}`);
+      if (result && result.intentsRouted !== n) problems.push(`sprint routed ${result.intentsRouted} of ${n}`);
+      if (!status) problems.push('sprintStatus query did not answer within 30 s');
+      const stuckBusy = (status?.items ?? []).filter((item) => item.busy && item.intentsReceived === 1).length;
+      if (stuckBusy) problems.push(`${stuckBusy} items received their intent but are still reported busy to the sprint`);
       if (emitted.size !== n) problems.push(`orchestrator printed ${emitted.size} of ${n}`);
       if (executed.size !== n) problems.push(`executed ${executed.size} of ${n}`);
       if (duplicates) problems.push(`${duplicates} duplicate runs`);
       if (itemsOk !== n) problems.push(`${n - itemsOk} items without exactly one delivered intent`);
 
-      const sprintHistory = await workflowFigures(temporal.client, handle.workflowId);
+      const sprintHistory = await Promise.race([workflowFigures(temporal.client, handle.workflowId).catch(() => null), sleep(60_000).then(() => null)]);
       const pctDelivered = (100 * Math.min(delivered, n)) / n;
       const pctExecuted = (100 * executed.size) / n;
       return {
@@ -74,18 +93,19 @@ export async function intakeBench(ctx: BenchContext): Promise<BenchResult> {
           { metric: 'delivered', value: round(pctDelivered, 2), unit: '%' },
           { metric: 'executed (dry run)', value: round(pctExecuted, 2), unit: '%' },
           { metric: 'duplicates / missing', value: `${duplicates} / ${missing}`, unit: 'count' },
-          { metric: 'wall time (sprint start → result)', value: round(wallMs / 1000, 1), unit: 's' },
-          { metric: 'throughput', value: round(n / (wallMs / 1000), 0), unit: 'intents/s', note: 'N / wall time' },
+          { metric: result ? 'wall time (sprint start → result)' : `wall time (NOT finished, stopped at ${maxS}s)`, value: round(wallMs / 1000, 1), unit: 's' },
+          { metric: 'throughput', value: round(executed.size / (wallMs / 1000), 0), unit: 'intents/s', note: 'intents executed / wall time' },
           { metric: 'orchestrator printing (first → last line)', value: round((lastTap - firstTap) / 1000, 2), unit: 's' },
           { metric: 'last line → all routed (INTAKE_ROUTED)', value: routedEvent ? round((routedEvent.at_ms - lastTap) / 1000, 1) : null, unit: 's' },
           { metric: 'last line → last dry run executed', value: round((lastRun - lastTap) / 1000, 1), unit: 's' },
         ],
         details: {
-          n, wallMs, cpu: cpuUsed, emitted: emitted.size, delivered, executed: executed.size, duplicates, missing, itemsOk,
-          sprintResult: { reason: result.reason, ticks: result.ticks, intentsRouted: result.intentsRouted },
+          n, wallMs, cpu: cpuUsed, itemsReportedBusy: stuckBusy, emitted: emitted.size, delivered, executed: executed.size, duplicates, missing, itemsOk,
+          finished: result !== null, maxS,
+          sprintResult: result && { reason: result.reason, ticks: result.ticks, intentsRouted: result.intentsRouted },
           orchestratorPrintMs: lastTap - firstTap, lastLineToRoutedMs: routedEvent ? routedEvent.at_ms - lastTap : null,
           lastLineToLastRunMs: lastRun - lastTap,
-          sprintHistory: {
+          sprintHistory: sprintHistory && {
             runs: sprintHistory.runs.length, events: sprintHistory.events, bytes: sprintHistory.bytes, workflowTasks: sprintHistory.workflowTasks,
             eventTypes: sprintHistory.eventTypes, wftScheduleToStartMs: distribution(sprintHistory.wftScheduleToStartMs),
             wftStartToCompleteMs: distribution(sprintHistory.wftStartToCompleteMs),

@@ -48,9 +48,29 @@ export interface BenchTemporal {
   close(): Promise<void>;
 }
 
+// Dev servers still running when the bench is interrupted are stopped on the way out.
+const liveServers = new Set<DevServer>();
+let exitHooked = false;
+function hookExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  const stopAll = () => {
+    for (const server of liveServers) server.process.kill('SIGTERM');
+  };
+  process.once('exit', stopAll);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      stopAll();
+      process.exit(130);
+    });
+  }
+}
+
 export async function startBenchTemporal(): Promise<BenchTemporal> {
   await installRuntime();
+  hookExit();
   const server = await startDevServer({ logLevel: 'error' });
+  liveServers.add(server);
   const connection = await Connection.connect({ address: server.address });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default' });
@@ -63,6 +83,7 @@ export async function startBenchTemporal(): Promise<BenchTemporal> {
       await connection.close().catch(() => undefined);
       await nativeConnection.close().catch(() => undefined);
       await server.stop();
+      liveServers.delete(server);
     },
   };
 }

@@ -36,6 +36,8 @@ async function main(): Promise<void> {
       set.shutdown();
     }
   });
+  // The bench went away (interrupted): stop polling and exit.
+  process.once('disconnect', () => set.shutdown());
   const running = set.run();
   process.send?.({ kind: 'ready', pid: process.pid });
   await running;
