@@ -120,7 +120,8 @@ const VARIABLES = {
   RUNNER_MAX_REVIEWERS: posint(2),
   RUNNER_READY_BUFFER: posint(2),
   REVIEW_STALL_POLLS: posint(50),
-  BLOCKED_RETRY_MINUTES: posint(15),
+  // Deviation: fractions are accepted (the seed took whole minutes only; every value it accepted still works).
+  BLOCKED_RETRY_MINUTES: posfloat(15),
   RUNNER_WATCHDOG_TIMEOUT_S: posint(900),
   RUNNER_DRY_RUN: bool(false),
   RUNNER_LEDGER_PATH: str('./.runner-ledger.json'),
@@ -162,7 +163,7 @@ export const RunnerConfigSchema = z.object({
   maxReviewers: z.number().int().positive(),
   readyBuffer: z.number().int().positive(),
   reviewStallPolls: z.number().int().positive(),
-  blockedRetryMinutes: z.number().int().positive(),
+  blockedRetryMinutes: z.number().positive(),
   watchdogTimeoutS: z.number().int().positive(),
   dryRun: z.boolean(),
   ledgerPath: z.string(),

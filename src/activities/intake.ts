@@ -32,6 +32,8 @@ export interface TickInput {
   sprintWorkflowId: string;
   tick: number;
   itemSettings: ItemSettings;
+  /** Issue titles the sprint knows (its sprint plan) for items it has not routed to yet. */
+  titles?: Record<string, string>;
 }
 
 
@@ -166,11 +168,11 @@ async function routeIntent(client: Client, input: TickInput, entry: SpooledInten
     taskQueue: input.itemSettings.taskQueues.main,
     args: [{
       sprint: input.sprint, issueNumber: entry.issueNumber, projectItemId: entry.projectItemId, settings: input.itemSettings,
-      sprintWorkflowId: input.sprintWorkflowId,
+      sprintWorkflowId: input.sprintWorkflowId, title: input.titles?.[String(entry.issueNumber)] ?? null,
     }],
     signal: runIntentSignal,
     signalArgs: [{ intent: entry.intent, raw: entry.raw, intentHash: entry.intentHash, routedAtMs: Date.now() }],
-    staticSummary: `${input.sprint} · #${entry.issueNumber}`,
+    staticSummary: `${input.sprint} · #${entry.issueNumber}${input.titles?.[String(entry.issueNumber)] ? ` ${input.titles[String(entry.issueNumber)]}` : ''}`,
   });
 }
 

@@ -74,6 +74,10 @@ describe('kickoff through `sprint-runner run`', () => {
     const calls = readFileSync(env.AGENT_EVENTS_LOG!, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
     expect(calls.length).toBeGreaterThanOrEqual(9);
 
+    // Items started from the sprint plan carry their titles (Web UI summary, item status, details).
+    const first = await temporal.client.workflow.getHandle(`sprint-${SPRINT}-item-${tasks[0]!.issue_number}`).describe();
+    expect(await first.staticSummary()).toBe(`${SPRINT} · #${tasks[0]!.issue_number} [TASK] Add the users table`);
+
     const histories = await fetchHistories(temporal.client, [`sprint-${SPRINT}`, ...tasks.map((task) => `sprint-${SPRINT}-item-${task.issue_number}`)]);
     await expect(replayHistories(histories)).resolves.toBe(5);
   });

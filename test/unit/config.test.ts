@@ -18,7 +18,7 @@ const CASES: Case[] = [
   { name: 'RUNNER_MAX_REVIEWERS', key: 'maxReviewers', fallback: 2, valid: ['+4', 4], invalid: ['0', 'RUNNER_MAX_REVIEWERS must be a positive integer'] },
   { name: 'RUNNER_READY_BUFFER', key: 'readyBuffer', fallback: 2, valid: ['3', 3], invalid: ['0', 'RUNNER_READY_BUFFER must be a positive integer'] },
   { name: 'REVIEW_STALL_POLLS', key: 'reviewStallPolls', fallback: 50, valid: ['60', 60], invalid: ['5.0', 'REVIEW_STALL_POLLS must be an integer'] },
-  { name: 'BLOCKED_RETRY_MINUTES', key: 'blockedRetryMinutes', fallback: 15, valid: ['20', 20], invalid: ['-1', 'BLOCKED_RETRY_MINUTES must be a positive integer'] },
+  { name: 'BLOCKED_RETRY_MINUTES', key: 'blockedRetryMinutes', fallback: 15, valid: ['0.25', 0.25], invalid: ['-1', 'BLOCKED_RETRY_MINUTES must be a positive number'] },
   { name: 'RUNNER_WATCHDOG_TIMEOUT_S', key: 'watchdogTimeoutS', fallback: 900, valid: ['1_200', 1200], invalid: ['1__2', 'RUNNER_WATCHDOG_TIMEOUT_S must be an integer'] },
   { name: 'RUNNER_DRY_RUN', key: 'dryRun', fallback: false, valid: ['Yes', true] },
   { name: 'RUNNER_LEDGER_PATH', key: 'ledgerPath', fallback: './.runner-ledger.json', valid: ['/var/ledger.json', '/var/ledger.json'] },

@@ -54,7 +54,7 @@ export interface KickoffActivities {
 export interface SprintActivities extends KickoffActivities {
   loadSprintSettings(input: { sprint: string; dryRun: boolean }): Promise<SprintSettings>;
   preflight(): Promise<{ status?: string; [key: string]: unknown }>;
-  runOrchestratorTick(input: { sprint: string; sprintWorkflowId: string; tick: number; itemSettings: ItemSettings }): Promise<TickOutcome>;
+  runOrchestratorTick(input: { sprint: string; sprintWorkflowId: string; tick: number; itemSettings: ItemSettings; titles?: Record<string, string> }): Promise<TickOutcome>;
   /** Backlog → Ready (body B1); returns the backend payload. */
   promoteToReady(body: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** Writes the regeneration request for external re-planning. */

@@ -209,10 +209,14 @@ async function loadSprintPlan(sprint: string, state: SprintCarried, fileActs: Sp
 
 async function tick(input: SprintInput, state: SprintCarried, settings: SprintSettings, tickActs: SprintActivities, acts: SprintActivities, promotion: PromotionContext): Promise<void> {
   state.ticks += 1;
+  // Items that report while the orchestrator runs changed after it read the board (e.g. a blocked
+  // retry fired): for them this summary is stale.
+  const seqAtStart = new Map(Object.values(state.items).map((item) => [item.issueNumber, item.seq]));
   let outcome;
   try {
     outcome = await tickActs.runOrchestratorTick({
       sprint: input.sprint, sprintWorkflowId: wf.workflowInfo().workflowId, tick: state.ticks, itemSettings: settings.itemSettings,
+      titles: newTitles(state),
     });
   } catch (err) {
     throw failureFromTick(err);
@@ -228,18 +232,30 @@ async function tick(input: SprintInput, state: SprintCarried, settings: SprintSe
       seq: known?.seq ?? 0, intentsReceived: known?.intentsReceived ?? 0, intentsRouted: (known?.intentsRouted ?? 0) + routed.intents,
     };
   }
+  const changedDuringTick = new Set(Object.values(state.items).filter((item) => item.seq !== (seqAtStart.get(item.issueNumber) ?? 0)).map((item) => item.issueNumber));
   if (outcome.summary) {
     state.lastSummary = outcome.summary;
-    state.orchestratorReportsComplete = outcome.endOfSprint || sprintFinished(outcome.summary as DispatchSummary, state.sprintPlan);
-    await observeBoard(state, outcome.summary, acts);
+    const finished = outcome.endOfSprint || sprintFinished(outcome.summary as DispatchSummary, state.sprintPlan);
+    state.orchestratorReportsComplete = finished && changedDuringTick.size === 0;
+    await observeBoard(state, outcome.summary, acts, changedDuringTick);
     if (settings.autopromote) await autopromote(outcome.summary, state.sprintPlan, settings.readyBuffer, promotion);
   } else if (outcome.endOfSprint) {
-    state.orchestratorReportsComplete = true;
+    state.orchestratorReportsComplete = changedDuringTick.size === 0;
   }
 }
 
-/** Tells every item workflow whose board status changed what the orchestrator saw. */
-async function observeBoard(state: SprintCarried, summary: Record<string, unknown>, acts: SprintActivities): Promise<void> {
+/** Titles from the sprint plan for items not routed yet (they name the item workflow in the Web UI). */
+function newTitles(state: SprintCarried): Record<string, string> | undefined {
+  const tasks = (state.sprintPlan?.tasks ?? []) as Array<{ issue_number?: unknown; title?: unknown }>;
+  const titles = Object.fromEntries(
+    tasks.filter((task) => typeof task.issue_number === 'number' && typeof task.title === 'string' && !state.items[String(task.issue_number)])
+      .map((task) => [String(task.issue_number), task.title as string]),
+  );
+  return Object.keys(titles).length ? titles : undefined;
+}
+
+/** Tells every item workflow whose board status changed what the orchestrator saw (not those that changed since it looked). */
+async function observeBoard(state: SprintCarried, summary: Record<string, unknown>, acts: SprintActivities, changedDuringTick: Set<number>): Promise<void> {
   const processed = Array.isArray(summary.processed_items) ? (summary.processed_items as Array<Record<string, unknown>>) : [];
   const changes: Array<{ workflowId: string; status: BoardStatus; projectItemId: string }> = [];
   for (const entry of processed) {
@@ -247,7 +263,7 @@ async function observeBoard(state: SprintCarried, summary: Record<string, unknow
     if (typeof issue !== 'number' || typeof entry.status !== 'string' || typeof entry.project_item_id !== 'string') continue;
     const key = String(issue);
     const known = state.items[key];
-    if (!known) continue;
+    if (!known || changedDuringTick.has(issue)) continue;
     known.projectItemId = entry.project_item_id;
     if (known.boardStatus !== entry.status) {
       known.boardStatus = entry.status as BoardStatus;
