@@ -16,6 +16,7 @@
  * `DEMO_STOPPED {...}`.
  */
 import { spawnSync } from 'node:child_process';
+import { Command, InvalidArgumentError } from 'commander';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -100,36 +101,32 @@ export interface DemoArgs {
 }
 
 export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): DemoArgs {
-  const args: DemoArgs = {
-    exitWhenReady: ['1', 'true', 'yes'].includes((env.DEMO_EXIT_WHEN_READY ?? '').toLowerCase()),
-    holdFile: null,
-    verbose: false,
-    port: null,
-    uiPort: null,
-  };
-  const value = (i: number, flag: string) => {
-    const next = argv[i + 1];
-    if (next === undefined) throw new Error(`${flag} needs a value`);
-    return next;
-  };
-  const port = (text: string, flag: string) => {
+  const port = (text: string) => {
     const n = Number(text);
-    if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`${flag} must be a port number, got "${text}"`);
+    if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new InvalidArgumentError(`must be a port number, got "${text}"`);
     return n;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--exit-when-ready') args.exitWhenReady = true;
-    else if (arg === '--verbose') args.verbose = true;
-    else if (arg === '--hold-file') args.holdFile = resolve(value(i++, arg));
-    else if (arg === '--port') args.port = port(value(i++, arg), arg);
-    else if (arg === '--ui-port') args.uiPort = port(value(i++, arg), arg);
-    else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: npm run demo [-- --exit-when-ready [--hold-file PATH]] [--verbose] [--port N] [--ui-port N]\n');
-      process.exit(0);
-    } else throw new Error(`unknown argument ${arg} (try --help)`);
-  }
-  return args;
+  const program = new Command('npm run demo --')
+    .description('A whole sprint on this machine: Temporal dev server + Web UI, emulators, a worker, sprint DEMO.')
+    .option('--exit-when-ready', 'shut down by itself at the rework point (env DEMO_EXIT_WHEN_READY=1 too)')
+    .option('--hold-file <path>', 'with --exit-when-ready: wait until this file is gone')
+    .option('--verbose', 'every runner event, not just the progress lines')
+    .option('--port <n>', 'Temporal frontend port (default 7233 if free)', port)
+    .option('--ui-port <n>', 'Web UI port (default 8233 if free)', port)
+    .configureOutput({ writeErr: () => undefined })
+    .exitOverride((err) => {
+      if (err.exitCode === 0) process.exit(0);
+      throw new Error(err.message.replace(/^error: /, ''));
+    })
+    .parse(argv, { from: 'user' });
+  const options = program.opts<{ exitWhenReady?: boolean; holdFile?: string; verbose?: boolean; port?: number; uiPort?: number }>();
+  return {
+    exitWhenReady: options.exitWhenReady === true || ['1', 'true', 'yes'].includes((env.DEMO_EXIT_WHEN_READY ?? '').toLowerCase()),
+    holdFile: options.holdFile ? resolve(options.holdFile) : null,
+    verbose: options.verbose === true,
+    port: options.port ?? null,
+    uiPort: options.uiPort ?? null,
+  };
 }
 
 async function portIsFree(port: number): Promise<boolean> {

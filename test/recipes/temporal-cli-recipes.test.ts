@@ -58,6 +58,15 @@ describe('docs/temporal-cli.md and scripts/recipes.sh do not drift apart', () =>
     for (const block of blocks) expect({ block, inScript: scriptText.includes(normalise(block)) }).toEqual({ block, inScript: true });
   });
 
+  it("every command block of the README's Temporal CLI section is in the script, verbatim", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = /## Operating with the Temporal CLI\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? '';
+    const blocks = docBlocks(section);
+    expect(blocks.length).toBeGreaterThanOrEqual(5);
+    const scriptText = normalise(script);
+    for (const block of blocks) expect({ block, inScript: scriptText.includes(normalise(block)) }).toEqual({ block, inScript: true });
+  });
+
   it('every recipe of the script is shown in the doc, under its name', () => {
     const docText = normalise(docBlocks(doc).join('\n'));
     for (const [name, body] of scriptRecipes(script)) {
