@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Temporal CLI (dev server + Web UI) pinned to v1.5.1, built from the Go module proxy.
 # The binary lives in a per-user cache outside the repository and is reused when present.
+# Also makes sure a Chromium exists for the Web UI browser test (Debian's package; never a download
+# by the test itself): skipped when one is on PATH or CHROMIUM_PATH is set.
 #   TEMPORAL_CLI_PATH=/path/to/temporal   use an existing binary instead (skips the build)
 #   SPRINT_RUNNER_CACHE=/dir              cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/sprint-runner)
 set -euo pipefail
@@ -11,6 +13,27 @@ BIN_DIR="$CACHE_ROOT/temporal-cli-$VERSION/bin"
 BIN="$BIN_DIR/temporal"
 
 say() { printf 'setup: %s\n' "$*" >&2; }
+
+ensure_chromium() {
+  if [[ -n "${CHROMIUM_PATH:-}" ]] || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+    || command -v google-chrome >/dev/null 2>&1; then
+    return 0
+  fi
+  local sudo=""
+  if [[ "$(id -u)" != "0" ]]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo="none"; fi
+  fi
+  if [[ "$sudo" != "none" ]] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's chromium for the Web UI browser test (apt-get, once)"
+    if $sudo apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null; then
+      say "installed: $(chromium --version 2>/dev/null | head -n1)"
+      return 0
+    fi
+  fi
+  say "no Chromium found and none could be installed: the Web UI test (test/ui) will fail until you run"
+  say "  apt-get install -y chromium   (or set CHROMIUM_PATH to a Chromium/Chrome binary)"
+}
+ensure_chromium
 
 if [[ -n "${TEMPORAL_CLI_PATH:-}" ]]; then
   if [[ -x "$TEMPORAL_CLI_PATH" ]]; then
