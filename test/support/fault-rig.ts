@@ -26,9 +26,11 @@ export interface FaultRig {
   workers: WorkerProcess[];
   startWorker(extraEnv?: Record<string, string>): Promise<WorkerProcess>;
   startSprint(client: Client, sprint?: string, mode?: 'loop' | 'once'): Promise<WorkflowHandle<typeof sprintWorkflow>>;
-  /** Codex (agent emulator) processes alive, including their children. */
+  /** Codex (agent emulator) processes alive, including their children (not the group watchers). */
   codexPids(): number[];
   orchestratorPids(): number[];
+  /** The workers' Codex group watchers (src/activities/group-reaper.ts) alive. */
+  watcherPids(): number[];
   /** Agent emulator tools/call records: {pid, tool, run_id, role, at}. */
   agentCalls(): Array<{ pid: number; tool: string; run_id: string | null; role: string | null; at: number }>;
   /** Every event of every worker of the rig. */
@@ -81,8 +83,9 @@ export async function startFaultRig(
       startedSprints.push(handle.workflowId);
       return handle;
     },
-    codexPids: () => children().filter((pid) => !cmdline(pid).includes('orchestrator/cli.ts')),
-    orchestratorPids: () => children().filter((pid) => cmdline(pid).includes('orchestrator/cli.ts')),
+    codexPids: () => children().filter((pid) => !isOrchestrator(pid) && !isGroupWatcher(pid)),
+    orchestratorPids: () => children().filter(isOrchestrator),
+    watcherPids: () => children().filter(isGroupWatcher),
     agentCalls() {
       if (!existsSync(agentLog)) return [];
       return readFileSync(agentLog, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
@@ -100,7 +103,11 @@ export async function startFaultRig(
   return rig;
 }
 
-function cmdline(pid: number): string {
+const isOrchestrator = (pid: number) => cmdline(pid).includes('orchestrator/cli.ts');
+/** The group watcher is `node -e <source>`; its source kills the groups it was handed. */
+const isGroupWatcher = (pid: number) => cmdline(pid).includes("process.kill(-group, 'SIGKILL')");
+
+export function cmdline(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
   } catch {

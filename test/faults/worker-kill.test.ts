@@ -1,0 +1,164 @@
+/**
+ * kill -9 of the worker process in the middle of every activity kind, then a fresh worker: every
+ * item reaches its status, no transition is lost or applied twice for a run_id (backend effect log),
+ * and no Codex process is left behind (the per-worker group watcher, src/activities/group-reaper.ts,
+ * SIGKILLs the Codex process groups of a worker killed with -9).
+ *
+ * One SIGKILL lands while, at the same time:
+ *  - an EXECUTOR claim run is fetching its role bundle (latency on /internal/agent-context): its
+ *    Codex process is up, the claim has not happened yet;
+ *  - a REVIEWER run (resolve-linked-pr, bound to its issue) is thinking inside `tools/call codex`;
+ *  - an orchestrator tick is running (latency on the orchestrator's preflight);
+ *  - long variant only: a PASS handoff (board transition) is on the wire (latency on update-field).
+ * Each killed activity is retried by the new worker once its heartbeat timeout expires (60 s for
+ * Codex runs and ticks, 30 s for board activities), so the short variant takes ≈ 100 s.
+ *
+ * Which Codex run gets the slow bundle fetch is made deterministic: only the Ready item is in the
+ * sprint at first; the In Review items are moved into the sprint (Sprint field, not a status
+ * transition) once the claim run's fetch hangs, so their runs come one tick later.
+ *
+ * Deliberately NOT a kill point here: an EXECUTOR claim run killed *after* its claim landed. The
+ * retried activity (same run_id) finds no Ready item (the backend only claims Ready items), reports
+ * "no claimable item" as success, and the item stays In Progress with nothing to move it on — the
+ * sprint never completes. That is the product gap behind the earlier 240 s timeouts (see the report
+ * of this suite's commit), not a flake of this test.
+ */
+import type { Client } from '@temporalio/client';
+import { itemStatusQuery } from '../../src/workflows';
+import { connectTestTemporal, testAddress, type TestTemporal } from '../support/temporal';
+import { boardItem } from '../support/e2e';
+import { boardStatuses, cmdline, duplicateTransitions, linkedPr, startFaultRig, transitionLog, type FaultRig } from '../support/fault-rig';
+import { LONG, size, waitFor } from '../support/worker-process';
+
+const transitions = (rig: FaultRig, issue: number) => transitionLog(rig.backend, issue).map((e) => `${e.from}->${e.to} (${e.role})`);
+
+/** Attempt numbers of the completed activities of one type in a workflow's history. */
+async function completedAttempts(client: Client, workflowId: string, activityType: string): Promise<number[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const types = new Map<string, string>();
+  const attempts = new Map<string, number>();
+  const out: number[] = [];
+  for (const event of history.events ?? []) {
+    const id = String(event.eventId);
+    if (event.activityTaskScheduledEventAttributes) types.set(id, event.activityTaskScheduledEventAttributes.activityType?.name ?? '');
+    const started = event.activityTaskStartedEventAttributes;
+    if (started) attempts.set(String(started.scheduledEventId), started.attempt ?? 0);
+    const completed = event.activityTaskCompletedEventAttributes;
+    if (completed && types.get(String(completed.scheduledEventId)) === activityType) out.push(attempts.get(String(completed.scheduledEventId)) ?? 0);
+  }
+  return out;
+}
+
+describe('kill -9 of the worker mid-activity', () => {
+  let temporal: TestTemporal;
+  let rig: FaultRig | undefined;
+  beforeAll(async () => {
+    temporal = await connectTestTemporal();
+  });
+  afterEach(async () => {
+    await rig?.stop(temporal.client);
+    rig = undefined;
+  });
+  afterAll(async () => temporal.close());
+
+  const repetitions = size(1, 3);
+  it.each(Array.from({ length: repetitions }, (_, i) => i + 1))(
+    `repetition %i: claim-run bundle fetch, reviewer Codex run and orchestrator tick${LONG ? ' and PASS handoff' : ''} in flight → a new worker finishes the sprint`,
+    async (repetition) => {
+      const base = 7100 + repetition * 10;
+      const [claimIssue, reviewIssue, handoffIssue] = [base + 1, base + 2, base + 3];
+      // The In Review items start outside the sprint (M2) and are moved in once the claim run's bundle fetch hangs.
+      const items = [boardItem(claimIssue, 'Ready'), boardItem(reviewIssue, 'In Review', 'M2')];
+      const prs = [linkedPr(reviewIssue, reviewIssue * 10)];
+      const late = [reviewIssue];
+      if (LONG) {
+        items.push(boardItem(handoffIssue, 'In Review', 'M2'));
+        prs.push(linkedPr(handoffIssue, handoffIssue * 10));
+        late.push(handoffIssue);
+      }
+      const issues: Record<string, unknown> = {};
+      // Codex runs think 8 s (killed mid-run) and start a SIGTERM-ignoring child like a real codex command.
+      if (LONG) issues[String(handoffIssue)] = { roles: { REVIEWER: { thinkMs: 200 } } };
+      rig = await startFaultRig(
+        testAddress(),
+        { items, prs },
+        // The hanging bundle fetch must outlast the kill without hitting the runner's HTTP timeout.
+        { RUNNER_TRANSIENT_MAX_ATTEMPTS: '5', BACKEND_TIMEOUT_S: '60' },
+        { defaults: { thinkMs: 8000, childProcess: true }, issues },
+      );
+      // The first bundle fetch (the claim run's: the only item in the sprint) hangs for 30 s; every
+      // orchestrator tick takes ≥ 2.5 s (its preflight), so a tick is almost always in flight.
+      rig.backend.faults.add({ route: '/internal/agent-context', mode: 'latency', latencyMs: 30_000, nth: 1, count: 1 });
+      rig.backend.faults.add({ route: '/internal/preflight', mode: 'latency', latencyMs: 2500 });
+      // Long: the PASS handoff of the third item is on the wire (the first update-field call; the backend applies it after 6 s).
+      if (LONG) rig.backend.faults.add({ route: '/internal/project-item/update-field', mode: 'latency', latencyMs: 6000, nth: 1, count: 1 });
+
+      const t0 = Date.now();
+      const log = (what: string, data?: unknown) => process.env.FAULT_DEBUG && process.stdout.write(`[${Date.now() - t0}ms] ${what} ${JSON.stringify(data ?? '')}\n`);
+      const r = rig;
+      const first = await r.startWorker();
+      const handle = await r.startSprint(temporal.client);
+      const stats = () => r.backend.faults.stats().calls;
+      await waitFor(() => stats()['/internal/agent-context'] ?? 0, (n) => n >= 1, 60_000, 50);
+      const fetchStartedAt = Date.now();
+      for (const issue of late) r.backend.board.setField(`PVTI_${issue}`, 'Sprint', 'M1');
+      await waitFor(
+        () => ({
+          codexCalls: r.agentCalls().filter((c) => c.tool === 'codex').length,
+          started: first.events.filter((e) => e.type === 'WORKER_STARTED').length,
+          orchestrators: r.orchestratorPids().length,
+          updates: stats()['/internal/project-item/update-field'] ?? 0,
+        }),
+        (s) => s.codexCalls >= late.length && s.started >= 1 + late.length && s.orchestrators >= 1 && (!LONG || s.updates >= 1),
+        25_000, 50,
+      );
+      const inFlight = { codex: r.codexPids(), orchestrator: r.orchestratorPids(), watchers: r.watcherPids() };
+      log('kill', { inFlight, stats: r.backend.faults.stats(), events: first.events.map((e) => e.type) });
+      await first.kill9();
+      // Every kill point was really in flight: the claim run's fetch still hangs (nothing claimed), the
+      // reviewer run(s) had called Codex, a tick's orchestrator ran; nothing else had finished.
+      expect(Date.now() - fetchStartedAt).toBeLessThan(30_000);
+      expect(transitions(r, claimIssue)).toEqual([]);
+      expect(inFlight.codex.length).toBeGreaterThanOrEqual(1 + late.length);
+      expect(inFlight.orchestrator.length).toBeGreaterThan(0);
+      expect(inFlight.watchers).toHaveLength(1);
+      expect(first.events.filter((e) => e.type === 'WORKER_FINISHED' || e.type === 'REVIEW_OUTCOME')).toHaveLength(LONG ? 1 : 0);
+
+      // No orphan: the dead worker's group watcher SIGKILLs every Codex process group it owned (agent
+      // emulators and their SIGTERM-ignoring children), then exits itself.
+      const orphans = await waitFor(() => ({ codex: r.codexPids(), watchers: r.watcherPids() }), (p) => p.codex.length === 0 && p.watchers.length === 0, 10_000)
+        .catch(() => ({ codex: r.codexPids(), watchers: r.watcherPids() }));
+      expect({ codex: orphans.codex.map((pid) => `${pid} ${cmdline(pid)}`), watchers: orphans.watchers }).toEqual({ codex: [], watchers: [] });
+      log('reaped', { afterMs: Date.now() - t0 });
+
+      const second = await r.startWorker();
+      const progress = setInterval(() => log('progress', { statuses: boardStatuses(r.backend), events: second.events.map((e) => e.type).slice(-8), codex: r.codexPids().length }), 10_000);
+      const result = await handle.result().finally(() => clearInterval(progress));
+      log('done', { result });
+      expect(result.reason).toBe('completed');
+      const statuses = boardStatuses(r.backend);
+      expect(statuses[claimIssue]).toBe('Needs Human Approval');
+      expect(statuses[reviewIssue]).toBe('Needs Human Approval');
+      expect(transitions(r, claimIssue)).toEqual([
+        'Ready->In Progress (EXECUTOR)', 'In Progress->In Review (EXECUTOR)', 'In Review->Needs Human Approval (ORCHESTRATOR)',
+      ]);
+      expect(transitions(r, reviewIssue)).toEqual(['In Review->Needs Human Approval (ORCHESTRATOR)']);
+      if (LONG) {
+        expect(statuses[handoffIssue]).toBe('Needs Human Approval');
+        expect(transitions(r, handoffIssue)).toEqual(['In Review->Needs Human Approval (ORCHESTRATOR)']);
+        const item = await temporal.client.workflow.getHandle(`sprint-M1-item-${handoffIssue}`).query(itemStatusQuery);
+        expect(item.boardStatus).toBe('Needs Human Approval');
+      }
+      expect(duplicateTransitions(r.backend)).toEqual([]);
+      // The killed activities were retried (attempt 2 on the new worker), not re-dispatched: the
+      // claim run and the first reviewer run completed on their second attempt, and so did a tick.
+      expect((await completedAttempts(temporal.client, `sprint-M1-item-${claimIssue}`, 'runCodexWorker'))[0]).toBe(2);
+      expect((await completedAttempts(temporal.client, `sprint-M1-item-${reviewIssue}`, 'runCodexWorker'))[0]).toBe(2);
+      expect(await completedAttempts(temporal.client, handle.workflowId, 'runOrchestratorTick')).toContain(2);
+      expect(r.agentCalls().filter((c) => c.tool === 'codex').length).toBeGreaterThanOrEqual(late.length + 3);
+      // Nothing but the live worker's own watcher is left: no Codex process, no orchestrator.
+      await waitFor(() => ({ codex: r.codexPids(), orchestrator: r.orchestratorPids() }), (p) => p.codex.length === 0 && p.orchestrator.length === 0, 15_000);
+    },
+    LONG ? 900_000 : 180_000,
+  );
+});
