@@ -3,6 +3,7 @@
  * Fetches the role's bundle, calls the `codex` tool with the exact §3.2 arguments, re-asks once
  * through `codex-reply` on unparsable output, and returns the validated worker result.
  */
+import { Context } from '@temporalio/activity';
 import type { RunnerConfig } from '../config';
 import { CodexWorkerError } from '../domain/errors';
 import { buildBaseInstructions, buildCodexToolArguments, buildWorkerPrompt, WORKER_REASK_PROMPT } from '../domain/prompts';
@@ -14,9 +15,10 @@ import { inCodexSession } from './codex-activity-session';
 export const REASK_TIMEOUT_MS = 180_000;
 
 export function createCodexWorkerActivity(config: RunnerConfig, backend: BackendClient) {
-  return async function runCodexWorker(input: CodexRunInput): Promise<WorkerResult> {
+  return async function runCodexWorker(input: CodexRunInput): Promise<WorkerResult & { attempt: number }> {
     const { intent } = input;
-    return inCodexSession(config, { run_id: intent.run_id, role: intent.role }, async (session, signal) => {
+    const { attempt } = Context.current().info;
+    const result = await inCodexSession(config, { run_id: intent.run_id, role: intent.role }, async (session, signal) => {
       const bundle = await backend.get('/internal/agent-context', { role: intent.role });
       const baseInstructions = buildBaseInstructions(bundle);
       const prompt = buildWorkerPrompt(config.backendBaseUrl, (input.rawIntent ?? intent) as unknown as { role: string; run_id: string });
@@ -31,5 +33,6 @@ export function createCodexWorkerActivity(config: RunnerConfig, backend: Backend
         return parseWorkerResult(extractToolText(reply), expected);
       }
     });
+    return { ...result, attempt };
   };
 }

@@ -75,12 +75,33 @@ describe('itemWorkflow state machine (real server)', () => {
   });
 
   it('transient failure is retried by the activity policy, then succeeds', async () => {
-    h.script = async (input, attempt) => (attempt < 3 ? fail('mcp_stdio_unavailable', 'TRANSIENT', false) : ok(input));
+    const pr = { urls: { pr_url: 'https://github.com/acme/app/pull/7' }, marker_verified: true };
+    h.script = async (input, attempt) => (attempt < 3 ? fail('mcp_stdio_unavailable', 'TRANSIENT', false) : ok(input, pr));
     const handle = await h.startItem();
     workflowIds.push(handle.workflowId);
     await handle.signal(runIntentSignal, intent('EXECUTOR'));
     await eventually(() => handle.query(itemStatusQuery), (s) => s.completedRuns === 1);
     expect(h.named('runCodexWorker')).toHaveLength(3);
+    expect(h.named('blockItem')).toHaveLength(0);
+  });
+
+  it('a retried claim run that claimed nothing (its lost first attempt holds the claim) → Blocked for an automatic retry', async () => {
+    h.script = async (input, attempt) => (attempt < 2 ? fail('mcp_stdio_unavailable', 'TRANSIENT', false) : ok(input, { summary: 'no claimable Ready item' }));
+    const handle = await h.startItem({ blockedRetryCooldownMs: 60_000 });
+    workflowIds.push(handle.workflowId);
+    await handle.signal(runIntentSignal, intent('EXECUTOR'));
+    const blocked = await eventually(() => handle.query(itemStatusQuery), (s) => s.pendingTimer?.kind === 'blocked-retry');
+    expect(blocked.completedRuns).toBe(0);
+    expect(h.named('blockItem')[0]!.input).toMatchObject({ classification: 'TRANSIENT', fromStatus: 'In Progress' });
+    expect(h.events.find((e) => e.type === 'WORKER_FAILED')).toMatchObject({ error_code: 'claim_lost_on_retry' });
+  });
+
+  it('a first-attempt claim run that finds nothing to claim is a plain success', async () => {
+    h.script = async (input) => ok(input, { summary: 'no claimable Ready item' });
+    const handle = await h.startItem();
+    workflowIds.push(handle.workflowId);
+    await handle.signal(runIntentSignal, intent('EXECUTOR'));
+    await eventually(() => handle.query(itemStatusQuery), (s) => s.completedRuns === 1);
     expect(h.named('blockItem')).toHaveLength(0);
   });
 

@@ -49,7 +49,8 @@ export class ItemHarness {
     const activities = {
       runCodexWorker: async (input: CodexRunInput) => {
         this.calls.push({ name: 'runCodexWorker', input });
-        return this.script(input, Context.current().info.attempt);
+        const { attempt } = Context.current().info;
+        return { ...(await this.script(input, attempt)), attempt };
       },
       lookupRunContext: async () => ({ issueNumber: 42, projectItemId: 'PVTI_42', status: this.runContextStatus }),
       recordReviewerOutcome: this.record('recordReviewerOutcome'),

@@ -33,7 +33,8 @@ export interface BoardPayload {
 
 export interface ItemActivities {
   /** Runs one Codex worker over MCP and returns its validated result (throws classified failures). */
-  runCodexWorker(input: CodexRunInput): Promise<WorkerResult>;
+  /** `attempt`: the activity attempt that produced the result (a retried claim cannot resume its claim). */
+  runCodexWorker(input: CodexRunInput): Promise<WorkerResult & { attempt?: number }>;
   /** Resolves the item a run belongs to from the orchestrator state file (§10.2.3). */
   lookupRunContext(runId: string): Promise<{ issueNumber: number; projectItemId: string; status: string } | null>;
   recordReviewerOutcome(input: { issueNumber: number; outcome: string; at: string }): Promise<{ reviewCycleCount: number | null }>;

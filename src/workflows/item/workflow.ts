@@ -14,10 +14,12 @@ import { emit } from '../events';
 import { initialItemState, ItemState, REVIEW_CYCLE_CAP, STALL_ESCALATION_DISPATCHES, type CarriedItemState, type ItemSettings } from './item-state';
 import {
   boardObservedSignal, itemStatusQuery, runIntentSignal, requestReworkSignal, requestReworkUpdate, reworkPayloadProblem,
-  type BoardStatus, type Classification, type DeliveredIntent, type ReworkRequest,
+  type BoardStatus, type Classification, type DeliveredIntent, type ReworkRequest, type RunIntent,
 } from './messages';
 import type { ItemActivities, WorkerResult } from './ports';
 import { itemReportSignal, type ItemReport } from '../sprint/messages';
+
+const CLAIM_ENDPOINT = '/internal/executor/claim-ready-item';
 
 export interface ItemWorkflowInput {
   sprint: string;
@@ -210,7 +212,7 @@ async function runIntent(item: ItemState, acts: Acts, delivered: DeliveredIntent
     } else if (outcome.kind === 'failed') {
       await onRunFailure(item, acts, intent.role, intent.run_id, elapsed(), outcome.failure);
     } else {
-      await onRunResult(item, acts, intent.role, intent.run_id, elapsed(), outcome.result);
+      await onRunResult(item, acts, intent, elapsed(), outcome.result);
     }
   } finally {
     item.currentRun = null;
@@ -218,7 +220,7 @@ async function runIntent(item: ItemState, acts: Acts, delivered: DeliveredIntent
   }
 }
 
-type RunOutcome = { kind: 'result'; result: WorkerResult } | { kind: 'failed'; failure: RunFailure } | { kind: 'watchdog' };
+type RunOutcome = { kind: 'result'; result: WorkerResult & { attempt?: number } } | { kind: 'failed'; failure: RunFailure } | { kind: 'watchdog' };
 
 /**
  * Runs Codex under a durable watchdog timer. When the timer wins, the activity is cancelled and we
@@ -275,7 +277,8 @@ function describeFailure(err: unknown): RunFailure {
   return { classification: 'TRANSIENT', errorCode: 'worker_timeout', message: error?.message ?? String(err) };
 }
 
-async function onRunResult(item: ItemState, acts: Acts, role: 'EXECUTOR' | 'REVIEWER', runId: string, elapsedS: number, result: WorkerResult): Promise<void> {
+async function onRunResult(item: ItemState, acts: Acts, intent: RunIntent, elapsedS: number, result: WorkerResult & { attempt?: number }): Promise<void> {
+  const { role, run_id: runId } = intent;
   const now = new Date(Date.now()).toISOString();
   if (role === 'REVIEWER') {
     const outcome = result.outcome ?? 'INCOMPLETE';
@@ -286,6 +289,16 @@ async function onRunResult(item: ItemState, acts: Acts, role: 'EXECUTOR' | 'REVI
     if (result.status === 'succeeded' && prUrl && result.marker_verified !== true) {
       await onRunFailure(item, acts, role, runId, elapsedS, {
         classification: 'ITEM_STOP', errorCode: 'worker_invalid_output', message: 'executor must verify canonical PR marker/linkage for PR runs',
+      });
+      return;
+    }
+    // A claim run retried after its worker was lost cannot resume its claim: the backend offers only
+    // Ready items, so the retry "succeeds" with nothing claimed while the first attempt's claim left
+    // the item In Progress with nobody working on it. Block it for an automatic retry instead.
+    if (result.status === 'succeeded' && !prUrl && intent.endpoint === CLAIM_ENDPOINT && (result.attempt ?? 1) > 1) {
+      await onRunFailure(item, acts, role, runId, elapsedS, {
+        classification: 'TRANSIENT', errorCode: 'claim_lost_on_retry',
+        message: `claim run retried (attempt ${result.attempt}) after its worker was lost; the retry claimed nothing and opened no PR`,
       });
       return;
     }
