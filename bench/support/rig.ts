@@ -45,7 +45,7 @@ function patchFetch(): void {
   globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     for (const [base, counts] of callCounters) {
-      if (url.startsWith(base)) {
+      if (url.startsWith(`${base}/internal/`)) {
         const key = `${init?.method ?? 'GET'} ${new URL(url).pathname}`;
         counts[key] = (counts[key] ?? 0) + 1;
       }
