@@ -16,118 +16,24 @@
  * `DEMO_STOPPED {...}`.
  */
 import { spawnSync } from 'node:child_process';
-import { Command, InvalidArgumentError } from 'commander';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, type RunnerConfig } from '../src/config';
 import { createWorkers, type WorkerSet } from '../src/worker';
-import { setEventWriter, type RunnerEvent } from '../src/logging';
+import { setEventWriter } from '../src/logging';
 import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../src/temporal/dev-server';
 import type { ItemStatus } from '../src/workflows/item/messages';
 import type { SprintInput, SprintResult } from '../src/workflows/sprint/messages';
-import { DEFAULT_POLICY_DIR, startBackendEmulator, type BackendEmulator } from '../emulators/backend';
+import { startBackendEmulator, type BackendEmulator } from '../emulators/backend';
+import { clock, progressLine, say } from './demo/progress';
+import {
+  DEMO_AGENT_SCRIPT_FILE, DEMO_BOARD, DEMO_BOARD_FILE, DEMO_ISSUES, DEMO_SPRINT, ROOT, demoRunnerEnv, parseDemoArgs, writeDemoPolicy, type DemoArgs,
+} from './demo/settings';
 
-const ROOT = resolve(__dirname, '..');
-export const DEMO_SPRINT = 'DEMO';
-export const DEMO_DIR = join(ROOT, 'examples', 'demo');
-export const DEMO_BOARD_FILE = join(DEMO_DIR, 'board.json');
-export const DEMO_AGENT_SCRIPT_FILE = join(DEMO_DIR, 'agent-script.json');
-const DEMO_BOARD = JSON.parse(readFileSync(DEMO_BOARD_FILE, 'utf8')) as { items: Array<{ issue_number: number }>; issues: Record<string, { title: string }> };
-export const DEMO_ISSUES: number[] = DEMO_BOARD.items.map((item) => item.issue_number);
-const AGENT_BIN = join(ROOT, 'emulators', 'agent', 'codex-emulator.js');
-const ORCHESTRATOR_CLI = join(ROOT, 'emulators', 'orchestrator', 'cli.ts');
-
-/**
- * The demo's runner settings: short poll, small cooldowns, a Codex deadline that turns the scripted
- * hang of #101 into a retryable `mcp_timeout`. BLOCKED_RETRY_MINUTES only takes whole minutes, so
- * the blocked item waits one minute: that is most of the demo's run time.
- */
-export function demoRunnerEnv(backendUrl: string, stateDir: string): Record<string, string> {
-  return {
-    BACKEND_BASE_URL: backendUrl,
-    BACKEND_TIMEOUT_S: '15',
-    ORCHESTRATOR_SPRINT: DEMO_SPRINT,
-    ORCHESTRATOR_STATE_PATH: join(stateDir, 'orchestrator-state.json'),
-    RUNNER_SPRINT_PLAN_PATH: join(stateDir, 'sprint-plan.json'),
-    RUNNER_LEDGER_PATH: join(stateDir, 'runner-ledger.json'),
-    RUNNER_ORCHESTRATOR_CMD: `${process.execPath} --require tsx/cjs ${ORCHESTRATOR_CLI} --loop`,
-    CODEX_BIN: AGENT_BIN,
-    CODEX_MCP_ARGS: 'mcp-server',
-    CODEX_TOOLS_CALL_TIMEOUT_S: '12',
-    ORCHESTRATOR_POLL_INTERVAL_MS: '1500',
-    RUNNER_MAX_EXECUTORS: '3',
-    RUNNER_MAX_REVIEWERS: '2',
-    // One Ready item at a time: the backend hands a claim run the lowest Ready item it finds, so
-    // with a single candidate each claim lands on the item the orchestrator dispatched it for.
-    RUNNER_READY_BUFFER: '1',
-    BLOCKED_RETRY_MINUTES: '1',
-    BLOCKED_RETRY_MAX_ATTEMPTS: '2',
-    REVIEW_STALL_MINUTES: '2',
-    RUNNER_WATCHDOG_TIMEOUT_S: '120',
-    RUNNER_TRANSIENT_MAX_ATTEMPTS: '3',
-    RUNNER_DRY_RUN: 'false',
-    RUNNER_AUTOPROMOTE: 'true',
-    TEMPORAL_NAMESPACE: 'default',
-    TEMPORAL_TASK_QUEUE: 'sprint-runner',
-  };
-}
-
-/**
- * The bundled policy only allows sprints M1..M4 (project-schema.json `Sprint.allowed_options`, read
- * by the orchestrator emulator, which exits 3 for any other sprint). The demo's board lives in its
- * own sprint, so it runs with a copy of the bundle whose Sprint field also allows it.
- */
-export function writeDemoPolicy(targetDir: string, sprint = DEMO_SPRINT): string {
-  cpSync(DEFAULT_POLICY_DIR, targetDir, { recursive: true });
-  const schemaPath = join(targetDir, 'policy', 'project-schema.json');
-  const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as { required_fields: Array<{ name: string; allowed_options: string[] }> };
-  const field = schema.required_fields.find((f) => f.name === 'Sprint');
-  if (!field) throw new Error(`${schemaPath} has no Sprint field`);
-  if (!field.allowed_options.includes(sprint)) field.allowed_options.push(sprint);
-  writeFileSync(schemaPath, `${JSON.stringify(schema, null, 2)}\n`);
-  return targetDir;
-}
-
-export interface DemoArgs {
-  exitWhenReady: boolean;
-  holdFile: string | null;
-  verbose: boolean;
-  port: number | null;
-  uiPort: number | null;
-}
-
-export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): DemoArgs {
-  const port = (text: string) => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new InvalidArgumentError(`must be a port number, got "${text}"`);
-    return n;
-  };
-  const program = new Command('npm run demo --')
-    .description('A whole sprint on this machine: Temporal dev server + Web UI, emulators, a worker, sprint DEMO.')
-    .option('--exit-when-ready', 'shut down by itself at the rework point (env DEMO_EXIT_WHEN_READY=1 too)')
-    .option('--hold-file <path>', 'with --exit-when-ready: wait until this file is gone')
-    .option('--verbose', 'every runner event, not just the progress lines')
-    .option('--port <n>', 'Temporal frontend port (default 7233 if free)', port)
-    .option('--ui-port <n>', 'Web UI port (default 8233 if free)', port)
-    .configureOutput({ writeErr: () => undefined })
-    .exitOverride((err) => {
-      if (err.exitCode === 0) process.exit(0);
-      throw new Error(err.message.replace(/^error: /, ''));
-    })
-    .parse(argv, { from: 'user' });
-  const options = program.opts<{ exitWhenReady?: boolean; holdFile?: string; verbose?: boolean; port?: number; uiPort?: number }>();
-  return {
-    exitWhenReady: options.exitWhenReady === true || ['1', 'true', 'yes'].includes((env.DEMO_EXIT_WHEN_READY ?? '').toLowerCase()),
-    holdFile: options.holdFile ? resolve(options.holdFile) : null,
-    verbose: options.verbose === true,
-    port: options.port ?? null,
-    uiPort: options.uiPort ?? null,
-  };
-}
 
 async function portIsFree(port: number): Promise<boolean> {
   return new Promise((done) => {
@@ -150,48 +56,6 @@ function ensureTemporalCli(): string {
     const setup = spawnSync('bash', [join(ROOT, 'scripts', 'setup.sh')], { stdio: 'inherit' });
     if (setup.status !== 0) throw new Error('scripts/setup.sh failed; set TEMPORAL_CLI_PATH to an existing `temporal` binary to skip the build');
     return resolveTemporalCli();
-  }
-}
-
-function say(text: string): void {
-  process.stdout.write(`${text}\n`);
-}
-
-function clock(): string {
-  return new Date().toISOString().slice(11, 19);
-}
-
-/** One short line per event that tells the story; everything with --verbose. */
-function progressLine(event: RunnerEvent, verbose: boolean): string | null {
-  const id = typeof event.workflow_id === 'string' ? event.workflow_id.replace(/^sprint-DEMO-item-/, '#').replace(/^sprint-DEMO$/, 'sprint') : '';
-  const f = event as Record<string, unknown>;
-  const run = typeof f.run_id === 'string' ? ` run ${f.run_id.slice(0, 8)}` : '';
-  switch (event.type) {
-    case 'RUNNER_STARTED':
-      return `sprint ${f.sprint} started (poll ${f.poll_interval_ms} ms)`;
-    case 'WORKER_STARTED':
-      return `${id} ${f.role}${run} started (${String(f.endpoint).split('/').pop()})`;
-    case 'WORKER_FINISHED':
-      return `${id} ${f.role}${run} finished: ${f.status} in ${f.elapsed_s}s`;
-    case 'WORKER_FAILED':
-      return `${id} ${f.role}${run} FAILED: ${f.classification} ${f.error_code}`;
-    case 'REVIEW_OUTCOME':
-      return `${id} review ${f.outcome}`;
-    case 'WORKER_RECOVERY_STATUS_UPDATED':
-      return `${id} ${f.from} → ${f.to} (blocked-retry timer set)`;
-    case 'BLOCKED_RETRY':
-      return `${id} blocked-retry timer fired: Blocked → Ready after ${f.blocked_minutes} min`;
-    case 'BOARD_PROMOTION_APPLIED':
-      return `#${f.issue_number} promoted ${f.from} → ${f.to}`;
-    case 'HUMAN_REWORK_REQUESTED':
-      return `${id} human rework requested: Needs Human Approval → In Review`;
-    case 'END_OF_SPRINT_SUMMARY':
-      return `sprint reports complete: ${JSON.stringify(f.status_counts)}`;
-    case 'HARD_STOP':
-      return `HARD STOP: ${f.reason}: ${f.error}`;
-    default:
-      if (!verbose) return null;
-      return `${id ? `${id} ` : ''}${event.type} ${JSON.stringify({ ...f, type: undefined, workflow_id: undefined }).slice(0, 200)}`;
   }
 }
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort } from '../../src/temporal/dev-server';
-import { DEMO_ISSUES, DEMO_SPRINT } from '../../scripts/demo';
+import { DEMO_ISSUES, DEMO_SPRINT } from '../../scripts/demo/settings';
 import { markedProcesses, processGroupAlive, processMarker, watchMarkedProcesses } from '../support/processes';
 
 const ROOT = join(__dirname, '..', '..');

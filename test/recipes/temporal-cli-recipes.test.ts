@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { resolveTemporalCli } from '../../src/temporal/dev-server';
-import { writeDemoPolicy } from '../../scripts/demo';
+import { writeDemoPolicy } from '../../scripts/demo/settings';
 import { connectTestTemporal, testAddress, type TestTemporal } from '../support/temporal';
 import { startE2eRig, boardItem, type E2eRig } from '../support/e2e';
 import { eventually } from '../support/item-harness';
