@@ -36,16 +36,17 @@ describe('sprint control commands', () => {
     const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
     expect(metadata.currentDetails).toMatch(/^M3 · loop · tick 1 · Backlog 1 · paused$/);
 
+    // The poll interval is 10 minutes: only resume (which ticks at once) and the tick signal start ticks now.
     const resumed = await cli(['resume', '--sprint', SPRINT]);
     expect(resumed.stdout).toContain('paused=false');
-
-    // The poll interval is 10 minutes: only the tick signal can start tick 2 now.
-    expect((await cli(['tick', '--sprint', SPRINT])).status).toBe(0);
     await waitFor(async () => (await handle.query(sprintStatusQuery)).ticks === 2);
+
+    expect((await cli(['tick', '--sprint', SPRINT])).status).toBe(0);
+    await waitFor(async () => (await handle.query(sprintStatusQuery)).ticks === 3);
 
     const stopped = await cli(['stop', '--sprint', SPRINT]);
     expect(stopped.status).toBe(0);
-    await expect(handle.result()).resolves.toMatchObject({ reason: 'stopped', ticks: 2 });
+    await expect(handle.result()).resolves.toMatchObject({ reason: 'stopped', ticks: 3 });
 
     const late = await cli(['pause', '--sprint', SPRINT]);
     expect(late.status).toBe(1);

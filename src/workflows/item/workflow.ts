@@ -194,6 +194,7 @@ async function runIntent(item: ItemState, acts: Acts, delivered: DeliveredIntent
   if (item.settings.dryRun) {
     emit('DRY_RUN_WOULD_EXECUTE', { role: intent.role, run_id: intent.run_id, endpoint: intent.endpoint, body: intent.body });
     item.markSucceeded(intent.run_id);
+    publish(item); // the sprint must learn the item is no longer busy
     return;
   }
   const startedAtMs = Date.now();

@@ -68,6 +68,9 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   };
   let stopping = false;
   let tickRequested = false;
+  // Which items are busy or have a timer pending, kept current on every change: the waits below are
+  // re-evaluated after every signal, and scanning thousands of items each time is quadratic.
+  const activity = new ItemActivity(Object.values(state.items));
 
   wf.setHandler(pauseSignal, () => {
     state.paused = true;
@@ -75,6 +78,7 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   });
   wf.setHandler(resumeSignal, () => {
     state.paused = false;
+    tickRequested = true; // resumed: tick now rather than at the next timer
     describeSprint(input, state, stopping);
   });
   wf.setHandler(stopSignal, () => {
@@ -87,6 +91,7 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     const known = state.items[key];
     if (known && known.seq >= report.seq) return;
     state.items[key] = { ...(known ?? { workflowId: itemWorkflowId(input.sprint, report.issueNumber), projectItemId: null, intentsRouted: 0 }), ...report };
+    activity.update(state.items[key]!);
   });
   wf.setHandler(sprintStatusQuery, (): SprintStatus => ({
     sprint: input.sprint, mode: input.mode, dryRun: settings.itemSettings.dryRun, paused: state.paused, stopping,
@@ -133,8 +138,8 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     });
   }
 
-  const busy = () => Object.values(state.items).some(itemBusy);
-  const pending = () => Object.values(state.items).some((item) => itemBusy(item) || item.timerPending);
+  const busy = () => activity.busy.size > 0;
+  const pending = () => activity.busy.size > 0 || activity.timers.size > 0;
 
   for (;;) {
     if (stopping) {
@@ -143,7 +148,8 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     }
     describeSprint(input, state, stopping);
     if (!state.paused) {
-      await tick(input, state, settings, tickActs, acts, promotion);
+      tickRequested = false; // a tick signal from now on asks for another one
+      await tick(input, state, settings, tickActs, acts, promotion, activity);
       describeSprint(input, state, stopping);
       if (input.mode === 'once') {
         // The seed killed in-flight runs when the orchestrator exited; we let them finish.
@@ -155,7 +161,7 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
         return result(input, state, 'completed');
       }
     }
-    tickRequested = false;
+    if (state.paused) tickRequested = false;
     await wf.condition(() => tickRequested || stopping, settings.pollIntervalMs, {
       summary: `Next orchestrator tick in ${Math.round(settings.pollIntervalMs / 1000)}s`,
     });
@@ -207,11 +213,14 @@ async function loadSprintPlan(sprint: string, state: SprintCarried, fileActs: Sp
   }
 }
 
-async function tick(input: SprintInput, state: SprintCarried, settings: SprintSettings, tickActs: SprintActivities, acts: SprintActivities, promotion: PromotionContext): Promise<void> {
+async function tick(
+  input: SprintInput, state: SprintCarried, settings: SprintSettings, tickActs: SprintActivities, acts: SprintActivities, promotion: PromotionContext,
+  activity: ItemActivity,
+): Promise<void> {
   state.ticks += 1;
-  // Items that report while the orchestrator runs changed after it read the board (e.g. a blocked
-  // retry fired): for them this summary is stale.
-  const seqAtStart = new Map(Object.values(state.items).map((item) => [item.issueNumber, item.seq]));
+  // Items whose board status (or blocked-retry timer) changed while the orchestrator ran changed
+  // after it read the board (e.g. a blocked retry fired): for them this summary is stale.
+  const boardAtStart = new Map(Object.values(state.items).map((item) => [item.issueNumber, boardFingerprint(item)]));
   let outcome;
   try {
     outcome = await tickActs.runOrchestratorTick({
@@ -231,8 +240,11 @@ async function tick(input: SprintInput, state: SprintCarried, settings: SprintSe
       busy: known?.busy ?? false, timerPending: known?.timerPending ?? false,
       seq: known?.seq ?? 0, intentsReceived: known?.intentsReceived ?? 0, intentsRouted: (known?.intentsRouted ?? 0) + routed.intents,
     };
+    activity.update(state.items[key]!);
   }
-  const changedDuringTick = new Set(Object.values(state.items).filter((item) => item.seq !== (seqAtStart.get(item.issueNumber) ?? 0)).map((item) => item.issueNumber));
+  const changedDuringTick = new Set(
+    Object.values(state.items).filter((item) => boardFingerprint(item) !== (boardAtStart.get(item.issueNumber) ?? UNOBSERVED)).map((item) => item.issueNumber),
+  );
   if (outcome.summary) {
     state.lastSummary = outcome.summary;
     const finished = outcome.endOfSprint || sprintFinished(outcome.summary as DispatchSummary, state.sprintPlan);
@@ -242,6 +254,11 @@ async function tick(input: SprintInput, state: SprintCarried, settings: SprintSe
   } else if (outcome.endOfSprint) {
     state.orchestratorReportsComplete = changedDuringTick.size === 0;
   }
+}
+
+const UNOBSERVED = '|false';
+function boardFingerprint(item: Pick<SprintItemView, 'boardStatus' | 'timerPending'>): string {
+  return `${item.boardStatus ?? ''}|${item.timerPending}`;
 }
 
 /** Titles from the sprint plan for items not routed yet (they name the item workflow in the Web UI). */
@@ -276,6 +293,23 @@ async function observeBoard(state: SprintCarried, summary: Record<string, unknow
 /** Running, queued, or routed but not yet received (the report is on its way). */
 function itemBusy(item: SprintItemView): boolean {
   return item.busy || item.intentsRouted > item.intentsReceived;
+}
+
+/** The items that are busy, and those with a blocked-retry timer pending. */
+class ItemActivity {
+  readonly busy = new Set<number>();
+  readonly timers = new Set<number>();
+
+  constructor(items: SprintItemView[]) {
+    items.forEach((item) => this.update(item));
+  }
+
+  update(item: SprintItemView): void {
+    if (itemBusy(item)) this.busy.add(item.issueNumber);
+    else this.busy.delete(item.issueNumber);
+    if (item.timerPending) this.timers.add(item.issueNumber);
+    else this.timers.delete(item.issueNumber);
+  }
 }
 
 function statusCounts(state: SprintCarried): Record<string, number> {
