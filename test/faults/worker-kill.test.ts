@@ -17,11 +17,16 @@
  * sprint at first; the In Review items are moved into the sprint (Sprint field, not a status
  * transition) once the claim run's fetch hangs, so their runs come one tick later.
  *
- * Deliberately NOT a kill point here: an EXECUTOR claim run killed *after* its claim landed. The
- * retried activity (same run_id) finds no Ready item (the backend only claims Ready items), reports
- * "no claimable item" as success, and the item stays In Progress with nothing to move it on — the
- * sprint never completes. That is the product gap behind the earlier 240 s timeouts (see the report
- * of this suite's commit), not a flake of this test.
+ * A second case kills the worker *after* an EXECUTOR claim landed (the claim run hangs right after
+ * claiming: the item is In Progress, no PR). The retried activity (same run_id) finds no Ready item
+ * and reports "no claimable item"; the item workflow treats that succeeded-but-empty claim run on
+ * attempt > 1 as the TRANSIENT failure `claim_lost_on_retry`: In Progress → Blocked (B3), the
+ * blocked-retry timer (BLOCKED_RETRY_MINUTES=0.25, 15 s) moves it back to Ready, and the orchestrator
+ * dispatches a new claim that goes through review. This used to strand the item In Progress (the
+ * sprint never completed); it takes ≈ 90 s (the 60 s Codex heartbeat timeout dominates). The new
+ * claim only gets the item once the lost claim's lease has expired (backend EXECUTOR_CLAIM_TTL_MINUTES,
+ * 1 min here): a blocked retry shorter than the lease leaves the item Ready with a claim run that
+ * "claimed nothing" and no further dispatch (see the comment in the case).
  */
 import type { Client } from '@temporalio/client';
 import { itemStatusQuery } from '../../src/workflows';
@@ -161,4 +166,86 @@ describe('kill -9 of the worker mid-activity', () => {
     },
     LONG ? 900_000 : 180_000,
   );
+
+  it('EXECUTOR claim run killed after its claim landed → claim_lost_on_retry: Blocked, back to Ready, a new claim finishes the item', async () => {
+    const issue = 7201;
+    // Attempt 1 of the issue's EXECUTOR (the first claim) hangs right after claiming, with a
+    // SIGTERM-ignoring child; every other run (the retry that claims nothing, the new claim, the
+    // reviewer) answers at once.
+    // The lost claim's lease (a claim-marker comment) outlives the worker: the backend skips an item
+    // another run holds a live claim on. With the defaults the first blocked retry (15 min) comes
+    // after the lease (15 min) has expired; here the lease is 1 min and the cooldown 15 s, so the
+    // item is back in Ready ≈ 15 s after the lease (claim + ≥ 60 s heartbeat timeout + cooldown).
+    rig = await startFaultRig(
+      testAddress(),
+      { items: [boardItem(issue, 'Ready')], env: { EXECUTOR_CLAIM_TTL_MINUTES: '1' } },
+      { RUNNER_TRANSIENT_MAX_ATTEMPTS: '5', BLOCKED_RETRY_MINUTES: '0.25' },
+      { defaults: { thinkMs: 200, childProcess: true }, issues: { [String(issue)]: { attempts: { EXECUTOR: [{ mode: 'hang', at: 'start' }] } } } },
+    );
+    const t0 = Date.now();
+    const log = (what: string, data?: unknown) => process.env.FAULT_DEBUG && process.stdout.write(`[${Date.now() - t0}ms] ${what} ${JSON.stringify(data ?? '')}\n`);
+    const r = rig;
+    const first = await r.startWorker();
+    const handle = await r.startSprint(temporal.client);
+    // The claim landed (Ready → In Progress on the backend) and its Codex run is hanging afterwards.
+    const [claim] = await waitFor(() => transitionLog(r.backend, issue), (entries) => entries.length >= 1, 60_000, 50);
+    expect(`${claim!.from}->${claim!.to} (${claim!.role})`).toBe('Ready->In Progress (EXECUTOR)');
+    const claimRunId = claim!.run_id;
+    expect(claimRunId).toBeTruthy();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const inFlight = { codex: r.codexPids(), watchers: r.watcherPids() };
+    log('kill', { inFlight, claimRunId, events: first.events.map((e) => e.type) });
+    await first.kill9();
+    expect(transitions(r, issue)).toEqual(['Ready->In Progress (EXECUTOR)']);
+    expect(r.backend.board.listPullRequests().filter((pr) => pr.issue_number === issue)).toEqual([]);
+    expect(inFlight.codex.length).toBeGreaterThanOrEqual(1);
+    expect(inFlight.watchers).toHaveLength(1);
+    expect(first.events.filter((e) => e.type === 'WORKER_FINISHED' || e.type === 'WORKER_FAILED')).toEqual([]);
+
+    // The dead worker's group watcher reaps the hanging claim run and its child.
+    const orphans = await waitFor(() => ({ codex: r.codexPids(), watchers: r.watcherPids() }), (p) => p.codex.length === 0 && p.watchers.length === 0, 10_000)
+      .catch(() => ({ codex: r.codexPids(), watchers: r.watcherPids() }));
+    expect({ codex: orphans.codex.map((pid) => `${pid} ${cmdline(pid)}`), watchers: orphans.watchers }).toEqual({ codex: [], watchers: [] });
+
+    const second = await r.startWorker();
+    const progress = setInterval(() => log('progress', {
+      transitions: transitions(r, issue), codex: r.codexPids().length,
+      events: second.events.map((e) => e.type).filter((type) => type !== 'DISPATCH_SUMMARY' && type !== 'INTAKE_ROUTED'),
+    }), 10_000);
+    const result = await handle.result().finally(() => clearInterval(progress));
+    log('done', { result, afterMs: Date.now() - t0 });
+    expect(result.reason).toBe('completed');
+    expect(boardStatuses(r.backend)[issue]).toBe('Needs Human Approval');
+    expect(transitions(r, issue)).toEqual([
+      'Ready->In Progress (EXECUTOR)',
+      'In Progress->Blocked (ORCHESTRATOR)',
+      'Blocked->Ready (ORCHESTRATOR)',
+      'Ready->In Progress (EXECUTOR)',
+      'In Progress->In Review (EXECUTOR)',
+      'In Review->Needs Human Approval (ORCHESTRATOR)',
+    ]);
+    // The recovery and the blocked retry are attributed to the lost claim's run; the new claim has its own run_id.
+    const entries = transitionLog(r.backend, issue);
+    expect(entries.slice(0, 3).map((e) => e.run_id)).toEqual([claimRunId, claimRunId, claimRunId]);
+    expect(entries[3]!.run_id).not.toBe(claimRunId);
+    // The new claim could only land because the lost claim's 1-min lease had expired by then.
+    expect(Date.parse(entries[3]!.at) - Date.parse(entries[0]!.at)).toBeGreaterThan(60_000);
+    expect(duplicateTransitions(r.backend)).toEqual([]);
+
+    // The retried claim run (attempt 2 on the new worker, same run_id) claimed nothing: claim_lost_on_retry.
+    const events = second.events as unknown as Array<Record<string, unknown>>;
+    expect(events.filter((e) => e.type === 'WORKER_FAILED').map((e) => ({ role: e.role, run_id: e.run_id, classification: e.classification, error_code: e.error_code })))
+      .toEqual([{ role: 'EXECUTOR', run_id: claimRunId, classification: 'TRANSIENT', error_code: 'claim_lost_on_retry' }]);
+    expect(events.filter((e) => e.type === 'WORKER_RECOVERY_STATUS_UPDATED').map((e) => [e.run_id, e.from, e.to])).toEqual([[claimRunId, 'In Progress', 'Blocked']]);
+    expect(events.filter((e) => e.type === 'BLOCKED_RETRY').map((e) => [e.error_code, e.failure_classification, e.status ?? 'ok']))
+      .toEqual([['claim_lost_on_retry', 'TRANSIENT', 'ok']]);
+    const workflowId = `sprint-M1-item-${issue}`;
+    // History: the lost claim run completed on attempt 2, the new claim and the reviewer run on attempt 1.
+    expect(await completedAttempts(temporal.client, workflowId, 'runCodexWorker')).toEqual([2, 1, 1]);
+    const item = await temporal.client.workflow.getHandle(workflowId).query(itemStatusQuery);
+    expect({ boardStatus: item.boardStatus, blockedRetryAttempts: item.blockedRetryAttempts }).toEqual({ boardStatus: 'Needs Human Approval', blockedRetryAttempts: 1 });
+    // Claim runs: the hanging first, its empty retry, the new claim; then the reviewer.
+    expect(r.agentCalls().filter((c) => c.tool === 'codex').length).toBeGreaterThanOrEqual(4);
+    await waitFor(() => ({ codex: r.codexPids(), orchestrator: r.orchestratorPids() }), (p) => p.codex.length === 0 && p.orchestrator.length === 0, 15_000);
+  }, 180_000);
 });
