@@ -8,7 +8,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { sprintStatusQuery, sprintWorkflow, sprintWorkflowId } from '../src/workflows';
+import { sprintItemsQuery, sprintWorkflow, sprintWorkflowId } from '../src/workflows';
 import { startBenchTemporal } from './support/temporal';
 import { startBenchRig } from './support/rig';
 import { distribution, envInt, round, sleep } from './support/stats';
@@ -18,7 +18,7 @@ import type { BenchContext, BenchResult } from './types';
 
 export async function intakeBench(ctx: BenchContext): Promise<BenchResult> {
   const n = envInt('BENCH_INTAKE_INTENTS', 10_000);
-  const maxS = envInt('BENCH_INTAKE_MAX_S', 180);
+  const maxS = envInt('BENCH_INTAKE_MAX_S', 360);
   const started = Date.now();
   const temporal = await startBenchTemporal();
   const problems: string[] = [];
@@ -56,7 +56,17 @@ export async function intakeBench(ctx: BenchContext): Promise<BenchResult> {
         problems.push(`sprint had not finished intake after ${maxS}s (BENCH_INTAKE_MAX_S); figures are as of then`);
         ctx.log(`intake: not finished after ${maxS}s; reading the state and terminating`);
       }
-      const status = await Promise.race([handle.query(sprintStatusQuery).catch(() => null), sleep(30_000).then(() => null)]);
+      // Every item's view, page by page (one query answer must stay below the payload limit).
+      const readItems = async () => {
+        const items = [];
+        for (let offset = 0; ; ) {
+          const page = await handle.query(sprintItemsQuery, { offset, limit: 1000 });
+          items.push(...page.items);
+          offset += page.items.length;
+          if (!page.items.length || offset >= page.total) return { items };
+        }
+      };
+      const status = await Promise.race([readItems().catch(() => null), sleep(60_000).then(() => null)]);
       if (!result) await handle.terminate('bench time limit').catch(() => undefined);
 
       const taps = existsSync(tapLog)
@@ -76,7 +86,7 @@ export async function intakeBench(ctx: BenchContext): Promise<BenchResult> {
       const lastRun = dryRuns.length ? Math.max(...dryRuns.map((e) => e.at_ms)) : NaN;
 
       if (result && result.intentsRouted !== n) problems.push(`sprint routed ${result.intentsRouted} of ${n}`);
-      if (!status) problems.push('sprintStatus query did not answer within 30 s');
+      if (!status) problems.push('sprintItems queries did not answer within 60 s');
       const stuckBusy = (status?.items ?? []).filter((item) => item.busy && item.intentsReceived === 1).length;
       if (stuckBusy) problems.push(`${stuckBusy} items received their intent but are still reported busy to the sprint`);
       if (emitted.size !== n) problems.push(`orchestrator printed ${emitted.size} of ${n}`);

@@ -56,7 +56,9 @@ export async function itemWorkflow(input: ItemWorkflowInput): Promise<void> {
   });
   wf.setHandler(runIntentSignal, (delivered) => {
     const outcome = item.enqueue(delivered);
-    reportToSprint(item);
+    // A queued intent is reported when its run ends (the sprint counts it busy until then, since it
+    // routed more than the item has reported): one report per intent, not two.
+    if (outcome !== 'queued') reportToSprint(item);
     if (outcome === 'already_succeeded') emit('LEDGER_SKIP', { run_id: delivered.intent.run_id, reason: 'already_succeeded' });
     if (outcome === 'queued') {
       emit('INTENT_RECEIVED', { role: delivered.intent.role, run_id: delivered.intent.run_id, endpoint: delivered.intent.endpoint, intent_hash: delivered.intentHash });
@@ -189,6 +191,7 @@ async function runIntent(item: ItemState, acts: Acts, delivered: DeliveredIntent
   const { intent } = delivered;
   if (item.data.completedRunIds.includes(intent.run_id)) {
     emit('LEDGER_SKIP', { run_id: intent.run_id, reason: 'already_succeeded' });
+    publish(item);
     return;
   }
   if (item.settings.dryRun) {

@@ -44,7 +44,9 @@ export interface SprintStatus {
   ticks: number;
   intentsRouted: number;
   statusCounts: Record<string, number>;
+  /** Items by issue number, at most SPRINT_STATUS_ITEM_LIMIT (page through `sprintItems` for more). */
   items: SprintItemView[];
+  itemCount: number;
   lastSummary: Record<string, unknown> | null;
   orchestratorReportsComplete: boolean;
   kickoff: KickoffSummary | null;
@@ -78,6 +80,15 @@ export const stopSignal = defineSignal('stop');
 export const tickSignal = defineSignal('tick');
 export const itemReportSignal = defineSignal<[ItemReport]>('itemReport');
 export const sprintStatusQuery = defineQuery<SprintStatus>('sprintStatus');
+
+/** A query answer must stay far below the 2 MB payload limit: items come in pages. */
+export const SPRINT_STATUS_ITEM_LIMIT = 1000;
+export interface SprintItemsPage {
+  total: number;
+  offset: number;
+  items: SprintItemView[];
+}
+export const sprintItemsQuery = defineQuery<SprintItemsPage, [{ offset?: number; limit?: number }]>('sprintItems');
 
 export function sprintWorkflowId(sprint: string): string {
   return `sprint-${sprint}`;

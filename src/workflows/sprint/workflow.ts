@@ -15,7 +15,8 @@ import { emit } from '../events';
 import { itemWorkflowId, type BoardStatus } from '../item/messages';
 import { DEFAULT_READY_LIMIT, runKickoff } from './kickoff';
 import {
-  EXIT_CODES, itemReportSignal, pauseSignal, resumeSignal, sprintInputProblem, sprintStatusQuery, stopSignal, tickSignal,
+  EXIT_CODES, itemReportSignal, pauseSignal, resumeSignal, sprintInputProblem, sprintItemsQuery, sprintStatusQuery, stopSignal, tickSignal,
+  SPRINT_STATUS_ITEM_LIMIT,
   type ItemReport, type KickoffSummary, type SprintInput, type SprintItemView, type SprintResult, type SprintStatus,
 } from './messages';
 import type { SprintActivities, SprintSettings } from './ports';
@@ -93,9 +94,15 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     state.items[key] = { ...(known ?? { workflowId: itemWorkflowId(input.sprint, report.issueNumber), projectItemId: null, intentsRouted: 0 }), ...report };
     activity.update(state.items[key]!);
   });
+  wf.setHandler(sprintItemsQuery, ({ offset = 0, limit = SPRINT_STATUS_ITEM_LIMIT }) => {
+    const all = itemsByIssue(state);
+    const from = Math.max(0, Math.floor(offset));
+    return { total: all.length, offset: from, items: all.slice(from, from + Math.min(Math.max(1, Math.floor(limit)), SPRINT_STATUS_ITEM_LIMIT)) };
+  });
   wf.setHandler(sprintStatusQuery, (): SprintStatus => ({
     sprint: input.sprint, mode: input.mode, dryRun: settings.itemSettings.dryRun, paused: state.paused, stopping,
-    ticks: state.ticks, intentsRouted: state.intentsRouted, statusCounts: statusCounts(state), items: Object.values(state.items),
+    ticks: state.ticks, intentsRouted: state.intentsRouted, statusCounts: statusCounts(state),
+    items: itemsByIssue(state).slice(0, SPRINT_STATUS_ITEM_LIMIT), itemCount: Object.keys(state.items).length,
     lastSummary: state.lastSummary, orchestratorReportsComplete: state.orchestratorReportsComplete,
     kickoff: state.kickoff, sprintPlanSource: state.sprintPlanSource,
   }));
@@ -310,6 +317,10 @@ class ItemActivity {
     if (item.timerPending) this.timers.add(item.issueNumber);
     else this.timers.delete(item.issueNumber);
   }
+}
+
+function itemsByIssue(state: SprintCarried): SprintItemView[] {
+  return Object.values(state.items).sort((a, b) => a.issueNumber - b.issueNumber);
 }
 
 function statusCounts(state: SprintCarried): Record<string, number> {
