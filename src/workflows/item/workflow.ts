@@ -181,6 +181,11 @@ function reportToSprint(item: ItemState): void {
   };
   const key = JSON.stringify(state);
   if (key === item.lastReport) return;
+  // Only busy (or another intent received) changed: the sprint already counts this item busy, since
+  // it routed more intents than the item has reported. Not sending it keeps the sprint's signals at
+  // about one per intent (a workflow run accepts a bounded number of signals).
+  const last = item.lastReport ? (JSON.parse(item.lastReport) as typeof state) : null;
+  if (state.busy && (!last || (last.boardStatus === state.boardStatus && last.timerPending === state.timerPending))) return;
   item.lastReport = key;
   item.data.reportSeq += 1;
   const report: ItemReport = { issueNumber: item.issueNumber, seq: item.data.reportSeq, ...state };

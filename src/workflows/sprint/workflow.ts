@@ -37,6 +37,8 @@ export interface SprintCarried {
   sprintPlanSource: SprintStatus['sprintPlanSource'];
   /** The last DEPENDENCY_GRAPH_SANITIZED report emitted, to emit only changes. */
   lastSanitizationReport?: string;
+  /** A stop was requested before the sprint continued as new. */
+  stopping?: boolean;
 }
 
 const HISTORY_EVENTS_BEFORE_CONTINUE = 8000;
@@ -67,7 +69,7 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     acts, fileActs: tickActs, dryRun: settings.itemSettings.dryRun, regenAttempts: settings.sanitizationRegenAttempts,
     regenRequestPath: settings.regenRequestPath, lastSanitizationReport: state.lastSanitizationReport,
   };
-  let stopping = false;
+  let stopping = carried?.stopping ?? false;
   let tickRequested = false;
   // Which items are busy or have a timer pending, kept current on every change: the waits below are
   // re-evaluated after every signal, and scanning thousands of items each time is quadratic.
@@ -148,19 +150,38 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   const busy = () => activity.busy.size > 0;
   const pending = () => activity.busy.size > 0 || activity.timers.size > 0;
 
+  const continueAsNewDue = () => {
+    const info = wf.workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength > (settings.historyEventsBeforeContinue ?? HISTORY_EVENTS_BEFORE_CONTINUE);
+  };
+  const continueAsNew = async () => {
+    await wf.condition(wf.allHandlersFinished);
+    await wf.continueAsNew<typeof sprintWorkflow>(input, { ...state, stopping, lastSanitizationReport: promotion.lastSanitizationReport });
+  };
+  /** Waits until no run is in flight; a long wait (thousands of item reports) continues as new. */
+  const drain = async () => {
+    while (busy()) {
+      await wf.condition(() => !busy() || continueAsNewDue());
+      if (busy()) await continueAsNew();
+    }
+  };
+
   for (;;) {
     if (stopping) {
-      await wf.condition(() => !busy());
+      await drain();
       return result(input, state, 'stopped');
     }
     describeSprint(input, state, stopping);
     if (!state.paused) {
-      tickRequested = false; // a tick signal from now on asks for another one
-      await tick(input, state, settings, tickActs, acts, promotion, activity);
-      describeSprint(input, state, stopping);
+      // `once` ticks once; a `once` sprint that continued as new while waiting only waits.
+      if (input.mode !== 'once' || state.ticks === 0) {
+        tickRequested = false; // a tick signal from now on asks for another one
+        await tick(input, state, settings, tickActs, acts, promotion, activity);
+        describeSprint(input, state, stopping);
+      }
       if (input.mode === 'once') {
         // The seed killed in-flight runs when the orchestrator exited; we let them finish.
-        await wf.condition(() => !busy() || stopping);
+        await drain();
         return result(input, state, 'once');
       }
       if (state.orchestratorReportsComplete && !pending()) {
@@ -172,11 +193,7 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     await wf.condition(() => tickRequested || stopping, settings.pollIntervalMs, {
       summary: `Next orchestrator tick in ${Math.round(settings.pollIntervalMs / 1000)}s`,
     });
-    const info = wf.workflowInfo();
-    if ((info.continueAsNewSuggested || info.historyLength > (settings.historyEventsBeforeContinue ?? HISTORY_EVENTS_BEFORE_CONTINUE)) && !stopping) {
-      await wf.condition(wf.allHandlersFinished);
-      await wf.continueAsNew<typeof sprintWorkflow>(input, { ...state, lastSanitizationReport: promotion.lastSanitizationReport });
-    }
+    if (continueAsNewDue() && !stopping) await continueAsNew();
   }
 }
 
