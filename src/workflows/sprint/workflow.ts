@@ -158,13 +158,9 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     await wf.condition(wf.allHandlersFinished);
     await wf.continueAsNew<typeof sprintWorkflow>(input, { ...state, stopping, lastSanitizationReport: promotion.lastSanitizationReport });
   };
-  /** Waits until no run is in flight; a long wait (thousands of item reports) continues as new. */
-  const drain = async () => {
-    while (busy()) {
-      await wf.condition(() => !busy() || continueAsNewDue());
-      if (busy()) await continueAsNew();
-    }
-  };
+  // Waits until no run is in flight. (No continue-as-new here: the state of a sprint that routed
+  // thousands of items in one tick can exceed the payload limit of a continue-as-new input.)
+  const drain = () => wf.condition(() => !busy());
 
   for (;;) {
     if (stopping) {
@@ -173,7 +169,6 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     }
     describeSprint(input, state, stopping);
     if (!state.paused) {
-      // `once` ticks once; a `once` sprint that continued as new while waiting only waits.
       if (input.mode !== 'once' || state.ticks === 0) {
         tickRequested = false; // a tick signal from now on asks for another one
         await tick(input, state, settings, tickActs, acts, promotion, activity);
