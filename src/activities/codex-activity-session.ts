@@ -1,7 +1,8 @@
 /**
  * One fresh `codex mcp-server` for the length of an activity: Temporal heartbeats (elapsed seconds,
- * tokens so far) every 5 s and a WORKER_HEARTBEAT event every 30 s while it works, and on cancellation (watchdog, shutdown, heartbeat timeout) the whole Codex
- * process group is killed before the activity ends. Shared by worker runs and kickoff.
+ * tokens so far) every 5 s and a WORKER_HEARTBEAT event every 30 s while it works, and on
+ * cancellation (watchdog, shutdown, heartbeat timeout) the whole Codex process group is killed
+ * before the activity ends. Shared by worker runs and kickoff.
  */
 import { Context } from '@temporalio/activity';
 import type { RunnerConfig } from '../config';
@@ -12,13 +13,28 @@ import { openCodexSession, type CodexSession } from './codex-mcp';
 const HEARTBEAT_EVERY_MS = 5_000;
 const WORKER_HEARTBEAT_EVENT_EVERY_MS = 30_000;
 
+/**
+ * The two beats of a running Codex session, measured from now: a Temporal heartbeat every 5 s
+ * and, for humans watching a long run, the seed's WORKER_HEARTBEAT event every 30 s
+ * (runner-behaviour.md §11). Returns the function that stops both.
+ */
+export function startRunBeats(beats: { heartbeat: (elapsedS: number) => void; announce: (elapsedS: number) => void }): () => void {
+  const startedAt = Date.now();
+  const elapsed = () => Math.floor((Date.now() - startedAt) / 1000);
+  const heartbeat = setInterval(() => beats.heartbeat(elapsed()), HEARTBEAT_EVERY_MS);
+  const announce = setInterval(() => beats.announce(elapsed()), WORKER_HEARTBEAT_EVENT_EVERY_MS);
+  return () => {
+    clearInterval(heartbeat);
+    clearInterval(announce);
+  };
+}
+
 export async function inCodexSession<T>(
   config: RunnerConfig,
   label: { run_id: string; role: string },
   work: (session: CodexSession, signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const ctx = Context.current();
-  const startedAt = Date.now();
   const session = await openCodexSession({
     command: config.codexBin,
     args: config.codexMcpArgs,
@@ -27,20 +43,14 @@ export async function inCodexSession<T>(
   });
   const kill = () => void session.close();
   ctx.cancellationSignal.addEventListener('abort', kill);
-  const beat = setInterval(
-    () => ctx.heartbeat({ ...label, pid: session.pid, elapsed_s: Math.floor((Date.now() - startedAt) / 1000), tokens: session.tokensSoFar() }),
-    HEARTBEAT_EVERY_MS,
-  );
-  // The seed's event for humans watching a long run (runner-behaviour.md §11).
-  const announce = setInterval(
-    () => emitEvent({ type: 'WORKER_HEARTBEAT', role: label.role, run_id: label.run_id, elapsed_s: Math.floor((Date.now() - startedAt) / 1000) }),
-    WORKER_HEARTBEAT_EVENT_EVERY_MS,
-  );
+  const stopBeats = startRunBeats({
+    heartbeat: (elapsed_s) => ctx.heartbeat({ ...label, pid: session.pid, elapsed_s, tokens: session.tokensSoFar() }),
+    announce: (elapsed_s) => emitEvent({ type: 'WORKER_HEARTBEAT', role: label.role, run_id: label.run_id, elapsed_s }),
+  });
   try {
     return await work(session, ctx.cancellationSignal);
   } finally {
-    clearInterval(beat);
-    clearInterval(announce);
+    stopBeats();
     ctx.cancellationSignal.removeEventListener('abort', kill);
     await session.close();
   }
