@@ -5,19 +5,11 @@
 import { DispatchSummarySchema, type DispatchSummary } from '../../src/contracts/summary';
 import { dryRunPromotionEvent, planAutopromotion, promotionAppliedEvent, type AutopromotionPlan, type Promotion } from '../../src/domain/autopromotion';
 import { RunnerError } from '../../src/domain/errors';
+import { plan, scope, seedPromotionCases, summary, tangledPlan } from '../support/seed-promotion';
 
 const NOW = '2026-11-25T00:00:00.000Z';
 const REQUEST_PATH = '/tmp/state.json.regen-request.json';
 
-const summary = (items: Array<[number, string]>, ready = 0): DispatchSummary => ({
-  type: 'DISPATCH_SUMMARY', sprint: 'M1', status_counts: { Ready: ready },
-  processed_items: items.map(([n, status]) => ({ issue_number: n, project_item_id: `PVTI_${n}`, status })),
-});
-const scope = (owns: string[], extra: Record<string, unknown> = {}) => ({ owns_paths: owns, touch_paths: owns, depends_on: [], isolation_mode: 'ISOLATED', ...extra });
-const plan = (sprintPlan: Record<string, unknown>, tasks: Array<[number, string, string[]?]>) => ({
-  sprint: 'M1', sprint_plan: sprintPlan,
-  tasks: tasks.map(([n, priority, deps = []]) => ({ title: `[TASK] ${n}`, issue_number: n, project_item_id: `PVTI_${n}`, priority, depends_on_titles: deps })),
-});
 const run = (s: DispatchSummary, sprintPlan: Record<string, unknown> | null, readyTarget: number, regenAttempts = 2, dryRun = false) =>
   planAutopromotion({ summary: s, sprintPlan, readyTarget, dryRun, regenAttempts, nowIso: NOW, requestPath: REQUEST_PATH });
 
@@ -26,60 +18,45 @@ const emitted = (result: AutopromotionPlan) => result.steps.flatMap((step) => (s
 const history = (result: AutopromotionPlan) => result.sanitization?.history ?? [];
 
 describe('test_runner_recovery_and_promotion (seed cases 1–11)', () => {
+  const runCase = (n: number) => {
+    const c = seedPromotionCases[n - 1]!;
+    return run(c.board, c.sprintPlan, c.readyTarget, c.regenAttempts);
+  };
   it('1: without a plan, Backlog items fill the deficit in issue order with B1 bodies', () => {
-    const result = run(summary([[4, 'Backlog'], [2, 'Backlog'], [3, 'In Progress']]), null, 2);
+    const result = runCase(1);
     expect(promoted(result)).toEqual(['PVTI_2', 'PVTI_4']);
     const first = result.steps.find((step) => step.kind === 'promote');
     expect(first?.kind === 'promote' && first.promotion.body).toEqual({ role: 'ORCHESTRATOR', project_item_id: 'PVTI_2', field: 'Status', value: 'Ready' });
   });
   it('2: disjoint ISOLATED owners are both promoted', () => {
-    const p = plan({ 2: scope(['apps/api']), 4: scope(['apps/runner']) }, [[2, 'P0'], [4, 'P0']]);
-    expect(promoted(run(summary([[2, 'Backlog'], [4, 'Backlog']]), p, 2))).toEqual(['PVTI_2', 'PVTI_4']);
+    expect(promoted(runCase(2))).toEqual(['PVTI_2', 'PVTI_4']);
   });
   it('3: P0 items go first; the P1 CHAINED dependant is left for later', () => {
-    const p = plan(
-      { 2: scope(['apps/api'], { isolation_mode: 'CHAINED' }), 3: scope(['apps/api'], { isolation_mode: 'CHAINED', depends_on: [2] }), 4: scope(['apps/runner']) },
-      [[2, 'P0'], [3, 'P1'], [4, 'P0']],
-    );
-    expect(promoted(run(summary([[2, 'Backlog'], [3, 'Backlog'], [4, 'Backlog']]), p, 2))).toEqual(['PVTI_2', 'PVTI_4']);
+    expect(promoted(runCase(3))).toEqual(['PVTI_2', 'PVTI_4']);
   });
   it('4: a CHAINED item whose dependency is Done is promoted', () => {
-    const p = plan({ 2: scope(['apps/api']), 3: scope(['apps/api'], { isolation_mode: 'CHAINED', depends_on: [2] }) }, [[2, 'P0'], [3, 'P0']]);
-    expect(promoted(run(summary([[2, 'Done'], [3, 'Backlog']]), p, 1))).toEqual(['PVTI_3']);
+    expect(promoted(runCase(4))).toEqual(['PVTI_3']);
   });
   it('5: a dependency in Needs Human Approval blocks the CHAINED item', () => {
-    const p = plan({ 2: scope(['apps/api']), 3: scope(['apps/api'], { isolation_mode: 'CHAINED', depends_on: [2] }) }, [[2, 'P0'], [3, 'P0']]);
-    const result = run(summary([[2, 'Needs Human Approval'], [3, 'Backlog']]), p, 1);
+    const result = runCase(5);
     expect(promoted(result)).toEqual([]);
     expect(emitted(result).at(-1)).toEqual({ type: 'BOARD_PROMOTION_SKIPPED_DEPENDENCY', issue_number: 3, depends_on: 2, depends_on_status: 'Needs Human Approval' });
   });
   it('6: an edge between disjoint owners is pruned (NO_OVERLAP) and the item promoted', () => {
-    const p = plan({ 2: scope(['apps/api'], { isolation_mode: 'CHAINED', depends_on: [3] }), 3: scope(['apps/web'], { isolation_mode: 'CHAINED' }) }, [[2, 'P0'], [3, 'P0']]);
-    const result = run(summary([[2, 'Backlog'], [3, 'Backlog']]), p, 1);
+    const result = runCase(6);
     expect(promoted(result)).toEqual(['PVTI_2']);
     expect(emitted(result)[0]).toEqual({ type: 'DEPENDENCY_GRAPH_SANITIZED', report: { droppedEdges: [{ from: 2, to: 3, reason: 'NO_OVERLAP' }], cycles: null } });
   });
   it('7: a two-node cycle is patched deterministically, then one item is promoted', () => {
-    const p = plan(
-      { 2: scope(['apps/api'], { isolation_mode: 'CHAINED', depends_on: [3] }), 3: scope(['apps/api/src'], { isolation_mode: 'CHAINED', depends_on: [2] }) },
-      [[2, 'P0'], [3, 'P0']],
-    );
-    const result = run(summary([[2, 'Backlog'], [3, 'Backlog']]), p, 1);
+    const result = runCase(7);
     // 3 → 2 is removed; #2 (CHAINED) still waits for #3, so #3 goes first.
     expect(promoted(result)).toEqual(['PVTI_3']);
     const succeeded = emitted(result).filter((e) => e.type === 'sanitization_regen_succeeded');
     expect(succeeded).toHaveLength(1);
     expect(succeeded[0]).toMatchObject({ attempts: 1, history: [{ tier: 'DETERMINISTIC_PATCH', edges_removed: [{ from: 3, to: 2 }] }] });
   });
-
-  const tangledPlan = () => plan(
-    { 2: scope(['apps/api'], { depends_on: [3] }), 3: scope(['apps/api'], { depends_on: [2, 4] }), 4: scope(['apps/api'], { depends_on: [2] }) },
-    [[2, 'P0'], [3, 'P0'], [4, 'P0']],
-  );
-  const tangledBoard = () => summary([[2, 'Backlog'], [3, 'Backlog'], [4, 'Backlog']]);
-
   it('8: a cycle that survives the patch hands off to a planner (exit 6) with a regen request; nothing is promoted', () => {
-    const result = run(tangledBoard(), tangledPlan(), 1, 2);
+    const result = runCase(8);
     expect(result.stop).toMatchObject({ exitCode: 6, hardStop: { reason: 'sanitization_regen_handoff_requested', request_path: REQUEST_PATH } });
     expect(result.sanitization?.outcome).toBe('handoff');
     expect(history(result).map((h) => h.tier)).toEqual(['DETERMINISTIC_PATCH', 'PLANNER_REGEN']);
@@ -91,7 +68,7 @@ describe('test_runner_recovery_and_promotion (seed cases 1–11)', () => {
     expect(promoted(result)).toEqual([]);
   });
   it('9: with one attempt the same graph is exhausted (exit 5)', () => {
-    const result = run(tangledBoard(), tangledPlan(), 1, 1);
+    const result = runCase(9);
     expect(result.stop?.exitCode).toBe(5);
     expect(emitted(result).filter((e) => e.type === 'sanitization_regen_exhausted')).toHaveLength(1);
     expect(history(result)[0]!.tier).toBe('DETERMINISTIC_PATCH');
@@ -99,23 +76,20 @@ describe('test_runner_recovery_and_promotion (seed cases 1–11)', () => {
     expect(promoted(result)).toEqual([]);
   });
   it('10: with zero attempts a cycle is malformed item data (exit 3) and no regen event is emitted', () => {
-    const p = plan({ 2: scope(['apps/api'], { depends_on: [3] }), 3: scope(['apps/api'], { depends_on: [2] }) }, [[2, 'P0'], [3, 'P0']]);
-    const result = run(summary([[2, 'Backlog'], [3, 'Backlog']]), p, 1, 0);
+    const result = runCase(10);
     expect(result.stop).toMatchObject({ exitCode: 3, hardStop: { type: 'HARD_STOP', reason: 'malformed_item_data' } });
     expect(emitted(result).some((e) => e.type.startsWith('sanitization_regen_'))).toBe(false);
   });
   it('11: the patch removes only the closing edge of the cycle', () => {
-    const p = plan(
-      { 2: scope(['apps/api'], { depends_on: [3] }), 3: scope(['apps/api'], { depends_on: [4] }), 4: scope(['apps/api'], { depends_on: [2] }), 5: scope(['apps/api'], { depends_on: [2] }) },
-      [[2, 'P0'], [3, 'P0'], [4, 'P0'], [5, 'P0']],
-    );
-    const result = run(summary([[2, 'Backlog'], [3, 'Backlog'], [4, 'Backlog'], [5, 'Backlog']]), p, 1);
+    const result = runCase(11);
     expect(result.sanitization?.outcome).toBe('clean');
     const [patch] = history(result);
     expect(patch!.edges_removed).toEqual([{ from: 4, to: 2 }]);
     const patched = patch!.patched_items as Array<{ number: number; depends_on: unknown[] }>;
     expect(patched.find((i) => i.number === 4)!.depends_on).toEqual([]);
     expect(patched.find((i) => i.number === 5)!.depends_on).toEqual([2]);
+    // ISOLATED items ignore depends_on for eligibility, so issue order decides among the P0s.
+    expect(promoted(result)).toEqual(['PVTI_2']);
   });
 });
 
