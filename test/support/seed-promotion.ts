@@ -35,7 +35,8 @@ export interface SeedPromotionCase {
   regenAttempts: number;
 }
 
-const twoCycle = (depends: Record<number, number[]>, owns: Record<number, string[]>, extra: Record<string, unknown> = {}) =>
+/** A plan whose items are all P0, with `depends_on` and owned paths given per issue. */
+const allP0Plan = (depends: Record<number, number[]>, owns: Record<number, string[]>, extra: Record<string, unknown> = {}) =>
   plan(Object.fromEntries(Object.entries(owns).map(([n, paths]) => [n, scope(paths, { depends_on: depends[Number(n)] ?? [], ...extra })])), Object.keys(owns).map((n) => [Number(n), 'P0'] as [number, string]));
 
 /** The inputs of seed cases 1–11, in order. */
@@ -63,20 +64,20 @@ export const seedPromotionCases: SeedPromotionCase[] = [
   },
   {
     name: '6: an edge between disjoint owners is pruned (NO_OVERLAP)', board: summary([[2, 'Backlog'], [3, 'Backlog']]),
-    sprintPlan: twoCycle({ 2: [3] }, { 2: ['apps/api'], 3: ['apps/web'] }, { isolation_mode: 'CHAINED' }), readyTarget: 1, regenAttempts: 2,
+    sprintPlan: allP0Plan({ 2: [3] }, { 2: ['apps/api'], 3: ['apps/web'] }, { isolation_mode: 'CHAINED' }), readyTarget: 1, regenAttempts: 2,
   },
   {
     name: '7: a two-node cycle is patched deterministically', board: summary([[2, 'Backlog'], [3, 'Backlog']]),
-    sprintPlan: twoCycle({ 2: [3], 3: [2] }, { 2: ['apps/api'], 3: ['apps/api/src'] }, { isolation_mode: 'CHAINED' }), readyTarget: 1, regenAttempts: 2,
+    sprintPlan: allP0Plan({ 2: [3], 3: [2] }, { 2: ['apps/api'], 3: ['apps/api/src'] }, { isolation_mode: 'CHAINED' }), readyTarget: 1, regenAttempts: 2,
   },
   { name: '8: a cycle that survives the patch hands off (exit 6)', board: tangledBoard(), sprintPlan: tangledPlan(), readyTarget: 1, regenAttempts: 2 },
   { name: '9: the same graph with one attempt is exhausted (exit 5)', board: tangledBoard(), sprintPlan: tangledPlan(), readyTarget: 1, regenAttempts: 1 },
   {
     name: '10: zero attempts: a cycle is malformed item data (exit 3)', board: summary([[2, 'Backlog'], [3, 'Backlog']]),
-    sprintPlan: twoCycle({ 2: [3], 3: [2] }, { 2: ['apps/api'], 3: ['apps/api'] }), readyTarget: 1, regenAttempts: 0,
+    sprintPlan: allP0Plan({ 2: [3], 3: [2] }, { 2: ['apps/api'], 3: ['apps/api'] }), readyTarget: 1, regenAttempts: 0,
   },
   {
     name: '11: the patch removes only the closing edge', board: summary([[2, 'Backlog'], [3, 'Backlog'], [4, 'Backlog'], [5, 'Backlog']]),
-    sprintPlan: twoCycle({ 2: [3], 3: [4], 4: [2], 5: [2] }, { 2: ['apps/api'], 3: ['apps/api'], 4: ['apps/api'], 5: ['apps/api'] }), readyTarget: 1, regenAttempts: 2,
+    sprintPlan: allP0Plan({ 2: [3], 3: [4], 4: [2], 5: [2] }, { 2: ['apps/api'], 3: ['apps/api'], 4: ['apps/api'], 5: ['apps/api'] }), readyTarget: 1, regenAttempts: 2,
   },
 ];
