@@ -118,7 +118,7 @@ export async function scaleBench(ctx: BenchContext): Promise<BenchResult> {
         const status = statuses[r % 2]!;
         const r0 = Date.now();
         await mapLimit(Array.from({ length: k }, (_, i) => i + 1), 64, (issue) =>
-          temporal.client.workflow.getHandle(itemWorkflowId('M1', issue)).signal(boardObservedSignal, { status: status as 'In Review', projectItemId: `PVTI_${issue}` }),
+          temporal.client.workflow.getHandle(itemWorkflowId('M1', issue)).signal(boardObservedSignal, { version: 1, status: status as 'In Review', projectItemId: `PVTI_${issue}` }),
         );
         await waitFor(`round ${r + 1} processed`, allReported(status), 10 * 60_000, 500);
         roundMs.push(Date.now() - r0);

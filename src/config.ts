@@ -139,6 +139,7 @@ const VARIABLES = {
   BLOCKED_RETRY_MAX_ATTEMPTS: posint(3),
   RUNNER_TRANSIENT_MAX_ATTEMPTS: posint(5),
   RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE: posint(8000),
+  SPRINT_IDLE_POLL_MINUTES: posfloat(5),
   RUNNER_LOG_FORMAT: choice('json', ['json', 'pretty'] as const),
   RUNNER_CHILD_ENV_ALLOWLIST: (raw: string | undefined) =>
     (raw ?? '')
@@ -180,6 +181,7 @@ export const RunnerConfigSchema = z.object({
   blockedRetryMaxAttempts: z.number().int().positive(),
   transientMaxAttempts: z.number().int().positive(),
   historyEventsBeforeContinue: z.number().int().positive(),
+  idlePollMinutes: z.number().positive(),
   logFormat: z.enum(['json', 'pretty']),
   childEnvAllowlist: z.array(z.string()),
   temporalAddress: z.string(),
@@ -220,6 +222,7 @@ export function loadConfig(env: Env = process.env): RunnerConfig {
     blockedRetryMaxAttempts: r.BLOCKED_RETRY_MAX_ATTEMPTS,
     transientMaxAttempts: r.RUNNER_TRANSIENT_MAX_ATTEMPTS,
     historyEventsBeforeContinue: r.RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE,
+    idlePollMinutes: r.SPRINT_IDLE_POLL_MINUTES,
     logFormat: r.RUNNER_LOG_FORMAT,
     childEnvAllowlist: r.RUNNER_CHILD_ENV_ALLOWLIST,
     temporalAddress: r.TEMPORAL_ADDRESS,

@@ -31,7 +31,7 @@ export function createActivities(config: RunnerConfig, client: () => Client) {
   const sprint: SprintActivities = {
     ...createSprintActivities(config, backend, client),
     ...createIntakeActivities(config, client),
-    ...createKickoffActivities(config, backend),
+    ...createKickoffActivities(config, backend, client),
   };
   const all = { ...item, ...sprint } as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const wrapped = Object.fromEntries(

@@ -21,7 +21,8 @@ import { writeFileAtomically } from './files';
 import { readStateFile } from './orchestrator-state';
 import { withStateFileLock } from './state-file-lock';
 import { runOrchestratorOnce } from './orchestrator-process';
-import { itemWorkflowId, runIntentSignal, type RunIntent } from '../workflows/item/messages';
+import { itemWorkflowId, runIntentSignal, type BoardStatus, type RunIntent } from '../workflows/item/messages';
+import { BoardStatusSchema, MESSAGE_VERSION } from '../contracts/messages';
 import type { ItemSettings } from '../workflows/item/item-state';
 import type { TickOutcome } from '../workflows/sprint/ports';
 import { emitEvent } from '../logging';
@@ -47,6 +48,9 @@ interface SpooledIntent {
 
 interface Spool {
   intents: SpooledIntent[];
+  /** When the orchestrator started reading the board; with each item's status it saw (from DISPATCH_SUMMARY). */
+  observedAtMs: number;
+  observedStatus: Record<string, BoardStatus>;
   summary: Record<string, unknown> | null;
   endOfSprint: boolean;
   exitCode: number;
@@ -59,6 +63,7 @@ export function createIntakeActivities(config: RunnerConfig, client: () => Clien
 
   async function collect(input: TickInput): Promise<Spool> {
     const ctx = Context.current();
+    const observedAtMs = Date.now();
     const output = await runOrchestratorOnce(config, input.sprint, {
       signal: ctx.cancellationSignal,
       onStderrLine: (line) => process.stderr.write(`${line}\n`),
@@ -107,7 +112,7 @@ export function createIntakeActivities(config: RunnerConfig, client: () => Clien
       if (event?.type === 'DISPATCH_SUMMARY') summary = trimSummary(event);
       if (event?.type === 'END_OF_SPRINT_SUMMARY') endOfSprint = true;
     }
-    return { intents, summary, endOfSprint, exitCode: 0 };
+    return { intents, summary, endOfSprint, exitCode: 0, observedAtMs, observedStatus: statusesIn(summary) };
   }
 
   return {
@@ -129,7 +134,7 @@ export function createIntakeActivities(config: RunnerConfig, client: () => Clien
       const handle = client();
       for (let start = routed; start < spool.intents.length; start += ROUTING_CONCURRENCY) {
         const batch = spool.intents.slice(start, start + ROUTING_CONCURRENCY);
-        await Promise.all(batch.map((entry) => routeIntent(handle, input, entry)));
+        await Promise.all(batch.map((entry) => routeIntent(handle, input, spool, entry)));
         routed = start + batch.length;
         ctx.heartbeat({ routed });
       }
@@ -146,6 +151,7 @@ export function createIntakeActivities(config: RunnerConfig, client: () => Clien
         summary: spool.summary,
         endOfSprint: spool.endOfSprint,
         exitCode: spool.exitCode,
+        observedAtMs: spool.observedAtMs,
       };
     },
   };
@@ -162,7 +168,8 @@ function bindToItem(intent: RunIntent, state: Awaited<ReturnType<typeof readStat
   return context && { issueNumber: context.issueNumber, projectItemId: context.projectItemId };
 }
 
-async function routeIntent(client: Client, input: TickInput, entry: SpooledIntent): Promise<void> {
+async function routeIntent(client: Client, input: TickInput, spool: Spool, entry: SpooledIntent): Promise<void> {
+  const observedStatus = spool.observedStatus[String(entry.issueNumber)];
   await client.workflow.signalWithStart('itemWorkflow', {
     workflowId: itemWorkflowId(input.sprint, entry.issueNumber),
     taskQueue: input.itemSettings.taskQueues.main,
@@ -171,9 +178,23 @@ async function routeIntent(client: Client, input: TickInput, entry: SpooledInten
       sprintWorkflowId: input.sprintWorkflowId, title: input.titles?.[String(entry.issueNumber)] ?? null,
     }],
     signal: runIntentSignal,
-    signalArgs: [{ intent: entry.intent, raw: entry.raw, intentHash: entry.intentHash, routedAtMs: Date.now() }],
+    signalArgs: [{
+      version: MESSAGE_VERSION, intent: entry.intent, raw: entry.raw, intentHash: entry.intentHash, routedAtMs: Date.now(),
+      ...(observedStatus ? { observedStatus, observedAtMs: spool.observedAtMs } : {}),
+    }],
     staticSummary: `${input.sprint} · #${entry.issueNumber}${input.titles?.[String(entry.issueNumber)] ? ` ${input.titles[String(entry.issueNumber)]}` : ''}`,
   });
+}
+
+/** Each item's board status in the summary, as the orchestrator saw it. */
+function statusesIn(summary: Record<string, unknown> | null): Record<string, BoardStatus> {
+  const processed = Array.isArray(summary?.processed_items) ? (summary.processed_items as Array<Record<string, unknown> | null>) : [];
+  const statuses: Record<string, BoardStatus> = {};
+  for (const entry of processed) {
+    const status = BoardStatusSchema.safeParse(entry?.status);
+    if (typeof entry?.issue_number === 'number' && status.success) statuses[String(entry.issue_number)] = status.data;
+  }
+  return statuses;
 }
 
 function parseJsonObject(line: string): Record<string, unknown> | null {

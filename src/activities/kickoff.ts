@@ -5,16 +5,20 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import type { Client } from '@temporalio/client';
 import type { RunnerConfig } from '../config';
 import { childEnv } from '../config';
-import type { PlanApplyDraft, SprintPlanCache } from '../contracts/kickoff';
+import { KickoffRecordSchema, type PlanApplyDraft, type SprintPlanCache } from '../contracts/kickoff';
 import { missingCodexMcpServers } from '../domain/codex-mcp-list';
 import { CodexWorkerError, HttpError, KickoffError, RunnerError } from '../domain/errors';
-import { describePartialPlanApply, kickoffBackendError } from '../domain/kickoff';
+import {
+  describePartialPlanApply, existingKickoffFromPlanFile, existingKickoffFromRecord, existingKickoffFromStateFile, kickoffApplyUnknownError, kickoffBackendError,
+  type ExistingKickoff,
+} from '../domain/kickoff';
 import { buildBaseInstructions, buildKickoffCodexArguments, buildKickoffPrompt, KICKOFF_REASK_PROMPT } from '../domain/prompts';
 import { pythonJsonFileText } from '../domain/python-json';
 import { extractThreadId, extractToolText, parseKickoffOutput } from '../domain/worker-result';
-import type { KickoffGenerationInput, LoadedSprintPlan } from '../workflows/sprint/ports';
+import type { ExistingKickoffQuery, KickoffGenerationInput, LoadedSprintPlan, PlanApplyOptions } from '../workflows/sprint/ports';
 import type { BackendClient } from './backend-client';
 import { inCodexSession } from './codex-activity-session';
 import { REASK_TIMEOUT_MS } from './codex-worker';
@@ -22,7 +26,16 @@ import { writeFileAtomically } from './files';
 
 const MCP_LIST_TIMEOUT_MS = 10_000;
 
-export function createKickoffActivities(config: RunnerConfig, backend: BackendClient) {
+/** A JSON file's content; missing or unreadable → null (the guard then relies on the other sources). */
+async function readJsonOrNull(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+export function createKickoffActivities(config: RunnerConfig, backend: BackendClient, client: () => Client) {
   return {
     /** §4.1 steps 3–4: the raw plan object Codex generated (validated by the workflow). */
     async generateKickoffPlan(input: KickoffGenerationInput): Promise<Record<string, unknown>> {
@@ -41,17 +54,52 @@ export function createKickoffActivities(config: RunnerConfig, backend: BackendCl
       });
     },
 
-    /** §4.5 live step 1. Any backend failure is kickoff_backend_error; a partial apply says what exists now. */
-    async applyKickoffDraft(draft: PlanApplyDraft): Promise<Record<string, unknown>> {
+    /**
+     * §4.5 live step 1, sent once. `kickoff_id` is the kickoff's idempotency identity: the backend at
+     * 45fae0b ignores extra keys (it cannot dedupe), so the runner's own guard is the kickoff record
+     * (findExistingKickoff). What a failure means for the board decides its code:
+     * - 4xx: refused before anything was created → kickoff_backend_error;
+     * - PARTIAL_FAIL: some issues exist, listed → kickoff_backend_error with `partial`;
+     * - no answer, timeout or another 5xx (a 502 also comes from the state-file write after every
+     *   issue was created): the outcome is unknown → kickoff_apply_unknown.
+     */
+    async applyKickoffDraft(draft: PlanApplyDraft, options: PlanApplyOptions = {}): Promise<Record<string, unknown>> {
       try {
-        return await backend.post('/internal/plan-apply', { role: 'ORCHESTRATOR', draft });
+        return await backend.post('/internal/plan-apply', { role: 'ORCHESTRATOR', draft, ...(options.kickoffId ? { kickoff_id: options.kickoffId } : {}) });
       } catch (err) {
         if (!(err instanceof HttpError)) throw err;
-        const failure = kickoffBackendError(err);
         const partial = describePartialPlanApply(err.payload, draft);
-        if (!partial) throw failure;
-        throw new KickoffError(failure.code, `${failure.message}: ${partial.message}`, { ...failure.details, partial });
+        const failure = kickoffBackendError(err);
+        if (partial) throw new KickoffError(failure.code, `${failure.message}: ${partial.message}`, { ...failure.details, partial });
+        if (err.statusCode >= 400 && err.statusCode < 500) throw failure;
+        const cause = err.statusCode === 0 ? `no answer: ${err.message}` : `HTTP ${err.statusCode}: ${JSON.stringify(err.payload).slice(0, 300)}`;
+        throw kickoffApplyUnknownError(draft, options.kickoffId ?? '', cause);
       }
+    },
+
+    /**
+     * What shows this sprint was kicked off before: earlier runs of its workflow (their memo record,
+     * Temporal visibility), the sprint plan file, and the goal issue in the orchestrator state file.
+     * Runs on the orchestrator queue, where both files live.
+     */
+    async findExistingKickoff(input: ExistingKickoffQuery): Promise<ExistingKickoff[]> {
+      const found: ExistingKickoff[] = [];
+      const query = `WorkflowId = ${JSON.stringify(input.workflowId)}`;
+      for await (const run of client().workflow.list({ query })) {
+        if (run.runId === input.runId) continue;
+        const record = KickoffRecordSchema.safeParse(run.memo?.kickoff);
+        const existing = record.success && record.data.sprint === input.sprint
+          ? existingKickoffFromRecord(record.data, { workflowId: run.workflowId, runId: run.runId, status: run.status.name })
+          : null;
+        if (existing) found.push(existing);
+      }
+      const planFile = await readJsonOrNull(config.sprintPlanPath);
+      const fromPlan = existingKickoffFromPlanFile(planFile, input.sprint, config.sprintPlanPath);
+      if (fromPlan) found.push(fromPlan);
+      const state = await readJsonOrNull(config.orchestratorStatePath);
+      const fromBoard = existingKickoffFromStateFile(state, input.sprint, config.orchestratorStatePath);
+      if (fromBoard) found.push(fromBoard);
+      return found;
     },
 
     /** §10.3: the compatibility copy of the sprint plan kept in workflow state. */

@@ -117,3 +117,20 @@ export const SprintPlanCacheSchema = z.object({
   ownership_index: z.record(z.string(), z.unknown()),
 });
 export type SprintPlanCache = z.infer<typeof SprintPlanCacheSchema>;
+
+/**
+ * The kickoff record kept in the sprint workflow's memo (key `kickoff`), so a later run of the same
+ * workflow id finds what an earlier kickoff did even when that run failed or was killed mid-apply.
+ * APPLYING is written before plan-apply is sent: a run that never got past it left an unknown outcome.
+ */
+export const KICKOFF_RECORD_STATUSES = ['APPLYING', 'APPLIED', 'APPLY_UNKNOWN', 'PARTIAL_FAIL', 'NOTHING_CREATED'] as const;
+export const KickoffRecordSchema = z.object({
+  kickoff_id: z.string(),
+  sprint: z.string(),
+  status: z.enum(KICKOFF_RECORD_STATUSES),
+  goal_title: z.string(),
+  /** Drafted issues (goal + tasks). */
+  issue_count: z.number().int(),
+  goal_issue_number: z.number().int().positive().nullable(),
+});
+export type KickoffRecord = z.infer<typeof KickoffRecordSchema>;

@@ -124,8 +124,8 @@ function edgeDropReason(item: ScopeItem, dep: unknown, byNumber: Map<number, Sco
   return null;
 }
 
-/** Tarjan's SCC, nodes visited in ascending order; a cycle is an SCC of 2+ nodes or a self-loop. */
-function findCycles(items: readonly ScopeItem[]): number[][] {
+/** Tarjan's SCC, nodes visited in ascending order; a cycle is an SCC of 2+ nodes or a self-loop. Kickoff reuses it on task titles. */
+export function findCycles(items: ReadonlyArray<{ number: number; depends_on: unknown[] }>): number[][] {
   const edges = new Map(items.map((item) => [item.number, item.depends_on as number[]]));
   const index = new Map<number, number>();
   const low = new Map<number, number>();

@@ -6,15 +6,19 @@
  * Deviations from the seed:
  * - the sprint name and ready limit are checked before Codex runs (prevalidateKickoff; ⚠ §14.14);
  * - the ready set is planned before the first promotion POST, so a ready-set title without a
- *   created issue fails the kickoff before any item moves (the seed failed half way through).
+ *   created issue fails the kickoff before any item moves (the seed failed half way through);
+ * - kickoff happens once per sprint: a sprint that already has a kickoff record, a sprint plan or a
+ *   goal issue is refused (`kickoff_already_done`) unless the operator asks to replan;
+ * - a plan whose depends_on_titles form a cycle is refused before plan-apply (`kickoff_dependency_cycle`);
+ * - a plan-apply whose outcome is unknown (no answer, 5xx, worker lost) is `kickoff_apply_unknown`.
  */
 import type { RunnerEvent } from '../contracts/event';
-import type { IssueBrief, KickoffPlan, KickoffTask, PlanApplyDraft, PlanApplyIssue, SprintPlanCache } from '../contracts/kickoff';
+import type { IssueBrief, KickoffPlan, KickoffRecord, KickoffTask, PlanApplyDraft, PlanApplyIssue, SprintPlanCache } from '../contracts/kickoff';
 import type { DispatchSummary } from '../contracts/summary';
 import { POLICY_AREAS, PRIORITIES, SIZES, SPRINT_GOAL_LABEL, SPRINTS, TASK_AREAS } from '../contracts/vocabulary';
 import { KickoffError, type HttpError } from './errors';
 import { PathReservations, promotionBlocker, type Promotion, type PromotionStep } from './autopromotion';
-import { extractScopePlan, scopeItemsFrom } from './dependency-graph';
+import { extractScopePlan, findCycles, scopeItemsFrom } from './dependency-graph';
 import { promoteToReadyBody } from './transitions';
 
 const GOAL_TITLE = /^\[SPRINT GOAL\]\s+(M1|M2|M3|M4):\s+\S/;
@@ -358,11 +362,24 @@ export function planKickoffApply(input: KickoffApplyInput): KickoffApplyPlan {
 }
 
 export interface PartialPlanApplyReport {
-  /** Issues that exist on GitHub now (not rolled back). */
-  created: Array<{ index: number | null; title: string | null; issue_number: number | null; project_item_id: string | null; issue_url: string | null }>;
+  /** Issues that exist on GitHub now (not rolled back), including one created without its project item. */
+  created: Array<{
+    index: number | null; title: string | null; issue_number: number | null; project_item_id: string | null; issue_url: string | null;
+    /** Set when plan-apply stopped after creating this issue: what it lacks. */
+    incomplete?: string;
+  }>;
   failed: { index: number | null; title: string | null; step: string; error: string } | null;
   message: string;
 }
+
+/**
+ * What a failing step leaves behind for its own issue: the backend lists an issue in `created` only
+ * once all its steps passed, but at add_to_project / set_project_fields the issue already exists.
+ */
+const LEFT_BEHIND_BY_FAILED_STEP: Record<string, string> = {
+  add_to_project: 'issue created, not added to the project (its number is not reported)',
+  set_project_fields: 'issue created and added to the project, fields not set (its number is not reported)',
+};
 
 /** A 502 PARTIAL_FAIL body of plan-apply (contract §A.4), described for the operator; null for any other body. */
 export function describePartialPlanApply(body: unknown, draft?: PlanApplyDraft): PartialPlanApplyReport | null {
@@ -370,7 +387,7 @@ export function describePartialPlanApply(body: unknown, draft?: PlanApplyDraft):
   const numberOrNull = (value: unknown) => (typeof value === 'number' ? value : null);
   const stringOrNull = (value: unknown) => (typeof value === 'string' ? value : null);
   const titleAt = (index: unknown) => (typeof index === 'number' && draft?.issues[index]?.title) || null;
-  const created = (Array.isArray(body.created) ? body.created.filter(isObject) : []).map((entry) => ({
+  const created: PartialPlanApplyReport['created'] = (Array.isArray(body.created) ? body.created.filter(isObject) : []).map((entry) => ({
     index: numberOrNull(entry.index), title: titleAt(entry.index), issue_number: numberOrNull(entry.issue_number),
     project_item_id: stringOrNull(entry.project_item_id), issue_url: stringOrNull(entry.issue_url),
   }));
@@ -379,13 +396,161 @@ export function describePartialPlanApply(body: unknown, draft?: PlanApplyDraft):
     index: numberOrNull(failure.index), title: titleAt(failure.index),
     step: stringOrNull(failure.step) ?? 'unknown step', error: stringOrNull(failure.error) ?? 'unknown error',
   };
+  const leftBehind = failed && LEFT_BEHIND_BY_FAILED_STEP[failed.step];
+  if (failed && leftBehind && !created.some((entry) => entry.index === failed.index)) {
+    created.push({ index: failed.index, title: failed.title, issue_number: null, project_item_id: null, issue_url: null, incomplete: leftBehind });
+  }
   const createdText = created.length
-    ? created.map((entry) => `#${entry.issue_number ?? '?'}${entry.title ? ` "${entry.title}"` : ''} (${entry.project_item_id ?? 'no project item'})`).join(', ')
+    ? created.map((entry) => `#${entry.issue_number ?? '?'}${entry.title ? ` "${entry.title}"` : ''} (${entry.incomplete ?? entry.project_item_id ?? 'no project item'})`).join(', ')
     : 'nothing';
   const failedText = failed ? `failed at issue ${failed.index ?? '?'}${failed.title ? ` "${failed.title}"` : ''} (${failed.step}: ${failed.error})` : 'failed';
   return {
     created,
     failed,
-    message: `plan-apply ${failedText}; already created: ${createdText}. These issues stay on GitHub; re-running kickoff would create duplicates.`,
+    message: `plan-apply ${failedText}; already created: ${createdText}. These issues stay on GitHub; a new kickoff of this sprint is refused unless --replan (which creates a whole new set).`,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kickoff exactly once
+
+/** The idempotency identity of one kickoff: the sprint workflow and the run that planned it. */
+export function kickoffIdFor(workflowId: string, firstRunId: string): string {
+  return `${workflowId}/${firstRunId}`;
+}
+
+/** The command that shows a sprint, named in every refusal. */
+export const statusCommandFor = (sprint: string) => `sprint-runner status --sprint ${sprint}`;
+
+/** Something that shows the sprint was kicked off before. */
+export interface ExistingKickoff {
+  source: 'workflow' | 'plan_file' | 'board';
+  /** One line for the operator: what exists and where. */
+  description: string;
+  goal_issue_number: number | null;
+}
+
+/** An earlier run of this sprint workflow that kicked off (its memo record); null when it created nothing. */
+export function existingKickoffFromRecord(record: KickoffRecord, run: { workflowId: string; runId: string; status: string }): ExistingKickoff | null {
+  if (record.status === 'NOTHING_CREATED') return null;
+  const goal = record.goal_issue_number !== null ? `goal issue #${record.goal_issue_number} "${record.goal_title}"` : `goal "${record.goal_title}"`;
+  const what = {
+    APPLIED: `applied ${record.issue_count} issues`,
+    APPLYING: 'was stopped while plan-apply was in flight: issues may exist',
+    APPLY_UNKNOWN: 'plan-apply outcome unknown: issues may exist',
+    PARTIAL_FAIL: 'plan-apply failed part way: some issues exist',
+  }[record.status];
+  return {
+    source: 'workflow',
+    description: `workflow ${run.workflowId} run ${run.runId} (${run.status.toLowerCase()}) kicked off ${record.sprint}: ${goal}, ${what}`,
+    goal_issue_number: record.goal_issue_number,
+  };
+}
+
+/** RUNNER_SPRINT_PLAN_PATH holding this sprint's plan (§10.3); another sprint's plan or no plan → null. */
+export function existingKickoffFromPlanFile(plan: unknown, sprint: string, path: string): ExistingKickoff | null {
+  if (!isObject(plan) || plan.sprint !== sprint) return null;
+  const goal = isObject(plan.goal) ? plan.goal : {};
+  const number = isPositiveInt(goal.issue_number) ? goal.issue_number : null;
+  const title = typeof goal.title === 'string' ? ` "${goal.title}"` : '';
+  const tasks = Array.isArray(plan.tasks) ? plan.tasks.length : 0;
+  const when = typeof plan.generated_at === 'string' ? ` generated ${plan.generated_at}` : '';
+  return { source: 'plan_file', description: `sprint plan ${path}${when}: goal issue #${number ?? '?'}${title}, ${tasks} tasks`, goal_issue_number: number };
+}
+
+/**
+ * The board as far as the runner can see it: the backend has no read route (contract §0), but
+ * plan-apply writes its scope metadata into the orchestrator state file and the orchestrator records
+ * each item's sprint there. A sprint-goal entry (group_id `meta:sprint-goal`, B.3) whose issue the
+ * orchestrator saw in this sprint is this sprint's goal issue.
+ */
+export function existingKickoffFromStateFile(state: unknown, sprint: string, path: string): ExistingKickoff | null {
+  if (!isObject(state) || !isObject(state.sprint_plan) || !isObject(state.items)) return null;
+  const inSprint = new Set(
+    Object.values(state.items).filter(isObject).filter((item) => item.last_seen_sprint === sprint).map((item) => item.last_seen_issue_number),
+  );
+  const goal = Object.entries(state.sprint_plan)
+    .filter(([, meta]) => isObject(meta) && meta.group_id === 'meta:sprint-goal')
+    .map(([key]) => Number(key))
+    .find((number) => isPositiveInt(number) && inSprint.has(number));
+  if (goal === undefined) return null;
+  return { source: 'board', description: `goal issue #${goal} is on the board in sprint ${sprint} (orchestrator state ${path})`, goal_issue_number: goal };
+}
+
+/** §4 deviation: a second kickoff of a sprint is refused, naming what exists and how to see it. */
+export function kickoffAlreadyDoneError(sprint: string, existing: ExistingKickoff[]): KickoffError {
+  const status = statusCommandFor(sprint);
+  return new KickoffError(
+    'kickoff_already_done',
+    `sprint ${sprint} was already kicked off: ${existing.map((found) => found.description).join('; ')}. `
+      + `See it with \`${status}\`; run it without --kickoff to continue. To plan it again anyway, add --replan `
+      + '(existing issues stay on the board as they are; a new set is created and the sprint plan replaced).',
+    { sprint, existing, status_command: status },
+  );
+}
+
+/**
+ * Dependencies among a plan's tasks that can never be satisfied: each cycle (titles) and every task
+ * that is in one or waits on one, directly or not. Autopromotion needs a task's depends_on_titles to
+ * be Done first, so these tasks would stay in Backlog forever.
+ */
+export function kickoffDependencyCycles(plan: Pick<KickoffPlan, 'tasks'>): { cycles: string[][]; unpromotable: string[] } {
+  const numberOf = new Map(plan.tasks.map((task, i) => [task.title, i + 1]));
+  const nodes = plan.tasks.map((task, i) => ({ number: i + 1, depends_on: task.depends_on_titles.map((title) => numberOf.get(title)).filter((n): n is number => n !== undefined) }));
+  const cycles = findCycles(nodes);
+  const stuck = new Set(cycles.flat());
+  // Fixed point: a task waiting on a stuck task is stuck too.
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const node of nodes) {
+      if (!stuck.has(node.number) && node.depends_on.some((dep) => stuck.has(dep))) {
+        stuck.add(node.number);
+        changed = true;
+      }
+    }
+  }
+  const titleOf = (n: number) => plan.tasks[n - 1]!.title;
+  return { cycles: cycles.map((cycle) => cycle.map(titleOf)), unpromotable: [...stuck].sort((a, b) => a - b).map(titleOf) };
+}
+
+/** Refuses a plan with a dependency cycle before anything is created (the seed accepted it silently). */
+export function refuseDependencyCycles(plan: Pick<KickoffPlan, 'tasks'>): void {
+  const { cycles, unpromotable } = kickoffDependencyCycles(plan);
+  if (!cycles.length) return;
+  const quoted = (titles: string[]) => titles.map((title) => `"${title}"`).join(', ');
+  throw new KickoffError(
+    'kickoff_dependency_cycle',
+    `the plan's depends_on_titles form ${cycles.length === 1 ? 'a cycle' : `${cycles.length} cycles`} (${cycles.map(quoted).join('; ')}), `
+      + `so these tasks could never be promoted: ${quoted(unpromotable)}. Nothing was created; fix the goal or re-run kickoff for a new plan.`,
+    { cycles, unpromotable },
+  );
+}
+
+/**
+ * plan-apply was sent but its outcome is unknown (no answer, a 5xx that is not PARTIAL_FAIL, or the
+ * worker running it was lost): the issues may or may not exist, and the backend cannot list them.
+ */
+export function kickoffApplyUnknownError(draft: PlanApplyDraft, kickoffId: string, cause: string): KickoffError {
+  const sprint = draft.sprint;
+  const goalTitle = draft.issues[0]?.title ?? '';
+  return new KickoffError(
+    'kickoff_apply_unknown',
+    `plan-apply for sprint ${sprint} was sent but its outcome is unknown (${cause}): the ${draft.issues.length} issues may or may not exist. `
+      + `Look on the project board for sprint ${sprint} issues titled "${goalTitle}" and the tasks in details.drafted_titles. `
+      + `If they are there, continue without kickoff: \`sprint-runner run --sprint ${sprint} --loop\`; `
+      + `if none is there, plan again with \`sprint-runner run --sprint ${sprint} --kickoff --replan --goal …\` (delete a partial set first). `
+      + `A plain kickoff of ${sprint} is refused from now on (\`${statusCommandFor(sprint)}\` shows the sprint).`,
+    { sprint, kickoff_id: kickoffId, cause, drafted_titles: draft.issues.map((issue) => issue.title), status_command: statusCommandFor(sprint) },
+  );
+}
+
+/** The memo record of a kickoff at one of its steps. */
+export function kickoffRecord(draft: PlanApplyDraft, kickoffId: string, status: KickoffRecord['status'], goalIssueNumber: number | null = null): KickoffRecord {
+  return { kickoff_id: kickoffId, sprint: draft.sprint, status, goal_title: draft.issues[0]?.title ?? '', issue_count: draft.issues.length, goal_issue_number: goalIssueNumber };
+}
+
+/** The goal issue's number in a 200 plan-apply answer (created[0]), if it is there. */
+export function goalIssueNumberOf(planApplyResponse: unknown): number | null {
+  const first = isObject(planApplyResponse) && Array.isArray(planApplyResponse.created) ? planApplyResponse.created[0] : null;
+  return isObject(first) && isPositiveInt(first.issue_number) ? first.issue_number : null;
 }

@@ -144,7 +144,7 @@ describe('item lifecycles end to end', () => {
       temporal.client.workflow.signalWithStart(itemWorkflow, {
         workflowId: itemWorkflowId('M1', 11), taskQueue: rig.config.temporalTaskQueue,
         args: [{ sprint: 'M1', issueNumber: 11, projectItemId: 'PVTI_11', settings }],
-        signal: runIntentSignal, signalArgs: [{ intent, intentHash: 'h', routedAtMs: Date.now() }],
+        signal: runIntentSignal, signalArgs: [{ version: 1, intent, intentHash: 'a'.repeat(64), routedAtMs: Date.now() }],
       });
     const handle = await deliver();
     await deliver();

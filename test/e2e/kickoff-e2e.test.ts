@@ -17,6 +17,23 @@ const GOAL = 'Ship password login\n- Add the users table\n- Add the login form\n
 const run = (args: string[], env: Record<string, string>) => runCli(['run', '--sprint', SPRINT, ...args], env);
 const ofType = (events: Array<Record<string, unknown>>, type: string) => events.filter((event) => event.type === type);
 
+/**
+ * Every test kicks off the same sprint: the runs of the tests before would make it "already kicked
+ * off" (their kickoff records), so they are deleted, and the test waits until visibility forgets them.
+ */
+async function forgetSprintRuns(temporal: TestTemporal, workflowId: string): Promise<void> {
+  const query = `WorkflowId = ${JSON.stringify(workflowId)}`;
+  const namespace = temporal.client.options.namespace;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const runs = [];
+    for await (const run of temporal.client.workflow.list({ query })) runs.push(run);
+    if (!runs.length) return;
+    await Promise.all(runs.map((run) => temporal.client.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId, runId: run.runId } }).catch(() => undefined)));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`runs of ${workflowId} are still listed after deletion`);
+}
+
 describe('kickoff through `sprint-runner run`', () => {
   let temporal: TestTemporal;
   let backend: BackendEmulator;
@@ -40,6 +57,7 @@ describe('kickoff through `sprint-runner run`', () => {
     const ids = [`sprint-${SPRINT}`, ...backend.board.listProjectItems().map((item) => `sprint-${SPRINT}-item-${item.issue_number}`)];
     await Promise.all(ids.map((id) => temporal.client.workflow.getHandle(id).terminate('test done').catch(() => undefined)));
     await backend.close();
+    await forgetSprintRuns(temporal, `sprint-${SPRINT}`);
   });
   afterAll(async () => temporal.close());
 
@@ -133,5 +151,87 @@ describe('kickoff through `sprint-runner run`', () => {
     expect(hardStop).toMatchObject({ reason: 'kickoff_failed', code: 'kickoff_backend_error', details: { status_code: 502, partial: { failed: { index: 2, step: 'add_to_project' } } } });
     expect(String(hardStop.error)).toContain('already created: #');
     expect(backend.board.effectLog().filter((entry) => entry.kind === 'issue_created')).toHaveLength(3);
+    // Every issue that exists is listed, the third one without its project item (#20).
+    const listed = (hardStop.details as { partial: { created: Array<{ index: number; incomplete?: string }> } }).partial.created;
+    expect(listed.map((entry) => entry.index)).toEqual([0, 1, 2]);
+    expect(listed[2]!.incomplete).toContain('not added to the project');
+  });
+
+  // ---- #20: kickoff exactly once ----
+  const issuesCreated = () => backend.board.effectLog().filter((entry) => entry.kind === 'issue_created').length;
+  const planApplyCalls = () => backend.faults.stats().calls['/internal/plan-apply'] ?? 0;
+  const codexCalls = () => (existsSync(env.AGENT_EVENTS_LOG!) ? readFileSync(env.AGENT_EVENTS_LOG!, 'utf8').trim().split('\n').filter(Boolean).length : 0);
+  const hardStopOf = (out: { events: Array<Record<string, unknown>> }) => ofType(out.events, 'HARD_STOP')[0] as Record<string, any>;
+
+  it('the same kickoff twice: the second is refused before Codex with kickoff_already_done and creates nothing; --replan plans a new set', async () => {
+    const first = await run(['--kickoff', '--goal', GOAL, '--ready-limit', '2'], env);
+    expect(first.status).toBe(0);
+    const goalIssue = JSON.parse(first.stdout.trim()).kickoff.created[0].issue_number as number;
+    const boardAfterFirst = backend.board.listProjectItems().map((item) => [item.issue_number, item.fields.Status]);
+    expect(issuesCreated()).toBe(5);
+    const [calls, codex] = [planApplyCalls(), codexCalls()];
+
+    const second = await run(['--kickoff', '--goal', GOAL, '--ready-limit', '2'], env);
+    expect(second.status).toBe(2);
+    const refusal = hardStopOf(second);
+    expect(refusal).toMatchObject({ reason: 'kickoff_failed', code: 'kickoff_already_done', exit_code: 2, details: { status_command: `sprint-runner status --sprint ${SPRINT}` } });
+    // Both the earlier run's kickoff record and the sprint plan file name the goal issue.
+    expect(refusal.details.existing.map((found: { source: string }) => found.source).sort()).toEqual(['plan_file', 'workflow']);
+    expect(String(refusal.error)).toContain(`goal issue #${goalIssue}`);
+    expect(String(refusal.error)).toContain(`sprint-runner status --sprint ${SPRINT}`);
+    expect(issuesCreated()).toBe(5);
+    expect(planApplyCalls()).toBe(calls);
+    expect(codexCalls()).toBe(codex); // refused before Codex planned
+    expect(JSON.parse(readFileSync(env.RUNNER_SPRINT_PLAN_PATH!, 'utf8')).goal.issue_number).toBe(goalIssue);
+
+    // --replan, as documented: existing issues stay as they are, a new set is created, the sprint plan is replaced.
+    const replan = await run(['--kickoff', '--goal', GOAL, '--ready-limit', '2', '--replan'], env);
+    expect(replan.status).toBe(0);
+    expect(ofType(replan.events, 'KICKOFF_REPLAN')[0]).toMatchObject({ sprint: SPRINT });
+    expect(issuesCreated()).toBe(10);
+    const newGoal = JSON.parse(replan.stdout.trim()).kickoff.created[0].issue_number as number;
+    expect(newGoal).not.toBe(goalIssue);
+    const statusOf = new Map(backend.board.listProjectItems().map((item) => [item.issue_number, item.fields.Status]));
+    for (const [issue, status] of boardAfterFirst) expect(statusOf.get(issue as number)).toBe(status);
+    expect(JSON.parse(readFileSync(env.RUNNER_SPRINT_PLAN_PATH!, 'utf8')).goal.issue_number).toBe(newGoal);
+    // --replan needs a kickoff.
+    const noKickoff = await run(['--replan'], env);
+    expect(noKickoff.status).toBe(2);
+    expect(noKickoff.stderr).toContain('--replan requires --kickoff');
+  });
+
+  it('a lost plan-apply answer (the backend applied, then never answered) ends at once with kickoff_apply_unknown; a re-run is refused and creates nothing', async () => {
+    backend.faults.add({ route: '/internal/plan-apply', mode: 'timeout', phase: 'after', count: 1 });
+    const startedAt = Date.now();
+    const out = await run(['--kickoff', '--goal', GOAL], { ...env, BACKEND_TIMEOUT_S: '3' });
+    expect(out.status).toBe(2);
+    expect(Date.now() - startedAt).toBeLessThan(60_000);
+    const hardStop = hardStopOf(out);
+    expect(hardStop).toMatchObject({ reason: 'kickoff_failed', code: 'kickoff_apply_unknown', details: { sprint: SPRINT, drafted_titles: expect.any(Array) } });
+    expect(hardStop.details.kickoff_id).toMatch(new RegExp(`^sprint-${SPRINT}/`));
+    expect(String(hardStop.error)).toContain(`sprint-runner run --sprint ${SPRINT} --loop`);
+    expect(issuesCreated()).toBe(5);
+
+    const again = await run(['--kickoff', '--goal', GOAL], env);
+    expect(again.status).toBe(2);
+    expect(hardStopOf(again)).toMatchObject({ code: 'kickoff_already_done' });
+    expect(String(hardStopOf(again).error)).toContain('plan-apply outcome unknown: issues may exist');
+    expect(issuesCreated()).toBe(5);
+    expect(planApplyCalls()).toBe(1);
+  });
+
+  it('a plan whose dependencies form a cycle is refused before plan-apply, naming the tasks that could never be promoted', async () => {
+    // The agent emulator turns "(after: X)" into depends_on_titles.
+    const cyclic = 'Ship password login\n- Add the users table (after: Add the login form)\n- Add the login form (after: Add the users table)\n- Add the session API (after: Add the login form)\n- Add the audit log';
+    const out = await run(['--kickoff', '--goal', cyclic], env);
+    expect(out.status).toBe(2);
+    const hardStop = hardStopOf(out);
+    expect(hardStop).toMatchObject({
+      reason: 'kickoff_failed', code: 'kickoff_dependency_cycle',
+      details: { cycles: [['[TASK] Add the users table', '[TASK] Add the login form']], unpromotable: ['[TASK] Add the users table', '[TASK] Add the login form', '[TASK] Add the session API'] },
+    });
+    expect(ofType(out.events, 'KICKOFF_DEPENDENCY_CYCLE')[0]).toMatchObject({ unpromotable: expect.arrayContaining(['[TASK] Add the session API']) });
+    expect(planApplyCalls()).toBe(0);
+    expect(backend.board.listProjectItems()).toHaveLength(0);
   });
 });

@@ -29,7 +29,7 @@ describe('operator CLI against item workflows (real server, real CLI process)', 
 
   it('rework on an item not awaiting approval exits non-zero with the reason; status shows the item', async () => {
     const handle = await h.startItem();
-    await handle.signal(boardObservedSignal, { status: 'In Review', projectItemId: 'PVTI_42' });
+    await handle.signal(boardObservedSignal, { version: 1, status: 'In Review', projectItemId: 'PVTI_42' });
     await eventually(() => handle.query(itemStatusQuery), (s) => s.boardStatus === 'In Review');
 
     const rejected = await cli(['rework', '--sprint', h.sprint, '--issue', '42', '--reason', 'please add tests']);
@@ -46,7 +46,7 @@ describe('operator CLI against item workflows (real server, real CLI process)', 
   it('rework on an item in Needs Human Approval moves it to In Review', async () => {
     await cli(['status', '--sprint', h.sprint]);
     const handle = temporal.client.workflow.getHandle(`sprint-${h.sprint}-item-42`);
-    await handle.signal(boardObservedSignal, { status: 'Needs Human Approval', projectItemId: 'PVTI_42' });
+    await handle.signal(boardObservedSignal, { version: 1, status: 'Needs Human Approval', projectItemId: 'PVTI_42' });
     const accepted = await cli(['rework', '--sprint', h.sprint, '--issue', '42', '--reason', 'please add tests', '--step', 'cover the error path']);
     expect(accepted.stdout).toContain(`rework requested: sprint-${h.sprint}-item-42 is now In Review`);
     expect(accepted.status).toBe(0);

@@ -31,7 +31,7 @@ describe('itemWorkflow state machine (real server)', () => {
     h.script = async (input) => ok(input, { outcome: 'PASS' });
     const handle = await h.startItem();
     workflowIds.push(handle.workflowId);
-    await handle.signal(boardObservedSignal, { status: 'In Review', projectItemId: 'PVTI_42' });
+    await handle.signal(boardObservedSignal, { version: 1, status: 'In Review', projectItemId: 'PVTI_42' });
     await handle.signal(runIntentSignal, intent('REVIEWER'));
     const status = await eventually(() => handle.query(itemStatusQuery), (s) => s.boardStatus === 'Needs Human Approval');
     expect(h.named('handoffToHumanApproval')).toHaveLength(1);
@@ -44,9 +44,12 @@ describe('itemWorkflow state machine (real server)', () => {
     h.script = async (input) => ok(input, { outcome: 'FAIL' });
     const handle = await h.startItem();
     workflowIds.push(handle.workflowId);
-    await handle.signal(boardObservedSignal, { status: 'In Review', projectItemId: 'PVTI_42' });
-    for (let i = 0; i < 6; i += 1) await handle.signal(runIntentSignal, intent('REVIEWER'));
-    await eventually(() => handle.query(itemStatusQuery), (s) => s.completedRuns === 6);
+    await handle.signal(boardObservedSignal, { version: 1, status: 'In Review', projectItemId: 'PVTI_42' });
+    // As the orchestrator does: the next reviewer is dispatched once the previous outcome is known.
+    for (let i = 0; i < 6; i += 1) {
+      await handle.signal(runIntentSignal, intent('REVIEWER'));
+      await eventually(() => handle.query(itemStatusQuery), (s) => s.completedRuns === i + 1);
+    }
     expect(h.named('blockAtReviewCycleCap')).toHaveLength(1);
     expect(h.named('blockAtReviewCycleCap')[0]!.input).toMatchObject({ reviewCycleCount: 5 });
     expect(h.types().filter((t) => t === 'REVIEW_CYCLE_CAP_BLOCKED')).toHaveLength(1);
@@ -148,7 +151,7 @@ describe('itemWorkflow state machine (real server)', () => {
     h.script = async () => fail('mcp_timeout', 'ITEM_STOP');
     const handle = await h.startItem({ reviewStallMs: 1500 });
     workflowIds.push(handle.workflowId);
-    await handle.signal(boardObservedSignal, { status: 'In Review', projectItemId: 'PVTI_42' });
+    await handle.signal(boardObservedSignal, { version: 1, status: 'In Review', projectItemId: 'PVTI_42' });
     await handle.signal(runIntentSignal, intent('REVIEWER'));
     await handle.signal(runIntentSignal, intent('REVIEWER'));
     await eventually(() => handle.query(itemStatusQuery), (s) => s.boardStatus === 'Needs Human Approval');
@@ -160,11 +163,11 @@ describe('itemWorkflow state machine (real server)', () => {
   it('requestRework: rejected outside Needs Human Approval; accepted inside → In Review via HUMAN', async () => {
     const handle = await h.startItem();
     workflowIds.push(handle.workflowId);
-    await handle.signal(boardObservedSignal, { status: 'In Review', projectItemId: 'PVTI_42' });
+    await handle.signal(boardObservedSignal, { version: 1, status: 'In Review', projectItemId: 'PVTI_42' });
     await expect(handle.executeUpdate(requestReworkUpdate, { args: [{ reason: 'tighten tests' }] })).rejects.toThrow(WorkflowUpdateFailedError);
     await expect(handle.executeUpdate(requestReworkUpdate, { args: [{ reason: '' }] })).rejects.toThrow(WorkflowUpdateFailedError);
     expect(h.named('requestHumanRework')).toHaveLength(0);
-    await handle.signal(boardObservedSignal, { status: 'Needs Human Approval', projectItemId: 'PVTI_42' });
+    await handle.signal(boardObservedSignal, { version: 1, status: 'Needs Human Approval', projectItemId: 'PVTI_42' });
     const result = await handle.executeUpdate(requestReworkUpdate, { args: [{ reason: 'tighten tests', steps: ['add a failing case'] }] });
     expect(result.status).toBe('In Review');
     expect(h.named('requestHumanRework')[0]!.input).toEqual({ issueNumber: 42, projectItemId: 'PVTI_42', reason: 'tighten tests', steps: ['add a failing case'] });
@@ -174,9 +177,12 @@ describe('itemWorkflow state machine (real server)', () => {
     h.script = async (input) => ok(input, { outcome: 'FAIL' });
     const handle = await h.startItem({ historyEventsBeforeContinue: 40 });
     workflowIds.push(handle.workflowId);
-    await handle.signal(boardObservedSignal, { status: 'In Review', projectItemId: 'PVTI_42' });
+    await handle.signal(boardObservedSignal, { version: 1, status: 'In Review', projectItemId: 'PVTI_42' });
     const intents = Array.from({ length: 4 }, () => intent('REVIEWER'));
-    for (const delivered of intents) await handle.signal(runIntentSignal, delivered);
+    for (const [i, delivered] of intents.entries()) {
+      await handle.signal(runIntentSignal, delivered);
+      await eventually(() => handle.query(itemStatusQuery), (s) => s.completedRuns === i + 1);
+    }
     const status = await eventually(() => handle.query(itemStatusQuery), (s) => s.completedRuns === 4 && s.queuedIntents.length === 0);
     expect(status.reviewCycles).toBe(4);
     const description = await handle.describe();

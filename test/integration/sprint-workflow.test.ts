@@ -34,16 +34,19 @@ describe('sprintWorkflow decisions (stand-in activities)', () => {
       loadSprintPlan: async () => ({ path: 'x', plan: null }),
       promoteToReady: async () => ({}),
       writeRegenRequest: async () => 'x',
-      notifyItems: async (changes: Array<{ status: string }>) => {
+      notifyItems: async ({ changes }: { changes: Array<{ status: string }> }) => {
         for (const change of changes) notified.push({ tick: ticks, status: change.status });
         return { notified: changes.length };
       },
+      endItemWorkflows: async ({ workflowIds }: { workflowIds: string[] }) => ({ ended: workflowIds.length }),
       runOrchestratorTick: async (): Promise<TickOutcome> => {
         ticks += 1;
         const sprint = temporal.client.workflow.getHandle(Context.current().info.workflowExecution!.workflowId);
         if (ticks === 1) {
           // The orchestrator read item 7 as Blocked; meanwhile its blocked retry fired and it reported Ready.
-          await sprint.signal(itemReportSignal, { issueNumber: 7, seq: 1, intentsReceived: 0, boardStatus: 'Ready', busy: false, timerPending: false });
+          await sprint.signal(itemReportSignal, {
+            version: 1, issueNumber: 7, chain: 'c1', seq: 1, intentsReceived: 0, intentsSuperseded: 0, boardStatus: 'Ready', busy: false, timerPending: false, ended: false,
+          });
           return { routed: 0, routedItems: [], summary: summary('Blocked'), endOfSprint: true, exitCode: 0 };
         }
         return { routed: 0, routedItems: [], summary: summary('Done'), endOfSprint: true, exitCode: 0 };

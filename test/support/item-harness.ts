@@ -2,7 +2,7 @@
  * A worker set on the real server whose activities are recording stand-ins, for tests of the
  * workflows' state machines and of the CLI commands that talk to them.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '../../src/config';
@@ -38,9 +38,15 @@ export class ItemHarness {
 
   constructor(private readonly temporal: TestTemporal) {}
 
+  /** Activities that fail for good (e.g. the backend's 403), by name. */
+  refuse: Record<string, string> = {};
+
   record(name: string) {
     return async (input: unknown) => {
       this.calls.push({ name, input });
+      if (this.refuse[name]) {
+        throw ApplicationFailure.create({ type: 'HttpError', nonRetryable: true, message: this.refuse[name]!, details: [{ code: 'backend_forbidden', classification: 'ITEM_STOP', status_code: 403 }] });
+      }
       return { backend_payload: { ok: true }, pr_url: 'https://github.com/acme/app/pull/7', project_item_id: 'PVTI_42', reviewCycleCount: 1, recorded: true };
     };
   }
@@ -104,7 +110,7 @@ export class ItemHarness {
 export function intent(role: Role, runId = randomUUID()): DeliveredIntent {
   const endpoint = role === 'EXECUTOR' ? '/internal/executor/claim-ready-item' : '/internal/reviewer/resolve-linked-pr';
   const body = role === 'EXECUTOR' ? { role, run_id: runId, sprint: 'T' } : { role, issue_number: 42, run_id: runId };
-  return { intent: { type: 'RUN_INTENT', role, run_id: runId, endpoint, body }, intentHash: 'h', routedAtMs: Date.now() };
+  return { version: 1, intent: { type: 'RUN_INTENT', role, run_id: runId, endpoint, body }, intentHash: createHash('sha256').update(runId).digest('hex'), routedAtMs: Date.now() };
 }
 
 export async function eventually<T>(probe: () => Promise<T> | T, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {

@@ -6,7 +6,8 @@
 import type { KickoffPlan } from '../../src/contracts/kickoff';
 import { HttpError, KickoffError } from '../../src/domain/errors';
 import {
-  describePartialPlanApply, kickoffBackendError, parseIssueBodyMarkdown, planKickoffApply, prevalidateKickoff, requireKickoffGoal, toPlanApplyDraft,
+  describePartialPlanApply, existingKickoffFromPlanFile, existingKickoffFromRecord, existingKickoffFromStateFile, kickoffAlreadyDoneError,
+  kickoffApplyUnknownError, kickoffDependencyCycles, kickoffIdFor, refuseDependencyCycles, kickoffBackendError, parseIssueBodyMarkdown, planKickoffApply, prevalidateKickoff, requireKickoffGoal, toPlanApplyDraft,
   validateKickoffPlan,
 } from '../../src/domain/kickoff';
 
@@ -258,11 +259,19 @@ describe('partial plan-apply, goal text and backend errors', () => {
       created: [{ index: 0, issue_number: 201, issue_url: 'https://github.com/o/r/issues/201', project_item_id: 'PVTI_201', fields_set: { Status: 'Backlog' } }],
       failed: { index: 1, step: 'add_to_project', error: 'project add failed' },
     }, toPlanApplyDraft(p));
+    // The failing issue itself was created before add_to_project failed: it is listed too (#20).
     expect(report).toEqual({
-      created: [{ index: 0, title: '[SPRINT GOAL] M1: Test kickoff', issue_number: 201, project_item_id: 'PVTI_201', issue_url: 'https://github.com/o/r/issues/201' }],
+      created: [
+        { index: 0, title: '[SPRINT GOAL] M1: Test kickoff', issue_number: 201, project_item_id: 'PVTI_201', issue_url: 'https://github.com/o/r/issues/201' },
+        { index: 1, title: '[TASK] Task 1', issue_number: null, project_item_id: null, issue_url: null, incomplete: 'issue created, not added to the project (its number is not reported)' },
+      ],
       failed: { index: 1, title: '[TASK] Task 1', step: 'add_to_project', error: 'project add failed' },
-      message: 'plan-apply failed at issue 1 "[TASK] Task 1" (add_to_project: project add failed); already created: #201 "[SPRINT GOAL] M1: Test kickoff" (PVTI_201). These issues stay on GitHub; re-running kickoff would create duplicates.',
+      message: 'plan-apply failed at issue 1 "[TASK] Task 1" (add_to_project: project add failed); already created: #201 "[SPRINT GOAL] M1: Test kickoff" (PVTI_201), '
+        + '#? "[TASK] Task 1" (issue created, not added to the project (its number is not reported)). These issues stay on GitHub; a new kickoff of this sprint is refused unless --replan (which creates a whole new set).',
     });
+    // A create_issue failure left nothing for its own issue.
+    const atCreate = describePartialPlanApply({ status: 'PARTIAL_FAIL', created: [], failed: { index: 0, step: 'create_issue', error: 'issue create failed' } }, toPlanApplyDraft(p));
+    expect(atCreate!.created).toEqual([]);
     expect(describePartialPlanApply({ error: 'GitHub GraphQL request failed: HTTP 502' })).toBeNull();
   });
   it('the goal text is stripped; blank is kickoff_goal_missing', () => {
@@ -273,5 +282,88 @@ describe('partial plan-apply, goal text and backend errors', () => {
   it('a backend failure during apply becomes kickoff_backend_error', () => {
     const error = kickoffBackendError(new HttpError('backend_http_error', 'backend returned HTTP 409', 409, { status: 'FAIL' }));
     expect(error).toMatchObject({ code: 'kickoff_backend_error', message: 'kickoff backend request failed', details: { code: 'backend_http_error', status_code: 409, payload: { status: 'FAIL' } } });
+  });
+});
+
+describe('kickoff exactly once (#20)', () => {
+  const record = (status: 'APPLYING' | 'APPLIED' | 'APPLY_UNKNOWN' | 'PARTIAL_FAIL' | 'NOTHING_CREATED', goal: number | null = 201) => ({
+    kickoff_id: 'sprint-M1/r1', sprint: 'M1', status, goal_title: '[SPRINT GOAL] M1: Test kickoff', issue_count: 4, goal_issue_number: goal,
+  });
+  const run = { workflowId: 'sprint-M1', runId: 'r1', status: 'COMPLETED' };
+
+  it('an earlier run that created (or may have created) issues counts; one that created nothing does not', () => {
+    expect(existingKickoffFromRecord(record('APPLIED'), run)).toEqual({
+      source: 'workflow', goal_issue_number: 201,
+      description: 'workflow sprint-M1 run r1 (completed) kicked off M1: goal issue #201 "[SPRINT GOAL] M1: Test kickoff", applied 4 issues',
+    });
+    expect(existingKickoffFromRecord(record('APPLYING', null), run)!.description).toContain('stopped while plan-apply was in flight: issues may exist');
+    expect(existingKickoffFromRecord(record('APPLY_UNKNOWN', null), run)!.description).toContain('outcome unknown');
+    expect(existingKickoffFromRecord(record('PARTIAL_FAIL', null), run)!.description).toContain('some issues exist');
+    expect(existingKickoffFromRecord(record('NOTHING_CREATED', null), run)).toBeNull();
+  });
+
+  it('the sprint plan file counts only for its own sprint', () => {
+    const plan = { version: 1, sprint: 'M1', generated_at: NOW, goal: { title: '[SPRINT GOAL] M1: Test kickoff', issue_number: 201 }, tasks: [{}, {}] };
+    expect(existingKickoffFromPlanFile(plan, 'M1', 'plan.json')).toEqual({
+      source: 'plan_file', goal_issue_number: 201, description: `sprint plan plan.json generated ${NOW}: goal issue #201 "[SPRINT GOAL] M1: Test kickoff", 2 tasks`,
+    });
+    expect(existingKickoffFromPlanFile(plan, 'M2', 'plan.json')).toBeNull();
+    expect(existingKickoffFromPlanFile(null, 'M1', 'plan.json')).toBeNull();
+  });
+
+  it('the board: a sprint-goal entry of the state file whose issue the orchestrator saw in this sprint', () => {
+    const state = {
+      poll_count: 1,
+      items: { PVTI_201: { last_seen_sprint: 'M1', last_seen_issue_number: 201 }, PVTI_300: { last_seen_sprint: 'M2', last_seen_issue_number: 300 } },
+      sprint_plan: { 201: { group_id: 'meta:sprint-goal' }, 202: { group_id: 'component:apps/api' }, 300: { group_id: 'meta:sprint-goal' } },
+    };
+    expect(existingKickoffFromStateFile(state, 'M1', 'state.json')).toEqual({
+      source: 'board', goal_issue_number: 201, description: 'goal issue #201 is on the board in sprint M1 (orchestrator state state.json)',
+    });
+    expect(existingKickoffFromStateFile(state, 'M2', 'state.json')!.goal_issue_number).toBe(300);
+    expect(existingKickoffFromStateFile(state, 'M3', 'state.json')).toBeNull();
+    expect(existingKickoffFromStateFile({ items: {} }, 'M1', 'state.json')).toBeNull();
+  });
+
+  it('the refusal names what exists, the status command and --replan', () => {
+    const existing = [existingKickoffFromRecord(record('APPLIED'), run)!];
+    const error = kickoffAlreadyDoneError('M1', existing);
+    expect(error).toMatchObject({ code: 'kickoff_already_done', details: { sprint: 'M1', existing, status_command: 'sprint-runner status --sprint M1' } });
+    expect(error.message).toContain('goal issue #201');
+    expect(error.message).toContain('`sprint-runner status --sprint M1`');
+    expect(error.message).toContain('--replan');
+  });
+
+  it('an unknown apply outcome says where to look and how to continue', () => {
+    const draft = toPlanApplyDraft(validateKickoffPlan(fixturePlan(), 'M1', 3));
+    const error = kickoffApplyUnknownError(draft, kickoffIdFor('sprint-M1', 'r1'), 'the worker running it was lost (heartbeat timeout)');
+    expect(error).toMatchObject({
+      code: 'kickoff_apply_unknown',
+      details: { sprint: 'M1', kickoff_id: 'sprint-M1/r1', drafted_titles: ['[SPRINT GOAL] M1: Test kickoff', '[TASK] Task 1', '[TASK] Task 2', '[TASK] Task 3'] },
+    });
+    expect(error.message).toContain('heartbeat timeout');
+    expect(error.message).toContain('`sprint-runner run --sprint M1 --loop`');
+    expect(error.message).toContain('--replan');
+  });
+
+  it('dependency cycles are refused, naming every task that could never be promoted', () => {
+    const cyclic = validateKickoffPlan(fixturePlan({
+      tasks: [
+        task(1),
+        task(2, { depends_on_titles: ['[TASK] Task 3'] }),
+        task(3, { depends_on_titles: ['[TASK] Task 2'] }),
+        task(4, { depends_on_titles: ['[TASK] Task 3'] }),
+        task(5, { depends_on_titles: ['[TASK] Task 1'] }),
+      ],
+    }), 'M1', 3);
+    expect(kickoffDependencyCycles(cyclic)).toEqual({
+      cycles: [['[TASK] Task 2', '[TASK] Task 3']],
+      unpromotable: ['[TASK] Task 2', '[TASK] Task 3', '[TASK] Task 4'],
+    });
+    const error = kickoffError(() => refuseDependencyCycles(cyclic));
+    expect(error).toMatchObject({ code: 'kickoff_dependency_cycle', details: { cycles: [['[TASK] Task 2', '[TASK] Task 3']] } });
+    expect(error.message).toContain('"[TASK] Task 4"');
+    // An acyclic chain passes.
+    expect(() => refuseDependencyCycles(validateKickoffPlan(fixturePlan({ tasks: [task(1), task(2, { depends_on_titles: ['[TASK] Task 1'] }), task(3)] }), 'M1', 3))).not.toThrow();
   });
 });

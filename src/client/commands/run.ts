@@ -13,6 +13,7 @@ import { sprintWorkflow } from '../../workflows/sprint/workflow';
 import { sprintStatusQuery, sprintWorkflowId, type SprintInput, type SprintResult } from '../../workflows/sprint/messages';
 import { countRetries, type RetryCounts } from '../retries';
 import { taskQueuesFor } from '../../temporal/task-queues';
+import { replanWhileRunningProblem } from '../kickoff-replan';
 import { loadConfigOrReport } from './config';
 
 interface RunOptions {
@@ -20,6 +21,7 @@ interface RunOptions {
   once?: boolean;
   loop?: boolean;
   kickoff?: boolean;
+  replan?: boolean;
   sprint?: string;
   goal?: string;
   goalFile?: string;
@@ -37,6 +39,7 @@ function configError(message: string): null {
 export function sprintInputFromFlags(options: RunOptions, envSprint: string | null): SprintInput | null {
   if ((options.goal !== undefined || options.goalFile !== undefined) && !options.kickoff) return configError('--goal/--goal-file requires --kickoff');
   if (options.kickoff && options.goal === undefined && options.goalFile === undefined) return configError('--kickoff requires --goal or --goal-file');
+  if (options.replan && !options.kickoff) return configError('--replan requires --kickoff');
   const sprint = options.sprint !== undefined ? options.sprint.trim() : envSprint;
   if (!sprint) return configError('sprint is required');
   if (!/^[+-]?\d+$/.test(options.readyLimit.trim())) return configError('--ready-limit must be an integer');
@@ -53,7 +56,7 @@ export function sprintInputFromFlags(options: RunOptions, envSprint: string | nu
     if (!goal) return configError('--goal must be non-empty');
   }
   const mode = options.once ? 'once' : options.kickoff && !options.loop ? 'kickoff-only' : 'loop';
-  return { sprint, mode, ...(goal ? { goal, readyLimit: Number(options.readyLimit) } : {}), ...(options.dryRun ? { dryRun: true } : {}) };
+  return { sprint, mode, ...(goal ? { goal, readyLimit: Number(options.readyLimit) } : {}), ...(options.dryRun ? { dryRun: true } : {}), ...(options.replan ? { replan: true } : {}) };
 }
 
 export function registerRunCommand(program: Command): void {
@@ -64,6 +67,7 @@ export function registerRunCommand(program: Command): void {
     .addOption(new Option('--once', 'one orchestrator tick, then wait for the runs it started').conflicts('loop'))
     .addOption(new Option('--loop', 'tick until the sprint completes (default)').conflicts('once'))
     .option('--kickoff', 'generate and apply a sprint plan first')
+    .option('--replan', 'with --kickoff: plan again although the sprint was kicked off before (its issues stay as they are; a new set is created and the sprint plan replaced)')
     .option('--sprint <sprint>', 'overrides ORCHESTRATOR_SPRINT')
     .addOption(new Option('--goal <text>', 'kickoff goal text').conflicts('goalFile'))
     .option('--goal-file <path>', 'kickoff goal text file')
@@ -80,6 +84,12 @@ export function registerRunCommand(program: Command): void {
       const running = workers?.run();
       try {
         const client = new Client({ connection: connection as never, namespace: config.temporalNamespace });
+        const replanProblem = input.replan ? await replanWhileRunningProblem(client, sprintWorkflowId(input.sprint), input.sprint) : null;
+        if (replanProblem) {
+          process.stderr.write(`${JSON.stringify({ type: 'HARD_STOP', reason: 'kickoff_failed', code: 'kickoff_replan_while_running', exit_code: 2, error: replanProblem })}\n`);
+          process.exitCode = 2;
+          return;
+        }
         const handle = await client.workflow.start(sprintWorkflow, {
           workflowId: sprintWorkflowId(input.sprint),
           taskQueue: taskQueuesFor(config.temporalTaskQueue).main,

@@ -4,6 +4,11 @@
  */
 import type { BoardStatus, DeliveredIntent, ItemStatus, PendingTimer, Role } from './messages';
 
+const CLAIM_ENDPOINT = '/internal/executor/claim-ready-item';
+
+/** A queued intent and how many runs of its role had finished when it arrived. */
+export type QueuedIntent = DeliveredIntent & { finishedRunsAtEnqueue: number };
+
 /** The orchestrator skips an In Review item at this many cycles; we block it (seed: hard-coded 5). */
 export const REVIEW_CYCLE_CAP = 5;
 /** Reviewer dispatches without an answer before a stalled review is escalated (seed: hard-coded 2). */
@@ -38,7 +43,7 @@ export interface CarriedItemState {
   boardStatus: BoardStatus | null;
   projectItemId: string | null;
   title: string | null;
-  queue: DeliveredIntent[];
+  queue: QueuedIntent[];
   completedRunIds: string[];
   reviewCycles: number;
   capBlocked: boolean;
@@ -52,6 +57,11 @@ export interface CarriedItemState {
   reworkRequests: number;
   intentsReceived: number;
   reportSeq: number;
+  /** Workflow time of the last status change: board reads older than this are stale. */
+  statusChangedAtMs: number;
+  /** Runs that ended (any result), by role: an intent dispatched before a run ended may be stale. */
+  finishedRuns: Record<Role, number>;
+  intentsSuperseded: number;
 }
 
 export function initialItemState(projectItemId: string | null, title: string | null): CarriedItemState {
@@ -59,6 +69,7 @@ export function initialItemState(projectItemId: string | null, title: string | n
     boardStatus: null, projectItemId, title, queue: [], completedRunIds: [], reviewCycles: 0, capBlocked: false,
     reviewerDispatchesSinceProgress: 0, stallDueAtMs: null, stallEscalated: false, lastOutcome: null,
     blockedRetry: null, blockedRetryAttempts: 0, prUrl: null, reworkRequests: 0, intentsReceived: 0, reportSeq: 0,
+    statusChangedAtMs: 0, finishedRuns: { EXECUTOR: 0, REVIEWER: 0 }, intentsSuperseded: 0,
   };
 }
 
@@ -67,6 +78,10 @@ export class ItemState {
   sprintWorkflowId: string | null = null;
   /** The last report sent to the sprint, to send only changes. */
   lastReport: string | null = null;
+  /** Why the sprint closed, once it has: the workflow ends after its current run. */
+  closing: string | null = null;
+  /** The workflow is returning: its last report says so. */
+  ended = false;
 
   constructor(
     readonly sprint: string,
@@ -75,15 +90,52 @@ export class ItemState {
     readonly data: CarriedItemState,
   ) {}
 
-  /** Queues an intent unless it already ran to success or is already queued (re-delivery). */
-  enqueue(delivered: DeliveredIntent): 'queued' | 'already_succeeded' | 'already_queued' {
+  /**
+   * Queues an intent unless it already ran to success or is already queued (re-delivery). The board
+   * status the orchestrator saw is adopted first, unless the item changed status after that read.
+   */
+  enqueue(delivered: DeliveredIntent, nowMs: number): 'queued' | 'already_succeeded' | 'already_queued' {
     const runId = delivered.intent.run_id;
     this.data.intentsReceived += 1;
     if (this.data.completedRunIds.includes(runId)) return 'already_succeeded';
     if (this.currentRun?.runId === runId || this.data.queue.some((q) => q.intent.run_id === runId)) return 'already_queued';
-    this.data.queue.push(delivered);
+    if (delivered.observedStatus && delivered.observedAtMs !== undefined) this.observeBoard(delivered.observedStatus, delivered.observedAtMs, nowMs);
+    this.data.queue.push({ ...delivered, finishedRunsAtEnqueue: this.data.finishedRuns[delivered.intent.role] });
     if (delivered.intent.role === 'REVIEWER') this.data.reviewerDispatchesSinceProgress += 1;
     return 'queued';
+  }
+
+  /**
+   * Why a queued intent should not start a Codex run now, or null when its premise still holds.
+   * The orchestrator dispatched it from what it saw; by the time the item's turn comes a run of the
+   * same role may have ended (a slow review, re-dispatched while it ran) or the item moved on.
+   */
+  supersededReason(queued: QueuedIntent): string | null {
+    const { role, endpoint } = queued.intent;
+    const status = this.data.boardStatus;
+    if (this.data.finishedRuns[role] > queued.finishedRunsAtEnqueue) return `a ${role} run for this item ended after this intent was dispatched`;
+    if (status === null) return null; // nothing known yet: the backend's policy is the judge
+    if (role === 'EXECUTOR' && endpoint === CLAIM_ENDPOINT) return status === 'Ready' ? null : `item is ${status}, no longer Ready to claim`;
+    return status === 'In Review' ? null : `item is ${status}, not In Review`;
+  }
+
+  /** Drops a queued intent whose premise no longer holds (counted, reported to the sprint). */
+  supersede(): void {
+    this.data.intentsSuperseded += 1;
+  }
+
+  runFinished(role: Role): void {
+    this.data.finishedRuns[role] += 1;
+  }
+
+  /**
+   * A board status read at `observedAtMs` (by the orchestrator): adopted unless the item changed
+   * status itself after that read, which makes the read stale.
+   */
+  observeBoard(status: BoardStatus, observedAtMs: number | undefined, nowMs: number, projectItemId?: string): boolean {
+    if (projectItemId) this.data.projectItemId = projectItemId;
+    if (observedAtMs !== undefined && observedAtMs < this.data.statusChangedAtMs) return false;
+    return this.observeStatus(status, nowMs, undefined, observedAtMs ?? nowMs);
   }
 
   markSucceeded(runId: string): void {
@@ -96,10 +148,11 @@ export class ItemState {
    * epoch: review bookkeeping resets, a pending blocked retry is dropped if a human moved the item
    * first, and entering In Review starts the review-stall timer.
    */
-  observeStatus(status: BoardStatus, nowMs: number, projectItemId?: string): boolean {
+  observeStatus(status: BoardStatus, nowMs: number, projectItemId?: string, asOfMs = nowMs): boolean {
     if (projectItemId) this.data.projectItemId = projectItemId;
     if (status === this.data.boardStatus) return false;
     this.data.boardStatus = status;
+    this.data.statusChangedAtMs = asOfMs;
     this.data.reviewCycles = 0;
     this.data.capBlocked = false;
     this.data.reviewerDispatchesSinceProgress = 0;
@@ -171,7 +224,10 @@ export class ItemState {
       pendingTimer: this.pendingTimer(),
       blockedRetryAttempts: this.data.blockedRetryAttempts,
       completedRuns: this.data.completedRunIds.length,
+      intentsSuperseded: this.data.intentsSuperseded,
+      reworkRequests: this.data.reworkRequests,
       prUrl: this.data.prUrl,
+      closing: this.closing !== null,
     };
   }
 }

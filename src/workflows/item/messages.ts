@@ -1,11 +1,17 @@
 /**
  * Messages of the item workflow (one per board item, id `sprint-<SPRINT>-item-<ISSUE>`).
- * Declared once here; the workflow, the sprint workflow and clients import them.
+ * Declared once here; the workflow, the sprint workflow and clients import them. Payload shapes
+ * and their checks live in src/contracts/messages.ts.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { z } from 'zod';
+import {
+  BoardObservationSchema, ReworkRequestSchema, RunIntentMessageSchema, SprintClosedSchema, describeIssues,
+  type BoardStatus, type ReworkRequest,
+} from '../../contracts/messages';
 
+export type { BoardStatus, ReworkRequest } from '../../contracts/messages';
 export type Role = 'EXECUTOR' | 'REVIEWER';
-export type BoardStatus = 'Backlog' | 'Ready' | 'In Progress' | 'In Review' | 'Needs Human Approval' | 'Blocked' | 'Done';
 export type Classification = 'ITEM_STOP' | 'HARD_STOP' | 'TRANSIENT';
 
 /** A RUN_INTENT the orchestrator emitted, already validated (runner-behaviour.md §2.4). */
@@ -17,25 +23,12 @@ export interface RunIntent {
   body: Record<string, unknown>;
 }
 
-export interface DeliveredIntent {
-  intent: RunIntent;
-  /** The line as the orchestrator printed it (Codex gets it verbatim); defaults to `intent`. */
-  raw?: Record<string, unknown>;
-  /** sha256 of the raw line's canonical JSON (the seed's intent_hash). */
-  intentHash: string;
-  /** Workflow time (ms) when the sprint routed it: the start of the "intent → agent" latency. */
-  routedAtMs: number;
-}
-
-export interface BoardObservation {
-  status: BoardStatus;
-  projectItemId: string;
-}
-
-export interface ReworkRequest {
-  reason: string;
-  steps?: string[];
-}
+/** The `runIntent` signal: an intent as routed by the sprint's intake. */
+export type DeliveredIntent = z.infer<typeof RunIntentMessageSchema>;
+/** The `boardObserved` signal: the board status the orchestrator saw. */
+export type BoardObservation = z.infer<typeof BoardObservationSchema>;
+/** The `sprintClosed` signal: the sprint closed; the item workflow ends after its current run. */
+export type SprintClosed = z.infer<typeof SprintClosedSchema>;
 
 export interface PendingTimer {
   kind: 'blocked-retry' | 'review-stall';
@@ -56,29 +49,45 @@ export interface ItemStatus {
   pendingTimer: PendingTimer | null;
   blockedRetryAttempts: number;
   completedRuns: number;
+  /** Intents dropped before any Codex process started because their premise no longer held. */
+  intentsSuperseded: number;
+  reworkRequests: number;
   prUrl: string | null;
+  /** Set once the sprint closed: the workflow ends when its current run has finished. */
+  closing: boolean;
+}
+
+/** How an item workflow ended. */
+export interface ItemResult {
+  issueNumber: number;
+  boardStatus: BoardStatus | null;
+  reason: 'done' | 'sprint-closed';
+  completedRuns: number;
+}
+
+/** What a landed rework returns: the item's new status. */
+export interface ReworkOutcome {
+  issueNumber: number;
+  status: BoardStatus;
+  projectItemId: string;
 }
 
 export const runIntentSignal = defineSignal<[DeliveredIntent]>('runIntent');
 export const boardObservedSignal = defineSignal<[BoardObservation]>('boardObserved');
-export const requestReworkSignal = defineSignal<[ReworkRequest]>('requestRework');
-export const requestReworkUpdate = defineUpdate<{ status: BoardStatus }, [ReworkRequest]>('requestRework');
+export const sprintClosedSignal = defineSignal<[SprintClosed]>('sprintClosed');
+/**
+ * Human rework, the only way in: accepted from Needs Human Approval only (validator), completes
+ * when the backend transition landed, fails with the reason when it did not.
+ */
+export const requestReworkUpdate = defineUpdate<ReworkOutcome, [ReworkRequest]>('requestRework');
 export const itemStatusQuery = defineQuery<ItemStatus>('itemStatus');
 
 export function itemWorkflowId(sprint: string, issueNumber: number): string {
   return `sprint-${sprint}-item-${issueNumber}`;
 }
 
-/** Validates a rework payload (signal or update); returns the problem, or null when valid. */
+/** Validates a rework payload (update, CLI); returns the problem, or null when valid. */
 export function reworkPayloadProblem(request: unknown): string | null {
-  if (typeof request !== 'object' || request === null || Array.isArray(request)) return 'rework payload must be an object {reason, steps?}';
-  const { reason, steps, ...extra } = request as Record<string, unknown>;
-  if (Object.keys(extra).length) return `rework payload has unknown fields: ${Object.keys(extra).sort().join(', ')}`;
-  if (typeof reason !== 'string' || !reason.trim()) return 'rework reason must be a non-empty string';
-  if (reason.length > 2000) return 'rework reason must be at most 2000 characters';
-  if (steps !== undefined) {
-    if (!Array.isArray(steps) || steps.length === 0) return 'rework steps must be a non-empty array of strings when given';
-    if (steps.some((step) => typeof step !== 'string' || !step.trim())) return 'rework steps must be non-empty strings';
-  }
-  return null;
+  const parsed = ReworkRequestSchema.safeParse(request);
+  return parsed.success ? null : describeIssues(parsed.error);
 }

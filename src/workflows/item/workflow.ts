@@ -1,23 +1,29 @@
 /**
  * itemWorkflow — one per board item (`sprint-<SPRINT>-item-<ISSUE>`). It runs the item's RUN_INTENTs
- * one at a time (the seed's per-issue in-flight gate), post-processes each Codex result into board
- * transitions (runner-behaviour.md §3, §6–§9), and owns the item's durable timers: the run watchdog,
- * the blocked-retry cooldown and the review-stall check. It only waits on conditions and timers;
- * decisions live in ItemState, effects in activities.
+ * one at a time (the seed's per-issue in-flight gate), drops an intent whose premise no longer holds
+ * before any Codex process starts, post-processes each Codex result into board transitions
+ * (runner-behaviour.md §3, §6–§9), applies human rework (the validated `requestRework` update), and
+ * owns the item's durable timers: the run watchdog, the blocked-retry cooldown and the review-stall
+ * check. It ends when the item is Done or its sprint closes; a later intent or sprint sighting
+ * starts a fresh one (signal-with-start) that learns the board status again. It only waits on
+ * conditions and timers; decisions live in ItemState, effects in activities.
  */
 import * as wf from '@temporalio/workflow';
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { BoardObservationSchema, ReworkRequestSchema, RunIntentMessageSchema, SprintClosedSchema } from '../../contracts/messages';
 import { isRetryableFailure } from '../../domain/classify';
 import { extractPrUrl } from '../../domain/worker-result';
 import { BoardStatusKey, IssueNumberKey, RoleKey, SprintKey } from '../../temporal/search-attributes';
 import { emit } from '../events';
-import { initialItemState, ItemState, REVIEW_CYCLE_CAP, STALL_ESCALATION_DISPATCHES, type CarriedItemState, type ItemSettings } from './item-state';
+import { acceptMessage, rejectUpdate } from '../message-door';
+import { initialItemState, ItemState, REVIEW_CYCLE_CAP, STALL_ESCALATION_DISPATCHES, type CarriedItemState, type ItemSettings, type QueuedIntent } from './item-state';
 import {
-  boardObservedSignal, itemStatusQuery, runIntentSignal, requestReworkSignal, requestReworkUpdate, reworkPayloadProblem,
-  type BoardStatus, type Classification, type DeliveredIntent, type ReworkRequest, type RunIntent,
+  boardObservedSignal, itemStatusQuery, requestReworkUpdate, runIntentSignal, sprintClosedSignal,
+  type BoardStatus, type Classification, type ItemResult, type ReworkOutcome, type ReworkRequest, type RunIntent,
 } from './messages';
 import type { ItemActivities, WorkerResult } from './ports';
 import { itemReportSignal, type ItemReport } from '../sprint/messages';
+import { MESSAGE_VERSION } from '../../contracts/messages';
 
 const CLAIM_ENDPOINT = '/internal/executor/claim-ready-item';
 
@@ -41,21 +47,38 @@ interface RunFailure {
   message: string;
 }
 
-export async function itemWorkflow(input: ItemWorkflowInput): Promise<void> {
+/** A rework accepted by the validator, waiting for its turn; `settled` once it landed or failed. */
+interface PendingRework {
+  request: ReworkRequest;
+  settled?: { outcome: ReworkOutcome } | { error: string };
+}
+
+export async function itemWorkflow(input: ItemWorkflowInput): Promise<ItemResult> {
+  if (typeof input !== 'object' || input === null || typeof input.sprint !== 'string' || !Number.isSafeInteger(input.issueNumber) || input.issueNumber <= 0 || typeof input.settings !== 'object') {
+    throw ApplicationFailure.create({ type: 'InvalidItemInput', nonRetryable: true, message: 'item workflow input must be {sprint, issueNumber (positive integer), settings, …}' });
+  }
   const { settings } = input;
   const item = new ItemState(input.sprint, input.issueNumber, settings, input.carried ?? initialItemState(input.projectItemId ?? null, input.title ?? null));
   item.sprintWorkflowId = input.sprintWorkflowId ?? null;
   const acts = activities(settings);
-  const pendingRework: ReworkRequest[] = [];
-  const settledRework = new Set<ReworkRequest>();
+  const pendingRework: PendingRework[] = [];
+  const workflowId = wf.workflowInfo().workflowId;
 
   // Signals that arrived before the workflow started are dispatched as each handler is set, so
   // board observations go first: an intent must never be counted in a status epoch it preceded.
-  wf.setHandler(boardObservedSignal, ({ status, projectItemId }) => {
-    if (item.observeStatus(status, Date.now(), projectItemId)) publish(item);
+  wf.setHandler(boardObservedSignal, (...args: unknown[]) => {
+    const observation = acceptMessage(workflowId, 'boardObserved', BoardObservationSchema, args);
+    if (observation && item.observeBoard(observation.status, observation.observedAtMs, Date.now(), observation.projectItemId)) publish(item);
   });
-  wf.setHandler(runIntentSignal, (delivered) => {
-    const outcome = item.enqueue(delivered);
+  wf.setHandler(runIntentSignal, (...args: unknown[]) => {
+    const delivered = acceptMessage(workflowId, 'runIntent', RunIntentMessageSchema, args);
+    if (!delivered) return;
+    const named = delivered.intent.body.issue_number;
+    if (named !== undefined && named !== item.issueNumber) {
+      emit('MESSAGE_REJECTED', { workflow_id: workflowId, message: 'runIntent', error: `intent ${delivered.intent.run_id} names issue ${JSON.stringify(named)}, not #${item.issueNumber}` });
+      return;
+    }
+    const outcome = item.enqueue(delivered, Date.now());
     // A queued intent is reported when its run ends (the sprint counts it busy until then, since it
     // routed more than the item has reported): one report per intent, not two.
     if (outcome !== 'queued') reportToSprint(item);
@@ -64,23 +87,26 @@ export async function itemWorkflow(input: ItemWorkflowInput): Promise<void> {
       emit('INTENT_RECEIVED', { role: delivered.intent.role, run_id: delivered.intent.run_id, endpoint: delivered.intent.endpoint, intent_hash: delivered.intentHash });
     }
   });
-  wf.setHandler(requestReworkSignal, (request) => {
-    const problem = reworkPayloadProblem(request) ?? reworkStateProblem(item);
-    if (problem) emit('REWORK_REJECTED', { issue_number: item.issueNumber, error: problem });
-    else pendingRework.push(request);
+  wf.setHandler(sprintClosedSignal, (...args: unknown[]) => {
+    const closed = acceptMessage(workflowId, 'sprintClosed', SprintClosedSchema, args);
+    if (closed && item.closing === null) item.closing = closed.reason;
   });
   wf.setHandler(
     requestReworkUpdate,
-    async (request) => {
-      pendingRework.push(request);
-      await wf.condition(() => settledRework.has(request));
-      settledRework.delete(request);
-      return { status: item.data.boardStatus ?? 'In Review' };
+    async (request): Promise<ReworkOutcome> => {
+      const pending: PendingRework = { request };
+      pendingRework.push(pending);
+      await wf.condition(() => pending.settled !== undefined);
+      const settled = pending.settled!;
+      if ('error' in settled) throw ApplicationFailure.create({ type: 'ReworkFailed', nonRetryable: true, message: settled.error });
+      return settled.outcome;
     },
     {
-      validator: (request) => {
-        const problem = reworkPayloadProblem(request) ?? reworkStateProblem(item);
-        if (problem) throw new Error(problem);
+      validator: (...args: unknown[]) => {
+        const request = rejectUpdate(ReworkRequestSchema, args);
+        const problem = reworkStateProblem(item, pendingRework.length);
+        if (problem) throw ApplicationFailure.create({ type: 'ReworkNotAllowed', nonRetryable: true, message: problem });
+        void request;
       },
     },
   );
@@ -92,23 +118,19 @@ export async function itemWorkflow(input: ItemWorkflowInput): Promise<void> {
   ]);
   publish(item);
 
+  const idle = () => item.currentRun === null && !item.data.queue.length && !pendingRework.length;
+  const ending = () => idle() && (item.closing !== null || item.data.boardStatus === 'Done');
   for (;;) {
     const deadline = item.nextDeadlineMs();
-    const hasWork = () => item.data.queue.length > 0 || pendingRework.length > 0 || continueAsNewDue(settings);
+    const hasWork = () => item.data.queue.length > 0 || pendingRework.length > 0 || item.closing !== null || item.data.boardStatus === 'Done' || continueAsNewDue(settings);
     if (deadline === null) await wf.condition(hasWork);
     else await wf.condition(hasWork, Math.max(0, deadline - Date.now()), { summary: item.pendingTimer()?.summary ?? 'item timer' });
 
+    if (item.closing !== null || item.data.boardStatus === 'Done') dropQueued(item, item.closing !== null ? 'sprint closed' : 'item is Done');
     try {
-      if (pendingRework.length) {
-        const request = pendingRework.shift()!;
-        try {
-          await applyRework(item, acts, request);
-        } finally {
-          settledRework.add(request);
-        }
-      }
-      else if (item.data.queue.length) await runIntent(item, acts, item.data.queue.shift()!);
-      else await fireDueTimers(item, acts);
+      if (pendingRework.length) await settleRework(item, acts, pendingRework.shift()!);
+      else if (item.data.queue.length) await runNext(item, acts, item.data.queue.shift()!);
+      else if (!ending()) await fireDueTimers(item, acts);
     } catch (err) {
       // A board write that failed for good (e.g. a 403 because a human moved the item) is
       // reported, never fatal: the item keeps serving later intents.
@@ -117,11 +139,31 @@ export async function itemWorkflow(input: ItemWorkflowInput): Promise<void> {
       publish(item);
     }
 
-    if (continueAsNewDue(settings) && !item.data.queue.length && !pendingRework.length) {
+    if (ending()) {
+      await wf.condition(wf.allHandlersFinished);
+      if (ending()) return end(item);
+    }
+    if (continueAsNewDue(settings) && idle()) {
       await wf.condition(wf.allHandlersFinished);
       await wf.continueAsNew<typeof itemWorkflow>({ ...input, carried: item.data });
     }
   }
+}
+
+/** The sprint closed, or the item is Done: queued intents will not run. Reworks are refused by the validator from now on. */
+function dropQueued(item: ItemState, reason: string): void {
+  for (const queued of item.data.queue.splice(0)) {
+    item.supersede();
+    emit('INTENT_SUPERSEDED', { issue_number: item.issueNumber, role: queued.intent.role, run_id: queued.intent.run_id, reason });
+  }
+}
+
+function end(item: ItemState): ItemResult {
+  const reason = item.closing !== null ? 'sprint-closed' : 'done';
+  emit('ITEM_WORKFLOW_ENDED', { issue_number: item.issueNumber, board_status: item.data.boardStatus, reason });
+  item.ended = true;
+  publish(item);
+  return { issueNumber: item.issueNumber, boardStatus: item.data.boardStatus, reason, completedRuns: item.data.completedRunIds.length };
 }
 
 function continueAsNewDue(settings: ItemSettings): boolean {
@@ -129,10 +171,13 @@ function continueAsNewDue(settings: ItemSettings): boolean {
   return info.continueAsNewSuggested || info.historyLength > (settings.historyEventsBeforeContinue ?? HISTORY_EVENTS_BEFORE_CONTINUE);
 }
 
-function reworkStateProblem(item: ItemState): string | null {
+/** Why a rework cannot be accepted now, or null. Reworks already waiting count: the first moves the item to In Review. */
+function reworkStateProblem(item: ItemState, waiting: number): string | null {
+  if (item.closing !== null) return `item #${item.issueNumber}: its sprint closed (${item.closing}); start the sprint again to rework it`;
   if (item.data.boardStatus !== 'Needs Human Approval') {
-    return `item #${item.issueNumber} is ${item.data.boardStatus ?? 'not yet seen'}; rework is only possible from Needs Human Approval`;
+    return `item #${item.issueNumber} is ${item.data.boardStatus ?? 'not yet seen on the board'}; rework is only possible from Needs Human Approval`;
   }
+  if (waiting > 0) return `item #${item.issueNumber} already has a rework request being applied`;
   if (!item.data.projectItemId) return `item #${item.issueNumber} has no known project item id`;
   return null;
 }
@@ -175,9 +220,11 @@ function reportToSprint(item: ItemState): void {
   if (!item.sprintWorkflowId) return;
   const state = {
     intentsReceived: item.data.intentsReceived,
+    intentsSuperseded: item.data.intentsSuperseded,
     boardStatus: item.data.boardStatus,
     busy: item.currentRun !== null || item.data.queue.length > 0,
     timerPending: item.data.blockedRetry !== null,
+    ended: item.ended,
   };
   const key = JSON.stringify(state);
   if (key === item.lastReport) return;
@@ -188,11 +235,23 @@ function reportToSprint(item: ItemState): void {
   if (state.busy && (!last || (last.boardStatus === state.boardStatus && last.timerPending === state.timerPending))) return;
   item.lastReport = key;
   item.data.reportSeq += 1;
-  const report: ItemReport = { issueNumber: item.issueNumber, seq: item.data.reportSeq, ...state };
+  const report: ItemReport = { version: MESSAGE_VERSION, issueNumber: item.issueNumber, chain: wf.workflowInfo().firstExecutionRunId, seq: item.data.reportSeq, ...state };
   wf.getExternalWorkflowHandle(item.sprintWorkflowId).signal(itemReportSignal, report).catch(() => undefined);
 }
 
-async function runIntent(item: ItemState, acts: Acts, delivered: DeliveredIntent): Promise<void> {
+/** The next queued intent: dropped if its premise no longer holds, else run. */
+async function runNext(item: ItemState, acts: Acts, queued: QueuedIntent): Promise<void> {
+  const superseded = item.data.completedRunIds.includes(queued.intent.run_id) ? null : item.supersededReason(queued);
+  if (superseded) {
+    item.supersede();
+    emit('INTENT_SUPERSEDED', { issue_number: item.issueNumber, role: queued.intent.role, run_id: queued.intent.run_id, endpoint: queued.intent.endpoint, reason: superseded });
+    publish(item);
+    return;
+  }
+  await runIntent(item, acts, queued);
+}
+
+async function runIntent(item: ItemState, acts: Acts, delivered: QueuedIntent): Promise<void> {
   const { intent } = delivered;
   if (item.data.completedRunIds.includes(intent.run_id)) {
     emit('LEDGER_SKIP', { run_id: intent.run_id, reason: 'already_succeeded' });
@@ -216,6 +275,13 @@ async function runIntent(item: ItemState, acts: Acts, delivered: DeliveredIntent
   const elapsed = () => Math.floor((Date.now() - startedAtMs) / 1000);
   try {
     const outcome = await runWithWatchdog(item, acts, delivered);
+    item.runFinished(intent.role);
+    if (outcome.kind === 'cancelled') {
+      // The workflow itself was cancelled (e.g. `temporal workflow cancel`): the run was stopped
+      // for that, not by the watchdog; nothing is moved on the board.
+      emit('WORKER_CANCELLED', { role: intent.role, run_id: intent.run_id, issue_number: item.issueNumber, elapsed_s: elapsed() });
+      throw new CancelledFailure(`${intent.role} run ${intent.run_id} cancelled with its workflow`);
+    }
     if (outcome.kind === 'watchdog') {
       await onWatchdog(item, acts, intent.run_id, elapsed());
     } else if (outcome.kind === 'failed') {
@@ -229,13 +295,17 @@ async function runIntent(item: ItemState, acts: Acts, delivered: DeliveredIntent
   }
 }
 
-type RunOutcome = { kind: 'result'; result: WorkerResult & { attempt?: number } } | { kind: 'failed'; failure: RunFailure } | { kind: 'watchdog' };
+type RunOutcome =
+  | { kind: 'result'; result: WorkerResult & { attempt?: number } }
+  | { kind: 'failed'; failure: RunFailure }
+  | { kind: 'watchdog' }
+  | { kind: 'cancelled' };
 
 /**
  * Runs Codex under a durable watchdog timer. When the timer wins, the activity is cancelled and we
  * wait until it confirms (its process group is killed), so a late result can never land.
  */
-async function runWithWatchdog(item: ItemState, acts: Acts, delivered: DeliveredIntent): Promise<RunOutcome> {
+async function runWithWatchdog(item: ItemState, acts: Acts, delivered: QueuedIntent): Promise<RunOutcome> {
   const { intent } = delivered;
   const runScope = new wf.CancellationScope();
   const timerScope = new wf.CancellationScope();
@@ -255,12 +325,18 @@ async function runWithWatchdog(item: ItemState, acts: Acts, delivered: Delivered
       ),
     )
     .then((result): RunOutcome => ({ kind: 'result', result }))
-    .catch((err): RunOutcome => ({ kind: 'failed', failure: describeFailure(err) }));
+    .catch((err): RunOutcome => (isCancellation(err) ? { kind: 'cancelled' } : { kind: 'failed', failure: describeFailure(err) }));
   const watchdog = timerScope
     .run(() => wf.sleep(item.settings.watchdogTimeoutS * 1000, { summary: `Watchdog ${item.settings.watchdogTimeoutS}s for ${intent.role} run ${intent.run_id.slice(0, 8)}…` }))
     .then((): RunOutcome => ({ kind: 'watchdog' }))
-    .catch((): RunOutcome => ({ kind: 'watchdog' }));
+    // A timer that rejects was cancelled: by us (the run ended first) or with the workflow.
+    .catch((): RunOutcome => ({ kind: 'cancelled' }));
   const first = await Promise.race([run, watchdog]);
+  if (first.kind === 'cancelled') {
+    runScope.cancel();
+    await run;
+    return first;
+  }
   if (first.kind === 'watchdog') {
     runScope.cancel();
     await run;
@@ -268,6 +344,11 @@ async function runWithWatchdog(item: ItemState, acts: Acts, delivered: Delivered
   }
   timerScope.cancel();
   return first;
+}
+
+/** The run was stopped because the workflow was cancelled, not because it failed. */
+function isCancellation(err: unknown): boolean {
+  return wf.isCancellation(err) || (err instanceof ActivityFailure && err.cause instanceof CancelledFailure);
 }
 
 /** Reads the classification our activities attach to their failures (see activities/failures.ts). */
@@ -295,10 +376,11 @@ async function onRunResult(item: ItemState, acts: Acts, intent: RunIntent, elaps
     await recordReview(item, acts, outcome, now, runId);
   } else {
     const prUrl = extractPrUrl(result.urls);
+    if (prUrl) item.data.prUrl = prUrl;
     if (result.status === 'succeeded' && prUrl && result.marker_verified !== true) {
       await onRunFailure(item, acts, role, runId, elapsedS, {
         classification: 'ITEM_STOP', errorCode: 'worker_invalid_output', message: 'executor must verify canonical PR marker/linkage for PR runs',
-      });
+      }, true);
       return;
     }
     // A claim run retried after its worker was lost cannot resume its claim: the backend offers only
@@ -311,7 +393,6 @@ async function onRunResult(item: ItemState, acts: Acts, intent: RunIntent, elaps
       });
       return;
     }
-    if (prUrl) item.data.prUrl = prUrl;
     if (result.status === 'succeeded') {
       await acts.state.recordExecutorResponse({ runId, at: now });
       item.reviewProgressed(Date.now());
@@ -321,7 +402,9 @@ async function onRunResult(item: ItemState, acts: Acts, intent: RunIntent, elaps
     role, run_id: runId, elapsed_s: elapsedS, status: result.status, summary: result.summary.slice(0, 500), urls: result.urls, errors_count: result.errors.length,
   });
   if (result.status === 'succeeded') item.markSucceeded(runId);
-  else if (role === 'EXECUTOR') await blockAfterExecutorFailure(item, acts, runId, { classification: 'ITEM_STOP', errorCode: 'worker_failed', message: result.summary });
+  else if (role === 'EXECUTOR') {
+    await blockAfterExecutorFailure(item, acts, runId, { classification: 'ITEM_STOP', errorCode: 'worker_failed', message: result.summary }, extractPrUrl(result.urls) !== null);
+  }
 }
 
 /** Reviewer outcome → state file, review cycles, and the PASS handoff or the cycle cap. */
@@ -354,7 +437,9 @@ async function recordReview(item: ItemState, acts: Acts, outcome: string, at: st
   }
 }
 
-async function onRunFailure(item: ItemState, acts: Acts, role: 'EXECUTOR' | 'REVIEWER', runId: string, elapsedS: number, failure: RunFailure): Promise<void> {
+async function onRunFailure(
+  item: ItemState, acts: Acts, role: 'EXECUTOR' | 'REVIEWER', runId: string, elapsedS: number, failure: RunFailure, prOpened = false,
+): Promise<void> {
   emit('WORKER_FAILED', { role, run_id: runId, elapsed_s: elapsedS, classification: failure.classification, error_code: failure.errorCode, error: failure.message });
   if (failure.classification === 'ITEM_STOP') emit('ITEM_STOP', { role, run_id: runId, error: failure.message });
   if (role === 'REVIEWER') {
@@ -362,16 +447,25 @@ async function onRunFailure(item: ItemState, acts: Acts, role: 'EXECUTOR' | 'REV
     await recordReview(item, acts, 'INCOMPLETE', new Date(Date.now()).toISOString(), runId);
     return;
   }
-  await blockAfterExecutorFailure(item, acts, runId, failure);
+  await blockAfterExecutorFailure(item, acts, runId, failure, prOpened);
+}
+
+/**
+ * The status the item is really in when its EXECUTOR run failed: B3 picks its next steps by it. The
+ * state file caches what the orchestrator saw at dispatch (Ready, for a claim). A run that opened a
+ * PR, or an item known to be In Review, is In Review (the executor moves it there with the PR); a
+ * claim otherwise left it In Progress (the seed skipped recovery here, ⚠ §14.8; the backend's
+ * policy refuses the move if the claim did not happen).
+ */
+function statusAtExecutorFailure(item: ItemState, cached: string, prOpened: boolean): string {
+  if (prOpened || item.data.boardStatus === 'In Review') return 'In Review';
+  return cached === 'Ready' ? 'In Progress' : cached;
 }
 
 /** runner-behaviour.md §3.6, then the durable blocked-retry timer when the failure is retryable (§7). */
-async function blockAfterExecutorFailure(item: ItemState, acts: Acts, runId: string, failure: RunFailure): Promise<boolean> {
+async function blockAfterExecutorFailure(item: ItemState, acts: Acts, runId: string, failure: RunFailure, prOpened = false): Promise<boolean> {
   const context = await acts.state.lookupRunContext(runId);
-  // The state file caches what the orchestrator saw when it dispatched: Ready, for a claim. The
-  // seed then skipped recovery (status_not_recoverable, ⚠ §14.8) although the claim had moved the
-  // item to In Progress. We try In Progress; the backend's policy refuses it if the claim did not happen.
-  if (context?.status === 'Ready') context.status = 'In Progress';
+  if (context) context.status = statusAtExecutorFailure(item, context.status, prOpened);
   if (!context) {
     emit('WORKER_RECOVERY_SKIPPED', { role: 'EXECUTOR', run_id: runId, reason: 'run_context_not_found' });
     return false;
@@ -461,17 +555,31 @@ async function fireDueTimers(item: ItemState, acts: Acts): Promise<void> {
   }
 }
 
-async function applyRework(item: ItemState, acts: Acts, request: ReworkRequest): Promise<void> {
-  const problem = reworkStateProblem(item);
-  if (problem || !item.data.projectItemId) {
+/**
+ * Applies one accepted rework and settles its update: it completes only when the transition landed,
+ * and fails with the reason when the item moved meanwhile or the backend refused or failed.
+ */
+async function settleRework(item: ItemState, acts: Acts, pending: PendingRework): Promise<void> {
+  const problem = reworkStateProblem(item, 0);
+  const projectItemId = item.data.projectItemId;
+  if (problem || !projectItemId) {
     emit('REWORK_REJECTED', { issue_number: item.issueNumber, error: problem });
+    pending.settled = { error: problem ?? 'no project item id' };
     return;
   }
-  const result = await acts.board.requestHumanRework({
-    issueNumber: item.issueNumber, projectItemId: item.data.projectItemId, reason: request.reason.trim(), steps: request.steps,
-  });
-  emit('HUMAN_REWORK_REQUESTED', { issue_number: item.issueNumber, project_item_id: item.data.projectItemId, reason: request.reason, backend_payload: result.backend_payload });
+  const { reason, steps } = pending.request;
+  try {
+    const result = await acts.board.requestHumanRework({ issueNumber: item.issueNumber, projectItemId, reason: reason.trim(), steps });
+    emit('HUMAN_REWORK_REQUESTED', { issue_number: item.issueNumber, project_item_id: projectItemId, reason, backend_payload: result.backend_payload });
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    const error = `backend refused the rework of #${item.issueNumber}: ${describeFailure(err).message}`;
+    emit('REWORK_FAILED', { issue_number: item.issueNumber, project_item_id: projectItemId, error });
+    pending.settled = { error };
+    return;
+  }
   item.data.reworkRequests += 1;
   item.observeStatus('In Review', Date.now());
   publish(item);
+  pending.settled = { outcome: { issueNumber: item.issueNumber, status: 'In Review', projectItemId } };
 }

@@ -3,10 +3,23 @@
  * → the 23 validation rules → plan-apply draft → plan-apply → sprint plan → ready-set promotion (or
  * its fallback). The sprint name and ready limit are checked before Codex runs (⚠ §14.14).
  * Dry run generates and validates the plan but writes nothing (`KICKOFF_DRY_RUN`).
+ *
+ * Exactly once (issue #20): before Codex runs, earlier kickoffs of the sprint are looked for (memo
+ * records of earlier runs of this workflow id, the sprint plan file, the goal issue in the
+ * orchestrator state file) and the kickoff is refused (`kickoff_already_done`) unless `replan`. The
+ * kickoff record in the memo goes to APPLYING before plan-apply is sent, so a run killed mid-apply
+ * still blocks the next one. plan-apply heartbeats with a short timeout and is never retried: an
+ * apply whose outcome is unknown ends at once as `kickoff_apply_unknown`. A plan with a dependency
+ * cycle is refused before plan-apply (`kickoff_dependency_cycle`).
  */
-import type { PlanApplyDraft } from '../../contracts/kickoff';
+import * as wf from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, type ActivityOptions } from '@temporalio/common';
+import type { KickoffRecord, PlanApplyDraft } from '../../contracts/kickoff';
 import { RunnerError } from '../../domain/errors';
-import { planKickoffApply, prevalidateKickoff, toPlanApplyDraft, validateKickoffPlan } from '../../domain/kickoff';
+import {
+  goalIssueNumberOf, kickoffAlreadyDoneError, kickoffApplyUnknownError, kickoffIdFor, kickoffRecord, planKickoffApply, prevalidateKickoff,
+  refuseDependencyCycles, toPlanApplyDraft, validateKickoffPlan,
+} from '../../domain/kickoff';
 import { emit } from '../events';
 import { EXIT_CODES, type KickoffSummary } from './messages';
 import type { SprintActivities } from './ports';
@@ -15,12 +28,28 @@ import { failureFromActivity, stop } from './stops';
 
 export const DEFAULT_READY_LIMIT = 3;
 
+/**
+ * Histories recorded before the exactly-once guard replay without it (it adds an activity and memo
+ * commands before plan-apply); every new kickoff runs it.
+ */
+export const KICKOFF_EXACTLY_ONCE_PATCH = 'kickoff-exactly-once';
+
+/** plan-apply heartbeats every 5 s (activities/failures.ts): a worker lost mid-apply is noticed within this. */
+export const PLAN_APPLY_HEARTBEAT_TIMEOUT = '20s';
+
+/** The plan-apply activity: one attempt (it creates issues), a heartbeat timeout so a dead worker costs seconds, not the 10-minute start-to-close. */
+export function planApplyActivityOptions(sprint: string): ActivityOptions {
+  return { startToCloseTimeout: '10m', heartbeatTimeout: PLAN_APPLY_HEARTBEAT_TIMEOUT, retry: { maximumAttempts: 1 }, summary: `plan-apply for ${sprint}` };
+}
+
 export interface KickoffRequest {
   sprint: string;
   goal: string;
   readyLimit: number;
   dryRun: boolean;
   toolsCallTimeoutS: number;
+  /** Plan again although the sprint was kicked off before (`run --replan`): existing issues are left as they are. */
+  replan?: boolean;
 }
 
 export interface KickoffActs {
@@ -39,6 +68,10 @@ export interface KickoffOutcome {
 
 export async function runKickoff(request: KickoffRequest, acts: KickoffActs): Promise<KickoffOutcome> {
   inKickoff(() => prevalidateKickoff(request.sprint, request.readyLimit));
+  const exactlyOnce = wf.patched(KICKOFF_EXACTLY_ONCE_PATCH);
+  const info = wf.workflowInfo();
+  const kickoffId = kickoffIdFor(info.workflowId, info.firstExecutionRunId);
+  if (exactlyOnce) await refuseRepeatedKickoff(request, info.workflowId, info.runId, acts.promotion.fileActs);
   let raw: Record<string, unknown>;
   try {
     raw = await acts.codex.generateKickoffPlan({ sprint: request.sprint, readyLimit: request.readyLimit, goal: request.goal, toolsCallTimeoutS: request.toolsCallTimeoutS });
@@ -46,6 +79,15 @@ export async function runKickoff(request: KickoffRequest, acts: KickoffActs): Pr
     throw failureFromActivity(err, 'kickoff_failed');
   }
   const plan = inKickoff(() => validateKickoffPlan(raw, request.sprint, request.readyLimit));
+  if (exactlyOnce) {
+    try {
+      refuseDependencyCycles(plan);
+    } catch (err) {
+      // The event names the tasks that could never be promoted (the HARD_STOP carries them too).
+      emit('KICKOFF_DEPENDENCY_CYCLE', { ...(err as RunnerError).details });
+      throw kickoffStop(err as RunnerError);
+    }
+  }
   const draft: PlanApplyDraft = inKickoff(() => toPlanApplyDraft(plan));
   emit('KICKOFF_PLAN', { plan });
   emit('KICKOFF_DRAFT', { draft });
@@ -57,12 +99,20 @@ export async function runKickoff(request: KickoffRequest, acts: KickoffActs): Pr
     return { summary, sprintPlan: null };
   }
 
+  const record = (status: KickoffRecord['status'], goalIssueNumber: number | null = null) => {
+    if (exactlyOnce) wf.upsertMemo({ kickoff: kickoffRecord(draft, kickoffId, status, goalIssueNumber) });
+  };
+  // Written before the request leaves: if this run dies mid-apply, the next kickoff still sees it.
+  record('APPLYING');
   let payload: Record<string, unknown>;
   try {
-    payload = await acts.planApply.applyKickoffDraft(draft);
+    payload = await acts.planApply.applyKickoffDraft(draft, { kickoffId });
   } catch (err) {
-    throw failureFromActivity(err, 'kickoff_failed');
+    const { failure, leftOnBoard } = exactlyOnce ? planApplyFailure(err, draft, kickoffId) : { failure: failureFromActivity(err, 'kickoff_failed'), leftOnBoard: 'APPLY_UNKNOWN' as const };
+    record(leftOnBoard);
+    throw failure;
   }
+  record('APPLIED', goalIssueNumberOf(payload));
   const applied = inKickoff(() => planKickoffApply({ plan, draft, planApplyResponse: payload, readyLimit: request.readyLimit, nowIso: new Date().toISOString() }));
   const path = await acts.promotion.fileActs.saveSprintPlan(applied.sprintPlanCache);
   emit('SPRINT_PLAN_SAVED', { path, sprint: applied.sprintPlanCache.sprint });
@@ -73,7 +123,7 @@ export async function runKickoff(request: KickoffRequest, acts: KickoffActs): Pr
     emit(applied.fallback.event.type, applied.fallback.event);
     await autopromote(applied.fallback.summary as unknown as Record<string, unknown>, sprintPlan, request.readyLimit, { ...acts.promotion, dryRun: false });
   }
-  emit('KICKOFF_RESULT', { status: 'APPLIED', plan_apply: payload, promoted });
+  emit('KICKOFF_RESULT', { status: 'APPLIED', kickoff_id: kickoffId, plan_apply: payload, promoted });
   const cache = applied.sprintPlanCache;
   return {
     summary: {
@@ -86,14 +136,56 @@ export async function runKickoff(request: KickoffRequest, acts: KickoffActs): Pr
   };
 }
 
+/** Refuses a kickoff of a sprint that was kicked off before, unless replan (then says what stays). Dry run only reports. */
+async function refuseRepeatedKickoff(request: KickoffRequest, workflowId: string, runId: string, fileActs: SprintActivities): Promise<void> {
+  let existing;
+  try {
+    existing = await fileActs.findExistingKickoff({ sprint: request.sprint, workflowId, runId });
+  } catch (err) {
+    throw failureFromActivity(err, 'kickoff_failed');
+  }
+  if (!existing.length) return;
+  if (request.replan) {
+    emit('KICKOFF_REPLAN', { sprint: request.sprint, existing, note: 'existing issues stay on the board unchanged; a new set is created and the sprint plan replaced' });
+    return;
+  }
+  const refusal = kickoffAlreadyDoneError(request.sprint, existing);
+  if (request.dryRun) {
+    emit('KICKOFF_ALREADY_DONE', { sprint: request.sprint, existing, error: refusal.message });
+    return;
+  }
+  throw kickoffStop(refusal);
+}
+
+/**
+ * How a failed plan-apply ends the sprint, and what it left: a KickoffError from the activity says
+ * it itself (4xx: nothing; PARTIAL_FAIL: the listed issues; unknown outcome); anything else — the
+ * heartbeat or start-to-close timeout of a lost worker, an unclassified error — leaves the outcome
+ * unknown, never "transient retries exhausted".
+ */
+function planApplyFailure(err: unknown, draft: PlanApplyDraft, kickoffId: string): { failure: ApplicationFailure; leftOnBoard: KickoffRecord['status'] } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure && cause.type === 'KickoffError') {
+    const details = (cause.details?.[0] ?? {}) as { code?: string; details?: { partial?: unknown } };
+    const leftOnBoard = details.code === 'kickoff_apply_unknown' ? 'APPLY_UNKNOWN' : details.details?.partial ? 'PARTIAL_FAIL' : 'NOTHING_CREATED';
+    return { failure: failureFromActivity(err, 'kickoff_failed'), leftOnBoard };
+  }
+  const reason = cause instanceof TimeoutFailure
+    ? `the worker running it was lost (${String(cause.timeoutType).replace('TIMEOUT_TYPE_', '').toLowerCase().replace(/_/g, '-')} timeout)`
+    : `it failed without an answer: ${(cause as Error)?.message ?? String(cause)}`;
+  return { failure: kickoffStop(kickoffApplyUnknownError(draft, kickoffId, reason)), leftOnBoard: 'APPLY_UNKNOWN' };
+}
+
 /** A domain rejection during kickoff is the seed's `kickoff_failed` hard stop (exit 2), code and details kept. */
 function inKickoff<T>(decide: () => T): T {
   try {
     return decide();
   } catch (err) {
-    if (err instanceof RunnerError) {
-      throw stop(EXIT_CODES.HARD_STOP, 'kickoff_failed', err.message, { code: err.code, details: err.details });
-    }
+    if (err instanceof RunnerError) throw kickoffStop(err);
     throw err;
   }
+}
+
+function kickoffStop(err: RunnerError): ApplicationFailure {
+  return stop(EXIT_CODES.HARD_STOP, 'kickoff_failed', err.message, { code: err.code, details: err.details });
 }

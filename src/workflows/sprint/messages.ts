@@ -1,8 +1,9 @@
 /**
  * Messages of the sprint workflow (one per sprint, id `sprint-<SPRINT>`), declared once.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { BoardStatus } from '../item/messages';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { z } from 'zod';
+import type { ItemReportSchema, SprintCloseSchema } from '../../contracts/messages';
 
 export type SprintMode = 'loop' | 'once' | 'kickoff-only';
 
@@ -12,41 +13,53 @@ export interface SprintInput {
   readyLimit?: number;
   mode: SprintMode;
   dryRun?: boolean;
+  /** Kick off again although the sprint was kicked off before (`run --replan`); needs a goal. */
+  replan?: boolean;
 }
 
-/** What an item workflow tells its sprint after every change. */
-export interface ItemReport {
-  issueNumber: number;
-  /** Increases with every report: signals from one workflow may arrive out of order. */
-  seq: number;
-  /** RUN_INTENT signals the item has received so far (duplicates included). */
-  intentsReceived: number;
-  boardStatus: BoardStatus | null;
-  /** A run is executing or queued. */
-  busy: boolean;
-  /** A durable timer (blocked retry) will act on its own later. */
-  timerPending: boolean;
-}
+/**
+ * What an item workflow tells its sprint after every change: `seq` increases with every report of
+ * one item workflow chain (signals may arrive out of order), `intentsReceived` counts the RUN_INTENT
+ * signals that chain received (duplicates included), `busy` = a run is executing or queued,
+ * `timerPending` = a blocked retry will act on its own later.
+ */
+export type ItemReport = z.infer<typeof ItemReportSchema>;
 
-export interface SprintItemView extends ItemReport {
+export interface SprintItemView extends Omit<ItemReport, 'version' | 'chain'> {
   workflowId: string;
   projectItemId: string | null;
   /** Intents the sprint routed to the item; more than it has received means work is in flight. */
   intentsRouted: number;
+  /** The item workflow chain that reported last (a Done item's workflow ends; a later one is a new chain). */
+  chain?: string;
+  /** Intents earlier chains of this item received: counts restart with each chain. */
+  receivedBefore?: number;
 }
+
+/**
+ * `running`: orchestrator ticks. `awaiting-humans`: no automatic work left (every item awaits a
+ * human, is Done, or is Blocked with its retries used up); only a slow board check runs, and any
+ * item change wakes the sprint. `closed`: every item Done, or closed on request; item workflows ended.
+ */
+export type SprintPhase = 'running' | 'awaiting-humans' | 'closed';
 
 export interface SprintStatus {
   sprint: string;
   mode: SprintMode;
   dryRun: boolean;
+  phase: SprintPhase;
   paused: boolean;
   stopping: boolean;
+  /** Why the sprint is closing or closed (close update, stop signal), or null. */
+  closeReason: string | null;
   ticks: number;
   intentsRouted: number;
   statusCounts: Record<string, number>;
   /** Items by issue number, at most SPRINT_STATUS_ITEM_LIMIT (page through `sprintItems` for more). */
   items: SprintItemView[];
   itemCount: number;
+  /** Intents items dropped before any Codex run because their premise no longer held. */
+  intentsSuperseded: number;
   lastSummary: Record<string, unknown> | null;
   orchestratorReportsComplete: boolean;
   kickoff: KickoffSummary | null;
@@ -67,7 +80,9 @@ export interface KickoffSummary {
 export interface SprintResult {
   sprint: string;
   exitCode: 0;
-  reason: 'completed' | 'once' | 'stopped' | 'kickoff-only';
+  /** completed: every item Done; closed: the close update; stopped: the stop signal. */
+  reason: 'completed' | 'closed' | 'once' | 'stopped' | 'kickoff-only';
+  closeReason?: string;
   kickoff?: KickoffSummary;
   items: Array<{ issueNumber: number; boardStatus: string | null; workflowId: string }>;
   ticks: number;
@@ -80,6 +95,20 @@ export const stopSignal = defineSignal('stop');
 export const tickSignal = defineSignal('tick');
 export const itemReportSignal = defineSignal<[ItemReport]>('itemReport');
 export const sprintStatusQuery = defineQuery<SprintStatus>('sprintStatus');
+
+export type SprintCloseRequest = z.infer<typeof SprintCloseSchema>;
+export interface SprintCloseOutcome {
+  sprint: string;
+  phase: 'closed';
+  reason: string;
+  /** Item workflows told to end. */
+  itemsEnded: number;
+}
+/**
+ * Closes the sprint: no new runs; runs in flight finish; then every item workflow ends. Completes
+ * when that is done. Refused when the sprint is already closing.
+ */
+export const closeUpdate = defineUpdate<SprintCloseOutcome, [SprintCloseRequest]>('close');
 
 /** A query answer must stay far below the 2 MB payload limit: items come in pages. */
 export const SPRINT_STATUS_ITEM_LIMIT = 1000;
@@ -106,7 +135,7 @@ export const EXIT_CODES = {
 /** Validates the workflow input; returns the problem or null. */
 export function sprintInputProblem(input: unknown): string | null {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'sprint input must be an object {sprint, mode, goal?, readyLimit?, dryRun?}';
-  const { sprint, goal, readyLimit, mode, dryRun, ...extra } = input as Record<string, unknown>;
+  const { sprint, goal, readyLimit, mode, dryRun, replan, ...extra } = input as Record<string, unknown>;
   if (Object.keys(extra).length) return `sprint input has unknown fields: ${Object.keys(extra).sort().join(', ')}`;
   if (typeof sprint !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(sprint)) return 'sprint input: sprint must be a short name like "M1" (letters, digits, . _ -)';
   if (!['loop', 'once', 'kickoff-only'].includes(mode as string)) return 'sprint input: mode must be "loop", "once" or "kickoff-only"';
@@ -115,5 +144,7 @@ export function sprintInputProblem(input: unknown): string | null {
   if (readyLimit !== undefined && !Number.isInteger(readyLimit)) return 'sprint input: readyLimit must be an integer';
   if (dryRun !== undefined && typeof dryRun !== 'boolean') return 'sprint input: dryRun must be a boolean';
   if (mode === 'kickoff-only' && goal === undefined) return 'sprint input: mode "kickoff-only" needs a goal';
+  if (replan !== undefined && typeof replan !== 'boolean') return 'sprint input: replan must be a boolean';
+  if (replan === true && goal === undefined) return 'sprint input: replan needs a goal (it re-runs kickoff)';
   return null;
 }

@@ -1,5 +1,6 @@
 /** What the sprint workflow asks of the outside world. Types only. */
 import type { PlanApplyDraft, SprintPlanCache } from '../../contracts/kickoff';
+import type { ExistingKickoff } from '../../domain/kickoff';
 import type { BoardStatus } from '../item/messages';
 import type { ItemSettings } from '../item/item-state';
 
@@ -14,6 +15,8 @@ export interface SprintSettings {
   transientMaxAttempts: number;
   /** Continue-as-new once the history is this long (or when the server suggests it). */
   historyEventsBeforeContinue?: number;
+  /** SPRINT_IDLE_POLL_MINUTES: the board check period while the sprint awaits humans. */
+  idlePollMs?: number;
   itemSettings: ItemSettings;
 }
 
@@ -23,6 +26,8 @@ export interface TickOutcome {
   summary: Record<string, unknown> | null;
   endOfSprint: boolean;
   exitCode: number;
+  /** When the orchestrator started reading the board (ms since the epoch, the worker's clock). */
+  observedAtMs?: number;
 }
 
 export interface KickoffGenerationInput {
@@ -39,11 +44,25 @@ export interface LoadedSprintPlan {
   plan: Record<string, unknown> | null;
 }
 
+export interface PlanApplyOptions {
+  /** The kickoff's idempotency identity (domain/kickoff.ts kickoffIdFor), sent as `kickoff_id`. */
+  kickoffId?: string;
+}
+
+export interface ExistingKickoffQuery {
+  sprint: string;
+  workflowId: string;
+  /** The run asking (its own record is not an earlier kickoff). */
+  runId: string;
+}
+
 export interface KickoffActivities {
   /** The plan object Codex generated (unvalidated). */
   generateKickoffPlan(input: KickoffGenerationInput): Promise<Record<string, unknown>>;
   /** POST /internal/plan-apply; never retried (it creates issues). */
-  applyKickoffDraft(draft: PlanApplyDraft): Promise<Record<string, unknown>>;
+  applyKickoffDraft(draft: PlanApplyDraft, options?: PlanApplyOptions): Promise<Record<string, unknown>>;
+  /** Earlier kickoffs of the sprint: workflow memo records, the sprint plan file, the goal issue on the board. */
+  findExistingKickoff(input: ExistingKickoffQuery): Promise<ExistingKickoff[]>;
   /** Writes RUNNER_SPRINT_PLAN_PATH; returns the path. */
   saveSprintPlan(cache: SprintPlanCache): Promise<string>;
   loadSprintPlan(input: { sprint: string }): Promise<LoadedSprintPlan>;
@@ -59,5 +78,27 @@ export interface SprintActivities extends KickoffActivities {
   promoteToReady(body: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** Writes the regeneration request for external re-planning. */
   writeRegenRequest(content: Record<string, unknown>): Promise<string>;
-  notifyItems(changes: Array<{ workflowId: string; status: BoardStatus; projectItemId: string }>): Promise<{ notified: number }>;
+  /** Tells item workflows the board status the orchestrator saw; starts the workflow of an item not seen before. */
+  notifyItems(input: NotifyItemsInput): Promise<{ notified: number }>;
+  /** Tells item workflows their sprint closed (they end after their current run); returns how many were open. */
+  endItemWorkflows(input: { workflowIds: string[]; reason: string }): Promise<{ ended: number }>;
+}
+
+export interface ItemObservation {
+  issueNumber: number;
+  workflowId: string;
+  status: BoardStatus;
+  projectItemId: string;
+  /** Start the item's workflow if it has none (signal-with-start); false for Done items. */
+  start: boolean;
+}
+
+export interface NotifyItemsInput {
+  sprint: string;
+  sprintWorkflowId: string;
+  itemSettings: ItemSettings;
+  /** When the orchestrator read the board: an item that changed itself since then ignores it. */
+  observedAtMs?: number;
+  titles?: Record<string, string>;
+  changes: ItemObservation[];
 }

@@ -2,22 +2,31 @@
  * sprintWorkflow — one per sprint (`sprint-<SPRINT>`). Preflight; kickoff when given a goal
  * (goal → Codex plan → plan-apply → ready set; see kickoff.ts); the Codex MCP check; then
  * orchestrator ticks on a durable timer: each tick's intents go to their items' workflows
- * (lossless, see activities/intake.ts), each item learns its board status, the Ready buffer is kept
- * full (promotion.ts), and the sprint ends when the orchestrator reports it complete AND no item has
- * an automatic action pending (a scheduled blocked retry keeps it alive; the seed abandoned it).
- * Failures carry the seed's exit codes (stops.ts).
+ * (lossless, see activities/intake.ts), each item learns its board status (every board item gets its
+ * workflow once seen, so any of them can be reworked), and the Ready buffer is kept full
+ * (promotion.ts). When the orchestrator reports the sprint complete AND no item has an automatic
+ * action pending (a scheduled blocked retry keeps it running; the seed abandoned it) the sprint
+ * moves to `awaiting-humans`: it stays open and cheap (a slow board check) while people review, and
+ * any item change (a rework, a card moved by hand) wakes it. It closes when every item is Done, or
+ * on the `close` update / `stop` signal, and then ends its item workflows. Failures carry the
+ * seed's exit codes (stops.ts).
  */
 import * as wf from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/common';
+import { ItemReportSchema, SprintCloseSchema, SprintItemsPageRequestSchema } from '../../contracts/messages';
 import type { DispatchSummary } from '../../contracts/summary';
 import { sprintFinished } from '../../domain/completion';
 import { SprintKey } from '../../temporal/search-attributes';
 import { emit } from '../events';
+import { acceptMessage, acceptNoPayload, rejectPayload, rejectUpdate } from '../message-door';
 import { itemWorkflowId, type BoardStatus } from '../item/messages';
-import { DEFAULT_READY_LIMIT, runKickoff } from './kickoff';
+import type { ItemObservation } from './ports';
+import { DEFAULT_READY_LIMIT, planApplyActivityOptions, runKickoff } from './kickoff';
 import {
-  EXIT_CODES, itemReportSignal, pauseSignal, resumeSignal, sprintInputProblem, sprintItemsQuery, sprintStatusQuery, stopSignal, tickSignal,
+  EXIT_CODES, closeUpdate, itemReportSignal, pauseSignal, resumeSignal, sprintInputProblem, sprintItemsQuery, sprintStatusQuery, stopSignal, tickSignal,
   SPRINT_STATUS_ITEM_LIMIT,
-  type ItemReport, type KickoffSummary, type SprintInput, type SprintItemView, type SprintResult, type SprintStatus,
+  type ItemReport, type KickoffSummary, type SprintCloseOutcome, type SprintInput, type SprintItemView, type SprintPhase, type SprintResult,
+  type SprintStatus,
 } from './messages';
 import type { SprintActivities, SprintSettings } from './ports';
 import { autopromote, type PromotionContext } from './promotion';
@@ -39,6 +48,9 @@ export interface SprintCarried {
   lastSanitizationReport?: string;
   /** A stop was requested before the sprint continued as new. */
   stopping?: boolean;
+  phase?: SprintPhase;
+  /** Why the sprint is closing (close update or stop signal). */
+  closeReason?: string | null;
 }
 
 const HISTORY_EVENTS_BEFORE_CONTINUE = 8000;
@@ -70,44 +82,80 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     regenRequestPath: settings.regenRequestPath, lastSanitizationReport: state.lastSanitizationReport,
   };
   let stopping = carried?.stopping ?? false;
+  let closeReason: string | null = carried?.closeReason ?? null;
+  let phase: SprintPhase = carried?.phase ?? 'running';
   let tickRequested = false;
+  const workflowId = wf.workflowInfo().workflowId;
   // Which items are busy or have a timer pending, kept current on every change: the waits below are
   // re-evaluated after every signal, and scanning thousands of items each time is quadratic.
   const activity = new ItemActivity(Object.values(state.items));
 
-  wf.setHandler(pauseSignal, () => {
+  const describe = () => describeSprint(input, state, phase, stopping);
+  wf.setHandler(pauseSignal, (...args: unknown[]) => {
+    if (!acceptNoPayload(workflowId, 'pause', args)) return;
     state.paused = true;
-    describeSprint(input, state, stopping);
+    describe();
   });
-  wf.setHandler(resumeSignal, () => {
+  wf.setHandler(resumeSignal, (...args: unknown[]) => {
+    if (!acceptNoPayload(workflowId, 'resume', args)) return;
     state.paused = false;
     tickRequested = true; // resumed: tick now rather than at the next timer
-    describeSprint(input, state, stopping);
+    describe();
   });
-  wf.setHandler(stopSignal, () => {
+  wf.setHandler(stopSignal, (...args: unknown[]) => {
+    if (!acceptNoPayload(workflowId, 'stop', args)) return;
     stopping = true;
-    describeSprint(input, state, stopping);
+    closeReason ??= 'stop signal';
+    describe();
   });
-  wf.setHandler(tickSignal, () => void (tickRequested = true));
-  wf.setHandler(itemReportSignal, (report: ItemReport) => {
-    const key = String(report.issueNumber);
-    const known = state.items[key];
-    if (known && known.seq >= report.seq) return;
-    state.items[key] = { ...(known ?? { workflowId: itemWorkflowId(input.sprint, report.issueNumber), projectItemId: null, intentsRouted: 0 }), ...report };
-    activity.update(state.items[key]!);
+  wf.setHandler(tickSignal, (...args: unknown[]) => {
+    if (acceptNoPayload(workflowId, 'tick', args)) tickRequested = true;
   });
-  wf.setHandler(sprintItemsQuery, ({ offset = 0, limit = SPRINT_STATUS_ITEM_LIMIT }) => {
-    const all = itemsByIssue(state);
-    const from = Math.max(0, Math.floor(offset));
-    return { total: all.length, offset: from, items: all.slice(from, from + Math.min(Math.max(1, Math.floor(limit)), SPRINT_STATUS_ITEM_LIMIT)) };
+  wf.setHandler(itemReportSignal, (...args: unknown[]) => {
+    const report = acceptMessage(workflowId, 'itemReport', ItemReportSchema, args);
+    if (!report || !applyItemReport(input.sprint, state, report)) return;
+    activity.update(state.items[String(report.issueNumber)]!);
+    // A human or a rework changed an item while the sprint waited: look at the board now.
+    if (phase === 'awaiting-humans') tickRequested = true;
   });
-  wf.setHandler(sprintStatusQuery, (): SprintStatus => ({
-    sprint: input.sprint, mode: input.mode, dryRun: settings.itemSettings.dryRun, paused: state.paused, stopping,
-    ticks: state.ticks, intentsRouted: state.intentsRouted, statusCounts: statusCounts(state),
-    items: itemsByIssue(state).slice(0, SPRINT_STATUS_ITEM_LIMIT), itemCount: Object.keys(state.items).length,
-    lastSummary: state.lastSummary, orchestratorReportsComplete: state.orchestratorReportsComplete,
-    kickoff: state.kickoff, sprintPlanSource: state.sprintPlanSource,
-  }));
+  wf.setHandler(
+    closeUpdate,
+    async (request): Promise<SprintCloseOutcome> => {
+      stopping = true;
+      closeReason ??= request.reason.trim();
+      describe();
+      await wf.condition(() => phase === 'closed');
+      return { sprint: input.sprint, phase: 'closed', reason: closeReason, itemsEnded: itemsEnded };
+    },
+    {
+      validator: (...args: unknown[]) => {
+        rejectUpdate(SprintCloseSchema, args);
+        if (stopping || phase === 'closed') {
+          throw ApplicationFailure.create({ type: 'SprintClosing', nonRetryable: true, message: `sprint ${input.sprint} is already closing (${closeReason ?? 'stop'})` });
+        }
+      },
+    },
+  );
+  wf.setHandler(
+    sprintItemsQuery,
+    (...args: unknown[]) => {
+      const { offset = 0, limit = SPRINT_STATUS_ITEM_LIMIT } = rejectUpdate(SprintItemsPageRequestSchema, args);
+      const all = itemsByIssue(state);
+      return { total: all.length, offset, items: all.slice(offset, offset + limit) };
+    },
+  );
+  wf.setHandler(sprintStatusQuery, (...args: unknown[]): SprintStatus => {
+    rejectPayload(args);
+    return {
+      sprint: input.sprint, mode: input.mode, dryRun: settings.itemSettings.dryRun, phase, paused: state.paused, stopping, closeReason,
+      ticks: state.ticks, intentsRouted: state.intentsRouted, statusCounts: statusCounts(state),
+      items: itemsByIssue(state).slice(0, SPRINT_STATUS_ITEM_LIMIT), itemCount: Object.keys(state.items).length,
+      intentsSuperseded: Object.values(state.items).reduce((sum, item) => sum + item.intentsSuperseded, 0),
+      lastSummary: state.lastSummary, orchestratorReportsComplete: state.orchestratorReportsComplete,
+      kickoff: state.kickoff, sprintPlanSource: state.sprintPlanSource,
+    };
+  });
+  let itemsEnded = 0;
 
   if (!carried) {
     let preflight;
@@ -119,7 +167,7 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     if (preflight.status !== 'PASS') throw stop(EXIT_CODES.HARD_STOP, 'preflight_fail', `backend preflight is ${preflight.status ?? 'missing'}`, { payload: preflight });
     if (input.goal !== undefined) {
       const kickoff = await runKickoff(
-        { sprint: input.sprint, goal: input.goal, readyLimit: input.readyLimit ?? DEFAULT_READY_LIMIT, dryRun: settings.itemSettings.dryRun, toolsCallTimeoutS },
+        { sprint: input.sprint, goal: input.goal, readyLimit: input.readyLimit ?? DEFAULT_READY_LIMIT, dryRun: settings.itemSettings.dryRun, toolsCallTimeoutS, replan: input.replan === true },
         {
           codex: wf.proxyActivities<SprintActivities>({
             taskQueue: taskQueues.reviewer,
@@ -128,7 +176,7 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
             summary: `Codex kickoff plan for ${input.sprint}`,
             retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: transientMaxAttempts },
           }),
-          planApply: wf.proxyActivities<SprintActivities>({ startToCloseTimeout: '10m', retry: { maximumAttempts: 1 }, summary: `plan-apply for ${input.sprint}` }),
+          planApply: wf.proxyActivities<SprintActivities>(planApplyActivityOptions(input.sprint)),
           promotion,
         },
       );
@@ -156,23 +204,33 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   };
   const continueAsNew = async () => {
     await wf.condition(wf.allHandlersFinished);
-    await wf.continueAsNew<typeof sprintWorkflow>(input, { ...state, stopping, lastSanitizationReport: promotion.lastSanitizationReport });
+    await wf.continueAsNew<typeof sprintWorkflow>(input, { ...state, stopping, closeReason, phase, lastSanitizationReport: promotion.lastSanitizationReport });
   };
   // Waits until no run is in flight. (No continue-as-new here: the state of a sprint that routed
   // thousands of items in one tick can exceed the payload limit of a continue-as-new input.)
   const drain = () => wf.condition(() => !busy());
+  /** Ends the sprint: every item workflow is told to end, then the result. */
+  const close = async (reason: SprintResult['reason']): Promise<SprintResult> => {
+    const ids = Object.values(state.items).filter((item) => !item.ended).map((item) => item.workflowId);
+    if (ids.length) itemsEnded = (await acts.endItemWorkflows({ workflowIds: ids, reason: closeReason ?? reason })).ended;
+    phase = 'closed';
+    describe();
+    emit('SPRINT_CLOSED', { sprint: input.sprint, reason, close_reason: closeReason, items_ended: itemsEnded });
+    await wf.condition(wf.allHandlersFinished);
+    return result(input, state, reason, closeReason);
+  };
 
   for (;;) {
     if (stopping) {
       await drain();
-      return result(input, state, 'stopped');
+      return close(closeReason === 'stop signal' ? 'stopped' : 'closed');
     }
-    describeSprint(input, state, stopping);
+    describe();
     if (!state.paused) {
       if (input.mode !== 'once' || state.ticks === 0) {
         tickRequested = false; // a tick signal from now on asks for another one
         await tick(input, state, settings, tickActs, acts, promotion, activity);
-        describeSprint(input, state, stopping);
+        describe();
       }
       if (input.mode === 'once') {
         // The seed killed in-flight runs when the orchestrator exited; we let them finish.
@@ -180,23 +238,78 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
         return result(input, state, 'once');
       }
       if (state.orchestratorReportsComplete && !pending()) {
-        emit('END_OF_SPRINT_SUMMARY', { sprint: input.sprint, status_counts: statusCounts(state), items: Object.keys(state.items).length });
-        return result(input, state, 'completed');
+        if (everyItemDone(state)) {
+          emit('END_OF_SPRINT_SUMMARY', { sprint: input.sprint, status_counts: statusCounts(state), items: Object.keys(state.items).length });
+          return close('completed');
+        }
+        if (phase !== 'awaiting-humans') {
+          phase = 'awaiting-humans';
+          emit('SPRINT_AWAITING_HUMANS', { sprint: input.sprint, ...awaitingHumans(state) });
+        }
+      } else if (phase !== 'running') {
+        phase = 'running';
+        emit('SPRINT_RUNNING_AGAIN', { sprint: input.sprint });
       }
+      describe();
     }
     if (state.paused) tickRequested = false;
-    await wf.condition(() => tickRequested || stopping, settings.pollIntervalMs, {
-      summary: `Next orchestrator tick in ${Math.round(settings.pollIntervalMs / 1000)}s`,
+    // While humans review, only a slow board check runs; an item report wakes the sprint at once.
+    const waitMs = phase === 'awaiting-humans' ? (settings.idlePollMs ?? DEFAULT_IDLE_POLL_MS) : settings.pollIntervalMs;
+    await wf.condition(() => tickRequested || stopping, waitMs, {
+      summary: phase === 'awaiting-humans' ? `Awaiting humans; board check in ${formatWait(waitMs)}` : `Next orchestrator tick in ${formatWait(waitMs)}`,
     });
     if (continueAsNewDue() && !stopping) await continueAsNew();
   }
 }
 
-/** What the Web UI shows for the sprint: "M1 · loop · tick 12 · Ready 2 · In Progress 1 · … · paused". */
-function describeSprint(input: SprintInput, state: SprintCarried, stopping: boolean): void {
+const DEFAULT_IDLE_POLL_MS = 5 * 60_000;
+
+function formatWait(ms: number): string {
+  return ms >= 60_000 ? `${Number((ms / 60_000).toFixed(1))}m` : `${Math.round(ms / 1000)}s`;
+}
+
+/**
+ * Applies an item's report to the sprint's view; false when it is older than what the sprint has.
+ * Each item workflow chain counts from zero: a new chain (the item's earlier workflow ended) adds
+ * the old chain's counts to `receivedBefore`, so routed-versus-received stays exact.
+ */
+function applyItemReport(sprint: string, state: SprintCarried, report: ItemReport): boolean {
+  const key = String(report.issueNumber);
+  const known = state.items[key];
+  const newChain = known?.chain !== undefined && known.chain !== report.chain;
+  if (known && !newChain && known.seq >= report.seq) return false;
+  const receivedBefore = newChain ? (known.receivedBefore ?? 0) + known.intentsReceived : (known?.receivedBefore ?? 0);
+  const { version: _version, ...fields } = report;
+  state.items[key] = {
+    ...(known ?? { workflowId: itemWorkflowId(sprint, report.issueNumber), projectItemId: null, intentsRouted: 0 }),
+    ...fields,
+    receivedBefore,
+  };
+  return true;
+}
+
+/** Every item is Done (the sprint-goal tracking issue excepted): the sprint closes by itself. */
+function everyItemDone(state: SprintCarried): boolean {
+  const goal = (state.sprintPlan?.goal as { issue_number?: unknown } | undefined)?.issue_number;
+  const items = Object.values(state.items).filter((item) => item.issueNumber !== goal);
+  return items.length > 0 && items.every((item) => item.boardStatus === 'Done');
+}
+
+/** What the humans have to do: items awaiting approval, and Blocked items whose retries are used up. */
+function awaitingHumans(state: SprintCarried): { needs_human_approval: number[]; blocked: number[] } {
+  const items = Object.values(state.items);
+  return {
+    needs_human_approval: items.filter((item) => item.boardStatus === 'Needs Human Approval').map((item) => item.issueNumber).sort((a, b) => a - b),
+    blocked: items.filter((item) => item.boardStatus === 'Blocked').map((item) => item.issueNumber).sort((a, b) => a - b),
+  };
+}
+
+/** What the Web UI shows for the sprint: "M1 · loop · awaiting-humans · tick 12 · Ready 2 · In Progress 1 · … · paused". */
+function describeSprint(input: SprintInput, state: SprintCarried, phase: SprintPhase, stopping: boolean): void {
   const counts = Object.entries(statusCounts(state)).filter(([, n]) => n > 0).map(([status, n]) => `${status} ${n}`);
-  const flags = [state.paused && 'paused', stopping && 'stopping', state.orchestratorReportsComplete && 'orchestrator reports complete'].filter(Boolean);
-  wf.setCurrentDetails([`${input.sprint} · ${input.mode}${state.settings.itemSettings.dryRun ? ' (dry run)' : ''} · tick ${state.ticks}`, ...counts, ...flags].join(' · '));
+  const flags = [state.paused && 'paused', stopping && 'closing', state.orchestratorReportsComplete && 'orchestrator reports complete'].filter(Boolean);
+  const mode = `${input.mode}${state.settings.itemSettings.dryRun ? ' (dry run)' : ''}`;
+  wf.setCurrentDetails([`${input.sprint} · ${mode} · ${phase} · tick ${state.ticks}`, ...counts, ...flags].join(' · '));
 }
 
 /** The worker's configuration, snapshotted into history once (a worker without it cannot run this sprint). */
@@ -254,10 +367,9 @@ async function tick(
     const key = String(routed.issueNumber);
     const known = state.items[key];
     state.items[key] = {
-      workflowId: itemWorkflowId(input.sprint, routed.issueNumber), issueNumber: routed.issueNumber,
-      projectItemId: routed.projectItemId ?? known?.projectItemId ?? null, boardStatus: known?.boardStatus ?? null,
-      busy: known?.busy ?? false, timerPending: known?.timerPending ?? false,
-      seq: known?.seq ?? 0, intentsReceived: known?.intentsReceived ?? 0, intentsRouted: (known?.intentsRouted ?? 0) + routed.intents,
+      ...(known ?? newItemView(input.sprint, routed.issueNumber, null)),
+      projectItemId: routed.projectItemId ?? known?.projectItemId ?? null,
+      intentsRouted: (known?.intentsRouted ?? 0) + routed.intents,
     };
     activity.update(state.items[key]!);
   }
@@ -268,7 +380,7 @@ async function tick(
     state.lastSummary = outcome.summary;
     const finished = outcome.endOfSprint || sprintFinished(outcome.summary as DispatchSummary, state.sprintPlan);
     state.orchestratorReportsComplete = finished && changedDuringTick.size === 0;
-    await observeBoard(state, outcome.summary, acts, changedDuringTick);
+    await observeBoard(input, state, outcome.summary, acts, changedDuringTick, outcome.observedAtMs, activity);
     if (settings.autopromote) await autopromote(outcome.summary, state.sprintPlan, settings.readyBuffer, promotion);
   } else if (outcome.endOfSprint) {
     state.orchestratorReportsComplete = changedDuringTick.size === 0;
@@ -290,28 +402,70 @@ function newTitles(state: SprintCarried): Record<string, string> | undefined {
   return Object.keys(titles).length ? titles : undefined;
 }
 
-/** Tells every item workflow whose board status changed what the orchestrator saw (not those that changed since it looked). */
-async function observeBoard(state: SprintCarried, summary: Record<string, unknown>, acts: SprintActivities, changedDuringTick: Set<number>): Promise<void> {
+function newItemView(sprint: string, issueNumber: number, projectItemId: string | null): SprintItemView {
+  return {
+    workflowId: itemWorkflowId(sprint, issueNumber), issueNumber, projectItemId, boardStatus: null, busy: false, timerPending: false, ended: false,
+    seq: 0, intentsReceived: 0, intentsSuperseded: 0, intentsRouted: 0,
+  };
+}
+
+/**
+ * Tells every item workflow whose board status changed what the orchestrator saw (not those that
+ * changed since it looked), and gives every board item not seen before its workflow, so that any
+ * item of the sprint (one awaiting a human before the sprint started, too) can be reworked.
+ */
+async function observeBoard(
+  input: SprintInput, state: SprintCarried, summary: Record<string, unknown>, acts: SprintActivities, changedDuringTick: Set<number>,
+  observedAtMs: number | undefined, activity: ItemActivity,
+): Promise<void> {
   const processed = Array.isArray(summary.processed_items) ? (summary.processed_items as Array<Record<string, unknown>>) : [];
-  const changes: Array<{ workflowId: string; status: BoardStatus; projectItemId: string }> = [];
+  const changes: ItemObservation[] = [];
   for (const entry of processed) {
     const issue = entry.issue_number;
-    if (typeof issue !== 'number' || typeof entry.status !== 'string' || typeof entry.project_item_id !== 'string') continue;
+    const status = entry.status;
+    const projectItemId = entry.project_item_id;
+    if (typeof issue !== 'number' || !Number.isSafeInteger(issue) || issue <= 0) continue;
+    if (!isBoardStatus(status) || typeof projectItemId !== 'string' || !projectItemId) continue;
     const key = String(issue);
-    const known = state.items[key];
-    if (!known || changedDuringTick.has(issue)) continue;
-    known.projectItemId = entry.project_item_id;
-    if (known.boardStatus !== entry.status) {
-      known.boardStatus = entry.status as BoardStatus;
-      changes.push({ workflowId: known.workflowId, status: entry.status as BoardStatus, projectItemId: entry.project_item_id });
+    let known = state.items[key];
+    if (!known) {
+      known = state.items[key] = newItemView(input.sprint, issue, projectItemId);
+      activity.update(known);
+    }
+    if (changedDuringTick.has(issue)) continue;
+    known.projectItemId = projectItemId;
+    if (known.boardStatus !== status) {
+      known.boardStatus = status;
+      // A Done item's workflow ends by itself; one never started needs none.
+      changes.push({ issueNumber: issue, workflowId: known.workflowId, status, projectItemId, start: status !== 'Done' });
     }
   }
-  if (changes.length) await acts.notifyItems(changes);
+  if (!changes.length) return;
+  await acts.notifyItems({
+    sprint: input.sprint, sprintWorkflowId: wf.workflowInfo().workflowId, itemSettings: state.settings.itemSettings,
+    observedAtMs, titles: titlesFor(state, changes.filter((change) => change.start).map((change) => change.issueNumber)), changes,
+  });
+}
+
+const BOARD_STATUSES: readonly string[] = ['Backlog', 'Ready', 'In Progress', 'In Review', 'Needs Human Approval', 'Blocked', 'Done'];
+function isBoardStatus(value: unknown): value is BoardStatus {
+  return typeof value === 'string' && BOARD_STATUSES.includes(value);
+}
+
+/** Titles from the sprint plan for these issues (they name the item workflows in the Web UI). */
+function titlesFor(state: SprintCarried, issues: number[]): Record<string, string> | undefined {
+  const wanted = new Set(issues);
+  const tasks = (state.sprintPlan?.tasks ?? []) as Array<{ issue_number?: unknown; title?: unknown }>;
+  const titles = Object.fromEntries(
+    tasks.filter((task) => typeof task.issue_number === 'number' && wanted.has(task.issue_number) && typeof task.title === 'string')
+      .map((task) => [String(task.issue_number), task.title as string]),
+  );
+  return Object.keys(titles).length ? titles : undefined;
 }
 
 /** Running, queued, or routed but not yet received (the report is on its way). */
 function itemBusy(item: SprintItemView): boolean {
-  return item.busy || item.intentsRouted > item.intentsReceived;
+  return item.busy || item.intentsRouted > (item.receivedBefore ?? 0) + item.intentsReceived;
 }
 
 /** The items that are busy, and those with a blocked-retry timer pending. */
@@ -340,9 +494,9 @@ function statusCounts(state: SprintCarried): Record<string, number> {
   return { ...counts };
 }
 
-function result(input: SprintInput, state: SprintCarried, reason: SprintResult['reason']): SprintResult {
+function result(input: SprintInput, state: SprintCarried, reason: SprintResult['reason'], closeReason: string | null = null): SprintResult {
   return {
-    sprint: input.sprint, exitCode: 0, reason, ticks: state.ticks, intentsRouted: state.intentsRouted,
+    sprint: input.sprint, exitCode: 0, reason, ...(closeReason && reason === 'closed' ? { closeReason } : {}), ticks: state.ticks, intentsRouted: state.intentsRouted,
     ...(state.kickoff ? { kickoff: state.kickoff } : {}),
     items: Object.values(state.items).map((item) => ({ issueNumber: item.issueNumber, boardStatus: item.boardStatus, workflowId: item.workflowId })),
   };
