@@ -4,8 +4,9 @@
  * the orchestrator emulator as RUNNER_ORCHESTRATOR_CMD, the Codex agent emulator as CODEX_BIN
  * (scripted by examples/demo/agent-script.json) and an in-process sprint-runner worker. It starts
  * sprint DEMO (workflow `sprint-DEMO`) and prints where to look and what to type; once every item
- * awaits a human (Needs Human Approval) it prints DEMO_READY. It keeps running until Ctrl-C, and
- * starts the sprint again whenever a human sends an item back (rework), so the round trip shows.
+ * awaits a human, the sprint reaches its `awaiting-humans` phase and the demo prints DEMO_READY. It
+ * keeps running until Ctrl-C; a rework (or a card moved by hand) wakes the same sprint workflow,
+ * which runs the fix-up and the re-review by itself.
  *
  *   npm run demo [-- --exit-when-ready [--hold-file PATH]] [--verbose] [--port N] [--ui-port N]
  *
@@ -27,7 +28,7 @@ import { createWorkers, type WorkerSet } from '../src/worker';
 import { setEventWriter } from '../src/logging';
 import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../src/temporal/dev-server';
 import type { ItemStatus } from '../src/workflows/item/messages';
-import type { SprintInput, SprintResult } from '../src/workflows/sprint/messages';
+import type { SprintInput, SprintResult, SprintStatus } from '../src/workflows/sprint/messages';
 import { startBackendEmulator, type BackendEmulator } from '../emulators/backend';
 import { clock, progressLine, say } from './demo/progress';
 import {
@@ -216,38 +217,47 @@ function runDemo(args: DemoArgs): Demo {
     const itemWorkflowStatus = async (issue: number): Promise<ItemStatus | null> =>
       client.workflow.getHandle(`sprint-${DEMO_SPRINT}-item-${issue}`).query<ItemStatus>('itemStatus').catch(() => null);
 
-    // 4. The sprint; started again whenever a human sends an item back after it completed.
+    // 4. The sprint, started once: it stays open while humans review (phase awaiting-humans), and a
+    // rework brings it back to work by itself.
     loopDone = (async () => {
-      let handle = await startSprint();
-      let running = true;
+      const handle = await startSprint();
       let announced = false;
+      let phase: SprintStatus['phase'] | 'ended' = 'running';
       while (!stopping) {
         await new Promise((r) => setTimeout(r, announced ? 250 : 1000));
         if (stopping) break;
         // describe, not a long-polling result(): nothing of ours is left waiting on the server at shutdown.
-        if (running && (await handle.describe()).status.name !== 'RUNNING') {
-          running = false;
+        if (phase !== 'ended' && (await handle.describe()).status.name !== 'RUNNING') {
+          phase = 'ended';
           const outcome = await handle.result().catch((err: Error) => err);
           if (outcome instanceof WorkflowFailedError) say(`${clock()} sprint failed: ${outcome.cause?.message ?? outcome.message}`);
           else if (outcome instanceof Error) say(`${clock()} sprint: ${outcome.message}`);
-          else say(`${clock()} sprint-${DEMO_SPRINT} completed (${outcome.reason}); the demo starts it again when an item needs work`);
+          else say(`${clock()} sprint-${DEMO_SPRINT} ended (${outcome.reason})`);
         }
-        const statuses = boardStatuses();
-        const awaiting = DEMO_ISSUES.filter((issue) => statuses[issue] === 'Needs Human Approval');
-        if (!announced && awaiting.length === DEMO_ISSUES.length) {
+        if (phase === 'ended') continue;
+        const status = await handle.query<SprintStatus>('sprintStatus').catch(() => null);
+        if (!status) continue;
+        const previous = phase;
+        phase = status.phase;
+        if (phase !== 'awaiting-humans') continue;
+        if (announced) {
+          if (previous === 'running') say(`${clock()} ✔ sprint awaits humans again (every reworked item is back in Needs Human Approval)`);
+        } else {
+          const statuses = boardStatuses();
+          const awaiting = DEMO_ISSUES.filter((issue) => statuses[issue] === 'Needs Human Approval');
           const items = await Promise.all(DEMO_ISSUES.map(itemWorkflowStatus));
-          if (!items.every((item) => item?.boardStatus === 'Needs Human Approval')) continue;
           announced = true;
           const elapsed = (Date.now() - startedAt) / 1000;
           say(
             [
               '',
-              `${clock()} ✔ every item awaits a human (Needs Human Approval) after ${elapsed.toFixed(1)}s:`,
-              ...items.map((item) => `    #${item!.issueNumber} ${item!.title ?? DEMO_BOARD.issues[String(item!.issueNumber)]?.title ?? ''}  (PR ${item!.prUrl ?? '-'})`),
+              `${clock()} ✔ sprint-${DEMO_SPRINT} awaits humans after ${elapsed.toFixed(1)}s (its workflow stays open; no automatic work is left):`,
+              ...items.map((item, i) => `    #${item?.issueNumber ?? DEMO_ISSUES[i]} ${item?.title ?? DEMO_BOARD.issues[String(DEMO_ISSUES[i])]?.title ?? ''}  ${item?.boardStatus ?? statuses[DEMO_ISSUES[i]!]} (PR ${item?.prUrl ?? '-'})`),
               '',
               ' Try it:',
               `   ${envPrefix}npx sprint-runner status --sprint ${DEMO_SPRINT}`,
               `   ${envPrefix}npx sprint-runner rework --sprint ${DEMO_SPRINT} --issue ${DEMO_ISSUES[0]} --reason "Cap the backoff at 10 minutes and log each retry"`,
+              `   ${envPrefix}npx sprint-runner close --sprint ${DEMO_SPRINT} --reason "demo over"`,
               `   open ${uiQuery}`,
               ` Ctrl-C stops everything.${args.exitWhenReady ? ' (--exit-when-ready: stopping by itself)' : ''}`,
               '',
@@ -256,16 +266,10 @@ function runDemo(args: DemoArgs): Demo {
           say(`DEMO_READY ${JSON.stringify({ sprint: DEMO_SPRINT, elapsed_s: Number(elapsed.toFixed(1)), awaiting_approval: awaiting })}`);
         }
         // --exit-when-ready: stop once ready, or (with --hold-file) once the file is gone; until
-        // then the demo keeps serving as usual (a rework restarts the sprint).
-        if (announced && args.exitWhenReady && !(args.holdFile && existsSync(args.holdFile))) {
+        // then the demo keeps serving as usual.
+        if (args.exitWhenReady && !(args.holdFile && existsSync(args.holdFile))) {
           void stop('ready');
           return;
-        }
-        // After a human rework the board has work again: a completed sprint is started again.
-        const needsWork = DEMO_ISSUES.some((issue) => ['Ready', 'In Progress', 'In Review', 'Backlog'].includes(statuses[issue] ?? ''));
-        if (!running && needsWork && !stopping) {
-          handle = await startSprint();
-          running = true;
         }
       }
     })().catch((err: Error) => {

@@ -101,14 +101,6 @@ list_awaiting_approval() {
 # --- human rework (only from Needs Human Approval; the item moves to In Review as HUMAN) ------
 
 request_rework() {
-  temporal workflow signal \
-    --address "$TEMPORAL_ADDRESS" \
-    --workflow-id "sprint-$SPRINT-item-$ISSUE" \
-    --name requestRework \
-    --input "{\"reason\":$(json_str "$REASON"),\"steps\":[$(json_str "$STEP")]}"
-}
-
-request_rework_checked() {
   temporal workflow update execute \
     --address "$TEMPORAL_ADDRESS" \
     --workflow-id "sprint-$SPRINT-item-$ISSUE" \
@@ -146,14 +138,22 @@ stop_sprint() {
     --name stop
 }
 
+close_sprint() {
+  temporal workflow update execute \
+    --address "$TEMPORAL_ADDRESS" \
+    --workflow-id "sprint-$SPRINT" \
+    --name close \
+    --input "{\"reason\":$(json_str "$REASON")}"
+}
+
 # ---------------------------------------------------------------------------------------------
 
 RECIPES=(
   start-sprint describe-sprint show-sprint follow-sprint
   sprint-status item-status
   list-items list-blocked list-awaiting-approval
-  request-rework request-rework-checked
-  pause-sprint resume-sprint tick-sprint stop-sprint
+  request-rework
+  pause-sprint resume-sprint tick-sprint stop-sprint close-sprint
 )
 
 main() {

@@ -33,8 +33,16 @@ export function progressLine(event: RunnerEvent, verbose: boolean): string | nul
       return `#${f.issue_number} promoted ${f.from} → ${f.to}`;
     case 'HUMAN_REWORK_REQUESTED':
       return `${id} human rework requested: Needs Human Approval → In Review`;
+    case 'SPRINT_AWAITING_HUMANS':
+      return `sprint awaits humans: Needs Human Approval ${JSON.stringify(f.needs_human_approval)}, Blocked ${JSON.stringify(f.blocked)}`;
+    case 'SPRINT_RUNNING_AGAIN':
+      return 'sprint has automatic work again (a rework or a card moved by hand)';
+    case 'INTENT_SUPERSEDED':
+      return `${id} ${f.role}${run} dropped before Codex: ${f.reason}`;
     case 'END_OF_SPRINT_SUMMARY':
-      return `sprint reports complete: ${JSON.stringify(f.status_counts)}`;
+      return `sprint complete, every item Done: ${JSON.stringify(f.status_counts)}`;
+    case 'SPRINT_CLOSED':
+      return `sprint closed (${f.reason}); ${f.items_ended} item workflow(s) ended`;
     case 'HARD_STOP':
       return `HARD STOP: ${f.reason}: ${f.error}`;
     default:

@@ -36,6 +36,8 @@ export function demoRunnerEnv(backendUrl: string, stateDir: string): Record<stri
     CODEX_MCP_ARGS: 'mcp-server',
     CODEX_TOOLS_CALL_TIMEOUT_S: '12',
     ORCHESTRATOR_POLL_INTERVAL_MS: '1500',
+    // While every item awaits a human, a card moved by hand is noticed within this (5 min by default).
+    SPRINT_IDLE_POLL_MINUTES: '0.25',
     RUNNER_MAX_EXECUTORS: '3',
     RUNNER_MAX_REVIEWERS: '2',
     // One Ready item at a time: the backend hands a claim run the lowest Ready item it finds, so

@@ -18,7 +18,7 @@ import {
 import { buildBaseInstructions, buildKickoffCodexArguments, buildKickoffPrompt, KICKOFF_REASK_PROMPT } from '../domain/prompts';
 import { pythonJsonFileText } from '../domain/python-json';
 import { extractThreadId, extractToolText, parseKickoffOutput } from '../domain/worker-result';
-import type { ExistingKickoffQuery, KickoffGenerationInput, LoadedSprintPlan, PlanApplyOptions } from '../workflows/sprint/ports';
+import type { ExistingKickoffQuery, ExistingKickoffs, KickoffGenerationInput, LoadedSprintPlan, PlanApplyOptions } from '../workflows/sprint/ports';
 import type { BackendClient } from './backend-client';
 import { inCodexSession } from './codex-activity-session';
 import { REASK_TIMEOUT_MS } from './codex-worker';
@@ -79,16 +79,16 @@ export function createKickoffActivities(config: RunnerConfig, backend: BackendCl
 
     /**
      * What shows this sprint was kicked off before: earlier runs of its workflow (their memo record,
-     * Temporal visibility), the sprint plan file, and the goal issue in the orchestrator state file.
-     * Runs on the orchestrator queue, where both files live.
+     * Temporal visibility) that applied to this backend, the sprint plan file, and the goal issue in
+     * the orchestrator state file. Runs on the orchestrator queue, where both files live.
      */
-    async findExistingKickoff(input: ExistingKickoffQuery): Promise<ExistingKickoff[]> {
+    async findExistingKickoff(input: ExistingKickoffQuery): Promise<ExistingKickoffs> {
       const found: ExistingKickoff[] = [];
       const query = `WorkflowId = ${JSON.stringify(input.workflowId)}`;
       for await (const run of client().workflow.list({ query })) {
         if (run.runId === input.runId) continue;
         const record = KickoffRecordSchema.safeParse(run.memo?.kickoff);
-        const existing = record.success && record.data.sprint === input.sprint
+        const existing = record.success && record.data.sprint === input.sprint && record.data.backend === config.backendBaseUrl
           ? existingKickoffFromRecord(record.data, { workflowId: run.workflowId, runId: run.runId, status: run.status.name })
           : null;
         if (existing) found.push(existing);
@@ -99,7 +99,7 @@ export function createKickoffActivities(config: RunnerConfig, backend: BackendCl
       const state = await readJsonOrNull(config.orchestratorStatePath);
       const fromBoard = existingKickoffFromStateFile(state, input.sprint, config.orchestratorStatePath);
       if (fromBoard) found.push(fromBoard);
-      return found;
+      return { backend: config.backendBaseUrl, existing: found };
     },
 
     /** §10.3: the compatibility copy of the sprint plan kept in workflow state. */

@@ -11,6 +11,7 @@ import { registerReworkCommand } from './commands/rework';
 import { registerStatusCommand } from './commands/status';
 import { registerRunCommand } from './commands/run';
 import { registerControlCommands } from './commands/control';
+import { registerCloseCommand } from './commands/close';
 
 export function buildProgram(): Command {
   const program = new Command('sprint-runner')
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerReworkCommand(program);
   registerControlCommands(program);
+  registerCloseCommand(program);
   return program;
 }
 

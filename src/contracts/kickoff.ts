@@ -127,6 +127,8 @@ export const KICKOFF_RECORD_STATUSES = ['APPLYING', 'APPLIED', 'APPLY_UNKNOWN', 
 export const KickoffRecordSchema = z.object({
   kickoff_id: z.string(),
   sprint: z.string(),
+  /** The backend (board) plan-apply was sent to: a kickoff applied to another board says nothing about this one. */
+  backend: z.string(),
   status: z.enum(KICKOFF_RECORD_STATUSES),
   goal_title: z.string(),
   /** Drafted issues (goal + tasks). */

@@ -442,7 +442,7 @@ export function existingKickoffFromRecord(record: KickoffRecord, run: { workflow
   }[record.status];
   return {
     source: 'workflow',
-    description: `workflow ${run.workflowId} run ${run.runId} (${run.status.toLowerCase()}) kicked off ${record.sprint}: ${goal}, ${what}`,
+    description: `workflow ${run.workflowId} run ${run.runId} (${run.status.toLowerCase()}) kicked off ${record.sprint} on ${record.backend}: ${goal}, ${what}`,
     goal_issue_number: record.goal_issue_number,
   };
 }
@@ -545,8 +545,10 @@ export function kickoffApplyUnknownError(draft: PlanApplyDraft, kickoffId: strin
 }
 
 /** The memo record of a kickoff at one of its steps. */
-export function kickoffRecord(draft: PlanApplyDraft, kickoffId: string, status: KickoffRecord['status'], goalIssueNumber: number | null = null): KickoffRecord {
-  return { kickoff_id: kickoffId, sprint: draft.sprint, status, goal_title: draft.issues[0]?.title ?? '', issue_count: draft.issues.length, goal_issue_number: goalIssueNumber };
+export function kickoffRecord(
+  draft: PlanApplyDraft, kickoffId: string, backend: string, status: KickoffRecord['status'], goalIssueNumber: number | null = null,
+): KickoffRecord {
+  return { kickoff_id: kickoffId, sprint: draft.sprint, backend, status, goal_title: draft.issues[0]?.title ?? '', issue_count: draft.issues.length, goal_issue_number: goalIssueNumber };
 }
 
 /** The goal issue's number in a 200 plan-apply answer (created[0]), if it is there. */

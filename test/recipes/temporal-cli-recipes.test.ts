@@ -195,16 +195,17 @@ describe('Temporal CLI recipes against a real server, worker and emulators', () 
     expect(items.stdout).toContain(`sprint-${sprint}-item-2`);
     expect(items.stdout).not.toMatch(new RegExp(`sprint-${sprint}\\s`));
 
-    // request-rework-checked on the Blocked item: the validated update refuses, with the reason.
-    const refused = await recipe('request-rework-checked', { ISSUE: '2', REASON: 'try again' });
+    // request-rework on the Blocked item: the validated update refuses, with the reason.
+    const refused = await recipe('request-rework', { ISSUE: '2', REASON: 'try again' });
     expect(refused.status).not.toBe(0);
     expect(refused.stdout + refused.stderr).toContain(`item #2 is Blocked; rework is only possible from Needs Human Approval`);
     expect(boardStatus(2)).toBe('Blocked');
 
-    // request-rework (signal) on the item awaiting approval: Needs Human Approval → In Review as HUMAN.
+    // request-rework on the item awaiting approval: completes once Needs Human Approval → In Review landed (as HUMAN).
     const rework = await recipe('request-rework', { ISSUE: '1', REASON: 'Return 503 "degraded" when the DB is down', STEP: 'Add a test for it' });
     expect(rework).toMatchObject({ status: 0, stderr: '' });
-    await eventually(() => transitions(1), (list) => list.includes('Needs Human Approval->In Review (HUMAN)'), 30_000);
+    expect(rework.stdout).toContain('In Review');
+    expect(transitions(1)).toContain('Needs Human Approval->In Review (HUMAN)');
     const reworkComment = rig.backend.board.listIssueComments(1).map((comment) => comment.body).join('\n');
     expect(reworkComment).toContain('Return 503 "degraded" when the DB is down');
     expect(reworkComment).toContain('Add a test for it');
@@ -225,6 +226,10 @@ describe('Temporal CLI recipes against a real server, worker and emulators', () 
     expect((await handle.result()).reason).toBe('stopped');
     const after = await recipe('describe-sprint');
     expect(after.stdout).toMatch(/Completed/i);
+    // close-sprint on a sprint that has ended: refused with the reason.
+    const closeAgain = await recipe('close-sprint', { REASON: 'done' });
+    expect(closeAgain.status).not.toBe(0);
+    expect(closeAgain.stderr).toMatch(/completed|not found/i);
   }, 180_000);
 
   it('the script explains itself: list, unknown recipe, missing temporal', async () => {

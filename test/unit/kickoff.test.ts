@@ -287,14 +287,14 @@ describe('partial plan-apply, goal text and backend errors', () => {
 
 describe('kickoff exactly once (#20)', () => {
   const record = (status: 'APPLYING' | 'APPLIED' | 'APPLY_UNKNOWN' | 'PARTIAL_FAIL' | 'NOTHING_CREATED', goal: number | null = 201) => ({
-    kickoff_id: 'sprint-M1/r1', sprint: 'M1', status, goal_title: '[SPRINT GOAL] M1: Test kickoff', issue_count: 4, goal_issue_number: goal,
+    kickoff_id: 'sprint-M1/r1', sprint: 'M1', backend: 'http://backend:4000', status, goal_title: '[SPRINT GOAL] M1: Test kickoff', issue_count: 4, goal_issue_number: goal,
   });
   const run = { workflowId: 'sprint-M1', runId: 'r1', status: 'COMPLETED' };
 
   it('an earlier run that created (or may have created) issues counts; one that created nothing does not', () => {
     expect(existingKickoffFromRecord(record('APPLIED'), run)).toEqual({
       source: 'workflow', goal_issue_number: 201,
-      description: 'workflow sprint-M1 run r1 (completed) kicked off M1: goal issue #201 "[SPRINT GOAL] M1: Test kickoff", applied 4 issues',
+      description: 'workflow sprint-M1 run r1 (completed) kicked off M1 on http://backend:4000: goal issue #201 "[SPRINT GOAL] M1: Test kickoff", applied 4 issues',
     });
     expect(existingKickoffFromRecord(record('APPLYING', null), run)!.description).toContain('stopped while plan-apply was in flight: issues may exist');
     expect(existingKickoffFromRecord(record('APPLY_UNKNOWN', null), run)!.description).toContain('outcome unknown');

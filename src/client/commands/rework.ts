@@ -37,7 +37,7 @@ export function registerReworkCommand(program: Command): void {
           if (err instanceof WorkflowUpdateFailedError) {
             process.stderr.write(`rework rejected for #${issue}: ${err.cause?.message ?? err.message}\n`);
           } else if (err instanceof WorkflowNotFoundError) {
-            process.stderr.write(`no workflow ${workflowId}: is sprint ${options.sprint} running and has #${issue} been dispatched?\n`);
+            process.stderr.write(`no running workflow ${workflowId}: is sprint ${options.sprint} running, and has its board check seen #${issue}? (\`sprint-runner status --sprint ${options.sprint}\`)\n`);
           } else throw err;
           process.exitCode = 1;
         }

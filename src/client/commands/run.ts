@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import { Client, WorkflowFailedError } from '@temporalio/client';
+import { Client, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createWorkers } from '../../worker';
 import { sprintWorkflow } from '../../workflows/sprint/workflow';
@@ -98,9 +98,11 @@ export function registerRunCommand(program: Command): void {
           staticSummary: `Sprint ${input.sprint} (${input.mode}${input.dryRun ? ', dry run' : ''})`,
         });
         process.stderr.write(`${JSON.stringify({ type: 'SPRINT_WORKFLOW', workflow_id: handle.workflowId, run_id: handle.firstExecutionRunId })}\n`);
-        let result: SprintResult | null = null;
+        let result: RunResult | null = null;
         try {
-          result = await handle.result();
+          // Like the seed on completion, `--loop` exits 0 once only humans can move the sprint on; the
+          // workflow stays open for their reworks and closes when every item is Done or on `close`.
+          result = input.mode === 'loop' ? await resultOrAwaitingHumans(handle) : await handle.result();
           process.exitCode = 0;
         } catch (err) {
           process.exitCode = exitCodeOf(err);
@@ -116,8 +118,41 @@ export function registerRunCommand(program: Command): void {
     });
 }
 
+type RunResult = SprintResult | (Omit<SprintResult, 'reason'> & { reason: 'awaiting-humans' });
+
+/**
+ * The sprint's result, or — as soon as it reaches `awaiting-humans` — what the humans have to do:
+ * SPRINT_AWAITING_HUMANS on stderr with the items and the command that closes the sprint.
+ */
+async function resultOrAwaitingHumans(handle: WorkflowHandle<typeof sprintWorkflow>): Promise<RunResult> {
+  let settled = false;
+  const finished = handle.result().finally(() => void (settled = true));
+  finished.catch(() => undefined); // when humans are awaited, nobody waits for the result
+  const awaitingHumans = (async (): Promise<RunResult | null> => {
+    while (!settled) {
+      const status = await handle.query(sprintStatusQuery).catch(() => null);
+      if (status?.phase === 'awaiting-humans') {
+        const items = status.items.map((item) => ({ issueNumber: item.issueNumber, boardStatus: item.boardStatus, workflowId: item.workflowId }));
+        const close = `sprint-runner close --sprint ${status.sprint} --reason "…"`;
+        process.stderr.write(`${JSON.stringify({
+          type: 'SPRINT_AWAITING_HUMANS', sprint: status.sprint, workflow_id: handle.workflowId,
+          needs_human_approval: items.filter((item) => item.boardStatus === 'Needs Human Approval').map((item) => item.issueNumber),
+          blocked: items.filter((item) => item.boardStatus === 'Blocked').map((item) => item.issueNumber),
+          rework: `sprint-runner rework --sprint ${status.sprint} --issue N --reason "…"`, close,
+        })}\n`);
+        return { sprint: status.sprint, exitCode: 0, reason: 'awaiting-humans', ticks: status.ticks, intentsRouted: status.intentsRouted, items, ...(status.kickoff ? { kickoff: status.kickoff } : {}) };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    return null;
+  })();
+  const first = await Promise.race([finished, awaitingHumans]);
+  if (first) return first;
+  return finished;
+}
+
 /** SPRINT_RETRIES on stderr: what the sprint's activities needed retries for (from its histories). */
-async function retrySummary(client: Client, sprintWorkflowId: string, result: SprintResult | null): Promise<RetryCounts | null> {
+async function retrySummary(client: Client, sprintWorkflowId: string, result: RunResult | null): Promise<RetryCounts | null> {
   try {
     const items = result?.items.map((item) => item.workflowId)
       ?? (await client.workflow.getHandle(sprintWorkflowId).query(sprintStatusQuery)).items.map((item) => item.workflowId);

@@ -71,7 +71,8 @@ export async function runKickoff(request: KickoffRequest, acts: KickoffActs): Pr
   const exactlyOnce = wf.patched(KICKOFF_EXACTLY_ONCE_PATCH);
   const info = wf.workflowInfo();
   const kickoffId = kickoffIdFor(info.workflowId, info.firstExecutionRunId);
-  if (exactlyOnce) await refuseRepeatedKickoff(request, info.workflowId, info.runId, acts.promotion.fileActs);
+  // The board (backend) this kickoff applies to, recorded with it; '' only for histories from before the guard.
+  const backend = exactlyOnce ? await refuseRepeatedKickoff(request, info.workflowId, info.runId, acts.promotion.fileActs) : '';
   let raw: Record<string, unknown>;
   try {
     raw = await acts.codex.generateKickoffPlan({ sprint: request.sprint, readyLimit: request.readyLimit, goal: request.goal, toolsCallTimeoutS: request.toolsCallTimeoutS });
@@ -100,7 +101,7 @@ export async function runKickoff(request: KickoffRequest, acts: KickoffActs): Pr
   }
 
   const record = (status: KickoffRecord['status'], goalIssueNumber: number | null = null) => {
-    if (exactlyOnce) wf.upsertMemo({ kickoff: kickoffRecord(draft, kickoffId, status, goalIssueNumber) });
+    if (exactlyOnce) wf.upsertMemo({ kickoff: kickoffRecord(draft, kickoffId, backend, status, goalIssueNumber) });
   };
   // Written before the request leaves: if this run dies mid-apply, the next kickoff still sees it.
   record('APPLYING');
@@ -136,23 +137,27 @@ export async function runKickoff(request: KickoffRequest, acts: KickoffActs): Pr
   };
 }
 
-/** Refuses a kickoff of a sprint that was kicked off before, unless replan (then says what stays). Dry run only reports. */
-async function refuseRepeatedKickoff(request: KickoffRequest, workflowId: string, runId: string, fileActs: SprintActivities): Promise<void> {
-  let existing;
+/**
+ * Refuses a kickoff of a sprint that was kicked off before, unless replan (then says what stays).
+ * Dry run only reports. Returns the backend the kickoff applies to.
+ */
+async function refuseRepeatedKickoff(request: KickoffRequest, workflowId: string, runId: string, fileActs: SprintActivities): Promise<string> {
+  let found;
   try {
-    existing = await fileActs.findExistingKickoff({ sprint: request.sprint, workflowId, runId });
+    found = await fileActs.findExistingKickoff({ sprint: request.sprint, workflowId, runId });
   } catch (err) {
     throw failureFromActivity(err, 'kickoff_failed');
   }
-  if (!existing.length) return;
+  const { existing, backend } = found;
+  if (!existing.length) return backend;
   if (request.replan) {
     emit('KICKOFF_REPLAN', { sprint: request.sprint, existing, note: 'existing issues stay on the board unchanged; a new set is created and the sprint plan replaced' });
-    return;
+    return backend;
   }
   const refusal = kickoffAlreadyDoneError(request.sprint, existing);
   if (request.dryRun) {
     emit('KICKOFF_ALREADY_DONE', { sprint: request.sprint, existing, error: refusal.message });
-    return;
+    return backend;
   }
   throw kickoffStop(refusal);
 }

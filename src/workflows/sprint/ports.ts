@@ -56,13 +56,19 @@ export interface ExistingKickoffQuery {
   runId: string;
 }
 
+export interface ExistingKickoffs {
+  /** BACKEND_BASE_URL: the board this worker applies to, kept in the kickoff record. */
+  backend: string;
+  existing: ExistingKickoff[];
+}
+
 export interface KickoffActivities {
   /** The plan object Codex generated (unvalidated). */
   generateKickoffPlan(input: KickoffGenerationInput): Promise<Record<string, unknown>>;
   /** POST /internal/plan-apply; never retried (it creates issues). */
   applyKickoffDraft(draft: PlanApplyDraft, options?: PlanApplyOptions): Promise<Record<string, unknown>>;
-  /** Earlier kickoffs of the sprint: workflow memo records, the sprint plan file, the goal issue on the board. */
-  findExistingKickoff(input: ExistingKickoffQuery): Promise<ExistingKickoff[]>;
+  /** Earlier kickoffs of the sprint on this worker's board: workflow memo records, the sprint plan file, the goal issue on the board. */
+  findExistingKickoff(input: ExistingKickoffQuery): Promise<ExistingKickoffs>;
   /** Writes RUNNER_SPRINT_PLAN_PATH; returns the path. */
   saveSprintPlan(cache: SprintPlanCache): Promise<string>;
   loadSprintPlan(input: { sprint: string }): Promise<LoadedSprintPlan>;
