@@ -17,8 +17,9 @@ export interface SmokeResult {
 
 export async function smokeWorkflow(input: { timerMs: number; waitForSignalMs: number }): Promise<SmokeResult> {
   let greeting: string | null = null;
-  wf.setHandler(smokeGreetSignal, (name) => {
-    greeting = name;
+  wf.setHandler(smokeGreetSignal, (...args: unknown[]) => {
+    // Like every message: a payload that is not one short string is ignored.
+    if (args.length === 1 && typeof args[0] === 'string' && args[0].length <= 200) greeting = args[0];
   });
   await wf.sleep(input.timerMs, { summary: 'smoke timer' });
   const gotSignal = await wf.condition(() => greeting !== null, input.waitForSignalMs);

@@ -156,10 +156,12 @@ describe('npm run demo (a real child process: dev server + Web UI, emulators, wo
       const rejected = await sprintRunner(['rework', '--sprint', DEMO_SPRINT, '--issue', '101', '--reason', 'and log each retry'], info.temporal_address);
       expect(rejected.status).toBe(1);
       expect(rejected.stderr).toMatch(/rework rejected for #101: item #101 is (In Review|In Progress); rework is only possible from Needs Human Approval/);
-      // The demo runs the sprint again: fix-up on the PR, re-review, back to Needs Human Approval.
+      // The same sprint wakes by itself: fix-up on the PR, re-review, back to Needs Human Approval.
       await demo.waitFor(/#101 human rework requested/, 30_000);
       await demo.waitFor(/#101 EXECUTOR run \w+ started \(resolve-linked-pr\)/, 60_000);
       await demo.waitFor(/#101 review PASS/, 60_000);
+      await demo.waitFor(/sprint awaits humans again/, 60_000);
+      expect(demo.lines.filter((line) => /started workflow sprint-DEMO /.test(line))).toHaveLength(1);
 
       const marked = markedProcesses(marker.name, marker.value);
       expect(marked.some((p) => p.pid === info.dev_server_pid)).toBe(true);

@@ -12,6 +12,8 @@ import { sprintSettingsFrom } from '../../src/activities/sprint';
 import { connectTestTemporal, type TestTemporal } from '../support/temporal';
 import { startE2eRig, type E2eRig, boardItem } from '../support/e2e';
 import { eventually } from '../support/item-harness';
+import { closeWhenAwaitingHumans } from '../support/sprint-phase';
+import { sprintStatusQuery } from '../../src/workflows/sprint/messages';
 
 const linkedPr = (issue: number, number: number) => ({
   number, issue_number: issue, head_ref: `executor/issue-${issue}`,
@@ -57,8 +59,8 @@ describe('item lifecycles end to end', () => {
 
   it('FAIL ×5 → Blocked once (review cycle cap), through the real orchestrator dispatch loop', async () => {
     rig = await startE2eRig(temporal, { items: [boardItem(5, 'In Review')], prs: [linkedPr(5, 50)] }, {}, { roles: { REVIEWER: { outcome: 'FAIL' } } });
-    const result = await (await runSprint()).result();
-    expect(result.reason).toBe('completed');
+    const result = await closeWhenAwaitingHumans(await runSprint());
+    expect(result.reason).toBe('closed');
     expect(boardStatus(rig, 5)).toBe('Blocked');
     expect(statusTransitions(rig, 5)).toEqual(['In Review->Blocked (ORCHESTRATOR)']);
     const reviews = rig.events.filter((e) => e.type === 'REVIEW_OUTCOME');
@@ -81,8 +83,8 @@ describe('item lifecycles end to end', () => {
   it('transient backend outage (502 on agent-context) is retried, then the run succeeds', async () => {
     rig = await startE2eRig(temporal, { items: [boardItem(7, 'In Review')], prs: [linkedPr(7, 70)] }, { RUNNER_TRANSIENT_MAX_ATTEMPTS: '5' });
     rig.backend.faults.add({ route: '/internal/agent-context', mode: 'http502', count: 2 });
-    const result = await (await runSprint()).result();
-    expect(result.reason).toBe('completed');
+    const result = await closeWhenAwaitingHumans(await runSprint());
+    expect(result.reason).toBe('closed');
     expect(boardStatus(rig, 7)).toBe('Needs Human Approval');
     expect(statusTransitions(rig, 7)).toEqual(['In Review->Needs Human Approval (ORCHESTRATOR)']);
     expect(rig.backend.faults.stats().faults['/internal/agent-context']).toBe(2);
@@ -111,15 +113,16 @@ describe('item lifecycles end to end', () => {
 
   it('rework: PASS → Needs Human Approval → requestRework → In Review → fix-up → re-review → Needs Human Approval', async () => {
     rig = await startE2eRig(temporal, { items: [boardItem(9, 'In Review')], prs: [linkedPr(9, 90)] });
-    // The sprint completes once the item awaits a human (as the seed's orchestrator does)...
-    expect((await (await runSprint()).result()).reason).toBe('completed');
+    // The sprint awaits humans once the item awaits a human; its workflow stays open...
+    const sprint = await runSprint();
+    await eventually(() => sprint.query(sprintStatusQuery), (s) => s.phase === 'awaiting-humans', 60_000);
     const itemHandle = temporal.client.workflow.getHandle(itemWorkflowId('M1', 9));
     expect((await itemHandle.query(itemStatusQuery)).boardStatus).toBe('Needs Human Approval');
     const accepted = await itemHandle.executeUpdate(requestReworkUpdate, { args: [{ reason: 'Add a test for the empty body case' }] });
     expect(accepted.status).toBe('In Review');
-    // ...and the operator runs it again to process the rework: fix-up on the existing PR, then re-review.
-    const again = await runSprint();
-    expect((await again.result()).reason).toBe('completed');
+    // ...and wakes by itself to process the rework: fix-up on the existing PR, then re-review.
+    await eventually(() => statusTransitions(rig, 9).length, (n) => n === 3, 60_000);
+    expect((await closeWhenAwaitingHumans(sprint)).reason).toBe('closed');
     expect(statusTransitions(rig, 9)).toEqual([
       'In Review->Needs Human Approval (ORCHESTRATOR)',
       'Needs Human Approval->In Review (HUMAN)',

@@ -9,6 +9,7 @@ import { sprintWorkflow, sprintWorkflowId } from '../../src/workflows';
 import { startModelEmulator, writeCodexHome, type ModelEmulator } from '../../emulators/model';
 import { connectTestTemporal, type TestTemporal } from '../support/temporal';
 import { startE2eRig, type E2eRig } from '../support/e2e';
+import { closeWhenAwaitingHumans } from '../support/sprint-phase';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -69,7 +70,7 @@ describe('real codex 0.153.4 drives an item through the model emulator', () => {
       workflowId: `${sprintWorkflowId('M1')}-${rig.config.temporalTaskQueue}`,
       args: [{ sprint: 'M1', mode: 'loop' }],
     });
-    expect((await handle.result()).reason).toBe('completed');
+    expect((await closeWhenAwaitingHumans(handle)).reason).toBe('closed');
     expect(rig.backend.board.listProjectItems()[0]!.fields.Status).toBe('Needs Human Approval');
     expect(model.requests.filter((r) => r.answered === 'message').length).toBeGreaterThanOrEqual(1);
     const finished = rig.events.find((e) => e.type === 'WORKER_FINISHED');

@@ -23,6 +23,8 @@ describe('sprint-runner run (real CLI process)', () => {
   afterEach(async () => {
     await backend?.close();
     for (const n of [301, 302, 311, 312, 313]) await temporal.client.workflow.getHandle(`sprint-M2-item-${n}`).terminate().catch(() => undefined);
+    // A `--loop` sprint stays open awaiting humans: the next test starts its own.
+    for (const id of ['sprint-M1', 'sprint-M2']) await temporal.client.workflow.getHandle(id).terminate('test done').catch(() => undefined);
   });
   afterAll(async () => temporal.close());
 

@@ -23,6 +23,8 @@ describe('seed CLI modes and dry run through `sprint-runner run`', () => {
   });
   afterEach(async () => {
     await temporal.client.workflow.getHandle('sprint-M1-item-401').terminate().catch(() => undefined);
+    // A `--loop` sprint stays open awaiting humans: the next test starts its own.
+    for (const id of ['sprint-M1', 'sprint-M2']) await temporal.client.workflow.getHandle(id).terminate('test done').catch(() => undefined);
     await backend?.close();
   });
   afterAll(async () => temporal.close());
@@ -41,7 +43,10 @@ process.stderr.write(JSON.stringify({ type: 'DISPATCH_SUMMARY', sprint: 'M1', st
       RUNNER_ORCHESTRATOR_CMD: `${process.execPath} ${stub} --loop`, ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'),
     });
     expect(out.status).toBe(0);
-    expect(JSON.parse(out.stdout.trim())).toMatchObject({ sprint: 'M1', reason: 'completed' });
+    // Nothing is left for the runner: `--loop` exits 0 as the seed did, the sprint stays open awaiting humans.
+    expect(JSON.parse(out.stdout.trim())).toMatchObject({ sprint: 'M1', reason: 'awaiting-humans' });
+    expect(out.events.find((e) => e.type === 'SPRINT_AWAITING_HUMANS')).toMatchObject({ sprint: 'M1', close: expect.stringContaining('sprint-runner close --sprint M1') });
+    expect((await temporal.client.workflow.getHandle('sprint-M1').describe()).status.name).toBe('RUNNING');
     const seen = JSON.parse(readFileSync(join(dir, 'seen.json'), 'utf8'));
     expect(seen.env).toMatchObject({ ORCHESTRATOR_SPRINT: 'M1', ORCHESTRATOR_MAX_EXECUTORS: '3', ORCHESTRATOR_MAX_REVIEWERS: '2', ORCHESTRATOR_BACKEND_BASE_URL: backend.url });
     // Deviation: one orchestrator cycle per durable-timer tick, so `--loop` is switched to `--once`.

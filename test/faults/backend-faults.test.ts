@@ -13,6 +13,7 @@ import { connectTestTemporal, type TestTemporal } from '../support/temporal';
 import { startE2eRig, type E2eRig, boardItem } from '../support/e2e';
 import { boardStatuses, duplicateTransitions, linkedPr } from '../support/fault-rig';
 import { size } from '../support/worker-process';
+import { closeWhenAwaitingHumans } from '../support/sprint-phase';
 
 /**
  * The routes the runner and its Codex workers call. /internal/preflight is left alone: the
@@ -61,8 +62,8 @@ describe('backend failing 20 % of calls (seeded 500 / reset / timeout)', () => {
       taskQueue: rig.config.temporalTaskQueue, workflowId: `${sprintWorkflowId('M1')}-${rig.config.temporalTaskQueue}`, args: [{ sprint: 'M1', mode: 'loop' }],
     });
     const debug = setInterval(() => process.env.FAULT_DEBUG && process.stdout.write(`${JSON.stringify({ statuses: boardStatuses(rig.backend), log: rig.backend.board.effectLog().filter((e) => e.kind === 'transition').map((e) => `${e.issue_number} ${e.from}->${e.to}`), events: rig.events.filter((e) => !['INTAKE_ROUTED', 'DISPATCH_SUMMARY', 'DEPENDENCY_GRAPH_SANITIZED'].includes(e.type)).map((e) => `${e.type} ${e.issue_number ?? ''} ${e.error_code ?? ''} ${e.classification ?? ''} ${e.outcome ?? ''} ${String(e.error ?? '').slice(0, 80)}`) })}\n`), 20_000);
-    const result = await handle.result().finally(() => clearInterval(debug));
-    expect(result.reason).toBe('completed');
+    const result = await closeWhenAwaitingHumans(handle).finally(() => clearInterval(debug));
+    expect(result.reason).toBe('closed');
     const statuses = boardStatuses(rig.backend);
     for (const issue of [...readyIssues, ...reviewIssues]) expect([issue, statuses[issue]]).toEqual([issue, 'Needs Human Approval']);
     expect(duplicateTransitions(rig.backend)).toEqual([]);

@@ -19,6 +19,7 @@ import { AGENT_BIN, ORCHESTRATOR_CMD, boardItem } from '../support/e2e';
 import { connectTestTemporal } from '../support/temporal';
 import { boardStatuses, duplicateTransitions, linkedPr, transitionLog } from '../support/fault-rig';
 import { size, waitFor } from '../support/worker-process';
+import { closeWhenAwaitingHumans } from '../support/sprint-phase';
 
 describe('Temporal dev server restart mid-sprint (SQLite persistence)', () => {
   let server: DevServer | undefined;
@@ -68,8 +69,8 @@ describe('Temporal dev server restart mid-sprint (SQLite persistence)', () => {
         await new Promise((resolve) => setTimeout(resolve, 1000));
         server = await startDevServer({ dbFile, port, logLevel: 'error' });
       }
-      const result = await handle.result();
-      expect(result.reason).toBe('completed');
+      const result = await closeWhenAwaitingHumans(handle);
+      expect(result.reason).toBe('closed');
       expect(boardStatuses(backend)).toEqual({ 7301: 'Needs Human Approval', 7302: 'Needs Human Approval' });
       expect(transitionLog(backend, 7301).map((e) => `${e.from}->${e.to}`)).toEqual(['Ready->In Progress', 'In Progress->In Review', 'In Review->Needs Human Approval']);
       expect(transitionLog(backend, 7302).map((e) => `${e.from}->${e.to}`)).toEqual(['In Review->Needs Human Approval']);

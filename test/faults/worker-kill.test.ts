@@ -34,6 +34,7 @@ import { connectTestTemporal, testAddress, type TestTemporal } from '../support/
 import { boardItem } from '../support/e2e';
 import { boardStatuses, cmdline, duplicateTransitions, linkedPr, startFaultRig, transitionLog, type FaultRig } from '../support/fault-rig';
 import { LONG, size, waitFor } from '../support/worker-process';
+import { closeWhenAwaitingHumans } from '../support/sprint-phase';
 
 const transitions = (rig: FaultRig, issue: number) => transitionLog(rig.backend, issue).map((e) => `${e.from}->${e.to} (${e.role})`);
 
@@ -138,9 +139,9 @@ describe('kill -9 of the worker mid-activity', () => {
 
       const second = await r.startWorker();
       const progress = setInterval(() => log('progress', { statuses: boardStatuses(r.backend), events: second.events.map((e) => e.type).slice(-8), codex: r.codexPids().length }), 10_000);
-      const result = await handle.result().finally(() => clearInterval(progress));
+      const result = await closeWhenAwaitingHumans(handle).finally(() => clearInterval(progress));
       log('done', { result });
-      expect(result.reason).toBe('completed');
+      expect(result.reason).toBe('closed');
       const statuses = boardStatuses(r.backend);
       expect(statuses[claimIssue]).toBe('Needs Human Approval');
       expect(statuses[reviewIssue]).toBe('Needs Human Approval');
@@ -212,9 +213,9 @@ describe('kill -9 of the worker mid-activity', () => {
       transitions: transitions(r, issue), codex: r.codexPids().length,
       events: second.events.map((e) => e.type).filter((type) => type !== 'DISPATCH_SUMMARY' && type !== 'INTAKE_ROUTED'),
     }), 10_000);
-    const result = await handle.result().finally(() => clearInterval(progress));
+    const result = await closeWhenAwaitingHumans(handle).finally(() => clearInterval(progress));
     log('done', { result, afterMs: Date.now() - t0 });
-    expect(result.reason).toBe('completed');
+    expect(result.reason).toBe('closed');
     expect(boardStatuses(r.backend)[issue]).toBe('Needs Human Approval');
     expect(transitions(r, issue)).toEqual([
       'Ready->In Progress (EXECUTOR)',

@@ -17,6 +17,7 @@ import { itemWorkflowId, sprintStatusQuery, sprintWorkflow, sprintWorkflowId } f
 import { connectTestTemporal, type TestTemporal } from '../support/temporal';
 import { AGENT_BIN, startE2eRig, type E2eRig, boardItem } from '../support/e2e';
 import { linkedPr } from '../support/fault-rig';
+import { closeWhenAwaitingHumans } from '../support/sprint-phase';
 
 const ROOT = join(__dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'sr-hostile-'));
@@ -109,7 +110,7 @@ describe('hostile input end to end and security properties', () => {
     const good = await temporal.client.workflow.start(sprintWorkflow, {
       taskQueue: rig.config.temporalTaskQueue, workflowId: `${sprintWorkflowId('M1')}-${rig.config.temporalTaskQueue}`, args: [{ sprint: 'M1', mode: 'loop' }],
     });
-    expect((await good.result()).reason).toBe('completed');
+    expect((await closeWhenAwaitingHumans(good)).reason).toBe('closed');
     expect(rig.backend.board.listProjectItems().find((i) => i.issue_number === 7602)?.fields.Status).toBe('Needs Human Approval');
   }, 120_000);
 
@@ -129,7 +130,7 @@ describe('hostile input end to end and security properties', () => {
       const handle = await temporal.client.workflow.start(sprintWorkflow, {
         taskQueue: rig.config.temporalTaskQueue, workflowId: `${sprintWorkflowId('M1')}-${rig.config.temporalTaskQueue}`, args: [{ sprint: 'M1', mode: 'loop' }],
       });
-      expect((await handle.result()).reason).toBe('completed');
+      expect((await closeWhenAwaitingHumans(handle)).reason).toBe('closed');
 
       // What the children saw.
       const orchestratorEnvs = readDumps(orchestratorDump).map((d) => d.env);

@@ -46,10 +46,14 @@ describe('itemWorkflow state machine (real server)', () => {
     workflowIds.push(handle.workflowId);
     await handle.signal(boardObservedSignal, { version: 1, status: 'In Review', projectItemId: 'PVTI_42' });
     // As the orchestrator does: the next reviewer is dispatched once the previous outcome is known.
-    for (let i = 0; i < 6; i += 1) {
+    for (let i = 0; i < 5; i += 1) {
       await handle.signal(runIntentSignal, intent('REVIEWER'));
       await eventually(() => handle.query(itemStatusQuery), (s) => s.completedRuns === i + 1);
     }
+    // A reviewer dispatched to the item now Blocked at the cap never starts Codex.
+    await handle.signal(runIntentSignal, intent('REVIEWER'));
+    await eventually(() => handle.query(itemStatusQuery), (s) => s.intentsSuperseded === 1 && s.boardStatus === 'Blocked');
+    expect(h.named('runCodexWorker')).toHaveLength(5);
     expect(h.named('blockAtReviewCycleCap')).toHaveLength(1);
     expect(h.named('blockAtReviewCycleCap')[0]!.input).toMatchObject({ reviewCycleCount: 5 });
     expect(h.types().filter((t) => t === 'REVIEW_CYCLE_CAP_BLOCKED')).toHaveLength(1);

@@ -15,7 +15,7 @@ import { isRetryableFailure } from '../../domain/classify';
 import { extractPrUrl } from '../../domain/worker-result';
 import { BoardStatusKey, IssueNumberKey, RoleKey, SprintKey } from '../../temporal/search-attributes';
 import { emit } from '../events';
-import { acceptMessage, rejectUpdate } from '../message-door';
+import { acceptMessage, rejectPayload, rejectUpdate } from '../message-door';
 import { initialItemState, ItemState, REVIEW_CYCLE_CAP, STALL_ESCALATION_DISPATCHES, type CarriedItemState, type ItemSettings, type QueuedIntent } from './item-state';
 import {
   boardObservedSignal, itemStatusQuery, requestReworkUpdate, runIntentSignal, sprintClosedSignal,
@@ -110,7 +110,10 @@ export async function itemWorkflow(input: ItemWorkflowInput): Promise<ItemResult
       },
     },
   );
-  wf.setHandler(itemStatusQuery, () => item.status());
+  wf.setHandler(itemStatusQuery, (...args: unknown[]) => {
+    rejectPayload(args);
+    return item.status();
+  });
 
   wf.upsertSearchAttributes([
     { key: SprintKey, value: input.sprint },

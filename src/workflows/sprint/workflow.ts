@@ -244,7 +244,10 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
         }
         if (phase !== 'awaiting-humans') {
           phase = 'awaiting-humans';
-          emit('SPRINT_AWAITING_HUMANS', { sprint: input.sprint, ...awaitingHumans(state) });
+          emit('SPRINT_AWAITING_HUMANS', {
+            sprint: input.sprint, ...awaitingHumans(state),
+            rework: `sprint-runner rework --sprint ${input.sprint} --issue N --reason "…"`, close: `sprint-runner close --sprint ${input.sprint} --reason "…"`,
+          });
         }
       } else if (phase !== 'running') {
         phase = 'running';
