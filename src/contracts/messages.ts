@@ -70,14 +70,17 @@ const printable = (what: string, max: number) =>
     .refine((text) => text.trim().length > 0, `${what} must not be blank`)
     .refine((text) => !UNPRINTABLE.test(text), `${what} must be printable text (no control characters or bidirectional overrides)`);
 
-export const ReworkRequestSchema = z.strictObject({
+export const ReworkRequestSchema = z.strictObject(
+  {
   reason: printable('rework reason', REWORK_REASON_MAX),
   steps: z
     .array(printable('rework step', REWORK_STEP_MAX), { error: 'rework steps must be an array of strings' })
     .min(1, 'rework steps must not be empty when given')
     .max(REWORK_STEPS_MAX, `at most ${REWORK_STEPS_MAX} rework steps`)
     .optional(),
-});
+  },
+  { error: 'rework payload must be an object {reason, steps?}' },
+);
 export type ReworkRequest = z.infer<typeof ReworkRequestSchema>;
 
 export const ItemReportSchema = z.strictObject({

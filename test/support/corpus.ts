@@ -343,22 +343,28 @@ export function kickoffCases(count: number, seed = 3): Case<unknown>[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Signal/update payloads (reworkPayloadProblem) and the sprint workflow input (sprintInputProblem)
+// Update payloads (reworkPayloadProblem) and the sprint workflow input (sprintInputProblem)
 
 export function reworkPayloadCases(count: number, seed = 4): Case<unknown>[] {
   const g = new Gen(seed);
   const cases: Case<unknown>[] = [];
   const add = (name: string, input: unknown, expected: string) => cases.push({ name: `rework#${cases.length} ${name}`, input, expected });
   const kinds: Array<() => void> = [
-    () => add('not an object', g.pick([null, [], 'fix it', 1, true, [{ reason: 'x' }]]), 'rework payload must be an object {reason, steps?}'),
+    () => add('not an object', g.pick([null, [], 'fix it', 1, true, [{ reason: 'x' }]]), 'payload: rework payload must be an object {reason, steps?}'),
     () => {
-      const extra = g.pick(['Reason', 'step', 'status', 'run_id', g.word()]);
-      add('unknown field', { reason: 'x', [extra]: 1 }, `rework payload has unknown fields: ${extra}`);
+      const extra = g.pick(['Reason', 'step', 'status', 'run_id', '__proto__', g.word()]);
+      add('unknown field', JSON.parse(`{"reason":"x",${JSON.stringify(extra)}:1}`), `payload: unknown field(s) ${extra}`);
     },
-    () => add('blank reason', g.pick([{}, { reason: '' }, { reason: '   ' }, { reason: 1 }, { reason: null }, { reason: ['x'] }]), 'rework reason must be a non-empty string'),
-    () => add('reason too long', { reason: 'r'.repeat(g.int(2001, 5000)) }, 'rework reason must be at most 2000 characters'),
-    () => add('steps not a non-empty array', { reason: 'x', steps: g.pick([[], 'step', 1, null, {}]) }, 'rework steps must be a non-empty array of strings when given'),
-    () => add('blank step', { reason: 'x', steps: ['ok', g.pick(['', ' ', 1, null, {}])] }, 'rework steps must be non-empty strings'),
+    () => add('reason not a string', g.pick([{}, { reason: 1 }, { reason: null }, { reason: ['x'] }]), 'reason: rework reason must be a string'),
+    () => add('blank reason', g.pick([{ reason: '' }, { reason: '   ' }, { reason: '\n\t' }]), 'reason: rework reason must not be blank'),
+    () => add('reason too long', { reason: 'r'.repeat(g.int(2001, 5000)) }, 'reason: rework reason must be at most 2000 characters'),
+    () => add('unprintable reason', { reason: `fix ${g.pick(['\u0000', '\u0007', '\u001b[31m', '\u202e', '\u2066', '\u0085'])} it` }, 'reason: rework reason must be printable text (no control characters or bidirectional overrides)'),
+    () => add('steps empty', { reason: 'x', steps: [] }, 'steps: rework steps must not be empty when given'),
+    () => add('steps not an array', { reason: 'x', steps: g.pick(['step', 1, null, {}]) }, 'steps: rework steps must be an array of strings'),
+    () => add('too many steps', { reason: 'x', steps: Array.from({ length: g.int(21, 10_000) }, () => 'step') }, 'steps: at most 20 rework steps'),
+    () => add('blank step', { reason: 'x', steps: ['ok', g.pick(['', ' '])] }, 'steps.1: rework step must not be blank'),
+    () => add('step not a string', { reason: 'x', steps: ['ok', g.pick([1, null, {}])] }, 'steps.1: rework step must be a string'),
+    () => add('step too long', { reason: 'x', steps: ['s'.repeat(g.int(501, 1_048_576))] }, 'steps.0: rework step must be at most 500 characters'),
   ];
   while (cases.length < count) g.pick(kinds)();
   return cases;
@@ -442,17 +448,23 @@ export function envCases(count: number, seed = 7): Case<Record<string, string>>[
       const op = g.pick([';', '&&', '||', '|', '>', '<', '&', '$(', '`']);
       const expected = op === '$(' || op === '`' ? null : op;
       if (expected === null) return;
-      add(`RUNNER_ORCHESTRATOR_CMD with "${op}"`, { RUNNER_ORCHESTRATOR_CMD: `node cli.js --loop ${op} rm -rf /tmp/x` }, `RUNNER_ORCHESTRATOR_CMD must be valid shell words (shell operator "${op}" is not allowed (commands run without a shell))`);
+      add(`RUNNER_ORCHESTRATOR_CMD with "${op}"`, { RUNNER_ORCHESTRATOR_CMD: `node cli.js --loop ${op} rm -rf /tmp/x` }, `RUNNER_ORCHESTRATOR_CMD must be valid shell words (shell operator "${op}" is not allowed (commands run without a shell; quote it to pass it as an argument))`);
     },
     () => add('RUNNER_ORCHESTRATOR_CMD unbalanced quote', { RUNNER_ORCHESTRATOR_CMD: g.pick(['node "cli.js', "node 'cli.js"]) }, `RUNNER_ORCHESTRATOR_CMD must be valid shell words (no closing ${'x'} quote)`),
-    () => add('CODEX_MCP_ARGS unbalanced quote', { CODEX_MCP_ARGS: 'mcp-server "x' }, 'CODEX_MCP_ARGS must be valid shell words (no closing double quote)'),
+    () => add('CODEX_MCP_ARGS unbalanced quote', { CODEX_MCP_ARGS: 'mcp-server "x' }, 'CODEX_MCP_ARGS must be valid shell words (No closing quotation (the double quote is never closed))'),
+    () => add('trailing backslash', { [g.pick(['RUNNER_ORCHESTRATOR_CMD', 'CODEX_MCP_ARGS'])]: g.pick(['node cli.js \\', 'mcp-server x\\', '\\']) }, ''),
+    () => add('RUNNER_ORCHESTRATOR_CMD empty program name', { RUNNER_ORCHESTRATOR_CMD: g.pick(["'' cli.js", '"" --loop', "''"]) }, 'RUNNER_ORCHESTRATOR_CMD must start with a program name (its first word is empty)'),
+    () => add('RUNNER_MAX_PAYLOAD_BYTES', { RUNNER_MAX_PAYLOAD_BYTES: g.pick(['2MiB', '1e6', '0x100000', '-1', '0']) }, ''),
     () => add('RUNNER_LOG_FORMAT', { RUNNER_LOG_FORMAT: g.pick(['xml', 'text', 'JSONL', 'pretty!']) }, 'RUNNER_LOG_FORMAT must be one of json, pretty'),
   ];
   while (cases.length < count) g.pick(kinds)();
   // Fix up the quote kind of the unbalanced-quote cases.
   for (const c of cases) {
-    if (c.input.RUNNER_ORCHESTRATOR_CMD?.includes('"cli')) c.expected = 'RUNNER_ORCHESTRATOR_CMD must be valid shell words (no closing double quote)';
-    else if (c.input.RUNNER_ORCHESTRATOR_CMD?.includes("'cli")) c.expected = 'RUNNER_ORCHESTRATOR_CMD must be valid shell words (no closing single quote)';
+    if (c.input.RUNNER_ORCHESTRATOR_CMD?.includes('"cli')) c.expected = 'RUNNER_ORCHESTRATOR_CMD must be valid shell words (No closing quotation (the double quote is never closed))';
+    else if (c.input.RUNNER_ORCHESTRATOR_CMD?.includes("'cli")) c.expected = 'RUNNER_ORCHESTRATOR_CMD must be valid shell words (No closing quotation (the single quote is never closed))';
+    const [key, value] = Object.entries(c.input)[0]!;
+    if (c.name.endsWith('trailing backslash')) c.expected = `${key} must be valid shell words (No escaped character (the text ends with a backslash))`;
+    if (key === 'RUNNER_MAX_PAYLOAD_BYTES') c.expected = ['-1', '0'].includes(value) ? `${key} must be a positive integer` : `${key} must be an integer`;
   }
   return cases;
 }
