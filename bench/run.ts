@@ -3,7 +3,7 @@
  * its own headless Temporal dev server. Prints a table, writes bench-results/bench-<timestamp>.json
  * (plus a .log with everything the product and emulators printed). See bench/README.md.
  *
- *   BENCH_ONLY=intake,overhead,sprint,scale,history   which benchmarks (default: all, in this order)
+ *   BENCH_ONLY=intake,overhead,sprint,scale,history,humans   which benchmarks (default: all, in this order)
  *   BENCH_INTAKE_INTENTS, BENCH_OVERHEAD_ITEMS, BENCH_SPRINT_ITEMS, BENCH_SCALE_ITEMS,
  *   BENCH_HISTORY_TICKS, BENCH_HISTORY_MAX_S, ...          sizes (see README)
  */
@@ -18,6 +18,7 @@ import { overheadBench } from './overhead';
 import { sprintBench } from './sprint';
 import { scaleBench } from './scale';
 import { historyBench } from './history';
+import { humansBench } from './humans';
 
 const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   intake: intakeBench,
@@ -25,6 +26,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   sprint: sprintBench,
   scale: scaleBench,
   history: historyBench,
+  humans: humansBench,
 };
 
 function selected(): string[] {
