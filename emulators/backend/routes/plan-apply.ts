@@ -1,6 +1,7 @@
 /**
  * POST /internal/plan-apply — creates the sprint's issues and project items from a draft, computes
  * their scope metadata and appends it to each issue body. Not idempotent: a retry creates duplicates.
+ * Extra body keys are ignored as at 45fae0b, including the runner's `kickoff_id` (it cannot dedupe on it).
  * A PARTIAL_FAIL (502) can be injected through a `partial_fail` fault rule.
  */
 import { isNonEmptyString, isPlainObject } from '../../shared/json-file';
