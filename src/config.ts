@@ -5,7 +5,7 @@
  * the variable and the rule it broke, e.g. `RUNNER_MAX_EXECUTORS must be an integer`.
  */
 import { z } from 'zod';
-import { splitShellWords } from './domain/shell-words';
+import { checkNoShellOperators, shellWords as parseShellWords, type ShellWord } from './domain/shell-words';
 import { ConfigError } from './domain/errors';
 
 type Env = Record<string, string | undefined>;
@@ -84,19 +84,24 @@ const httpUrl =
     return text;
   };
 
-/** POSIX shell-word splitting (Python shlex.split), never run through a shell. */
+/**
+ * Python shlex.split words (domain/shell-words.ts), never run through a shell; a word that is only
+ * a shell operator is refused, and a command's first word (the program) must not be empty (`''`).
+ */
 const shellWords =
-  (fallback: string, allowEmpty: boolean): Parser<string[]> =>
+  (fallback: string, kind: 'command' | 'arguments'): Parser<string[]> =>
   (raw, key) => {
     const text = (raw ?? '').trim() || fallback;
-    let words: string[];
+    let words: ShellWord[];
     try {
-      words = splitShellWords(text);
+      words = parseShellWords(text);
+      checkNoShellOperators(words);
     } catch (err) {
       fail(`${key} must be valid shell words (${(err as Error).message})`);
     }
-    if (!allowEmpty && words.length === 0) fail(`${key} must not be empty`);
-    return words;
+    if (kind === 'command' && words.length === 0) fail(`${key} must not be empty`);
+    if (kind === 'command' && words[0]!.text === '') fail(`${key} must start with a program name (its first word is empty)`);
+    return words.map((word) => word.text);
   };
 
 const choice =
@@ -128,9 +133,9 @@ const VARIABLES = {
   RUNNER_SPRINT_PLAN_PATH: str('./.runner-sprint-plan.json'),
   RUNNER_AUTOPROMOTE: bool(true),
   ORCHESTRATOR_STATE_PATH: str('./.orchestrator-state.json'),
-  RUNNER_ORCHESTRATOR_CMD: shellWords('node apps/orchestrator/src/cli.js --loop', false),
+  RUNNER_ORCHESTRATOR_CMD: shellWords('node apps/orchestrator/src/cli.js --loop', 'command'),
   CODEX_BIN: str('codex'),
-  CODEX_MCP_ARGS: shellWords('mcp-server', true),
+  CODEX_MCP_ARGS: shellWords('mcp-server', 'arguments'),
   CODEX_TOOLS_CALL_TIMEOUT_S: posfloat(1800),
   ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS: nonnegint(2),
   // New in sprint-runner.
@@ -139,6 +144,9 @@ const VARIABLES = {
   BLOCKED_RETRY_MAX_ATTEMPTS: posint(3),
   RUNNER_TRANSIENT_MAX_ATTEMPTS: posint(5),
   RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE: posint(8000),
+  // The Temporal server's payload (blob) size limit; the dev server's default is 2 MiB. Intake refuses a
+  // batch with an intent that would exceed it (intent_too_large) before routing any of it.
+  RUNNER_MAX_PAYLOAD_BYTES: posint(2 * 1024 * 1024),
   SPRINT_IDLE_POLL_MINUTES: posfloat(5),
   RUNNER_LOG_FORMAT: choice('json', ['json', 'pretty'] as const),
   RUNNER_CHILD_ENV_ALLOWLIST: (raw: string | undefined) =>
@@ -149,6 +157,13 @@ const VARIABLES = {
   TEMPORAL_ADDRESS: str('localhost:7233'),
   TEMPORAL_NAMESPACE: str('default'),
   TEMPORAL_TASK_QUEUE: str('sprint-runner'),
+  // Safe upgrades (docs/upgrading.md): Worker Deployment Versioning of `sprint-runner worker`.
+  RUNNER_WORKER_VERSIONING: bool(true),
+  RUNNER_DEPLOYMENT_NAME: str('sprint-runner'),
+  // Absent: the package version plus the git commit when the code is a git checkout (src/worker.ts).
+  SPRINT_RUNNER_BUILD_ID: optionalStr,
+  // How long a stopping worker lets running activities (Codex runs) finish before cancelling them.
+  RUNNER_SHUTDOWN_GRACE_S: posfloat(30),
 } satisfies Record<string, Parser<unknown>>;
 
 type Variables = typeof VARIABLES;
@@ -181,12 +196,17 @@ export const RunnerConfigSchema = z.object({
   blockedRetryMaxAttempts: z.number().int().positive(),
   transientMaxAttempts: z.number().int().positive(),
   historyEventsBeforeContinue: z.number().int().positive(),
+  maxPayloadBytes: z.number().int().positive(),
   idlePollMinutes: z.number().positive(),
   logFormat: z.enum(['json', 'pretty']),
   childEnvAllowlist: z.array(z.string()),
   temporalAddress: z.string(),
   temporalNamespace: z.string(),
   temporalTaskQueue: z.string(),
+  workerVersioning: z.boolean(),
+  deploymentName: z.string(),
+  buildId: z.string().nullable(),
+  shutdownGraceS: z.number().positive(),
 });
 export type RunnerConfig = z.infer<typeof RunnerConfigSchema>;
 
@@ -222,12 +242,17 @@ export function loadConfig(env: Env = process.env): RunnerConfig {
     blockedRetryMaxAttempts: r.BLOCKED_RETRY_MAX_ATTEMPTS,
     transientMaxAttempts: r.RUNNER_TRANSIENT_MAX_ATTEMPTS,
     historyEventsBeforeContinue: r.RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE,
+    maxPayloadBytes: r.RUNNER_MAX_PAYLOAD_BYTES,
     idlePollMinutes: r.SPRINT_IDLE_POLL_MINUTES,
     logFormat: r.RUNNER_LOG_FORMAT,
     childEnvAllowlist: r.RUNNER_CHILD_ENV_ALLOWLIST,
     temporalAddress: r.TEMPORAL_ADDRESS,
     temporalNamespace: r.TEMPORAL_NAMESPACE,
     temporalTaskQueue: r.TEMPORAL_TASK_QUEUE,
+    workerVersioning: r.RUNNER_WORKER_VERSIONING,
+    deploymentName: r.RUNNER_DEPLOYMENT_NAME,
+    buildId: r.SPRINT_RUNNER_BUILD_ID,
+    shutdownGraceS: r.RUNNER_SHUTDOWN_GRACE_S,
   });
 }
 

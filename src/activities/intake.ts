@@ -10,18 +10,16 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { RunnerConfig } from '../config';
-import { IntentError } from '../domain/errors';
 import { intentHash } from '../domain/intent-hash';
-import { decodeIntentLine, parseIntentLine } from '../domain/intents';
-import { runContext } from '../domain/state-file';
+import { checkPayloadSize, dispatchSummaryProblem, IntakeRefusal, SummaryError, validateIntentLines } from '../domain/intake-batch';
 import { writeFileAtomically } from './files';
 import { readStateFile } from './orchestrator-state';
 import { withStateFileLock } from './state-file-lock';
 import { runOrchestratorOnce } from './orchestrator-process';
-import { itemWorkflowId, runIntentSignal, type BoardStatus, type RunIntent } from '../workflows/item/messages';
+import { itemWorkflowId, runIntentSignal, type BoardStatus, type DeliveredIntent, type RunIntent } from '../workflows/item/messages';
 import { BoardStatusSchema, MESSAGE_VERSION } from '../contracts/messages';
 import type { ItemSettings } from '../workflows/item/item-state';
 import type { TickOutcome } from '../workflows/sprint/ports';
@@ -77,42 +75,31 @@ export function createIntakeActivities(config: RunnerConfig, client: () => Clien
       });
     }
     const state = await readStateFile(config.orchestratorStatePath);
-    const intents: SpooledIntent[] = [];
-    output.stdoutLines.forEach((bytes, index) => {
-      let intent: RunIntent;
-      let raw: Record<string, unknown>;
-      try {
-        const line = decodeIntentLine(bytes);
-        if (!line.trim()) return;
-        const parsed = parseIntentLine(line);
-        raw = parsed.raw;
-        intent = { type: 'RUN_INTENT', role: parsed.role, run_id: parsed.run_id, endpoint: parsed.endpoint, body: parsed.body };
-      } catch (err) {
-        if (!(err instanceof IntentError)) throw err;
-        throw ApplicationFailure.create({
-          type: 'IntentError', nonRetryable: true,
-          message: `intent_error: ${err.code}: ${err.message} (orchestrator stdout line ${index + 1})`,
-          details: [{ code: err.code, line: index + 1, details: err.details, exitCode: 2 }],
-        });
+    try {
+      // All or nothing (domain/intake-batch.ts): every line and summary is checked, and every
+      // intent's routing payload measured, before the first one is routed.
+      const batch = validateIntentLines(output.stdoutLines, state, config.orchestratorStatePath);
+      let summary: Record<string, unknown> | null = null;
+      let endOfSprint = false;
+      for (const line of output.stderrLines) {
+        const event = parseJsonObject(line);
+        if (event?.type === 'DISPATCH_SUMMARY') {
+          const problem = dispatchSummaryProblem(line, event);
+          if (problem) throw new SummaryError('summary_invalid', problem);
+          summary = trimSummary(event);
+        }
+        if (event?.type === 'END_OF_SPRINT_SUMMARY') endOfSprint = true;
       }
-      const bound = bindToItem(intent, state);
-      if (!bound) {
-        throw ApplicationFailure.create({
-          type: 'IntentError', nonRetryable: true,
-          message: `claim intent ${intent.run_id} is not bound to any item in ${config.orchestratorStatePath} (no item has it as last_run_id)`,
-          details: [{ code: 'intent_unbound', line: index + 1, exitCode: 2 }],
-        });
-      }
-      intents.push({ intent, raw, intentHash: intentHash(raw), ...bound });
-    });
-    let summary: Record<string, unknown> | null = null;
-    let endOfSprint = false;
-    for (const line of output.stderrLines) {
-      const event = parseJsonObject(line);
-      if (event?.type === 'DISPATCH_SUMMARY') summary = trimSummary(event);
-      if (event?.type === 'END_OF_SPRINT_SUMMARY') endOfSprint = true;
+      const observedStatus = statusesIn(summary);
+      const intents = batch.map(({ line, intent, raw, issueNumber, projectItemId }): SpooledIntent => {
+        const entry: SpooledIntent = { intent, raw, intentHash: intentHash(raw), issueNumber, projectItemId };
+        checkPayloadSize({ line, intent }, encodedRequestBytes(routingRequest(input, { observedAtMs, observedStatus }, entry)), config.maxPayloadBytes);
+        return entry;
+      });
+      return { intents, summary, endOfSprint, exitCode: 0, observedAtMs, observedStatus };
+    } catch (err) {
+      throw refusalFailure(err, input);
     }
-    return { intents, summary, endOfSprint, exitCode: 0, observedAtMs, observedStatus: statusesIn(summary) };
   }
 
   return {
@@ -157,33 +144,61 @@ export function createIntakeActivities(config: RunnerConfig, client: () => Clien
   };
 }
 
-/** Resolve-linked-pr intents name their issue; a claim intent is bound through the state file (§10.2.3). */
-function bindToItem(intent: RunIntent, state: Awaited<ReturnType<typeof readStateFile>>): { issueNumber: number; projectItemId: string | null } | null {
-  const issue = intent.body.issue_number;
-  if (typeof issue === 'number' && Number.isInteger(issue) && issue > 0) {
-    const entry = Object.entries(state.items).find(([, item]) => item.last_seen_issue_number === issue);
-    return { issueNumber: issue, projectItemId: entry?.[0] ?? null };
-  }
-  const context = runContext(state, intent.run_id);
-  return context && { issueNumber: context.issueNumber, projectItemId: context.projectItemId };
+/** The signal-with-start request that hands `entry` to its item's workflow (measured at intake, then sent). */
+function routingRequest(input: TickInput, spool: Pick<Spool, 'observedAtMs' | 'observedStatus'>, entry: SpooledIntent) {
+  const observedStatus = spool.observedStatus[String(entry.issueNumber)];
+  const title = input.titles?.[String(entry.issueNumber)];
+  const start = {
+    sprint: input.sprint, issueNumber: entry.issueNumber, projectItemId: entry.projectItemId, settings: input.itemSettings,
+    sprintWorkflowId: input.sprintWorkflowId, title: title ?? null,
+  };
+  const delivered: DeliveredIntent = {
+    version: MESSAGE_VERSION, intent: entry.intent, raw: entry.raw, intentHash: entry.intentHash, routedAtMs: Date.now(),
+    ...(observedStatus ? { observedStatus, observedAtMs: spool.observedAtMs } : {}),
+  };
+  return {
+    workflowId: itemWorkflowId(input.sprint, entry.issueNumber),
+    taskQueue: input.itemSettings.taskQueues.main,
+    args: [start] as [typeof start],
+    signal: runIntentSignal,
+    signalArgs: [delivered] as [DeliveredIntent],
+    staticSummary: `${input.sprint} · #${entry.issueNumber}${title ? ` ${title}` : ''}`,
+  };
+}
+
+/** Bytes of the request's payloads as the JSON payload converter encodes them (workflow input + signal input). */
+function encodedRequestBytes(request: ReturnType<typeof routingRequest>): number {
+  return Buffer.byteLength(JSON.stringify(request.args[0]), 'utf8') + Buffer.byteLength(JSON.stringify(request.signalArgs[0]), 'utf8');
 }
 
 async function routeIntent(client: Client, input: TickInput, spool: Spool, entry: SpooledIntent): Promise<void> {
-  const observedStatus = spool.observedStatus[String(entry.issueNumber)];
-  await client.workflow.signalWithStart('itemWorkflow', {
-    workflowId: itemWorkflowId(input.sprint, entry.issueNumber),
-    taskQueue: input.itemSettings.taskQueues.main,
-    args: [{
-      sprint: input.sprint, issueNumber: entry.issueNumber, projectItemId: entry.projectItemId, settings: input.itemSettings,
-      sprintWorkflowId: input.sprintWorkflowId, title: input.titles?.[String(entry.issueNumber)] ?? null,
-    }],
-    signal: runIntentSignal,
-    signalArgs: [{
-      version: MESSAGE_VERSION, intent: entry.intent, raw: entry.raw, intentHash: entry.intentHash, routedAtMs: Date.now(),
-      ...(observedStatus ? { observedStatus, observedAtMs: spool.observedAtMs } : {}),
-    }],
-    staticSummary: `${input.sprint} · #${entry.issueNumber}${input.titles?.[String(entry.issueNumber)] ? ` ${input.titles[String(entry.issueNumber)]}` : ''}`,
-  });
+  await client.workflow.signalWithStart('itemWorkflow', routingRequest(input, spool, entry));
+}
+
+/**
+ * A refused batch as the activity's failure: one compact INTENT_REFUSED line on stderr, and a
+ * non-retryable failure the sprint maps to its stop (exit 2). BENIGN: an expected refusal, so the
+ * SDK logs it at DEBUG instead of a WARN stack trace.
+ */
+function refusalFailure(err: unknown, input: TickInput): unknown {
+  if (err instanceof IntakeRefusal) {
+    const where = err.line === null ? '' : ` (orchestrator stdout line ${err.line})`;
+    emitEvent({ type: 'INTENT_REFUSED', sprint: input.sprint, tick: input.tick, code: err.code, line: err.line, error: err.message, details: err.details });
+    return ApplicationFailure.create({
+      type: 'IntentError', nonRetryable: true, category: ApplicationFailureCategory.BENIGN,
+      message: `intent_error: ${err.code}: ${err.message}${where}`,
+      details: [{ code: err.code, line: err.line, details: err.details, exitCode: 2 }],
+    });
+  }
+  if (err instanceof SummaryError) {
+    emitEvent({ type: 'SUMMARY_REFUSED', sprint: input.sprint, tick: input.tick, code: err.code, error: err.message });
+    return ApplicationFailure.create({
+      type: 'SummaryError', nonRetryable: true, category: ApplicationFailureCategory.BENIGN,
+      message: `${err.code}: ${err.message}`,
+      details: [{ code: err.code, details: {}, exitCode: 2 }],
+    });
+  }
+  return err;
 }
 
 /** Each item's board status in the summary, as the orchestrator saw it. */

@@ -7,6 +7,8 @@ import type { RunnerConfig } from '../config';
 import { missingCodexMcpServers } from '../domain/codex-mcp-list';
 import { codexHasMcpServer, parseCodexVersion } from '../domain/codex-version';
 import { resolveTemporalCli, temporalCliVersion } from '../temporal/dev-server';
+import { Client } from '@temporalio/client';
+import { describeDeployment, resolveBuildId } from '../temporal/deployment';
 
 export interface CheckResult {
   name: string;
@@ -30,6 +32,43 @@ async function checkTemporalServer(config: RunnerConfig): Promise<CheckResult> {
       name, ok: false, detail: `not reachable at ${config.temporalAddress}: ${(err as Error).message.split('\n')[0]}`,
       fix: 'start one with `npx sprint-runner dev-server`, or set TEMPORAL_ADDRESS',
     };
+  }
+}
+
+/**
+ * The Worker Deployment's routing (docs/upgrading.md): which build gets the tasks, next to this code's
+ * build id. Informational, except an unversioned worker (RUNNER_WORKER_VERSIONING=false) on a
+ * deployment with a current version: it would never receive a task.
+ */
+async function checkWorkerDeployment(config: RunnerConfig): Promise<CheckResult> {
+  const name = 'worker deployment';
+  const thisBuild = config.workerVersioning ? resolveBuildId(config) : null;
+  let connection: Connection | null = null;
+  try {
+    connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: '3s' });
+    const client = new Client({ connection, namespace: config.temporalNamespace });
+    const routing = await describeDeployment(client, config.deploymentName);
+    const self = thisBuild ? `; this code's build id ${thisBuild}` : '; this worker is unversioned (RUNNER_WORKER_VERSIONING=false)';
+    if (!routing.exists) {
+      return { name, ok: true, detail: `${config.deploymentName}: no versioned worker has polled yet (the first \`sprint-runner worker\` becomes current)${self}` };
+    }
+    const ramping = routing.rampingBuildId ? `, ramping ${routing.rampingBuildId} at ${routing.rampingPercentage}%` : '';
+    const current = routing.currentBuildId ? `current version ${routing.currentBuildId}` : 'current version: unversioned workers';
+    const known = routing.versions.map((v) => `${v.buildId} (${v.status})`).join(', ');
+    if (!thisBuild && (routing.currentBuildId || routing.rampingBuildId)) {
+      return {
+        name, ok: false, detail: `${config.deploymentName}: ${current}${ramping}${self}`,
+        fix: 'unversioned workers get no tasks while a version is current: unset RUNNER_WORKER_VERSIONING=false',
+      };
+    }
+    return { name, ok: true, detail: `${config.deploymentName}: ${current}${ramping}${self}${known ? `; versions: ${known}` : ''}` };
+  } catch (err) {
+    return {
+      name, ok: false, detail: `${config.deploymentName}: unavailable (${(err as Error).message.split('\n')[0]})`,
+      fix: 'needs a reachable Temporal server ≥ 1.27 with Worker Deployments (the dev server of Temporal CLI 1.5.1 has them)',
+    };
+  } finally {
+    await connection?.close();
   }
 }
 
@@ -91,7 +130,7 @@ async function checkBackend(config: RunnerConfig): Promise<CheckResult> {
 }
 
 export async function runDoctor(config: RunnerConfig, env: NodeJS.ProcessEnv = process.env): Promise<CheckResult[]> {
-  return [await checkTemporalServer(config), checkTemporalCli(env), ...checkCodex(config, env), await checkBackend(config)];
+  return [await checkTemporalServer(config), await checkWorkerDeployment(config), checkTemporalCli(env), ...checkCodex(config, env), await checkBackend(config)];
 }
 
 export function formatCheck(result: CheckResult): string {

@@ -2,12 +2,20 @@
  * RUN_INTENT validation (runner-behaviour.md §2.4): the seed's eleven checks in its order, with its
  * codes, messages and details. Fail closed: the first failure throws an IntentError.
  *
- * Two checks of ours, stricter than the seed:
+ * Checks of ours, stricter than the seed:
  * - `intent_invalid_encoding`: a line that is not valid UTF-8 is refused (decodeIntentLine), where
  *   the seed's text decoding would have replaced the bad bytes and maybe accepted the line;
  * - `intent_line_too_long`: a line over 1 MiB is refused before JSON parsing (no unbounded parse);
+ * - `intent_invalid_json` also for a leading UTF-8 byte order mark (as Python's json.loads; JS's
+ *   trim() would have treated a BOM-only line as blank and skipped it);
+ * - `intent_too_deep`: nesting deeper than MAX_INTENT_DEPTH, refused before parsing (hashing,
+ *   payload encoding and prompts all recurse: 10,000 levels overflowed the stack);
+ * - `intent_unsafe_integer`: a number JS cannot hold exactly (9007199254740993 would silently become
+ *   …992; Python keeps it exact), so no intent is routed to an item it did not name;
  * - `intent_invalid_run_id` (right after check 6): run_id must be a UUIDv4. The backend's claim
- *   route and the PR markers require a UUID, and the id names workflows and spool files.
+ *   route and the PR markers require a UUID, and the id names workflows and spool files;
+ * - `intent_invalid_issue_number` (after check 11): resolve-linked-pr needs `body.issue_number`, a
+ *   positive integer (contract §A.7); it is what binds the intent to its item.
  */
 import type { Role, RunIntent } from '../contracts/intent';
 import { IntentError } from './errors';
@@ -19,6 +27,11 @@ export const ENDPOINT_ALLOWLIST: Readonly<Record<Role, readonly string[]>> = {
 };
 
 export const MAX_INTENT_LINE_BYTES = 1024 * 1024;
+/** Real intents nest 2 levels (line → body); this leaves room without risking deep recursion. */
+export const MAX_INTENT_DEPTH = 64;
+
+export const CLAIM_ENDPOINT = '/internal/executor/claim-ready-item';
+export const RESOLVE_LINKED_PR_ENDPOINT = '/internal/reviewer/resolve-linked-pr';
 
 const ALLOWED_KEYS = new Set(['type', 'role', 'run_id', 'endpoint', 'body']);
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
@@ -26,7 +39,8 @@ const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading BOM in the text (TextDecoder drops it by default), so it is refused, not hidden.
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** One stdout line as bytes → its text; not valid UTF-8 → IntentError `intent_invalid_encoding`. */
 export function decodeIntentLine(bytes: Uint8Array): string {
@@ -42,11 +56,27 @@ export function parseIntentLine(line: string): RunIntent {
   if (bytes > MAX_INTENT_LINE_BYTES) {
     throw new IntentError('intent_line_too_long', 'intent line exceeds 1 MiB', { max_bytes: MAX_INTENT_LINE_BYTES });
   }
+  // Python's json.loads refuses a BOM ("Unexpected UTF-8 BOM"); JSON.parse would too, but say why.
+  if (line.startsWith('\uFEFF')) {
+    throw new IntentError('intent_invalid_json', 'orchestrator emitted invalid JSONL', { error: 'Unexpected UTF-8 BOM: line 1 column 1 (char 0)' });
+  }
+  if (jsonNestingDepth(line, MAX_INTENT_DEPTH) > MAX_INTENT_DEPTH) {
+    throw new IntentError('intent_too_deep', `intent line nests deeper than ${MAX_INTENT_DEPTH} levels`, { max_depth: MAX_INTENT_DEPTH });
+  }
   let raw: unknown;
+  let inexact: number | null = null;
   try {
-    raw = JSON.parse(line);
+    raw = JSON.parse(line, (_key, value: unknown) => {
+      if (inexact === null && typeof value === 'number' && !isExactNumber(value)) inexact = value;
+      return value;
+    });
   } catch (err) {
     throw new IntentError('intent_invalid_json', 'orchestrator emitted invalid JSONL', { error: (err as Error).message });
+  }
+  if (inexact !== null) {
+    throw new IntentError('intent_unsafe_integer', `intent has a number JSON.parse cannot hold exactly (integers must be within ±${Number.MAX_SAFE_INTEGER})`, {
+      parsed_as: String(inexact),
+    });
   }
   if (!isObject(raw)) throw new IntentError('intent_invalid_type', 'intent line must be a JSON object');
 
@@ -80,7 +110,68 @@ export function parseIntentLine(line: string): RunIntent {
   if (body.role !== role) throw new IntentError('intent_role_mismatch', 'intent body.role must match intent role');
   if (body.run_id !== runId) throw new IntentError('intent_run_id_mismatch', 'intent body.run_id must match intent run_id');
 
+  if (endpoint === RESOLVE_LINKED_PR_ENDPOINT && !isPositiveSafeInteger(body.issue_number)) {
+    throw new IntentError('intent_invalid_issue_number', `intent body.issue_number must be a positive integer for ${RESOLVE_LINKED_PR_ENDPOINT}`, {
+      role, endpoint, issue_number: describeValue(body.issue_number),
+    });
+  }
+
   return { type: 'RUN_INTENT', role, run_id: runId, endpoint, body, raw };
+}
+
+/** A claim is bound to its item through the orchestrator state file (§10.2.3), never by its body. */
+export function isClaimIntent(intent: Pick<RunIntent, 'role' | 'endpoint'>): boolean {
+  return intent.role === 'EXECUTOR' && intent.endpoint === CLAIM_ENDPOINT;
+}
+
+export function isPositiveSafeInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+/** Finite, and an integer only within ±(2^53 − 1): anything else was rounded by JSON.parse. */
+function isExactNumber(value: number): boolean {
+  return Number.isFinite(value) && (!Number.isInteger(value) || Number.isSafeInteger(value));
+}
+
+/** A value for error details: short, and its JSON type visible (`"950"` vs `950`). */
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
+}
+
+/**
+ * Deepest `[`/`{` nesting of a JSON text (strings skipped), counting no further than just past
+ * `limit`. Iterative, so it is safe on any input, valid JSON or not.
+ */
+export function jsonNestingDepth(text: string, limit = Infinity): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c /* \ */) i += 1;
+      else if (ch === 0x22 /* " */) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x5b /* [ */ || ch === 0x7b /* { */) {
+      depth += 1;
+      if (depth > deepest) {
+        deepest = depth;
+        if (deepest > limit) return deepest;
+      }
+    } else if (ch === 0x5d /* ] */ || ch === 0x7d /* } */) depth -= 1;
+  }
+  return deepest;
+}
+
+// Python's str.isspace() characters: the seed skips a line when `line.strip()` is empty. Unlike JS's
+// trim() this includes U+001C–U+001F and U+0085 and excludes U+FEFF (a BOM-only line is not blank).
+const PYTHON_BLANK = /^[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
+
+/** True when the seed would skip this stdout line as blank (Python `not line.strip()`). */
+export function isBlankIntentLine(line: string): boolean {
+  return PYTHON_BLANK.test(line);
 }
 
 /** UTF-8 length of `text`, counting no further than just past `limit` (no node:buffer here: workflows import this). */

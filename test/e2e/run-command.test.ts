@@ -78,6 +78,24 @@ describe('sprint-runner run (real CLI process)', () => {
     expect(both.status).toBe(2);
   });
 
+  it('an undeliverable batch (one run_id twice) → exit 2 intent_duplicate_run_id, nothing routed, one compact line each and no stack trace', async () => {
+    await rig([item(321, 'In Review'), item(322, 'In Review')]);
+    const runId = '5d1a8c2e-7b3f-4a9d-8e6c-1f2a3b4c5d6e';
+    const line = (issue: number) => JSON.stringify({ type: 'RUN_INTENT', role: 'REVIEWER', run_id: runId, endpoint: '/internal/reviewer/resolve-linked-pr', body: { role: 'REVIEWER', issue_number: issue, run_id: runId } });
+    const script = join(mkdtempSync(join(tmpdir(), 'sr-run-dup-')), 'orchestrator.js');
+    writeFileSync(script, `process.stdout.write(${JSON.stringify(`${line(321)}\n${line(322)}\n`)});`);
+    const out = await run(['--loop', '--sprint', 'M2'], { ...env, RUNNER_ORCHESTRATOR_CMD: `${process.execPath} ${script}` });
+    expect(out.status).toBe(2);
+    expect(out.events.filter((e) => e.type === 'INTENT_REFUSED')).toEqual([expect.objectContaining({ code: 'intent_duplicate_run_id', line: 2 })]);
+    expect(out.events.find((e) => e.type === 'HARD_STOP')).toMatchObject({ reason: 'intent_error: intent_duplicate_run_id', exit_code: 2 });
+    expect(out.events.filter((e) => e.type === 'WORKFLOW_FAILED')).toEqual([expect.objectContaining({ workflow_type: 'sprintWorkflow', workflow_id: 'sprint-M2' })]);
+    expect(out.events.some((e) => e.type === 'INTAKE_ROUTED')).toBe(false);
+    // No SDK warning with a stack trace for an expected refusal.
+    expect(out.stderr).not.toMatch(/Activity failed|\[WARN\] Workflow failed|^\s+at /m);
+    for (const n of [321, 322]) await expect(temporal.client.workflow.getHandle(`sprint-M2-item-${n}`).describe()).rejects.toThrow();
+    expect(backend.board.effectLog()).toEqual([]);
+  });
+
   it('preflight FAIL → exit 2 preflight_fail; nothing else runs', async () => {
     await rig([item(301, 'Ready')]);
     backend.preflight.status = 'FAIL';

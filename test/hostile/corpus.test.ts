@@ -52,9 +52,9 @@ describe('hostile input corpus', () => {
     expect(sprintInputProblem({ sprint: 'M1', mode: 'loop' })).toBeNull();
   });
 
-  it(`orchestrator lines: ${sizes.intents} broken JSON, unknown fields, wrong roles/endpoints/ids, > 1 MiB, non-UTF-8`, () => {
+  it(`orchestrator lines: ${sizes.intents} broken JSON, BOMs, unknown fields, wrong roles/endpoints/ids/issue numbers, inexact numbers, deep nesting, > 1 MiB, non-UTF-8`, () => {
     const cases = intentLineCases(sizes.intents);
-    expect(new Set(cases.map((c) => c.expected)).size).toBeGreaterThanOrEqual(13);
+    expect(new Set(cases.map((c) => c.expected)).size).toBeGreaterThanOrEqual(17);
     expect(cases.filter((c) => c.input.length > 1024 * 1024)).toHaveLength(4);
     expectAll(cases, (bytes) => codeOf(() => parseIntentLine(decodeIntentLine(bytes))));
   });

@@ -122,7 +122,7 @@ describe('hostile payloads for every message of every workflow, through the temp
     const running = workers.run();
     try {
       const handle = await temporal.client.workflow.start(sprintWorkflow, { taskQueue: queue, workflowId: `sprint-door-${queue}`, args: [{ sprint: 'M1', mode: 'loop' }] });
-      const before = (await eventually(() => handle.query(sprintStatusQuery).catch(() => null), (s) => s?.ticks === 1))!;
+      const before = (await eventually(() => handle.query(sprintStatusQuery).catch(() => null), (s) => s?.ticks === 1 && s.lastSummary !== null))!;
       let signals = 0;
       // (`null` alone means "no payload" to pause/resume/stop/tick, so it is not hostile for them.)
       for (const payload of HOSTILE.filter((p) => p.join() !== 'null')) {
@@ -168,7 +168,7 @@ describe('hostile payloads for every message of every workflow, through the temp
       }
       // Still waiting for a greeting: the first well-formed one is the one it takes.
       expect(await temporalCli(['workflow', 'signal', '--workflow-id', handle.workflowId, '--name', 'smokeGreet', '--input', '"operator"'])).toMatchObject({ status: 0 });
-      await expect(handle.result()).resolves.toMatchObject({ greeting: 'operator', echoed: 'hello operator' });
+      await expect(handle.result()).resolves.toMatchObject({ greeting: 'operator', echoed: 'echo: hello operator' });
       await noFailedWorkflowTask(temporal, handle.workflowId);
     } finally {
       workers.shutdown();

@@ -173,6 +173,35 @@ export function intentLineCases(count: number, seed = 1): Case<Buffer>[] {
       const [before, after] = JSON.stringify(intent).split(JSON.stringify(marker).slice(1, -1));
       add(`non-UTF-8 bytes in ${field}`, Buffer.concat([Buffer.from(before!), bad, Buffer.from(after!)]), 'intent_invalid_encoding');
     },
+    () => {
+      // Strict JSON: a UTF-8 byte order mark before the line (or alone) is not JSON.
+      add('leading UTF-8 BOM', g.random() < 0.2 ? '\uFEFF' : `\uFEFF${JSON.stringify(validIntent(g))}`, 'intent_invalid_json');
+    },
+    () => {
+      // An integer JSON.parse would round (or a number it turns into Infinity), anywhere in the line.
+      const intent = validIntent(g);
+      const number = g.pick(['9007199254740993', '-9007199254740993', '9007199254740992', '18446744073709551616', '1e309', '-1e400', '1'.repeat(30)]);
+      const text = JSON.stringify({ ...intent, body: { ...(intent.body as object), marker: 7 } }).replace('"marker":7', `"marker":${number}`);
+      add('number JSON.parse cannot hold exactly', intent.endpoint === ENDPOINTS.resolve && g.random() < 0.5 ? text.replace(/"issue_number":\d+/, `"issue_number":${number}`) : text, 'intent_unsafe_integer');
+    },
+    () => {
+      const depth = g.pick([65, 100, 1000, 10_000, 100_000]);
+      const open = g.pick(['[', '{"a":']);
+      const close = open === '[' ? ']' : '}';
+      const intent = validIntent(g);
+      const text = JSON.stringify({ ...intent, body: { ...(intent.body as object), deep: 7 } }).replace('"deep":7', `"deep":${open.repeat(depth)}${close.repeat(depth)}`);
+      add(`nested ${depth} levels`, g.random() < 0.2 ? text.slice(0, -5) : text, 'intent_too_deep');
+    },
+    () => {
+      // resolve-linked-pr without a usable issue_number (both roles use it).
+      const intent = validIntent(g);
+      const role = intent.role as string;
+      const runId = intent.run_id as string;
+      const body: Record<string, unknown> = { role, run_id: runId };
+      const issue = g.pick([undefined, '950', -1, 0, 1.5, null, [7], { n: 7 }, true, '']);
+      if (issue !== undefined) body.issue_number = issue;
+      add('resolve-linked-pr without a valid issue_number', JSON.stringify({ type: 'RUN_INTENT', role, run_id: runId, endpoint: ENDPOINTS.resolve, body }), 'intent_invalid_issue_number');
+    },
   ];
   // A few lines over 1 MiB (the limit is checked before any parsing).
   const huge = (filler: string, valid: boolean) => {
@@ -411,6 +440,13 @@ export function runFlagCases(count: number, seed = 6): Case<{ flags: RunFlags; e
     () => add('--ready-limit not an integer', { sprint: 'M1', readyLimit: g.pick(['x', '1.5', '', '3;rm', '0x2', '1e1', ' ', '--1', '$(echo 2)']) }, null, '--ready-limit must be an integer'),
     () => add('--goal-file unreadable', { sprint: 'M1', kickoff: true, goalFile: missing }, null, `--goal-file ${missing} cannot be read: ENOENT`),
     () => add('--goal blank', { sprint: 'M1', kickoff: true, goal: g.pick(['', '  ', '\n\t']) }, 'M1', '--goal must be non-empty'),
+    () => {
+      // The sprint workflow input's name rule, before any workflow starts (also for ORCHESTRATOR_SPRINT).
+      const name = g.pick(['x'.repeat(g.int(65, 300)), '../M1', '-M1', 'M 1', 'M1;rm', '$(id)', 'M1/..', '.M1']);
+      const fromEnv = g.random() < 0.3;
+      const shown = name.length > 40 ? `${name.slice(0, 37)}...` : name;
+      add('invalid sprint name', fromEnv ? {} : { sprint: name }, fromEnv ? name : null, `sprint must be a short name like "M1" (letters, digits, . _ -): got ${JSON.stringify(shown)} (${name.length} characters)`);
+    },
   ];
   while (cases.length < count) g.pick(kinds)();
   return cases;

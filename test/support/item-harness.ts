@@ -113,13 +113,13 @@ export function intent(role: Role, runId = randomUUID()): DeliveredIntent {
   return { version: 1, intent: { type: 'RUN_INTENT', role, run_id: runId, endpoint, body }, intentHash: createHash('sha256').update(runId).digest('hex'), routedAtMs: Date.now() };
 }
 
-export async function eventually<T>(probe: () => Promise<T> | T, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(probe: () => Promise<T> | T, accept: (value: T) => boolean, timeoutMs = 30_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (accept(value)) return value;
     if (Date.now() > deadline) throw new Error(`condition not reached; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 

@@ -1,10 +1,10 @@
 /**
  * RUN_INTENT validation (runner-behaviour.md §2.4): the seed's test_intents cases, one case per
- * error code (the eleven of the seed and our two), check order, and the intent hash vector.
+ * error code (the eleven of the seed and ours), check order, and the intent hash vector.
  */
 import { IntentError } from '../../src/domain/errors';
 import { intentHash } from '../../src/domain/intent-hash';
-import { ENDPOINT_ALLOWLIST, MAX_INTENT_LINE_BYTES, parseIntentLine } from '../../src/domain/intents';
+import { decodeIntentLine, ENDPOINT_ALLOWLIST, isBlankIntentLine, jsonNestingDepth, MAX_INTENT_DEPTH, MAX_INTENT_LINE_BYTES, parseIntentLine } from '../../src/domain/intents';
 
 const RUN = '11111111-1111-4111-8111-111111111111';
 const CLAIM = '/internal/executor/claim-ready-item';
@@ -111,5 +111,65 @@ describe('intent hash (§2.4)', () => {
     const reordered = { body: { sprint: 'M1', run_id: RUN, role: 'EXECUTOR' }, endpoint: CLAIM, run_id: RUN, role: 'EXECUTOR', type: 'RUN_INTENT' };
     expect(intentHash(reordered)).toBe(intentHash(claimIntent));
     expect(intentHash({ ...claimIntent, body: { ...claimIntent.body, sprint: 'M2' } })).not.toBe(intentHash(claimIntent));
+  });
+});
+
+describe('strict JSON, exact numbers, nesting, issue_number (our checks)', () => {
+  const review = (body: Record<string, unknown>) => ({ type: 'RUN_INTENT', role: 'REVIEWER', run_id: RUN, endpoint: RESOLVE, body: { role: 'REVIEWER', run_id: RUN, ...body } });
+  it('a leading UTF-8 BOM is invalid JSON (as Python json.loads says), a BOM-only line too', () => {
+    for (const text of [`\uFEFF${JSON.stringify(claimIntent)}`, '\uFEFF']) {
+      expect(rejection(text)).toMatchObject({ code: 'intent_invalid_json', message: 'orchestrator emitted invalid JSONL', details: { error: 'Unexpected UTF-8 BOM: line 1 column 1 (char 0)' } });
+    }
+  });
+  it('a BOM-only line is not blank (Python strip() keeps U+FEFF); Python whitespace is', () => {
+    expect(isBlankIntentLine('\uFEFF')).toBe(false);
+    expect(isBlankIntentLine(' \t\r\u000b\u000c\u001c\u0085\u00a0\u3000')).toBe(true);
+    expect(isBlankIntentLine('')).toBe(true);
+  });
+  it.each(['9007199254740993', '-9007199254740993', '9007199254740992', '1e400', '123456789012345678901234567890'])('%s is intent_unsafe_integer, never rounded', (number) => {
+    const text = JSON.stringify(review({ issue_number: 7 })).replace('"issue_number":7', `"issue_number":${number}`);
+    expect(rejection(text)).toMatchObject({ code: 'intent_unsafe_integer', message: 'intent has a number JSON.parse cannot hold exactly (integers must be within ±9007199254740991)' });
+  });
+  it('unsafe numbers anywhere in the line are refused; safe integers and fractions pass', () => {
+    expect(rejection(JSON.stringify(claimIntent).replace('"sprint":"M1"', '"sprint":"M1","x":[1,{"y":18446744073709551616}]')).code).toBe('intent_unsafe_integer');
+    expect(parseIntentLine(JSON.stringify(review({ issue_number: 9007199254740991, ratio: 0.1 }))).body.issue_number).toBe(9007199254740991);
+  });
+  it('10,000 levels of nesting is intent_too_deep (no stack overflow); MAX_INTENT_DEPTH levels pass', () => {
+    const nested = (depth: number) => JSON.stringify(review({ issue_number: 7 })).replace('"issue_number":7', `"issue_number":7,"x":${'['.repeat(depth - 2)}${']'.repeat(depth - 2)}`);
+    expect(rejection(nested(10_000))).toMatchObject({ code: 'intent_too_deep', message: `intent line nests deeper than ${MAX_INTENT_DEPTH} levels` });
+    expect(rejection(nested(MAX_INTENT_DEPTH + 1)).code).toBe('intent_too_deep');
+    expect(parseIntentLine(nested(MAX_INTENT_DEPTH)).role).toBe('REVIEWER');
+    // Brackets inside strings are text, not nesting.
+    expect(parseIntentLine(JSON.stringify(review({ issue_number: 7, note: '['.repeat(1000) }))).role).toBe('REVIEWER');
+  });
+  it('nesting is measured iteratively and ignores escaped quotes in strings', () => {
+    expect(jsonNestingDepth('{"a":"\\"[[[","b":[[1]]}')).toBe(3);
+    expect(jsonNestingDepth('['.repeat(1_000_000), 10)).toBe(11);
+  });
+  it.each([
+    ['missing', {}, 'missing'],
+    ['a string', { issue_number: '950' }, '"950"'],
+    ['negative', { issue_number: -1 }, '-1'],
+    ['zero', { issue_number: 0 }, '0'],
+    ['a fraction', { issue_number: 1.5 }, '1.5'],
+    ['null', { issue_number: null }, 'null'],
+  ])('resolve-linked-pr with issue_number %s is intent_invalid_issue_number', (_name, body, shown) => {
+    for (const role of ['REVIEWER', 'EXECUTOR']) {
+      const line = { ...review(body), role, body: { ...review(body).body, role } };
+      expect(rejection(line)).toMatchObject({
+        code: 'intent_invalid_issue_number',
+        message: 'intent body.issue_number must be a positive integer for /internal/reviewer/resolve-linked-pr',
+        details: { role, endpoint: RESOLVE, issue_number: shown },
+      });
+    }
+  });
+  it('a claim needs no issue_number (it is bound through the state file)', () => {
+    expect(parseIntentLine(JSON.stringify(claimIntent)).endpoint).toBe(CLAIM);
+  });
+});
+
+describe('decodeIntentLine', () => {
+  it('keeps a leading BOM (TextDecoder drops it by default), so parseIntentLine can refuse it', () => {
+    expect(decodeIntentLine(Buffer.from('\uFEFF{}', 'utf8'))).toBe('\uFEFF{}');
   });
 });

@@ -9,6 +9,7 @@ import { SprintCloseSchema, describeIssues } from '../../contracts/messages';
 import { closeUpdate, sprintWorkflowId } from '../../workflows/sprint/messages';
 import { withClient } from '../connect';
 import { loadConfigOrReport } from './config';
+import { sprintNameProblem } from '../cli-args';
 
 export function registerCloseCommand(program: Command): void {
   program
@@ -19,6 +20,12 @@ export function registerCloseCommand(program: Command): void {
     .action(async (options: { sprint: string; reason: string }) => {
       const config = loadConfigOrReport();
       if (!config) return;
+      const sprintProblem = sprintNameProblem(options.sprint);
+      if (sprintProblem) {
+        process.stderr.write(`${sprintProblem}\n`);
+        process.exitCode = 2;
+        return;
+      }
       const request = { reason: options.reason };
       const parsed = SprintCloseSchema.safeParse(request);
       if (!parsed.success) {

@@ -8,6 +8,7 @@ import type { SignalDefinition } from '@temporalio/workflow';
 import { pauseSignal, resumeSignal, sprintStatusQuery, sprintWorkflowId, stopSignal, tickSignal } from '../../workflows/sprint/messages';
 import { withClient } from '../connect';
 import { loadConfigOrReport } from './config';
+import { requireSprintName, withUsageErrors } from '../cli-args';
 
 const CONTROLS: Array<{ name: string; signal: SignalDefinition; description: string }> = [
   { name: 'pause', signal: pauseSignal, description: 'Pause a sprint: no new orchestrator ticks; runs in flight and item timers go on.' },
@@ -22,9 +23,10 @@ export function registerControlCommands(program: Command): void {
       .command(control.name)
       .description(control.description)
       .requiredOption('--sprint <sprint>', 'sprint, e.g. M1')
-      .action(async (options: { sprint: string }) => {
+      .action(withUsageErrors(async (options: { sprint: string }) => {
         const config = loadConfigOrReport();
         if (!config) return;
+        requireSprintName(options.sprint);
         const workflowId = sprintWorkflowId(options.sprint);
         await withClient(config, async (client) => {
           const handle = client.workflow.getHandle(workflowId);
@@ -44,6 +46,6 @@ export function registerControlCommands(program: Command): void {
             process.exitCode = 1;
           }
         });
-      });
+      }));
   }
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { startDevServer } from '../../temporal/dev-server';
+import { parseStrictInt, withUsageErrors } from '../cli-args';
 
 export function registerDevServerCommand(program: Command): void {
   program
@@ -11,10 +12,13 @@ export function registerDevServerCommand(program: Command): void {
     .option('--ip <ip>', 'bind address', '127.0.0.1')
     .option('--db-file <path>', 'SQLite file (survives restarts)', join('.sprint-runner', 'temporal.db'))
     .option('--headless', 'no Web UI')
-    .action(async (options: { port: string; uiPort: string; ip: string; dbFile: string; headless?: boolean }) => {
+    .action(withUsageErrors(async (options: { port: string; uiPort: string; ip: string; dbFile: string; headless?: boolean }) => {
+      // Checked before anything starts: Number('abc') is NaN and would reach the server's flags.
+      const port = parseStrictInt(options.port, '--port', { min: 1, max: 65535 });
+      const uiPort = options.headless ? null : parseStrictInt(options.uiPort, '--ui-port', { min: 1, max: 65535 });
       const server = await startDevServer({
-        port: Number(options.port),
-        uiPort: options.headless ? null : Number(options.uiPort),
+        port,
+        uiPort,
         ip: options.ip,
         dbFile: options.dbFile,
         stdio: 'inherit',
@@ -26,5 +30,5 @@ export function registerDevServerCommand(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       await new Promise<void>((resolve) => server.process.once('exit', () => resolve()));
-    });
+    }));
 }

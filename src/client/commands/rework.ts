@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { itemWorkflowId, requestReworkUpdate, reworkPayloadProblem } from '../../workflows/item/messages';
+import { CliUsageError, parseIssueNumber, sprintNameProblem } from '../cli-args';
 import { withClient } from '../connect';
 import { loadConfigOrReport } from './config';
 
@@ -15,9 +16,18 @@ export function registerReworkCommand(program: Command): void {
     .action(async (options: { sprint: string; issue: string; reason: string; step?: string[] }) => {
       const config = loadConfigOrReport();
       if (!config) return;
-      const issue = Number(options.issue);
-      if (!Number.isInteger(issue) || issue <= 0) {
-        process.stderr.write(`--issue must be a positive integer, got "${options.issue}"\n`);
+      const sprintProblem = sprintNameProblem(options.sprint);
+      if (sprintProblem) {
+        process.stderr.write(`${sprintProblem}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      let issue: number;
+      try {
+        issue = parseIssueNumber(options.issue);
+      } catch (err) {
+        if (!(err instanceof CliUsageError)) throw err;
+        process.stderr.write(`${err.message}\n`);
         process.exitCode = 2;
         return;
       }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { Client, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createWorkers } from '../../worker';
@@ -15,6 +15,8 @@ import { countRetries, type RetryCounts } from '../retries';
 import { taskQueuesFor } from '../../temporal/task-queues';
 import { replanWhileRunningProblem } from '../kickoff-replan';
 import { loadConfigOrReport } from './config';
+import { sprintNameProblem } from '../cli-args';
+import { createSdkLogger } from '../../sdk-logger';
 
 interface RunOptions {
   dryRun?: boolean;
@@ -42,6 +44,9 @@ export function sprintInputFromFlags(options: RunOptions, envSprint: string | nu
   if (options.replan && !options.kickoff) return configError('--replan requires --kickoff');
   const sprint = options.sprint !== undefined ? options.sprint.trim() : envSprint;
   if (!sprint) return configError('sprint is required');
+  // The workflow input's own rule, checked before anything starts (not "Failed to start Workflow").
+  const sprintProblem = sprintNameProblem(sprint);
+  if (sprintProblem) return configError(sprintProblem);
   if (!/^[+-]?\d+$/.test(options.readyLimit.trim())) return configError('--ready-limit must be an integer');
   let goal: string | undefined;
   if (options.goalFile !== undefined) {
@@ -78,7 +83,8 @@ export function registerRunCommand(program: Command): void {
       if (!config) return;
       const input = sprintInputFromFlags(options, config.sprint);
       if (!input) return;
-      Runtime.install({ logger: new DefaultLogger('WARN') });
+      // A sprint's deliberate stop is one compact line, not a WARN stack trace (src/sdk-logger.ts).
+      Runtime.install({ logger: createSdkLogger('WARN') });
       const connection = await NativeConnection.connect({ address: config.temporalAddress });
       const workers = options.worker ? await createWorkers({ config, connection }) : null;
       const running = workers?.run();

@@ -1,21 +1,59 @@
 import type { Command } from 'commander';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { sprintStatusQuery, sprintWorkflowId } from '../../workflows/sprint/messages';
 import { itemStatusQuery, type ItemStatus } from '../../workflows/item/messages';
 import { withClient } from '../connect';
 import { loadConfigOrReport } from './config';
+import { parseStrictInt, requireSprintName, withUsageErrors } from '../cli-args';
 
-/** Every item workflow of a sprint, found by visibility query and asked for its status. */
-export async function sprintItems(client: Client, sprint: string): Promise<ItemStatus[]> {
-  const items: ItemStatus[] = [];
+/** An item workflow the sprint has that did not answer its status query, and why. */
+export interface UnavailableItem {
+  workflowId: string;
+  issueNumber: number | null;
+  error: string;
+}
+
+/** How long one item may take to answer `itemStatus` (a wedged workflow never answers). */
+const ITEM_QUERY_DEADLINE_MS = 10_000;
+const QUERY_CONCURRENCY = 16;
+
+/**
+ * Every item workflow of a sprint, found by visibility query and asked for its status; the ones
+ * that could not answer are returned with the reason instead of being left out.
+ */
+export async function sprintItems(client: Client, sprint: string): Promise<{ items: ItemStatus[]; unavailable: UnavailableItem[] }> {
   const query = `Sprint = "${sprint.replace(/"/g, '')}" AND IssueNumber IS NOT NULL AND ExecutionStatus = "Running"`;
+  const executions: Array<{ workflowId: string; issueNumber: number | null }> = [];
   for await (const execution of client.workflow.list({ query })) {
-    try {
-      items.push(await client.workflow.getHandle(execution.workflowId).query(itemStatusQuery));
-    } catch {
-      // Closed between listing and query: skip.
-    }
+    const issue = execution.searchAttributes?.IssueNumber?.[0];
+    executions.push({ workflowId: execution.workflowId, issueNumber: typeof issue === 'number' ? issue : null });
   }
-  return items.sort((a, b) => a.issueNumber - b.issueNumber);
+  const items: ItemStatus[] = [];
+  const unavailable: UnavailableItem[] = [];
+  for (let start = 0; start < executions.length; start += QUERY_CONCURRENCY) {
+    await Promise.all(executions.slice(start, start + QUERY_CONCURRENCY).map(async (execution) => {
+      try {
+        items.push(await client.withDeadline(Date.now() + ITEM_QUERY_DEADLINE_MS, () => client.workflow.getHandle(execution.workflowId).query(itemStatusQuery)));
+      } catch (err) {
+        unavailable.push({ ...execution, error: (err as Error).message.split('\n')[0] ?? String(err) });
+      }
+    }));
+  }
+  items.sort((a, b) => a.issueNumber - b.issueNumber);
+  unavailable.sort((a, b) => (a.issueNumber ?? 0) - (b.issueNumber ?? 0) || a.workflowId.localeCompare(b.workflowId));
+  return { items, unavailable };
+}
+
+/** The sprint workflow's phase (running, awaiting-humans, closed), or why it is not known. */
+async function sprintPhase(client: Client, sprint: string): Promise<string> {
+  const handle = client.workflow.getHandle(sprintWorkflowId(sprint));
+  try {
+    const { status } = await handle.describe();
+    if (status.name !== 'RUNNING') return `workflow ${status.name.toLowerCase()}`;
+    return (await client.withDeadline(Date.now() + ITEM_QUERY_DEADLINE_MS, () => handle.query(sprintStatusQuery))).phase;
+  } catch (err) {
+    return err instanceof WorkflowNotFoundError ? 'no sprint workflow' : `phase unknown: ${(err as Error).message.split('\n')[0]}`;
+  }
 }
 
 export function formatItemTable(items: ItemStatus[]): string {
@@ -39,8 +77,8 @@ export function registerStatusCommand(program: Command): void {
     .description('Show every item of a sprint: board status, current run, next timer.')
     .option('--sprint <sprint>', 'sprint (default ORCHESTRATOR_SPRINT)')
     .option('--json', 'machine-readable output')
-    .option('--watch [seconds]', 'refresh continuously')
-    .action(async (options: { sprint?: string; json?: boolean; watch?: string | boolean }) => {
+    .option('--watch [seconds]', 'refresh every N seconds (1..3600, default 2)')
+    .action(withUsageErrors(async (options: { sprint?: string; json?: boolean; watch?: string | boolean }) => {
       const config = loadConfigOrReport();
       if (!config) return;
       const sprint = options.sprint ?? config.sprint;
@@ -49,15 +87,25 @@ export function registerStatusCommand(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      const intervalS = options.watch === undefined ? 0 : Number(options.watch === true ? 2 : options.watch);
+      requireSprintName(sprint);
+      const intervalS = options.watch === undefined ? 0 : typeof options.watch === 'string' ? parseStrictInt(options.watch, '--watch', { min: 1, max: 3600, what: 'a whole number of seconds from 1 to 3600' }) : 2;
+      // Clear-screen codes only for a terminal; piped output gets one snapshot after another.
+      const clear = intervalS && process.stdout.isTTY ? '\u001b[2J\u001b[H' : '';
       await withClient(config, async (client) => {
         for (;;) {
-          const items = await sprintItems(client, sprint);
-          const text = options.json ? JSON.stringify({ sprint, items }, null, 2) : `sprint ${sprint}: ${items.length} items\n${formatItemTable(items)}`;
-          process.stdout.write(`${intervalS ? '\u001b[2J\u001b[H' : ''}${text}\n`);
+          const [{ items, unavailable }, phase] = await Promise.all([sprintItems(client, sprint), sprintPhase(client, sprint)]);
+          const text = options.json
+            ? JSON.stringify({ sprint, phase, items, unavailable }, null, 2)
+            : `sprint ${sprint} (${phase}): ${items.length} items${unavailable.length ? `, ${unavailable.length} could not be queried` : ''}\n${formatItemTable(items)}`;
+          process.stdout.write(`${clear}${text}\n`);
+          for (const item of unavailable) {
+            process.stderr.write(`could not query ${item.issueNumber === null ? '' : `#${item.issueNumber} `}(${item.workflowId}): ${item.error}\n`);
+          }
+          // Non-zero while any item cannot answer: the table above is incomplete.
+          process.exitCode = unavailable.length ? 1 : 0;
           if (!intervalS) return;
           await new Promise((resolve) => setTimeout(resolve, intervalS * 1000));
         }
       });
-    });
+    }));
 }

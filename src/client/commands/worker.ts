@@ -4,11 +4,15 @@ import { loadConfigOrReport } from './config';
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
-    .description('Run a worker: workflows + activities on TEMPORAL_TASK_QUEUE (Ctrl-C shuts down gracefully).')
-    .action(async () => {
+    .description(
+      'Run a worker: workflows + activities on TEMPORAL_TASK_QUEUE, as Worker Deployment Version ' +
+        'RUNNER_DEPLOYMENT_NAME.<build id> (docs/upgrading.md; Ctrl-C/SIGTERM shuts down within RUNNER_SHUTDOWN_GRACE_S).',
+    )
+    .option('--set-current', "make this build the deployment's current version once it polls (single-host deploys)")
+    .action(async (options: { setCurrent?: boolean }) => {
       const config = loadConfigOrReport();
       if (!config) return;
       const { runWorkerProcess } = require('../../worker') as typeof import('../../worker');
-      await runWorkerProcess(config);
+      await runWorkerProcess(config, { setCurrent: options.setCurrent ?? false });
     });
 }

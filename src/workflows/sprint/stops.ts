@@ -30,6 +30,7 @@ export function failureFromTick(err: unknown): ApplicationFailure {
   if (!failure) return stop(EXIT_CODES.TRANSIENT_EXHAUSTED, 'transient_retries_exhausted', (err as Error)?.message ?? String(err));
   const { cause, details } = failure;
   if (cause.type === 'IntentError') return stop(EXIT_CODES.HARD_STOP, `intent_error: ${details.code ?? 'invalid'}`, cause.message);
+  if (cause.type === 'SummaryError') return stop(EXIT_CODES.HARD_STOP, 'summary_invalid', cause.message, { code: details.code ?? 'summary_invalid' });
   if (cause.type === 'OrchestratorExit') {
     const code = details.exitCode ?? 2;
     return stop(code, code === 3 ? 'malformed_item_data' : code === 4 ? 'transient_retries_exhausted' : 'orchestrator_nonzero_exit', cause.message);
