@@ -55,6 +55,8 @@ export async function humansBench(ctx: BenchContext): Promise<BenchResult> {
         const start = Date.now();
         await temporal.client.workflow.getHandle(itemWorkflowId('M1', issue)).executeUpdate(requestReworkUpdate, { args: [{ reason: `bench rework of #${issue}` }] });
         reworkAt.set(issue, start);
+        // The update returned once the move landed; wait for the fix-up and re-review to bring it back.
+        await waitFor(`#${issue} reviewed again`, () => rig.backend.board.effectLog().some((e) => e.kind === 'transition' && e.issue_number === issue && e.from === 'In Review' && e.to === 'Needs Human Approval' && Date.parse(e.at) >= start), 120_000, 50);
         await waitFor(`#${issue} back in Needs Human Approval`, async () => {
           const status = await handle.query(sprintStatusQuery).catch(() => null);
           return status?.phase === 'awaiting-humans' && status.items.find((item) => item.issueNumber === issue)?.boardStatus === 'Needs Human Approval';

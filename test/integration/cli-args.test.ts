@@ -73,6 +73,17 @@ describe('flag values refused with exit 2 before anything starts (real CLI proce
   }, 60_000);
 });
 
+describe('small things a user meets', () => {
+  it('`--version` prints the package version; `emulate --help` is help, not an unknown emulator', async () => {
+    const version = await runCli(['--version'], OFFLINE, 60_000);
+    expect(version).toMatchObject({ status: 0, stdout: `${require('../../package.json').version}\n` });
+    const help = await runCli(['emulate', '--help'], OFFLINE, 60_000);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: sprint-runner emulate <emulator>');
+    expect(help.stderr).toBe('');
+  }, 60_000);
+});
+
 describe('`status` reports the items it could not query (real server)', () => {
   let temporal: TestTemporal;
   let h: ItemHarness;

@@ -19,6 +19,10 @@ export function registerEmulateCommand(program: Command): void {
     .allowUnknownOption()
     .helpOption(false)
     .action(async (emulator: string, args: string[]) => {
+      if (emulator === '--help' || emulator === '-h' || emulator === 'help') {
+        process.stdout.write(`${program.commands.find((c) => c.name() === 'emulate')!.helpInformation()}\nEach emulator has its own --help: sprint-runner emulate backend --help\n`);
+        return;
+      }
       const entry = ENTRY_POINTS[emulator];
       if (!entry) {
         process.stderr.write(`unknown emulator "${emulator}"; choose one of ${Object.keys(ENTRY_POINTS).join(', ')}\n`);

@@ -113,10 +113,14 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   });
   wf.setHandler(itemReportSignal, (...args: unknown[]) => {
     const report = acceptMessage(workflowId, 'itemReport', ItemReportSchema, args);
-    if (!report || !applyItemReport(input.sprint, state, report)) return;
+    if (!report) return;
+    const wasBusy = activity.busy.has(report.issueNumber);
+    if (!applyItemReport(input.sprint, state, report)) return;
     activity.update(state.items[String(report.issueNumber)]!);
-    // A human or a rework changed an item while the sprint waited: look at the board now.
-    if (phase === 'awaiting-humans') tickRequested = true;
+    // A human or a rework changed an item while the sprint waited: look at the board now. And when
+    // the last run in flight ended, waiting for the timer is only latency: the orchestrator should
+    // see its outcome now (with runs still in flight the regular ticks batch the outcomes).
+    if (phase === 'awaiting-humans' || (wasBusy && activity.busy.size === 0)) tickRequested = true;
   });
   wf.setHandler(
     closeUpdate,
