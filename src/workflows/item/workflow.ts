@@ -10,7 +10,7 @@
  */
 import * as wf from '@temporalio/workflow';
 import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { BoardObservationSchema, ReworkRequestSchema, RunIntentMessageSchema, SprintClosedSchema } from '../../contracts/messages';
+import { BoardObservationSchema, MESSAGE_VERSION, ReworkRequestSchema, RunIntentMessageSchema, SprintClosedSchema } from '../../contracts/messages';
 import { isRetryableFailure } from '../../domain/classify';
 import { extractPrUrl } from '../../domain/worker-result';
 import { BoardStatusKey, IssueNumberKey, RoleKey, SprintKey } from '../../temporal/search-attributes';
@@ -23,7 +23,6 @@ import {
 } from './messages';
 import type { ItemActivities, WorkerResult } from './ports';
 import { itemReportSignal, type ItemReport } from '../sprint/messages';
-import { MESSAGE_VERSION } from '../../contracts/messages';
 
 const CLAIM_ENDPOINT = '/internal/executor/claim-ready-item';
 
@@ -103,10 +102,9 @@ export async function itemWorkflow(input: ItemWorkflowInput): Promise<ItemResult
     },
     {
       validator: (...args: unknown[]) => {
-        const request = rejectUpdate(ReworkRequestSchema, args);
+        rejectUpdate(ReworkRequestSchema, args);
         const problem = reworkStateProblem(item, pendingRework.length);
         if (problem) throw ApplicationFailure.create({ type: 'ReworkNotAllowed', nonRetryable: true, message: problem });
-        void request;
       },
     },
   );
