@@ -24,8 +24,8 @@ export function acceptNoPayload(workflowId: string, message: string, args: unkno
   return problem === null;
 }
 
-/** For update validators: the parsed payload, or an ApplicationFailure that rejects the update. */
-export function rejectUpdate<T>(schema: z.ZodType<T>, args: unknown[]): T {
+/** For update validators and queries: the parsed payload, or an ApplicationFailure that rejects the update or fails the query. */
+export function parseOrThrow<T>(schema: z.ZodType<T>, args: unknown[]): T {
   const parsed = parseMessageArgs(schema, args);
   if (!parsed.ok) throw ApplicationFailure.create({ type: 'InvalidPayload', nonRetryable: true, message: parsed.error });
   return parsed.value;

@@ -15,7 +15,7 @@ import { isRetryableFailure } from '../../domain/classify';
 import { extractPrUrl } from '../../domain/worker-result';
 import { BoardStatusKey, IssueNumberKey, RoleKey, SprintKey } from '../../temporal/search-attributes';
 import { emit } from '../events';
-import { acceptMessage, rejectPayload, rejectUpdate } from '../message-door';
+import { acceptMessage, rejectPayload, parseOrThrow } from '../message-door';
 import { initialItemState, ItemState, REVIEW_CYCLE_CAP, STALL_ESCALATION_DISPATCHES, type CarriedItemState, type ItemSettings, type QueuedIntent } from './item-state';
 import {
   boardObservedSignal, itemStatusQuery, requestReworkUpdate, runIntentSignal, sprintClosedSignal,
@@ -102,7 +102,7 @@ export async function itemWorkflow(input: ItemWorkflowInput): Promise<ItemResult
     },
     {
       validator: (...args: unknown[]) => {
-        rejectUpdate(ReworkRequestSchema, args);
+        parseOrThrow(ReworkRequestSchema, args);
         const problem = reworkStateProblem(item, pendingRework.length);
         if (problem) throw ApplicationFailure.create({ type: 'ReworkNotAllowed', nonRetryable: true, message: problem });
       },

@@ -18,7 +18,7 @@ import type { DispatchSummary } from '../../contracts/summary';
 import { sprintFinished } from '../../domain/completion';
 import { SprintKey } from '../../temporal/search-attributes';
 import { emit } from '../events';
-import { acceptMessage, acceptNoPayload, rejectPayload, rejectUpdate } from '../message-door';
+import { acceptMessage, acceptNoPayload, rejectPayload, parseOrThrow } from '../message-door';
 import { itemWorkflowId, type BoardStatus } from '../item/messages';
 import type { ItemObservation } from './ports';
 import { DEFAULT_READY_LIMIT, planApplyActivityOptions, runKickoff } from './kickoff';
@@ -90,6 +90,7 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   // re-evaluated after every signal, and scanning thousands of items each time is quadratic.
   const activity = new ItemActivity(Object.values(state.items));
 
+  let itemsEnded = 0; // item workflows told to end when the sprint closed
   const describe = () => describeSprint(input, state, phase, stopping);
   wf.setHandler(pauseSignal, (...args: unknown[]) => {
     if (!acceptNoPayload(workflowId, 'pause', args)) return;
@@ -133,7 +134,7 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     },
     {
       validator: (...args: unknown[]) => {
-        rejectUpdate(SprintCloseSchema, args);
+        parseOrThrow(SprintCloseSchema, args);
         if (stopping || phase === 'closed') {
           throw ApplicationFailure.create({ type: 'SprintClosing', nonRetryable: true, message: `sprint ${input.sprint} is already closing (${closeReason ?? 'stop'})` });
         }
@@ -143,7 +144,7 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   wf.setHandler(
     sprintItemsQuery,
     (...args: unknown[]) => {
-      const { offset = 0, limit = SPRINT_STATUS_ITEM_LIMIT } = rejectUpdate(SprintItemsPageRequestSchema, args);
+      const { offset = 0, limit = SPRINT_STATUS_ITEM_LIMIT } = parseOrThrow(SprintItemsPageRequestSchema, args);
       const all = itemsByIssue(state);
       return { total: all.length, offset, items: all.slice(offset, offset + limit) };
     },
@@ -159,7 +160,6 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
       kickoff: state.kickoff, sprintPlanSource: state.sprintPlanSource,
     };
   });
-  let itemsEnded = 0;
 
   if (!carried) {
     let preflight;
