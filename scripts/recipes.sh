@@ -13,6 +13,8 @@
 #   ISSUE             issue number; workflow sprint-$SPRINT-item-$ISSUE  (default 42)
 #   TASK_QUEUE        the worker's TEMPORAL_TASK_QUEUE        (default sprint-runner)
 #   REASON, STEP      what a human asks for in a rework request
+#   DEPLOYMENT        the workers' Worker Deployment (RUNNER_DEPLOYMENT_NAME, default sprint-runner)
+#   BUILD_ID          a build id a `sprint-runner worker` printed (RUNNER_WORKER_READY build_id)
 # The namespace is the CLI's default (`default`); set TEMPORAL_NAMESPACE to use another.
 set -euo pipefail
 
@@ -22,6 +24,8 @@ ISSUE="${ISSUE:-42}"
 TASK_QUEUE="${TASK_QUEUE:-${TEMPORAL_TASK_QUEUE:-sprint-runner}}"
 REASON="${REASON:-Please add a test for the error path}"
 STEP="${STEP:-Cover the 4xx branch in the handler test}"
+DEPLOYMENT="${DEPLOYMENT:-${RUNNER_DEPLOYMENT_NAME:-sprint-runner}}"
+BUILD_ID="${BUILD_ID:-}"
 
 # A bash string as a JSON string (backslashes and double quotes escaped).
 json_str() {
@@ -146,6 +150,22 @@ close_sprint() {
     --input "{\"reason\":$(json_str "$REASON")}"
 }
 
+# --- upgrades: Worker Deployment Versioning (docs/upgrading.md) ------------------------------
+
+describe_deployment() {
+  temporal worker deployment describe \
+    --address "$TEMPORAL_ADDRESS" \
+    --name "$DEPLOYMENT"
+}
+
+set_current_build() {
+  temporal worker deployment set-current-version \
+    --address "$TEMPORAL_ADDRESS" \
+    --deployment-name "$DEPLOYMENT" \
+    --build-id "${BUILD_ID:?set BUILD_ID to the build id the new worker printed}" \
+    --yes
+}
+
 # ---------------------------------------------------------------------------------------------
 
 RECIPES=(
@@ -154,6 +174,7 @@ RECIPES=(
   list-items list-blocked list-awaiting-approval
   request-rework
   pause-sprint resume-sprint tick-sprint stop-sprint close-sprint
+  describe-deployment set-current-build
 )
 
 main() {

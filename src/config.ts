@@ -137,6 +137,14 @@ const VARIABLES = {
   CODEX_BIN: str('codex'),
   CODEX_MCP_ARGS: shellWords('mcp-server', 'arguments'),
   CODEX_TOOLS_CALL_TIMEOUT_S: posfloat(1800),
+  // Issue #15: how the worker talks to Codex; auto = app-server when the binary has no mcp-server (≥ 0.154), else MCP.
+  CODEX_TRANSPORT: choice('auto', ['auto', 'mcp', 'app-server'] as const),
+  // Issue #15: more variable names (or globs such as `*_CREDENTIALS`) the model's shell must not see, besides *_TOKEN, *_PAT, *_KEY, *_SECRET.
+  RUNNER_SECRET_ENV_NAMES: (raw: string | undefined) =>
+    (raw ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
   ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS: nonnegint(2),
   // New in sprint-runner.
   ORCHESTRATOR_POLL_INTERVAL_MS: posint(15000),
@@ -190,6 +198,8 @@ export const RunnerConfigSchema = z.object({
   codexBin: z.string(),
   codexMcpArgs: z.array(z.string()),
   codexToolsCallTimeoutS: z.number().positive(),
+  codexTransport: z.enum(['auto', 'mcp', 'app-server']),
+  secretEnvNames: z.array(z.string()),
   sanitizationRegenAttempts: z.number().int().nonnegative(),
   pollIntervalMs: z.number().int().positive(),
   reviewStallMinutes: z.number().positive().nullable(),
@@ -236,6 +246,8 @@ export function loadConfig(env: Env = process.env): RunnerConfig {
     codexBin: r.CODEX_BIN,
     codexMcpArgs: r.CODEX_MCP_ARGS,
     codexToolsCallTimeoutS: r.CODEX_TOOLS_CALL_TIMEOUT_S,
+    codexTransport: r.CODEX_TRANSPORT,
+    secretEnvNames: r.RUNNER_SECRET_ENV_NAMES,
     sanitizationRegenAttempts: r.ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS,
     pollIntervalMs: r.ORCHESTRATOR_POLL_INTERVAL_MS,
     reviewStallMinutes: r.REVIEW_STALL_MINUTES,
@@ -257,7 +269,7 @@ export function loadConfig(env: Env = process.env): RunnerConfig {
 }
 
 /** Names that look like credentials; their values never reach logs, histories or memos. */
-export const SECRET_NAME = /(_TOKEN|_PAT|_KEY)$/i;
+export const SECRET_NAME = /(_TOKEN|_PAT|_KEY|_SECRET)$/i;
 
 /** Environment variables a child process (orchestrator, Codex) may inherit, besides its own. */
 const CHILD_ENV_BASE = [

@@ -1,11 +1,16 @@
 /**
  * Command line of the agent emulator, shaped like the `codex` CLI parts the runner uses:
- * `--version`, `mcp list [--json]`, and `mcp-server` (the default) which serves MCP on stdio.
+ * `--version`, `mcp list [--json]`, `mcp-server` (the default) which serves MCP on stdio, and
+ * `app-server` which serves the app-server protocol on stdio. Global `-c key=value` overrides are
+ * accepted and ignored. With AGENT_EMULATOR_VERSION ≥ 0.154 it plays a release without mcp-server:
+ * `mcp-server` then fails like real codex does (`stdin is not a terminal`).
  *
  * `mcp list` reports `github` and `github_projects` as enabled stdio servers; env
  * AGENT_MCP_SERVERS (e.g. `github:enabled,github_projects:disabled`) replaces that list.
  */
 import { EMULATOR_VERSION, runAgentEmulator } from './server';
+import { runAppServerEmulator } from './app-server';
+import { codexHasMcpServer, parseCodexVersion } from '../../src/domain/codex-version';
 
 interface ListedServer {
   name: string;
@@ -50,7 +55,16 @@ function mcpListJson(servers: ListedServer[]): string {
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const args = argv.filter((arg) => arg !== '--');
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    if (arg === '--') continue;
+    if (arg === '-c' || arg === '--config' || arg === '--enable' || arg === '--disable') {
+      i += 1;
+      continue;
+    }
+    args.push(arg);
+  }
   if (args[0] === '--version' || args[0] === '-V') {
     process.stdout.write(`codex-cli ${EMULATOR_VERSION}\n`);
     return;
@@ -60,7 +74,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.stdout.write(args.includes('--json') ? mcpListJson(servers) : formatMcpList(servers));
     return;
   }
+  if (args[0] === 'app-server') {
+    await runAppServerEmulator(env);
+    return;
+  }
   if (args.length === 0 || args[0] === 'mcp-server') {
+    const version = parseCodexVersion(EMULATOR_VERSION);
+    if (version && !codexHasMcpServer(version)) {
+      process.stderr.write('Error: stdin is not a terminal\n');
+      process.exitCode = 1;
+      return;
+    }
     await runAgentEmulator(env);
     return;
   }

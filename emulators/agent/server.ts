@@ -24,7 +24,8 @@ import { parseWorkerPrompt } from './prompt';
 import { playRole, type WorkerResultJson } from './roles';
 import { loadAgentScript, resolveBehaviour, type AgentBehaviour, type AgentScript } from './script';
 
-export const EMULATOR_VERSION = '0.153.4-emulator';
+/** `codex --version` of the emulator; AGENT_EMULATOR_VERSION (e.g. `0.171.0-emulator`) plays a release without mcp-server. */
+export const EMULATOR_VERSION = process.env['AGENT_EMULATOR_VERSION'] || '0.153.4-emulator';
 
 const CODEX_TOOLS = codexTools as unknown as Tool[];
 
@@ -83,6 +84,106 @@ function codexArgsError(args: Record<string, unknown>, error: z.ZodError): strin
   return `Failed to parse configuration for Codex tool: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid arguments'}`;
 }
 
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0) return signal.aborted ? Promise.reject(new Cancelled()) : Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Cancelled());
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+async function checkpoint(behaviour: AgentBehaviour, phase: 'start' | 'end', signal: AbortSignal): Promise<void> {
+  if ((behaviour.at ?? 'start') !== phase) return;
+  if (behaviour.mode === 'crash') {
+    process.stderr.write(`agent-emulator: scripted crash (${phase})\n`);
+    process.exit(behaviour.exitCode ?? 70);
+  }
+  if (behaviour.mode === 'hang') {
+    process.stderr.write(`agent-emulator: scripted hang (${phase})\n`);
+    await new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(new Cancelled());
+      signal.addEventListener('abort', () => reject(new Cancelled()), { once: true });
+    });
+  }
+}
+
+/** What one first turn of a thread did, whichever protocol carried it. */
+export interface PlayedTurn {
+  behaviour: AgentBehaviour;
+  /** The final text of this turn. */
+  text: string;
+  /** What a re-ask on the thread answers (unless the behaviour says `reply: garbage`). */
+  replyText: string;
+  isError: boolean;
+  tokens: number;
+  runId: string | null;
+  role: string | null;
+}
+
+export interface PlayContext {
+  signal: AbortSignal;
+  /** Sends an exec-approval request; resolves with the client's decision as text. */
+  elicit(): Promise<string>;
+  /** Starts the SIGTERM-ignoring child and reports it as a command execution. */
+  startChild(): Promise<void>;
+}
+
+/** The scripted behaviour for one prompt (a worker RUN_INTENT, the kickoff prompt, or any text): shared by both protocols. */
+export async function playPrompt(script: AgentScript, prompt: string, ctx: PlayContext): Promise<PlayedTurn> {
+  const worker = parseWorkerPrompt(prompt);
+  let behaviour: AgentBehaviour = resolveBehaviour(script, worker?.intent.role === 'REVIEWER' || worker?.intent.role === 'EXECUTOR' ? worker.intent.role : undefined);
+  if (behaviour.stdoutNoise) process.stdout.write('agent-emulator: this line is not JSON\n[noise] {"half": json\n');
+  if (behaviour.childProcess) await ctx.startChild();
+  let result: WorkerResultJson | null = null;
+  if (worker) {
+    const play = await playRole(worker, script, {
+      checkpoint: (b, phase) => checkpoint(b, phase, ctx.signal),
+      think: (ms) => sleepUnlessAborted(ms, ctx.signal),
+    });
+    behaviour = play.behaviour;
+    result = play.result;
+  } else {
+    behaviour = resolveBehaviour(script);
+    await checkpoint(behaviour, 'start', ctx.signal);
+    await sleepUnlessAborted(behaviour.thinkMs ?? 0, ctx.signal);
+    await checkpoint(behaviour, 'end', ctx.signal);
+  }
+  if (behaviour.stdoutNoise) process.stdout.write('agent-emulator: more noise after the work\n');
+  let decision: string | undefined;
+  if (behaviour.elicit) decision = await ctx.elicit();
+
+  let replyText: string;
+  if (result) {
+    if (decision !== undefined) result.summary = `${result.summary} [elicitation decision: ${decision}]`;
+    if (behaviour.mode === 'markerUnverified' && result.urls['pr_url']) result.marker_verified = false;
+    if (behaviour.mode === 'wrongRunId') result.run_id = randomUUID();
+    replyText = JSON.stringify(result, null, 2);
+  } else {
+    const kickoff = parseKickoffPrompt(prompt);
+    replyText = behaviour.text
+      ?? (kickoff ? JSON.stringify(kickoffPlanFor(kickoff), null, 2) : `agent-emulator answer to: ${prompt.slice(0, 200)}`);
+    if (decision !== undefined) replyText = `${replyText} [elicitation decision: ${decision}]`;
+  }
+  const isError = behaviour.mode === 'isError';
+  const text = isError ? 'stream disconnected before completion: emulated model failure' : behaviour.mode === 'garbage' ? GARBAGE_TEXT : replyText;
+  return { behaviour, text, replyText, isError, tokens: behaviour.tokens ?? 1000, runId: worker?.intent.run_id ?? null, role: worker?.intent.role ?? null };
+}
+
+/** The answer to a re-ask on a thread whose first turn was `played`. */
+export function replyTextFor(played: { behaviour: AgentBehaviour; replyText: string }): string {
+  return played.behaviour.reply === 'garbage' ? GARBAGE_TEXT : played.replyText;
+}
+
+export { Cancelled };
+
 export class AgentEmulator {
   readonly mcp: McpServer;
   private readonly threads = new Map<string, ThreadState>();
@@ -128,37 +229,6 @@ export class AgentEmulator {
       const notification = { method: 'codex/event', params: { _meta: { requestId: extra.requestId, threadId }, id, msg } };
       await this.mcp.server.notification(notification as unknown as Parameters<Extra['sendNotification']>[0]).catch(() => undefined);
     };
-  }
-
-  private sleep(ms: number, signal: AbortSignal): Promise<void> {
-    if (ms <= 0) return signal.aborted ? Promise.reject(new Cancelled()) : Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(new Cancelled());
-      };
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  private async checkpoint(behaviour: AgentBehaviour, phase: 'start' | 'end', signal: AbortSignal): Promise<void> {
-    if ((behaviour.at ?? 'start') !== phase) return;
-    if (behaviour.mode === 'crash') {
-      process.stderr.write(`agent-emulator: scripted crash (${phase})\n`);
-      process.exit(behaviour.exitCode ?? 70);
-    }
-    if (behaviour.mode === 'hang') {
-      process.stderr.write(`agent-emulator: scripted hang (${phase})\n`);
-      await new Promise<never>((_, reject) => {
-        if (signal.aborted) reject(new Cancelled());
-        signal.addEventListener('abort', () => reject(new Cancelled()), { once: true });
-      });
-    }
   }
 
   private async elicit(extra: Extra, threadId: string, turnId: string, emit: ReturnType<AgentEmulator['emitter']>): Promise<string> {
@@ -260,47 +330,14 @@ export class AgentEmulator {
     await emit({ type: 'task_started', turn_id: turnId, started_at: Math.floor(startedAt / 1000), model_context_window: 258400, collaboration_mode_kind: 'default' });
     await emit({ type: 'user_message', message: args.prompt, images: [], local_images: [], text_elements: [] });
 
-    let behaviour: AgentBehaviour = resolveBehaviour(this.script, worker?.intent.role === 'REVIEWER' || worker?.intent.role === 'EXECUTOR' ? worker.intent.role : undefined);
-    if (behaviour.stdoutNoise) process.stdout.write('agent-emulator: this line is not JSON\n[noise] {"half": json\n');
-    if (behaviour.childProcess) await this.startChildProcess(emit, turnId);
     try {
-      let result: WorkerResultJson | null = null;
-      if (worker) {
-        const play = await playRole(worker, this.script, {
-          checkpoint: (b, phase) => this.checkpoint(b, phase, extra.signal),
-          think: (ms) => this.sleep(ms, extra.signal),
-        });
-        behaviour = play.behaviour;
-        result = play.result;
-      } else {
-        behaviour = resolveBehaviour(this.script);
-        await this.checkpoint(behaviour, 'start', extra.signal);
-        await this.sleep(behaviour.thinkMs ?? 0, extra.signal);
-        await this.checkpoint(behaviour, 'end', extra.signal);
-      }
-      if (behaviour.stdoutNoise) process.stdout.write('agent-emulator: more noise after the work\n');
-      let decision: string | undefined;
-      if (behaviour.elicit) decision = await this.elicit(extra, threadId, turnId, emit);
-
-      const tokens = behaviour.tokens ?? 1000;
-      let text: string;
-      let replyText: string;
-      if (result) {
-        if (decision !== undefined) result.summary = `${result.summary} [elicitation decision: ${decision}]`;
-        if (behaviour.mode === 'markerUnverified' && result.urls['pr_url']) result.marker_verified = false;
-        if (behaviour.mode === 'wrongRunId') result.run_id = randomUUID();
-        replyText = JSON.stringify(result, null, 2);
-      } else {
-        const kickoff = parseKickoffPrompt(args.prompt);
-        replyText = behaviour.text
-          ?? (kickoff ? JSON.stringify(kickoffPlanFor(kickoff), null, 2) : `agent-emulator answer to: ${args.prompt.slice(0, 200)}`);
-        if (decision !== undefined) replyText = `${replyText} [elicitation decision: ${decision}]`;
-      }
-      text = behaviour.mode === 'garbage' ? GARBAGE_TEXT : replyText;
-      const isError = behaviour.mode === 'isError';
-      if (isError) text = 'stream disconnected before completion: emulated model failure';
-      const answer = await this.finish(emit, threadId, turnId, startedAt, text, tokens, isError);
-      this.threads.set(threadId, { runId: worker?.intent.run_id ?? null, role: worker?.intent.role ?? null, behaviour, replyText, tokens });
+      const played = await playPrompt(this.script, args.prompt, {
+        signal: extra.signal,
+        elicit: () => this.elicit(extra, threadId, turnId, emit),
+        startChild: () => this.startChildProcess(emit, turnId),
+      });
+      const answer = await this.finish(emit, threadId, turnId, startedAt, played.text, played.tokens, played.isError);
+      this.threads.set(threadId, { runId: played.runId, role: played.role, behaviour: played.behaviour, replyText: played.replyText, tokens: played.tokens });
       return answer;
     } catch (error) {
       if (error instanceof Cancelled) {
@@ -328,7 +365,7 @@ export class AgentEmulator {
     const emit = this.emitter(extra, threadId, turnId);
     await emit({ type: 'task_started', turn_id: turnId, started_at: Math.floor(startedAt / 1000), model_context_window: 258400, collaboration_mode_kind: 'default' });
     await emit({ type: 'user_message', message: parsed.data.prompt, images: [], local_images: [], text_elements: [] });
-    const text = state.behaviour.reply === 'garbage' ? GARBAGE_TEXT : state.replyText;
+    const text = replyTextFor(state);
     const tokens = state.tokens + 200;
     const answer = await this.finish(emit, threadId, turnId, startedAt, text, tokens, false);
     state.tokens = tokens;

@@ -32,7 +32,20 @@ function githubMcpServersToml(): string[] {
   ]);
 }
 
-export function codexConfigToml(modelUrl: string): string {
+/** Further stdio MCP servers for config.toml (e.g. test stand-ins). */
+export type ExtraMcpServers = Record<string, { command: string; args: string[]; env?: Record<string, string> }>;
+
+function extraMcpServersToml(servers: ExtraMcpServers): string[] {
+  return Object.entries(servers).flatMap(([name, server]) => [
+    `[mcp_servers.${name}]`,
+    `command = ${tomlString(server.command)}`,
+    `args = ${JSON.stringify(server.args)}`,
+    ...(server.env ? [`env = { ${Object.entries(server.env).map(([k, v]) => `${k} = ${tomlString(v)}`).join(', ')} }`] : []),
+    '',
+  ]);
+}
+
+export function codexConfigToml(modelUrl: string, extraMcpServers: ExtraMcpServers = {}): string {
   return [
     `model = ${tomlString(MODEL_EMULATOR_MODEL)}`,
     `model_provider = ${tomlString(MODEL_EMULATOR_PROVIDER_ID)}`,
@@ -49,13 +62,14 @@ export function codexConfigToml(modelUrl: string): string {
     'stream_idle_timeout_ms = 30000',
     '',
     ...githubMcpServersToml(),
+    ...extraMcpServersToml(extraMcpServers),
   ].join('\n');
 }
 
 /** Writes `<dir>/config.toml` (creating `dir`). Keep `dir` out of /tmp: codex warns about helper binaries there. */
-export function writeCodexHome(dir: string, modelUrl: string): CodexHome {
+export function writeCodexHome(dir: string, modelUrl: string, extraMcpServers: ExtraMcpServers = {}): CodexHome {
   mkdirSync(dir, { recursive: true });
   const configPath = join(dir, 'config.toml');
-  writeFileSync(configPath, codexConfigToml(modelUrl));
+  writeFileSync(configPath, codexConfigToml(modelUrl, extraMcpServers));
   return { dir, configPath, env: { CODEX_HOME: dir, [MODEL_EMULATOR_ENV_KEY]: 'sk-emulator-dummy' } };
 }

@@ -16,8 +16,11 @@ export interface ModelToolCall {
 }
 
 export interface ModelScript {
-  /** The final assistant message; a function receives the parsed request body. */
-  finalMessage: string | ((request: RecordedModelRequest) => string);
+  /**
+   * The final assistant message; a function receives the recorded request and may answer later (a
+   * promise; one that never settles plays a model that hangs).
+   */
+  finalMessage: string | ((request: RecordedModelRequest) => string | Promise<string>);
   /** When set, the first request of a turn is answered with this tool call and the follow-up request with the final message. */
   toolCall?: ModelToolCall;
   /** Token usage reported in `response.completed` (defaults: 120 input, 30 output). */
@@ -106,11 +109,12 @@ export function startModelEmulator(options: { script: ModelScript; host?: string
 
     seq += 1;
     const responseId = `resp_emulated_${seq}`;
+    const text = answerWithTool ? '' : typeof script.finalMessage === 'function' ? await script.finalMessage(record) : script.finalMessage;
     const item = answerWithTool
       ? shellCallItem(body, script.toolCall!.command, `call_emulated_${seq}`)
       : {
           type: 'message', id: `msg_emulated_${seq}`, role: 'assistant', status: 'completed',
-          content: [{ type: 'output_text', text: typeof script.finalMessage === 'function' ? script.finalMessage(record) : script.finalMessage, annotations: [] }],
+          content: [{ type: 'output_text', text, annotations: [] }],
         };
     const usage = script.usage ?? { input_tokens: 120, output_tokens: 30 };
     const events: Record<string, unknown>[] = [

@@ -1,14 +1,15 @@
 /**
- * One fresh `codex mcp-server` for the length of an activity: Temporal heartbeats (elapsed seconds,
+ * One fresh Codex process (`codex mcp-server` or `codex app-server`, CODEX_TRANSPORT) for the length of an activity: Temporal heartbeats (elapsed seconds,
  * tokens so far) every 5 s and a WORKER_HEARTBEAT event every 30 s while it works, and on
- * cancellation (watchdog, shutdown, heartbeat timeout) the whole Codex process group is killed
- * before the activity ends. Shared by worker runs and kickoff.
+ * cancellation (watchdog, shutdown, heartbeat timeout) the running turn is interrupted and every
+ * process of the run (Codex, its MCP servers, their children) is killed before the activity ends.
+ * Shared by worker runs and kickoff.
  */
 import { Context } from '@temporalio/activity';
 import type { RunnerConfig } from '../config';
 import { childEnv } from '../config';
 import { emitEvent } from '../logging';
-import { openCodexSession, type CodexSession } from './codex-mcp';
+import { codexRunOverrides, openCodex, resolveCodexTransport, type CodexSession } from './codex-session';
 
 const HEARTBEAT_EVERY_MS = 5_000;
 const WORKER_HEARTBEAT_EVENT_EVERY_MS = 30_000;
@@ -35,16 +36,21 @@ export async function inCodexSession<T>(
   work: (session: CodexSession, signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const ctx = Context.current();
-  const session = await openCodexSession({
+  const env = childEnv(process.env, config.childEnvAllowlist);
+  const transport = await resolveCodexTransport(config.codexTransport, config.codexBin, env);
+  const session = await openCodex({
+    transport,
     command: config.codexBin,
-    args: config.codexMcpArgs,
-    env: childEnv(process.env, config.childEnvAllowlist),
-    onElicitation: (request) => emitEvent({ type: 'CODEX_ELICITATION_DENIED', ...label, message: String(request.message ?? '') }),
+    mcpArgs: config.codexMcpArgs,
+    extraArgs: codexRunOverrides(config.secretEnvNames),
+    env,
+    onApprovalDenied: (message) => emitEvent({ type: 'CODEX_ELICITATION_DENIED', ...label, transport, message }),
   });
+  emitEvent({ type: 'CODEX_SESSION_STARTED', ...label, transport, pid: session.pid, codex_version: session.serverVersion.version });
   const kill = () => void session.close();
   ctx.cancellationSignal.addEventListener('abort', kill);
   const stopBeats = startRunBeats({
-    heartbeat: (elapsed_s) => ctx.heartbeat({ ...label, pid: session.pid, elapsed_s, tokens: session.tokensSoFar() }),
+    heartbeat: (elapsed_s) => ctx.heartbeat({ ...label, transport, pid: session.pid, elapsed_s, tokens: session.tokensSoFar() }),
     announce: (elapsed_s) => emitEvent({ type: 'WORKER_HEARTBEAT', role: label.role, run_id: label.run_id, elapsed_s }),
   });
   try {

@@ -23,6 +23,8 @@ import { ChildProcessTransport, DEFAULT_MAX_MESSAGE_BYTES, OversizedMessageError
 
 export { assertCodexVersionSupportsMcpServer, parseCodexVersion } from '../domain/codex-version';
 export type { CallToolResult };
+/** @deprecated name kept for the MCP tests: McpCodexSession. */
+export type CodexSession = McpCodexSession;
 
 export const CODEX_CLIENT_NAME = 'sprint-runner';
 const CLIENT_VERSION = '0.1.0';
@@ -84,7 +86,8 @@ export interface CodexCallOptions {
   idleTimeoutMs?: number;
 }
 
-export interface CodexSession {
+/** The MCP transport's own session (the CodexSession port of codex-session.ts wraps it). */
+export interface McpCodexSession {
   readonly pid: number;
   readonly serverVersion: Implementation;
   readonly protocolVersion: string;
@@ -140,7 +143,7 @@ interface CallContext {
   idleTimeoutMs?: number;
 }
 
-class Session implements CodexSession {
+class Session implements McpCodexSession {
   serverVersion!: Implementation;
   protocolVersion!: string;
   tools: Tool[] = [];
@@ -295,7 +298,7 @@ class Session implements CodexSession {
 }
 
 /** Spawns the server, runs initialize + tools/list, and checks that the `codex` tool exists. */
-export async function openCodexSession(options: OpenCodexSessionOptions): Promise<CodexSession> {
+export async function openCodexSession(options: OpenCodexSessionOptions): Promise<McpCodexSession> {
   const handshakeTimeoutMs = validateTimeout('handshakeTimeoutMs', options.handshakeTimeoutMs ?? 30_000);
   const transport = new ChildProcessTransport({
     command: options.command,
@@ -387,7 +390,7 @@ export async function openCodexSession(options: OpenCodexSessionOptions): Promis
 }
 
 /** Opens a session, runs `fn`, and always closes (kills) the server process afterwards. */
-export async function withCodexSession<T>(options: OpenCodexSessionOptions, fn: (session: CodexSession) => Promise<T>): Promise<T> {
+export async function withCodexSession<T>(options: OpenCodexSessionOptions, fn: (session: McpCodexSession) => Promise<T>): Promise<T> {
   const session = await openCodexSession(options);
   try {
     return await fn(session);

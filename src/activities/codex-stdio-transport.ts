@@ -8,8 +8,8 @@
  * for multi-megabyte lines) and drops the text of a line it cannot parse, which we want to report.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { releaseGroup, watchGroup } from './group-reaper';
-import { readdirSync, readFileSync } from 'node:fs';
+import { releaseGroup, watchDescendant, watchGroup } from './group-reaper';
+import { killTree, readProcTable, trackProcessTree, type ProcessTreeHandle } from './process-tree';
 import type { Readable, Writable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
@@ -37,6 +37,12 @@ export interface ChildProcessTransportOptions {
   onStderrLine?: (line: string) => void;
   /** A stdout line that is not a JSON-RPC message (it is skipped; the connection stays up). */
   onStdoutNoise?: (line: string, error: Error) => void;
+  /**
+   * `mcp` (default): JSON-RPC 2.0 as the MCP SDK frames it. `codex-app-server`: the app-server wire,
+   * which omits the `"jsonrpc"` member: any JSON object line is passed on (the session validates it),
+   * and outgoing messages are sent without `"jsonrpc"`.
+   */
+  wire?: 'mcp' | 'codex-app-server';
 }
 
 export interface ChildExit {
@@ -77,23 +83,8 @@ function groupAlive(pgid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
   if (process.platform !== 'linux') return true;
-  try {
-    for (const name of readdirSync('/proc')) {
-      if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      } catch {
-        continue;
-      }
-      // "pid (comm) state ppid pgrp …"; comm may contain spaces and parentheses.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
-    }
-    return false;
-  } catch {
-    return true;
-  }
+  for (const p of readProcTable().values()) if (p.pgid === pgid && p.state !== 'Z' && p.state !== 'X') return true;
+  return false;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -169,6 +160,7 @@ export class ChildProcessTransport implements Transport {
   private readonly stderrTailLines: string[] = [];
   private negotiatedProtocolVersion?: string;
   private fatal?: Error;
+  private tree?: ProcessTreeHandle;
 
   constructor(private readonly options: ChildProcessTransportOptions) {
     this.exited = new Promise((resolve) => {
@@ -230,7 +222,10 @@ export class ChildProcessTransport implements Transport {
       this.child = child;
       child.once('spawn', () => {
         spawned = true;
-        trackGroup(child.pid!);
+        const pgid = child.pid!;
+        trackGroup(pgid);
+        // Every descendant, whatever its process group, is remembered (and told to the group watcher).
+        this.tree = trackProcessTree(pgid, (proc) => watchDescendant(pgid, proc.pid, proc.start));
         resolve();
       });
       child.on('error', (error: NodeJS.ErrnoException) => {
@@ -271,7 +266,13 @@ export class ChildProcessTransport implements Transport {
     if (text.trim() === '') return;
     let message: JSONRPCMessage;
     try {
-      message = deserializeMessage(text);
+      if (this.options.wire === 'codex-app-server') {
+        const parsed: unknown = JSON.parse(text);
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON-RPC object');
+        message = parsed as JSONRPCMessage;
+      } else {
+        message = deserializeMessage(text);
+      }
     } catch (error) {
       this.options.onStdoutNoise?.(text.length > 2000 ? `${text.slice(0, 2000)}…` : text, error as Error);
       return;
@@ -325,7 +326,12 @@ export class ChildProcessTransport implements Transport {
         reject(new Error('Not connected: codex stdin is closed'));
         return;
       }
-      if (stdin.write(serializeMessage(message))) {
+      let line = serializeMessage(message);
+      if (this.options.wire === 'codex-app-server') {
+        const { jsonrpc: _omitted, ...rest } = message as JSONRPCMessage & { jsonrpc?: string };
+        line = `${JSON.stringify(rest)}\n`;
+      }
+      if (stdin.write(line)) {
         resolve();
         return;
       }
@@ -355,32 +361,47 @@ export class ChildProcessTransport implements Transport {
       return;
     }
     const pgid = child.pid;
+    const tree = this.tree;
     try {
       child.stdin.end();
     } catch {
       // ignore
     }
     const grace = this.options.killGraceMs ?? 1500;
-    const signalGroup = (signal: NodeJS.Signals) => {
+    tree?.scan();
+    const everythingGone = () => this.exitInfo !== undefined && !groupAlive(pgid) && !(tree?.anyAlive() ?? false);
+    const signalAll = (signal: NodeJS.Signals) => {
       try {
         process.kill(-pgid, signal);
       } catch {
         // group already gone
       }
+      // Descendants in other process groups (Codex's MCP servers) get the same polite signal.
+      const table = readProcTable();
+      for (const { pid, start } of tree?.descendants() ?? []) {
+        if (table.get(pid)?.start !== start) continue;
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // gone
+        }
+      }
     };
     const settled = async (ms: number) => {
       const deadline = Date.now() + ms;
       await within(this.exited, ms);
-      while (groupAlive(pgid) && Date.now() < deadline) await sleep(25);
-      return this.exitInfo !== undefined && !groupAlive(pgid);
+      while (!everythingGone() && Date.now() < deadline) await sleep(25);
+      return everythingGone();
     };
-    if (!(this.exitInfo && !groupAlive(pgid))) {
-      signalGroup('SIGTERM');
+    if (!everythingGone()) {
+      signalAll('SIGTERM');
       if (!(await settled(grace))) {
-        signalGroup('SIGKILL');
+        tree?.scan();
+        killTree(tree?.descendants() ?? [], [pgid]);
         await settled(5000);
       }
     }
+    tree?.stop();
     liveGroups.delete(pgid);
     releaseGroup(pgid);
     child.stdout.destroy();

@@ -1,17 +1,26 @@
 /**
  * Codex runs in its own process group so that cancellation can kill everything it started. If the
  * worker itself is SIGKILLed (OOM killer, `kill -9`, a crashed container runtime) nothing in it runs
- * any more, so one small watcher process per worker holds the list of live groups on its stdin: the
- * worker's death closes that pipe, and the watcher SIGKILLs every group still listed, then exits.
+ * any more, so one small watcher process per worker holds the list of live runs on its stdin: the
+ * worker's death closes that pipe, and the watcher kills every run still listed — its process group
+ * and every descendant the worker had seen (process-tree.ts: MCP servers in their own groups, their
+ * children, orphans re-parented to PID 1), freezing them first so none can fork away — then exits.
  * It lives in its own process group, so a signal to the worker's group does not reach it.
+ *
+ * Protocol (one line each): `+<pgid>` watch a run's group · `+<pgid>:<pid>:<start>` a descendant of
+ * that run · `-<pgid>` the run ended (forget it and its descendants).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { PROCESS_TREE_JS } from './process-tree';
 
 const WATCHER_SOURCE = `
-const groups = new Set();
+${PROCESS_TREE_JS}
+const runs = new Map();
 let pending = '';
 const reap = () => {
-  for (const group of groups) { try { process.kill(-group, 'SIGKILL'); } catch {} }
+  const seeds = [];
+  for (const descendants of runs.values()) for (const d of descendants) seeds.push(d);
+  try { killTree(seeds, [...runs.keys()], process.pid); } catch {}
   process.exit(0);
 };
 process.on('SIGINT', () => {});
@@ -23,9 +32,14 @@ process.stdin.on('data', (chunk) => {
   while ((end = pending.indexOf('\\n')) >= 0) {
     const line = pending.slice(0, end);
     pending = pending.slice(end + 1);
-    const group = Number(line.slice(1));
+    const parts = line.slice(1).split(':');
+    const group = Number(parts[0]);
     if (!Number.isInteger(group) || group <= 1) continue;
-    if (line[0] === '+') groups.add(group); else groups.delete(group);
+    if (line[0] === '-') { runs.delete(group); continue; }
+    if (line[0] !== '+') continue;
+    if (!runs.has(group)) runs.set(group, []);
+    const pid = Number(parts[1]);
+    if (parts.length === 3 && Number.isInteger(pid) && pid > 1) runs.get(group).push({ pid, start: parts[2] });
   }
 });
 process.stdin.on('end', reap);
@@ -45,9 +59,14 @@ function send(line: string): void {
   watcher.stdin!.write(`${line}\n`);
 }
 
-/** Kill this process group if the worker dies before releasing it. */
+/** Kill this process group (and its recorded descendants) if the worker dies before releasing it. */
 export function watchGroup(pgid: number): void {
   send(`+${pgid}`);
+}
+
+/** A descendant of the run whose group is `pgid`, in whatever process group it lives. */
+export function watchDescendant(pgid: number, pid: number, start: string): void {
+  send(`+${pgid}:${pid}:${start}`);
 }
 
 export function releaseGroup(pgid: number): void {

@@ -7,9 +7,9 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import type { RunnerConfig } from '../config';
-import { childEnv } from '../config';
+import { childEnv, redactSecrets } from '../config';
 import { KickoffRecordSchema, type PlanApplyDraft, type SprintPlanCache } from '../contracts/kickoff';
-import { missingCodexMcpServers } from '../domain/codex-mcp-list';
+import { parseMcpListJson, requiredMcpServerProblems } from '../domain/codex-mcp-list';
 import { CodexWorkerError, HttpError, KickoffError, RunnerError } from '../domain/errors';
 import {
   describePartialPlanApply, existingKickoffFromPlanFile, existingKickoffFromRecord, existingKickoffFromStateFile, kickoffApplyUnknownError, kickoffBackendError,
@@ -17,10 +17,11 @@ import {
 } from '../domain/kickoff';
 import { buildBaseInstructions, buildKickoffCodexArguments, buildKickoffPrompt, KICKOFF_REASK_PROMPT } from '../domain/prompts';
 import { pythonJsonFileText } from '../domain/python-json';
-import { extractThreadId, extractToolText, parseKickoffOutput } from '../domain/worker-result';
+import { parseKickoffOutput } from '../domain/worker-result';
 import type { ExistingKickoffQuery, ExistingKickoffs, KickoffGenerationInput, LoadedSprintPlan, PlanApplyOptions } from '../workflows/sprint/ports';
 import type { BackendClient } from './backend-client';
 import { inCodexSession } from './codex-activity-session';
+import { askCodex } from './codex-session';
 import { REASK_TIMEOUT_MS } from './codex-worker';
 import { writeFileAtomically } from './files';
 
@@ -42,15 +43,13 @@ export function createKickoffActivities(config: RunnerConfig, backend: BackendCl
       return inCodexSession(config, { run_id: `kickoff-${input.sprint}`, role: 'ORCHESTRATOR' }, async (session, signal) => {
         const bundle = await backend.get('/internal/agent-context', { role: 'ORCHESTRATOR' });
         const prompt = buildKickoffPrompt(input.sprint, input.readyLimit, input.goal);
-        const result = await session.callCodex(buildKickoffCodexArguments(prompt, buildBaseInstructions(bundle)), { timeoutMs: input.toolsCallTimeoutS * 1000, signal });
-        const threadId = extractThreadId(result);
-        try {
-          return parseKickoffOutput(extractToolText(result));
-        } catch (err) {
-          if (!(err instanceof CodexWorkerError) || err.code === 'codex_tool_error') throw err;
-          const reply = await session.reply(threadId, KICKOFF_REASK_PROMPT, { timeoutMs: REASK_TIMEOUT_MS, signal });
-          return parseKickoffOutput(extractToolText(reply));
-        }
+        return askCodex(session, buildKickoffCodexArguments(prompt, buildBaseInstructions(bundle)), {
+          parse: parseKickoffOutput,
+          reaskPrompt: KICKOFF_REASK_PROMPT,
+          timeoutMs: input.toolsCallTimeoutS * 1000,
+          reaskTimeoutMs: REASK_TIMEOUT_MS,
+          signal,
+        });
       });
     },
 
@@ -130,20 +129,30 @@ export function createKickoffActivities(config: RunnerConfig, backend: BackendCl
       return { path, plan: (plan as { sprint?: unknown }).sprint === input.sprint ? (plan as Record<string, unknown>) : null };
     },
 
-    /** §3.7: `codex mcp list` must show github and github_projects enabled (names matched exactly). */
+    /**
+     * §3.7: `codex mcp list --json` must show github and github_projects enabled (names matched exactly).
+     * Its stdout holds env values in clear text: only parsed names and states leave this function.
+     */
     async checkCodexMcp(): Promise<{ servers: string[] }> {
       const output = await new Promise<string>((resolve, reject) => {
-        execFile(config.codexBin, ['mcp', 'list'], { timeout: MCP_LIST_TIMEOUT_MS, env: childEnv(process.env, config.childEnvAllowlist) }, (err, stdout, stderr) => {
-          const combined = `${stdout}\n${stderr}`.trim().slice(0, 2000);
+        execFile(config.codexBin, ['mcp', 'list', '--json'], { timeout: MCP_LIST_TIMEOUT_MS, env: childEnv(process.env, config.childEnvAllowlist) }, (err, stdout, stderr) => {
           if (!err) return resolve(stdout);
           const exitCode = typeof err.code === 'number' ? err.code : null;
-          reject(new CodexWorkerError('codex_mcp_check_failed', `\`${config.codexBin} mcp list\` failed: ${err.message}`, { exit_code: exitCode, output: combined }));
+          reject(new CodexWorkerError('codex_mcp_check_failed', `\`${config.codexBin} mcp list --json\` failed: ${err.message.split('\n')[0]}`, {
+            exit_code: exitCode, stderr: redactSecrets(String(stderr)).trim().slice(0, 2000),
+          }));
         });
       });
-      const missing = missingCodexMcpServers(output);
-      if (missing.length) {
+      let problems;
+      try {
+        problems = requiredMcpServerProblems(parseMcpListJson(output));
+      } catch (err) {
+        throw new CodexWorkerError('codex_mcp_check_failed', (err as Error).message, {});
+      }
+      if (problems.length) {
+        const missing = problems.map((problem) => problem.name);
         throw new CodexWorkerError('codex_mcp_servers_missing', `Codex MCP servers missing or disabled: ${missing.join(', ')}`, {
-          missing, hint: 'Run `codex mcp login github` and ensure GITHUB_PAT is set.',
+          missing, problems, hint: problems.map((problem) => `${problem.name}: ${problem.advice}`).join('; '),
         });
       }
       return { servers: ['github', 'github_projects'] };

@@ -2,6 +2,7 @@
  * `sprint-runner` — the operator CLI. Every command has --help; errors say what to do.
  */
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../temporal/deployment';
 import { registerConfigCommand } from './commands/config';
 import { registerDevServerCommand } from './commands/dev-server';
 import { registerWorkerCommand } from './commands/worker';
@@ -16,6 +17,7 @@ import { registerCloseCommand } from './commands/close';
 export function buildProgram(): Command {
   const program = new Command('sprint-runner')
     .description('Durable autonomous coding-agent sprints on Temporal (agent-dashboard runner).')
+    .version(packageVersion(), '-V, --version', 'print the sprint-runner version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerConfigCommand(program);

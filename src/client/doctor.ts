@@ -1,11 +1,9 @@
 /**
  * `sprint-runner doctor`: one line per check of what a real run needs, with the fix when it fails.
  */
-import { spawnSync } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import type { RunnerConfig } from '../config';
-import { missingCodexMcpServers } from '../domain/codex-mcp-list';
-import { codexHasMcpServer, parseCodexVersion } from '../domain/codex-version';
+import { codexChecks } from './doctor-codex';
 import { resolveTemporalCli, temporalCliVersion } from '../temporal/dev-server';
 import { Client } from '@temporalio/client';
 import { describeDeployment, resolveBuildId } from '../temporal/deployment';
@@ -85,34 +83,6 @@ function checkTemporalCli(env: NodeJS.ProcessEnv): CheckResult {
   }
 }
 
-function checkCodex(config: RunnerConfig, env: NodeJS.ProcessEnv): CheckResult[] {
-  const version = spawnSync(config.codexBin, ['--version'], { encoding: 'utf8', timeout: 10_000, env });
-  if (version.error || version.status !== 0) {
-    return [{
-      name: 'codex', ok: false, detail: `CODEX_BIN=${config.codexBin} does not run (${version.error?.message ?? `exit ${version.status}`})`,
-      fix: 'npm install @openai/codex@0.153.4 and set CODEX_BIN to its binary',
-    }];
-  }
-  const parsed = parseCodexVersion(version.stdout);
-  const versionOk = parsed !== null && codexHasMcpServer(parsed);
-  const results: CheckResult[] = [versionOk
-    ? { name: 'codex', ok: true, detail: `${version.stdout.trim()} has \`mcp-server\`` }
-    : {
-        name: 'codex', ok: false, detail: `${version.stdout.trim() || 'unknown version'}: \`codex mcp-server\` was removed in 0.154.0`,
-        fix: 'pin @openai/codex@0.153.4 (the last release with mcp-server)',
-      }];
-  const list = spawnSync(config.codexBin, ['mcp', 'list'], { encoding: 'utf8', timeout: 10_000, env });
-  const missing = list.status === 0 ? missingCodexMcpServers(list.stdout) : ['github', 'github_projects'];
-  results.push(missing.length === 0
-    ? { name: 'codex mcp servers', ok: true, detail: 'github and github_projects enabled' }
-    : {
-        name: 'codex mcp servers', ok: false,
-        detail: list.status === 0 ? `missing or disabled: ${missing.join(', ')}` : `\`codex mcp list\` failed (exit ${list.status})`,
-        fix: 'run `codex mcp login github` and ensure GITHUB_PAT is set (see `codex mcp list`)',
-      });
-  return results;
-}
-
 async function checkBackend(config: RunnerConfig): Promise<CheckResult> {
   const name = 'backend preflight';
   const url = `${config.backendBaseUrl}/internal/preflight?role=ORCHESTRATOR`;
@@ -130,7 +100,7 @@ async function checkBackend(config: RunnerConfig): Promise<CheckResult> {
 }
 
 export async function runDoctor(config: RunnerConfig, env: NodeJS.ProcessEnv = process.env): Promise<CheckResult[]> {
-  return [await checkTemporalServer(config), await checkWorkerDeployment(config), checkTemporalCli(env), ...checkCodex(config, env), await checkBackend(config)];
+  return [await checkTemporalServer(config), await checkWorkerDeployment(config), checkTemporalCli(env), ...codexChecks(config, env), await checkBackend(config)];
 }
 
 export function formatCheck(result: CheckResult): string {

@@ -1,79 +1,118 @@
 /**
- * The real `codex mcp-server` of @openai/codex 0.153.4 as the REVIEWER worker of an item, its model
- * replaced by the loopback model emulator: the sprint dispatches, our Codex activity runs the real
- * binary over MCP, the scripted verdict comes back through it, and the item is handed to humans.
+ * The real codex binaries drive items through real sprints (issue #15), each with CODEX_TRANSPORT=auto:
+ * @openai/codex 0.153.4 over MCP (`codex mcp-server`) and the current release over app-server. The
+ * model is the loopback model emulator playing the agent emulator's roles (emulators/model/agent-model.ts):
+ * it does the role's backend calls and answers per script. In one sprint per binary:
+ *   #31 Ready → EXECUTOR claims, opens the PR, In Review → REVIEWER PASS → Needs Human Approval
+ *   #32 In Review → REVIEWER PASS → Needs Human Approval
+ *   #33 In Review → REVIEWER garbage, valid JSON on the re-ask (same thread) → Needs Human Approval
+ *   #34 In Review → REVIEWER garbage twice → Blocked, ITEM_STOP worker_invalid_output
+ *   #35 In Review → REVIEWER model hangs → watchdog (8 s) cancels, Blocked, HARD_STOP
+ * Codex's CODEX_HOME also configures a stubborn MCP server (ignores EOF and SIGTERM, starts a grandchild
+ * in another session): after the normal runs and the watchdog cancel none of them is left.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sprintWorkflow, sprintWorkflowId } from '../../src/workflows';
-import { startModelEmulator, writeCodexHome, type ModelEmulator } from '../../emulators/model';
+import { resolveCodexTransport } from '../../src/activities/codex-session';
+import { agentModel, startModelEmulator, writeCodexHome, type ModelEmulator } from '../../emulators/model';
+import type { AgentScript } from '../../emulators/agent/script';
 import { connectTestTemporal, type TestTemporal } from '../support/temporal';
-import { startE2eRig, type E2eRig } from '../support/e2e';
+import { boardItem, startE2eRig, type E2eRig } from '../support/e2e';
 import { closeWhenAwaitingHumans } from '../support/sprint-phase';
+import { REAL_CODEXES, scratchDir, stubbornMcpServer, until } from '../support/real-codex';
 
-const ROOT = join(__dirname, '..', '..');
+const linkedPr = (issue: number, number: number) => ({
+  number, issue_number: issue, head_ref: `executor/issue-${issue}`,
+  body: `Refs #${issue}\n\n<!-- EXECUTOR_RUN_V1\nissue: ${issue}\nproject_item_id: PVTI_${issue}\nrun_id: 6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f\n-->`,
+});
 
-function nativeCodex(): string {
-  const vendor = join(ROOT, 'node_modules', '@openai', `codex-${process.platform}-${process.arch}`, 'vendor');
-  for (const triple of existsSync(vendor) ? readdirSync(vendor) : []) {
-    const candidate = join(vendor, triple, 'bin', 'codex');
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error(`native codex binary not found under ${vendor} (npm ci installs @openai/codex@0.153.4)`);
-}
+const SCRIPT: AgentScript = {
+  issues: {
+    '33': { roles: { REVIEWER: { mode: 'garbage' } } },
+    '34': { roles: { REVIEWER: { mode: 'garbage', reply: 'garbage' } } },
+    '35': { roles: { REVIEWER: { mode: 'hang' } } },
+  },
+};
 
-/** The worker prompt carries the RUN_INTENT verbatim; the scripted model answers for that run. */
-function verdictFor(body: unknown): string {
-  const text = JSON.stringify(body);
-  const runId = /\\"run_id\\": \\"([0-9a-f-]{36})\\"/.exec(text)?.[1] ?? 'missing';
-  return JSON.stringify({
-    run_id: runId, role: 'REVIEWER', status: 'succeeded', outcome: 'PASS', summary: 'R1 done: tests cover the change.',
-    urls: {}, errors: [], marker_verified: null,
-  });
-}
-
-describe('real codex 0.153.4 drives an item through the model emulator', () => {
+describe.each(REAL_CODEXES)('$label drives items through a sprint (CODEX_TRANSPORT=auto)', (codex) => {
   let temporal: TestTemporal;
   let model: ModelEmulator;
-  let rig: E2eRig;
+  let rig: E2eRig | undefined;
   const saved = { CODEX_HOME: process.env.CODEX_HOME, key: process.env.SPRINT_RUNNER_MODEL_EMULATOR_KEY };
 
   beforeAll(async () => {
     temporal = await connectTestTemporal();
-    model = await startModelEmulator({ script: { finalMessage: (request) => verdictFor(request.body) } });
-    mkdirSync(join(ROOT, '.sprint-runner'), { recursive: true });
-    const home = writeCodexHome(mkdtempSync(join(ROOT, '.sprint-runner', 'codex-home-')), model.url);
-    Object.assign(process.env, home.env);
   });
   afterAll(async () => {
     await rig?.stop();
-    await model.close();
+    await model?.close();
     await temporal.close();
     process.env.CODEX_HOME = saved.CODEX_HOME;
     process.env.SPRINT_RUNNER_MODEL_EMULATOR_KEY = saved.key;
   });
 
-  it('REVIEWER PASS from the real binary → Needs Human Approval', async () => {
+  it('EXECUTOR → In Review, REVIEWER PASS, re-ask, garbage twice, hang → watchdog; nothing of a run outlives it', async () => {
+    const agent = agentModel(SCRIPT);
+    model = await startModelEmulator({ script: { finalMessage: agent.finalMessage } });
+    const scratch = scratchDir('real-sprint-');
+    const stubborn = stubbornMcpServer(join(scratch, 'stubborn'));
+    const home = writeCodexHome(join(scratch, 'codex-home'), model.url, stubborn.servers);
+    Object.assign(process.env, home.env);
+    const env = { PATH: process.env.PATH ?? '', ...home.env };
+    expect(await resolveCodexTransport('auto', codex.bin, env)).toBe(codex.transport);
+
     rig = await startE2eRig(
       temporal,
       {
-        items: [{ project_item_id: 'PVTI_12', issue_number: 12, issue_url: 'https://github.com/acme/app/issues/12', fields: { Status: 'In Review', Size: 'S', Area: 'api', Priority: 'P0', Sprint: 'M1' } }],
-        prs: [{
-          number: 120, issue_number: 12, head_ref: 'executor/issue-12',
-          body: 'Refs #12\n\n<!-- EXECUTOR_RUN_V1\nissue: 12\nproject_item_id: PVTI_12\nrun_id: 6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f\n-->',
-        }],
+        items: [boardItem(31, 'Ready'), ...[32, 33, 34, 35].map((issue) => boardItem(issue, 'In Review'))],
+        prs: [32, 33, 34, 35].map((issue) => linkedPr(issue, issue * 10)),
       },
-      { CODEX_BIN: nativeCodex(), CODEX_MCP_ARGS: 'mcp-server', RUNNER_CHILD_ENV_ALLOWLIST: 'SPRINT_RUNNER_MODEL_EMULATOR_KEY' },
+      {
+        CODEX_BIN: codex.bin, CODEX_TRANSPORT: 'auto', RUNNER_CHILD_ENV_ALLOWLIST: 'SPRINT_RUNNER_MODEL_EMULATOR_KEY',
+        RUNNER_WATCHDOG_TIMEOUT_S: '8', RUNNER_MAX_REVIEWERS: '3',
+      },
     );
     const handle = await temporal.client.workflow.start(sprintWorkflow, {
       taskQueue: rig.config.temporalTaskQueue,
       workflowId: `${sprintWorkflowId('M1')}-${rig.config.temporalTaskQueue}`,
       args: [{ sprint: 'M1', mode: 'loop' }],
     });
-    expect((await closeWhenAwaitingHumans(handle)).reason).toBe('closed');
-    expect(rig.backend.board.listProjectItems()[0]!.fields.Status).toBe('Needs Human Approval');
-    expect(model.requests.filter((r) => r.answered === 'message').length).toBeGreaterThanOrEqual(1);
-    const finished = rig.events.find((e) => e.type === 'WORKER_FINISHED');
-    expect(finished).toMatchObject({ role: 'REVIEWER', status: 'succeeded', summary: 'R1 done: tests cover the change.' });
-  });
+    expect((await closeWhenAwaitingHumans(handle, 240_000)).reason).toBe('closed');
+
+    require('node:fs').writeFileSync(join(scratch, 'events.json'), JSON.stringify(rig.events.filter((e) => e.issue_number === 35 || e.type === 'CODEX_SESSION_STARTED' || String(e.type).includes('WATCHDOG') || String(e.type).includes('STALL')), null, 1));
+    const status = (issue: number) => rig!.backend.board.listProjectItems().find((item) => item.issue_number === issue)?.fields.Status;
+    const transitions = (issue: number) => rig!.backend.board.effectLog()
+      .filter((entry) => entry.kind === 'transition' && entry.issue_number === issue)
+      .map((entry) => `${entry.from}->${entry.to} (${entry.role})`);
+    expect(transitions(31)).toEqual([
+      'Ready->In Progress (EXECUTOR)', 'In Progress->In Review (EXECUTOR)', 'In Review->Needs Human Approval (ORCHESTRATOR)',
+    ]);
+    expect(status(32)).toBe('Needs Human Approval');
+    expect(status(33)).toBe('Needs Human Approval');
+    expect(status(34)).toBe('Blocked');
+    expect(status(35)).toBe('Blocked');
+
+    // Every Codex run went through the transport auto picked, on this binary.
+    const sessions = rig.events.filter((e) => e.type === 'CODEX_SESSION_STARTED');
+    expect(sessions.length).toBeGreaterThanOrEqual(6);
+    expect(new Set(sessions.map((e) => e.transport))).toEqual(new Set([codex.transport]));
+    expect(new Set(sessions.map((e) => e.codex_version))).toEqual(new Set([codex.version]));
+
+    // #33: the re-ask was a second turn of the same run; #34 was re-asked once, then classified.
+    const runOf = (issue: number) => rig!.events.find((e) => e.type === 'WORKER_STARTED' && e.role === 'REVIEWER' && e.issue_number === issue)?.run_id;
+    const failures = rig.events.filter((e) => e.type === 'WORKER_FAILED');
+    expect(agent.reasked).toEqual(expect.arrayContaining([runOf(33), runOf(34)].filter(Boolean)));
+    expect(failures).toEqual(expect.arrayContaining([
+      expect.objectContaining({ classification: 'ITEM_STOP', error_code: 'worker_invalid_output' }),
+    ]));
+    const comments35 = rig.backend.board.listIssueComments(35).map((c) => c.body).join('\n');
+    expect(comments35).toContain('Worker exceeded watchdog timeout (8s).');
+    expect(comments35).toContain('Failure classification: HARD_STOP');
+    expect(rig.events.some((e) => e.type === 'WORKER_WATCHDOG_TIMEOUT')).toBe(true);
+
+    // The stubborn MCP server ran for every session — and none of it (nor its grandchild) is left.
+    expect(stubborn.pids().servers.length).toBeGreaterThanOrEqual(sessions.length);
+    expect(stubborn.pids().grandchildren.length).toBeGreaterThanOrEqual(sessions.length);
+    expect(await until(() => stubborn.alive().length === 0, 10_000)).toBe(true);
+  }, 300_000);
 });

@@ -18,7 +18,8 @@ async function main(): Promise<void> {
     config,
     connection,
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
-    shutdownGraceTime: '2s',
+    // Fault tests stop workers fast; the graceful-deploy tests set RUNNER_SHUTDOWN_GRACE_S like an operator.
+    shutdownGraceTime: process.env.RUNNER_SHUTDOWN_GRACE_S ? config.shutdownGraceS * 1000 : '2s',
   });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => set.shutdown());
   try {
