@@ -31,10 +31,10 @@ describe('sprint control commands', () => {
 
     const paused = await cli(['pause', '--sprint', SPRINT]);
     expect(paused.status).toBe(0);
-    expect(paused.stdout).toContain(`pause: sprint-${SPRINT} · paused=true`);
+    expect(paused.stdout).toContain(`pause: sprint-${SPRINT} · phase=running paused=true`);
     // The Web UI's "current details" of the sprint say so too.
     const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
-    expect(metadata.currentDetails).toMatch(/^M3 · loop · tick 1 · Backlog 1 · paused$/);
+    expect(metadata.currentDetails).toMatch(/^M3 · loop · running · tick 1 · Backlog 1 · paused$/);
 
     // The poll interval is 10 minutes: only resume (which ticks at once) and the tick signal start ticks now.
     const resumed = await cli(['resume', '--sprint', SPRINT]);

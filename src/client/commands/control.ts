@@ -39,7 +39,7 @@ export function registerControlCommands(program: Command): void {
             }
             await handle.signal(control.signal);
             const state = await handle.query(sprintStatusQuery);
-            process.stdout.write(`${control.name}: ${workflowId} · paused=${state.paused} stopping=${state.stopping} ticks=${state.ticks}\n`);
+            process.stdout.write(`${control.name}: ${workflowId} · phase=${state.phase} paused=${state.paused} stopping=${state.stopping} ticks=${state.ticks}\n`);
           } catch (err) {
             if (!(err instanceof WorkflowNotFoundError)) throw err;
             process.stderr.write(`no workflow ${workflowId}: start the sprint with \`sprint-runner run --sprint ${options.sprint}\`\n`);
