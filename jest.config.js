@@ -8,5 +8,5 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 120000,
   maxWorkers: 2,
-  forceExit: true,
+  // No forceExit: jest exits by itself; test/support/global-teardown.ts guards against a future leak.
 };

@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
-# Installs the Temporal CLI (dev server + Web UI) pinned to v1.5.1, built from the Go module proxy.
-# The binary lives in a per-user cache outside the repository and is reused when present.
-# Also makes sure a Chromium exists for the Web UI browser test (Debian's package; never a download
-# by the test itself): skipped when one is on PATH or CHROMIUM_PATH is set.
+# Provides the Temporal CLI (dev server + Web UI) v1.5.x in a per-user cache outside the repository:
+# a `temporal` 1.5.x already on PATH is linked there (no Go needed), else v1.5.1 is built from the Go
+# module proxy once; the cache is reused when present. `npm run setup` (= this script with
+# --with-chromium) also makes sure a Chromium exists for the Web UI browser test (Debian's package;
+# never a download by the test itself): skipped when one is on PATH or CHROMIUM_PATH is set. The demo
+# runs this script without --with-chromium: it needs no browser.
 #   TEMPORAL_CLI_PATH=/path/to/temporal   use an existing binary instead (skips the build)
 #   SPRINT_RUNNER_CACHE=/dir              cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/sprint-runner)
 set -euo pipefail
+
+WITH_CHROMIUM=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-chromium) WITH_CHROMIUM=1 ;;
+    *) printf 'setup: unknown argument %s (only --with-chromium)\n' "$arg" >&2; exit 2 ;;
+  esac
+done
 
 VERSION=1.5.1
 CACHE_ROOT="${SPRINT_RUNNER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sprint-runner}"
@@ -33,7 +43,27 @@ ensure_chromium() {
   say "no Chromium found and none could be installed: the Web UI test (test/ui) will fail until you run"
   say "  apt-get install -y chromium   (or set CHROMIUM_PATH to a Chromium/Chrome binary)"
 }
-ensure_chromium
+if [[ "$WITH_CHROMIUM" == "1" ]]; then ensure_chromium; fi
+
+# bubblewrap (`bwrap`): the Linux sandbox current Codex releases run the model's commands in.
+ensure_bubblewrap() {
+  [[ "$(uname -s)" == "Linux" ]] || return 0
+  command -v bwrap >/dev/null 2>&1 && return 0
+  local sudo=""
+  if [[ "$(id -u)" != "0" ]]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo="none"; fi
+  fi
+  if [[ "$sudo" != "none" ]] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's bubblewrap, Codex's Linux sandbox (apt-get, once)"
+    if $sudo apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq bubblewrap >/dev/null; then
+      say "installed: $(bwrap --version 2>/dev/null | head -n1)"
+      return 0
+    fi
+  fi
+  say "bubblewrap (bwrap) not found and not installed: current Codex cannot sandbox the model's commands;"
+  say "  apt-get install -y bubblewrap   (sprint-runner doctor checks it)"
+}
+ensure_bubblewrap
 
 if [[ -n "${TEMPORAL_CLI_PATH:-}" ]]; then
   if [[ -x "$TEMPORAL_CLI_PATH" ]]; then
@@ -44,9 +74,23 @@ if [[ -n "${TEMPORAL_CLI_PATH:-}" ]]; then
   exit 1
 fi
 
-if [[ -x "$BIN" ]] && "$BIN" --version 2>/dev/null | grep -q "temporal version $VERSION"; then
-  say "Temporal CLI $VERSION already built: $BIN (cache reused)"
+# The dev server flags and the Worker Deployment commands we use are those of the 1.5 series.
+is_15x() { "$1" --version 2>/dev/null | head -n1 | grep -Eq '^temporal version 1\.5\.[0-9]+( |$)'; }
+
+if [[ -x "$BIN" ]] && is_15x "$BIN"; then
+  say "Temporal CLI already in the cache: $BIN ($("$BIN" --version | head -n1); cache reused)"
   exit 0
+fi
+
+ON_PATH=$(command -v temporal 2>/dev/null || true)
+if [[ -n "$ON_PATH" && "$ON_PATH" != "$BIN" ]] && is_15x "$ON_PATH"; then
+  mkdir -p "$BIN_DIR"
+  ln -sfn "$ON_PATH" "$BIN"
+  say "using the Temporal CLI on PATH: $ON_PATH ($("$ON_PATH" --version | head -n1)), linked as $BIN"
+  exit 0
+fi
+if [[ -n "$ON_PATH" ]]; then
+  say "ignoring $ON_PATH ($("$ON_PATH" --version 2>/dev/null | head -n1 || echo 'version unknown')): not 1.5.x; building v$VERSION"
 fi
 
 if ! command -v go >/dev/null 2>&1; then
@@ -55,6 +99,7 @@ setup: Go is not installed, and it is needed once to build the Temporal CLI v$VE
   Fix one of:
     - install Go 1.25 or newer (https://go.dev/doc/install; macOS: brew install go; Debian/Ubuntu: use the
       official tarball, the distro's golang-go is usually too old), then run: npm run setup
+    - or put a Temporal CLI 1.5.x on PATH (e.g. a packaged one), then run: npm run setup
     - or point at an existing Temporal CLI binary: TEMPORAL_CLI_PATH=/path/to/temporal npm run setup
       (the same variable is honoured by 'sprint-runner dev-server', the tests and the demo)
 MSG

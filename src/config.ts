@@ -1,6 +1,6 @@
 /**
  * Runner configuration from the environment. Names and defaults are the Python runner's
- * (seed README; runner-behaviour.md §1.2), plus the Temporal settings and a few new knobs.
+ * (../docs/spec/seed-runner-readme.md; ../docs/spec/runner-behaviour.md §1.2), plus the Temporal settings and a few new knobs.
  * Every value is parsed by a zod schema; the first invalid variable wins and its message names
  * the variable and the rule it broke, e.g. `RUNNER_MAX_EXECUTORS must be an integer`.
  */
@@ -45,7 +45,7 @@ const nonnegint =
     return value;
   };
 
-// Deviation from the seed: `inf` and `nan` are rejected (Python's float() accepts them, ⚠ §1.2).
+// Deviation from the old runner: `inf` and `nan` are rejected (Python's float() accepts them, ⚠ ../docs/spec/runner-behaviour.md §1.2).
 const posfloat =
   (fallback: number): Parser<number> =>
   (raw, key) => {
@@ -114,7 +114,7 @@ const choice =
   };
 
 /**
- * The table: env name → parser. Order matters (first failure wins) and follows the seed's
+ * The table: env name → parser. Order matters (first failure wins) and follows the old runner's
  * table, then our additions.
  */
 const VARIABLES = {
@@ -125,7 +125,7 @@ const VARIABLES = {
   RUNNER_MAX_REVIEWERS: posint(2),
   RUNNER_READY_BUFFER: posint(2),
   REVIEW_STALL_POLLS: posint(50),
-  // Deviation: fractions are accepted (the seed took whole minutes only; every value it accepted still works).
+  // Deviation: fractions are accepted (the old runner took whole minutes only; every value it accepted still works).
   BLOCKED_RETRY_MINUTES: posfloat(15),
   RUNNER_WATCHDOG_TIMEOUT_S: posint(900),
   RUNNER_DRY_RUN: bool(false),

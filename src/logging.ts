@@ -1,6 +1,6 @@
 /**
- * Operational events: one line per event on stderr, with the seed runner's `type` names
- * (runner-behaviour.md §11). `json` (default) is compact JSON for machines; `pretty` is for terminals.
+ * Operational events: one line per event on stderr, with the old runner's `type` names
+ * (../docs/spec/runner-behaviour.md §11). `json` (default) is compact JSON for machines; `pretty` is for terminals.
  * Secret values from the environment are redacted before anything is written.
  */
 import { redactSecrets } from './config';
@@ -12,7 +12,7 @@ export type LogFormat = 'json' | 'pretty';
 
 export type EventWriter = (event: RunnerEvent) => void;
 
-/** JSON with non-ASCII escaped as \uXXXX, as the seed's ensure_ascii=True output. */
+/** JSON with non-ASCII escaped as \uXXXX, as the old runner's ensure_ascii=True output. */
 export function asciiJson(value: unknown): string {
   return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -1,5 +1,5 @@
 /**
- * The agent emulator's answer to the kickoff prompt (runner-behaviour.md §4.2): a plan that passes
+ * The agent emulator's answer to the kickoff prompt (../../docs/spec/runner-behaviour.md §4.2): a plan that passes
  * the runner's 23 validation rules, derived from the goal text the way a model would.
  *
  * Every goal line starting with `- ` becomes a task; a trailing `(after: <title>)` makes it depend on
@@ -20,7 +20,7 @@ const MAX_TASKS = 25;
 /** Components of the backend emulator's default repository, with a fitting task area. */
 const COMPONENTS = [['apps/api', 'api'], ['apps/runner', 'runner'], ['apps/web', 'infra'], ['packages/shared', 'infra']] as const;
 
-/** null when the prompt is not the §4.2 kickoff prompt. */
+/** null when the prompt is not the ../../docs/spec/runner-behaviour.md §4.2 kickoff prompt. */
 export function parseKickoffPrompt(prompt: string): KickoffPrompt | null {
   if (!prompt.startsWith('You are ORCHESTRATOR (kickoff-only).')) return null;
   const sprint = /^Sprint: (\S+)$/m.exec(prompt)?.[1];

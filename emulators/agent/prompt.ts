@@ -1,5 +1,5 @@
 /**
- * Reads the worker prompt of runner-behaviour.md §3.3.1: the `Backend base URL: <url>` line and the
+ * Reads the worker prompt of ../../docs/spec/runner-behaviour.md §3.3.1: the `Backend base URL: <url>` line and the
  * pretty-printed JSON after `RUN_INTENT (verbatim):`.
  */
 export interface EmulatedIntent {

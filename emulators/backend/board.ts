@@ -451,7 +451,7 @@ export class Board {
   }
 }
 
-/** Accepts a bare §B.1 array, or {items, issues?, prs?}. */
+/** Accepts a bare ../../docs/spec/backend-orchestrator-contract.md §B.1 array, or {items, issues?, prs?}. */
 export function parseBoardSeed(raw: unknown): BoardSeed {
   if (Array.isArray(raw)) return { items: raw as BoardItemSeed[] };
   if (isPlainObject(raw) && Array.isArray(raw.items)) {

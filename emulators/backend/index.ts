@@ -24,7 +24,7 @@ export interface BackendEmulatorOptions {
   port?: number;
   host?: string;
   items?: BoardItemSeed[];
-  /** A §B.1 items array, or {items, issues?, prs?}; combined with `items`/`issues`/`prs`. */
+  /** A ../../docs/spec/backend-orchestrator-contract.md §B.1 items array, or {items, issues?, prs?}; combined with `items`/`issues`/`prs`. */
   itemsFile?: string;
   issues?: Record<string, IssueSeed>;
   prs?: PullRequestSeed[];

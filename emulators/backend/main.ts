@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     .description('Emulated agent-dashboard backend (apps/api @ 45fae0b) with an in-memory GitHub board and an /__admin API.')
     .option('--port <port>', 'port to listen on (0 = any free port)', '4000')
     .option('--host <host>', 'interface to bind', '127.0.0.1')
-    .option('--items <file>', 'seed board: a §B.1 items array or {items, issues, prs}')
+    .option('--items <file>', 'seed board: an items array as listProjectItems() returns it, or {items, issues, prs}')
     .option('--persist <file>', 'board file: loaded on start if present, saved after every change')
     .option('--policy-dir <dir>', 'policy bundle directory (default: the bundled one)')
     .option('--log', 'enable Fastify request logging (stderr)', false)

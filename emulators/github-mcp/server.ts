@@ -1,6 +1,6 @@
 /**
  * A stand-in for the `github` / `github_projects` MCP servers that `codex mcp list` must show as
- * enabled (runner-behaviour.md §3.7). Real codex starts every configured MCP server with a session,
+ * enabled (../../docs/spec/runner-behaviour.md §3.7). Real codex starts every configured MCP server with a session,
  * so this one speaks MCP over stdio: one read-only tool, `get_me`, answering with a fixed identity.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';

@@ -1,6 +1,6 @@
 /**
- * The backend HTTP client (runner-behaviour.md §12.1): URL = base + path (+ query), compact JSON
- * bodies, one timeout per request. Failures become HttpError with the seed's codes so that
+ * The backend HTTP client (../../docs/spec/runner-behaviour.md §12.1): URL = base + path (+ query), compact JSON
+ * bodies, one timeout per request. Failures become HttpError with the old runner's codes so that
  * classification stays the same: network/timeout → backend_unreachable (status 0), status ≥ 400 →
  * backend_http_error, a non-object JSON body → backend_invalid_payload. Retrying is the caller's
  * job (Temporal activity retry policies), never hidden here.
@@ -55,7 +55,7 @@ export class BackendClient {
   }
 }
 
-/** Empty body → {}; invalid JSON → {raw: text} (the seed's rules). */
+/** Empty body → {}; invalid JSON → {raw: text} (the old runner's rules). */
 function parseBody(text: string): unknown {
   if (!text.trim()) return {};
   try {

@@ -1,6 +1,6 @@
 /**
  * Board transitions through the backend with the exact update-field bodies of domain/transitions
- * (runner-behaviour.md §12.2 B2–B5, contract §A.5).
+ * (../../docs/spec/runner-behaviour.md §12.2 B2–B5, ../../docs/spec/backend-orchestrator-contract.md §A.5).
  */
 import { HttpError } from '../domain/errors';
 import { blockedBody, blockedRetryBody, humanReworkBody, needsHumanApprovalBody, reviewCycleCapBody } from '../domain/transitions';

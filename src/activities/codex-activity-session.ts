@@ -16,8 +16,8 @@ const WORKER_HEARTBEAT_EVENT_EVERY_MS = 30_000;
 
 /**
  * The two beats of a running Codex session, measured from now: a Temporal heartbeat every 5 s
- * and, for humans watching a long run, the seed's WORKER_HEARTBEAT event every 30 s
- * (runner-behaviour.md §11). Returns the function that stops both.
+ * and, for humans watching a long run, the old runner's WORKER_HEARTBEAT event every 30 s
+ * (../../docs/spec/runner-behaviour.md §11). Returns the function that stops both.
  */
 export function startRunBeats(beats: { heartbeat: (elapsedS: number) => void; announce: (elapsedS: number) => void }): () => void {
   const startedAt = Date.now();

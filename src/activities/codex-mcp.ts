@@ -2,7 +2,7 @@
  * One `codex mcp-server` process per work item, driven through the MCP SDK Client over a transport
  * that owns the child process (process group, explicit env, drained stderr).
  *
- * Failures surface as CodexWorkerError with the runner's codes (runner-behaviour.md §3.2, §3.9):
+ * Failures surface as CodexWorkerError with the runner's codes (../../docs/spec/runner-behaviour.md §3.2, §3.9):
  * codex_spawn_failed, mcp_protocol_mismatch, mcp_invalid_tools, mcp_missing_codex_tool,
  * mcp_missing_codex_reply_tool, mcp_timeout, mcp_error_response, mcp_invalid_result,
  * mcp_stdio_unavailable, mcp_cancelled, codex_version_unsupported.

@@ -1,6 +1,6 @@
 /**
- * The Codex worker activity: one fresh Codex process per intent (runner-behaviour.md §3.2; MCP or
- * app-server, CODEX_TRANSPORT). Fetches the role's bundle, starts a thread with the exact §3.2
+ * The Codex worker activity: one fresh Codex process per intent (../../docs/spec/runner-behaviour.md §3.2; MCP or
+ * app-server, CODEX_TRANSPORT). Fetches the role's bundle, starts a thread with the exact ../../docs/spec/runner-behaviour.md §3.2
  * arguments, re-asks once on the same thread on unparsable output, and returns the validated result.
  */
 import { Context } from '@temporalio/activity';

@@ -1,6 +1,6 @@
 /**
  * How activity errors cross into workflows: an ApplicationFailure whose type is the error class
- * and whose first detail carries the seed's error code and classification. TRANSIENT failures stay
+ * and whose first detail carries the old runner's error code and classification. TRANSIENT failures stay
  * retryable (Temporal retries them with backoff, a bounded number of times); ITEM_STOP and
  * HARD_STOP are non-retryable.
  */

@@ -1,7 +1,7 @@
 /**
- * Kickoff adapters (runner-behaviour.md §4): the Codex plan generation (ORCHESTRATOR bundle, §4.2
+ * Kickoff adapters (../../docs/spec/runner-behaviour.md §4): the Codex plan generation (ORCHESTRATOR bundle, §4.2
  * prompt, read-only sandbox, one JSON re-ask), plan-apply, the sprint plan file, and the `codex mcp
- * list` startup check (§3.7). The decisions between them live in domain/kickoff.ts and the workflow.
+ * list` startup check (../../docs/spec/runner-behaviour.md §3.7). The decisions between them live in domain/kickoff.ts and the workflow.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -38,7 +38,7 @@ async function readJsonOrNull(path: string): Promise<unknown> {
 
 export function createKickoffActivities(config: RunnerConfig, backend: BackendClient, client: () => Client) {
   return {
-    /** §4.1 steps 3–4: the raw plan object Codex generated (validated by the workflow). */
+    /** ../../docs/spec/runner-behaviour.md §4.1 steps 3–4: the raw plan object Codex generated (validated by the workflow). */
     async generateKickoffPlan(input: KickoffGenerationInput): Promise<Record<string, unknown>> {
       return inCodexSession(config, { run_id: `kickoff-${input.sprint}`, role: 'ORCHESTRATOR' }, async (session, signal) => {
         const bundle = await backend.get('/internal/agent-context', { role: 'ORCHESTRATOR' });
@@ -54,7 +54,7 @@ export function createKickoffActivities(config: RunnerConfig, backend: BackendCl
     },
 
     /**
-     * §4.5 live step 1, sent once. `kickoff_id` is the kickoff's idempotency identity: the backend at
+     * ../../docs/spec/runner-behaviour.md §4.5 live step 1, sent once. `kickoff_id` is the kickoff's idempotency identity: the backend at
      * 45fae0b ignores extra keys (it cannot dedupe), so the runner's own guard is the kickoff record
      * (findExistingKickoff). What a failure means for the board decides its code:
      * - 4xx: refused before anything was created → kickoff_backend_error;
@@ -101,13 +101,13 @@ export function createKickoffActivities(config: RunnerConfig, backend: BackendCl
       return { backend: config.backendBaseUrl, existing: found };
     },
 
-    /** §10.3: the compatibility copy of the sprint plan kept in workflow state. */
+    /** ../../docs/spec/runner-behaviour.md §10.3: the compatibility copy of the sprint plan kept in workflow state. */
     async saveSprintPlan(cache: SprintPlanCache): Promise<string> {
       await writeFileAtomically(config.sprintPlanPath, pythonJsonFileText(cache));
       return config.sprintPlanPath;
     },
 
-    /** §2.1 step 9: missing → none; not a JSON object → sprint_plan_invalid; another sprint's plan → none. */
+    /** ../../docs/spec/runner-behaviour.md §2.1 step 9: missing → none; not a JSON object → sprint_plan_invalid; another sprint's plan → none. */
     async loadSprintPlan(input: { sprint: string }): Promise<LoadedSprintPlan> {
       const path = config.sprintPlanPath;
       let text: string;
@@ -130,7 +130,7 @@ export function createKickoffActivities(config: RunnerConfig, backend: BackendCl
     },
 
     /**
-     * §3.7: `codex mcp list --json` must show github and github_projects enabled (names matched exactly).
+     * ../../docs/spec/runner-behaviour.md §3.7: `codex mcp list --json` must show github and github_projects enabled (names matched exactly).
      * Its stdout holds env values in clear text: only parsed names and states leave this function.
      */
     async checkCodexMcp(): Promise<{ servers: string[] }> {

@@ -1,8 +1,8 @@
 /**
- * Running the orchestrator CLI for one tick (runner-behaviour.md §2.2–§2.3): RUNNER_ORCHESTRATOR_CMD
- * split into argv (no shell), switched to `--once`, in its own process group, with the §2.2
- * environment. Every stdout and stderr line is read until the process exits — the seed lost lines
- * here (⚠ §2.3). Pure parsing of what came out lives in the caller.
+ * Running the orchestrator CLI for one tick (../../docs/spec/runner-behaviour.md §2.2–§2.3): RUNNER_ORCHESTRATOR_CMD
+ * split into argv (no shell), switched to `--once`, in its own process group, with the ../../docs/spec/runner-behaviour.md §2.2
+ * environment. Every stdout and stderr line is read until the process exits — the old runner lost lines
+ * here (⚠ ../../docs/spec/runner-behaviour.md §2.3). Pure parsing of what came out lives in the caller.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -16,7 +16,7 @@ export interface OrchestratorOutput {
   stderrLines: string[];
 }
 
-/** `--loop` → `--once` everywhere; `--once` kept; otherwise `--once` appended (§2.2). */
+/** `--loop` → `--once` everywhere; `--once` kept; otherwise `--once` appended (../../docs/spec/runner-behaviour.md §2.2). */
 export function onceArgv(command: readonly string[]): string[] {
   if (command.includes('--loop')) return command.map((word) => (word === '--loop' ? '--once' : word));
   return command.includes('--once') ? [...command] : [...command, '--once'];

@@ -1,5 +1,5 @@
 /**
- * The runner-managed fields of the orchestrator's state file (runner-behaviour.md §10.2.4–§10.2.5):
+ * The runner-managed fields of the orchestrator's state file (../../docs/spec/runner-behaviour.md §10.2.4–§10.2.5):
  * the orchestrator's dispatch decisions depend on them, so we keep writing them. The decisions are
  * in domain/state-file; this module does the I/O. Writes are atomic (unique temp file + rename) and
  * never overlap an orchestrator run in this process (state-file-lock.ts); each write re-reads the

@@ -1,6 +1,6 @@
 /**
  * The orchestrator's state file has two writers: the orchestrator process (a read-modify-write per
- * run) and our runner-managed field updates. In the seed they raced (⚠ §10.2): an update written
+ * run) and our runner-managed field updates. In the old runner they raced (⚠ ../../docs/spec/runner-behaviour.md §10.2): an update written
  * while the orchestrator ran could roll back its dispatch (`last_run_id`), and a claim intent then
  * had no item. Within one worker process every use of a state file holds this lock: the whole
  * orchestrator run plus the read of its result, and each runner update. (So serve the orchestrator

@@ -1,6 +1,6 @@
 /**
- * Backend responses the runner reads (runner-behaviour.md §12.2, contract §A.1, §A.5–§A.7). Loose:
- * extra keys pass through, and fields the callers check themselves (with the seed's error codes)
+ * Backend responses the runner reads (../../docs/spec/runner-behaviour.md §12.2, ../../docs/spec/backend-orchestrator-contract.md §A.1, §A.5–§A.7). Loose:
+ * extra keys pass through, and fields the callers check themselves (with the old runner's error codes)
  * stay optional.
  */
 import { z } from 'zod';

@@ -1,6 +1,6 @@
 /**
- * GET /internal/agent-context response (runner-behaviour.md §3.3.2, contract §A.2). Only `role`,
- * `files[].path` and `files[].content` are load-bearing; the seed never checked the hashes.
+ * GET /internal/agent-context response (../../docs/spec/runner-behaviour.md §3.3.2, ../../docs/spec/backend-orchestrator-contract.md §A.2). Only `role`,
+ * `files[].path` and `files[].content` are load-bearing; the old runner never checked the hashes.
  */
 import { z } from 'zod';
 

@@ -1,5 +1,5 @@
 /**
- * A RUN_INTENT after validation (runner-behaviour.md §2.4): role normalised to upper case, endpoint
+ * A RUN_INTENT after validation (../../docs/spec/runner-behaviour.md §2.4): role normalised to upper case, endpoint
  * trimmed, `raw` the orchestrator's object exactly as printed (hashed and shown to Codex verbatim).
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * Kickoff messages (runner-behaviour.md §4, §10.3; contract §A.4, §B.3): the validated plan Codex
+ * Kickoff messages (../../docs/spec/runner-behaviour.md §4, §10.3; ../../docs/spec/backend-orchestrator-contract.md §A.4, §B.3): the validated plan Codex
  * produced, the draft sent to /internal/plan-apply, its responses, and the sprint plan cache.
  */
 import { z } from 'zod';
@@ -57,7 +57,7 @@ export const PlanApplyDraftSchema = z.object({
 });
 export type PlanApplyDraft = z.infer<typeof PlanApplyDraftSchema>;
 
-/** Scope metadata per issue, computed by plan-apply (contract §B.3). Read leniently: lists may hold anything. */
+/** Scope metadata per issue, computed by plan-apply (../../docs/spec/backend-orchestrator-contract.md §B.3). Read leniently: lists may hold anything. */
 export const ScopeMetaSchema = z.looseObject({
   touch_paths: z.array(z.unknown()).optional(),
   owns_paths: z.array(z.unknown()).optional(),
@@ -77,7 +77,7 @@ export const PlanApplyCreatedSchema = z.looseObject({
 });
 export type PlanApplyCreated = z.infer<typeof PlanApplyCreatedSchema>;
 
-/** 200 APPLIED; the shape is checked field by field with the seed's kickoff error codes. */
+/** 200 APPLIED; the shape is checked field by field with the old runner's kickoff error codes. */
 export const PlanApplyResponseSchema = z.looseObject({
   role: z.string().optional(),
   sprint: z.string().optional(),
@@ -105,7 +105,7 @@ export const SprintPlanTaskSchema = z.object({
   scope: ScopeMetaSchema.nullable(),
 });
 
-/** `.runner-sprint-plan.json` as kickoff writes it (runner-behaviour.md §10.3). */
+/** `.runner-sprint-plan.json` as kickoff writes it (../../docs/spec/runner-behaviour.md §10.3). */
 export const SprintPlanCacheSchema = z.object({
   version: z.literal(1),
   sprint: z.string(),

@@ -1,5 +1,5 @@
 /**
- * The orchestrator's state file (runner-behaviour.md §10.2, contract §C.7), shared with the
+ * The orchestrator's state file (../../docs/spec/runner-behaviour.md §10.2, ../../docs/spec/backend-orchestrator-contract.md §C.7), shared with the
  * orchestrator and the backend. Item values are `unknown` on purpose: the file is written by other
  * processes (and by hand), so every read checks the type it needs and every write keeps the rest.
  */

@@ -1,6 +1,6 @@
 /**
- * DISPATCH_SUMMARY, the orchestrator's per-cycle stderr report (runner-behaviour.md §10.4, contract
- * §C.6). Lenient like the seed: a field of the wrong type reads as absent instead of rejecting the
+ * DISPATCH_SUMMARY, the orchestrator's per-cycle stderr report (../../docs/spec/runner-behaviour.md §10.4,
+ * ../../docs/spec/backend-orchestrator-contract.md §C.6). Lenient like the old runner: a field of the wrong type reads as absent instead of rejecting the
  * summary, and everything the runner does not read passes through untouched.
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * Board and kickoff vocabulary (contract §B.2, runner-behaviour.md §4.3). Plain constants without
+ * Board and kickoff vocabulary (../../docs/spec/backend-orchestrator-contract.md §B.2, ../../docs/spec/runner-behaviour.md §4.3). Plain constants without
  * zod, so workflow code can import them.
  */
 export const SPRINTS = ['M1', 'M2', 'M3', 'M4'] as const;

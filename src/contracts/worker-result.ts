@@ -1,4 +1,4 @@
-/** What one Codex worker run returns once parsed and checked (runner-behaviour.md §3.5). */
+/** What one Codex worker run returns once parsed and checked (../../docs/spec/runner-behaviour.md §3.5). */
 import { z } from 'zod';
 import { RoleSchema } from './intent';
 

@@ -1,15 +1,15 @@
 /**
- * Ready-buffer autopromotion (runner-behaviour.md §5.1, §5.4, §5.5): on every DISPATCH_SUMMARY,
+ * Ready-buffer autopromotion (../../docs/spec/runner-behaviour.md §5.1, §5.4, §5.5): on every DISPATCH_SUMMARY,
  * sanitise the sprint's dependency graph, then promote Backlog items to Ready until the buffer is
  * full, skipping items whose CHAINED dependencies are not Done or whose owned paths overlap an
  * active item's. Pure: returns the steps in emission order; the caller POSTs each promotion and
  * emits BOARD_PROMOTION_APPLIED with the backend's answer (promotionAppliedEvent).
  *
- * Deviations from the seed:
+ * Deviations from the old runner:
  * - dry-run promotions count toward the deficit and reserve their paths, so a dry run reports what
- *   a live run would do (the seed logged every eligible item, ⚠ §2.6, §14.10);
+ *   a live run would do (the old runner logged every eligible item, ⚠ ../../docs/spec/runner-behaviour.md §2.6, §14.10);
  * - an invalid sprint plan task throws RunnerError `malformed_sprint_plan` (the caller stops with
- *   exit 3) instead of crashing the process with exit 1 (⚠ §14.5).
+ *   exit 3) instead of crashing the process with exit 1 (⚠ ../../docs/spec/runner-behaviour.md §14.5).
  */
 import type { RunnerEvent } from '../contracts/event';
 import { PRIORITIES } from '../contracts/vocabulary';
@@ -33,7 +33,7 @@ export type PromotionStep = { kind: 'emit'; event: RunnerEvent } | { kind: 'prom
 
 export interface AutopromotionInput {
   summary: DispatchSummary;
-  /** The sprint plan cache (§10.3) as loaded, or null. */
+  /** The sprint plan cache (../../docs/spec/runner-behaviour.md §10.3) as loaded, or null. */
   sprintPlan: Record<string, unknown> | null;
   readyTarget: number;
   dryRun: boolean;
@@ -141,7 +141,7 @@ export class PathReservations {
 /**
  * The skip event for an item that must not become Ready yet, or null: a CHAINED item waits for its
  * (sanitised) dependencies to be Done; any item waits while its owned paths are reserved. Done
- * items never hold reservations, so the seed's extra "CHAINED may overlap Done" rule is implied.
+ * items never hold reservations, so the old runner's extra "CHAINED may overlap Done" rule is implied.
  */
 export function promotionBlocker(
   issue: number, meta: ScopeItem, statusByIssue: ReadonlyMap<number, string>, reservations: PathReservations, extra: Record<string, unknown> = {},
@@ -182,7 +182,7 @@ function boardOf(items: readonly ProcessedItem[]): Board {
   return board;
 }
 
-/** §5.4 with a sprint plan: Backlog tasks whose dependency titles are all Done, best priority first. */
+/** ../../docs/spec/runner-behaviour.md §5.4 with a sprint plan: Backlog tasks whose dependency titles are all Done, best priority first. */
 function candidatesFromSprintPlan(plan: Record<string, unknown>, board: Board): Candidate[] {
   const malformed = (message: string, details: Record<string, unknown> = {}) => new RunnerError('malformed_sprint_plan', message, details);
   if (!Array.isArray(plan.tasks)) throw malformed('sprint plan tasks missing/invalid');
@@ -208,7 +208,7 @@ function candidatesFromSprintPlan(plan: Record<string, unknown>, board: Board): 
   return byPriorityThenIssue(candidates);
 }
 
-/** §5.4 without a sprint plan: every Backlog item, as P2. */
+/** ../../docs/spec/runner-behaviour.md §5.4 without a sprint plan: every Backlog item, as P2. */
 function candidatesFromBoard(items: readonly ProcessedItem[]): Candidate[] {
   const candidates: Candidate[] = [];
   for (const item of items) {

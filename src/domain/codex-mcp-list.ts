@@ -1,8 +1,8 @@
 /**
- * Reading `codex mcp list --json` (issue #15; the seed parsed the human table, runner-behaviour.md
- * §3.7): an array of `{name, enabled, disabled_reason, transport: {type, …}, auth_status}`, the same in
- * 0.153.4 and 0.171.0. Names are matched exactly — the seed matched by prefix, so a
- * `github_projects` row could answer for `github` (§14.19). Env values appear in clear text in this
+ * Reading `codex mcp list --json` (issue #15; the old runner parsed the human table,
+ * ../../docs/spec/runner-behaviour.md §3.7): an array of `{name, enabled, disabled_reason, transport: {type, …}, auth_status}`, the same in
+ * 0.153.4 and 0.171.0. Names are matched exactly — the old runner matched by prefix, so a
+ * `github_projects` row could answer for `github` (../../docs/spec/runner-behaviour.md §14.19). Env values appear in clear text in this
  * output: it is never logged, only the names, states and transports are kept.
  */
 import { z } from 'zod';

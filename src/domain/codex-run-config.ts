@@ -1,7 +1,7 @@
 /**
  * What every Codex run is started with besides the prompt (issue #15):
  * - which transport talks to it: `CODEX_TRANSPORT=auto` picks `app-server` when the binary no longer
- *   has `mcp-server` (≥ 0.154.0) and MCP otherwise — the MCP path is the one the seed runner used and
+ *   has `mcp-server` (≥ 0.154.0) and MCP otherwise — the MCP path is the one the old runner used and
  *   the one its behaviour was specified against, so a binary that still has it keeps it;
  * - the per-run `-c` overrides that keep secrets out of the model's shell: Codex's
  *   `shell_environment_policy` excludes every `*_TOKEN`, `*_PAT`, `*_KEY`, `*_SECRET` variable (plus

@@ -1,9 +1,9 @@
 /**
- * When a sprint is finished (runner-behaviour.md §2.7, contract §C): the orchestrator says so
+ * When a sprint is finished (../../docs/spec/runner-behaviour.md §2.7, ../../docs/spec/backend-orchestrator-contract.md §C): the orchestrator says so
  * (`completed`: nothing Ready, In Progress, In Review or in Backlog). Deviation: after kickoff the
  * sprint-goal issue is a tracking issue that stays in Backlog for humans (autopromotion never
  * promotes it when a sprint plan exists), so with a sprint plan the sprint is also finished when the
- * goal issue is the only Backlog item left and nothing is Ready, In Progress or In Review. The seed
+ * goal issue is the only Backlog item left and nothing is Ready, In Progress or In Review. The old runner
  * looped forever in that state.
  */
 import type { DispatchSummary } from '../contracts/summary';

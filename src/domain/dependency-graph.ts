@@ -1,12 +1,12 @@
 /**
- * Dependency-graph sanitisation before any promotion (runner-behaviour.md §5.1–§5.3, contract
- * §C.11): `depends_on` only sequences issues that own overlapping paths, so edges to unknown
+ * Dependency-graph sanitisation before any promotion (../../docs/spec/runner-behaviour.md §5.1–§5.3,
+ * ../../docs/spec/backend-orchestrator-contract.md §C.11): `depends_on` only sequences issues that own overlapping paths, so edges to unknown
  * issues, from code onto doc-only issues and between disjoint owners are dropped; cycles that
  * remain are patched once deterministically, then handed off to a planner (regen request file).
  */
 import type { RunnerEvent } from '../contracts/event';
 
-/** One issue's scope metadata plus its number, list fields defaulted to [] (§5.1 step 5). */
+/** One issue's scope metadata plus its number, list fields defaulted to [] (../../docs/spec/runner-behaviour.md §5.1 step 5). */
 export type ScopeItem = Record<string, unknown> & { number: number; depends_on: unknown[]; owns_paths: unknown[]; touch_paths: unknown[] };
 
 export type EdgeDropReason = 'DEAD_REF' | 'DOC_BLOCKER' | 'NO_OVERLAP';
@@ -59,7 +59,7 @@ function ownedPaths(item: { owns_paths: unknown[] }): string[] {
 }
 
 /**
- * §5.1 step 4: `plan.sprint_plan` entries keyed by a positive issue number (Python int() rules:
+ * ../../docs/spec/runner-behaviour.md §5.1 step 4: `plan.sprint_plan` entries keyed by a positive issue number (Python int() rules:
  * blanks, sign and digit underscores allowed) with an object value; if there are none, the tasks'
  * `scope` objects; else nothing.
  */
@@ -83,7 +83,7 @@ export function extractScopePlan(plan: unknown): Map<number, Record<string, unkn
   return scopePlan;
 }
 
-/** §5.1 step 5: deep copies sorted by issue number. */
+/** ../../docs/spec/runner-behaviour.md §5.1 step 5: deep copies sorted by issue number. */
 export function scopeItemsFrom(scopePlan: Map<number, Record<string, unknown>>): ScopeItem[] {
   return [...scopePlan.entries()]
     .sort(([a], [b]) => a - b)
@@ -94,7 +94,7 @@ export function scopeItemsFrom(scopePlan: Map<number, Record<string, unknown>>):
     });
 }
 
-/** §5.2: drop edges that sequence nothing, then find the cycles among the kept ones. */
+/** ../../docs/spec/runner-behaviour.md §5.2: drop edges that sequence nothing, then find the cycles among the kept ones. */
 export function sanitizeDependencyGraph(items: readonly ScopeItem[]): SanitizedGraph {
   const byNumber = new Map(items.map((item) => [item.number, item]));
   const droppedEdges: DroppedEdge[] = [];
@@ -174,7 +174,7 @@ export interface SanitizationContext {
   requestPath: string;
 }
 
-/** §10.5: the file external automation reads to re-plan; the caller writes it, then the run stops with exit 6. */
+/** ../../docs/spec/runner-behaviour.md §10.5: the file external automation reads to re-plan; the caller writes it, then the run stops with exit 6. */
 export interface RegenRequest {
   requested_at: string;
   attempt: number;
@@ -189,7 +189,7 @@ export interface RegenRequest {
   deterministic_patch_probe: { cycles_targeted: number[][]; edges_removed: Array<{ from: number; to: number }> };
 }
 
-/** Why the run stops; `hardStop` is the HARD_STOP event the seed printed. */
+/** Why the run stops; `hardStop` is the HARD_STOP event the old runner printed. */
 export interface SanitizationStop {
   message: string;
   exitCode: 3 | 5 | 6;
@@ -210,7 +210,7 @@ export function regenRequestPath(orchestratorStatePath: string): string {
 }
 
 /**
- * §5.3. Attempt 0 removes, for each cycle, every edge from its largest to its smallest issue
+ * ../../docs/spec/runner-behaviour.md §5.3. Attempt 0 removes, for each cycle, every edge from its largest to its smallest issue
  * (DETERMINISTIC_PATCH); any later attempt, or an attempt 0 with nothing to remove, asks a planner
  * (PLANNER_REGEN, exit 6). No attempts allowed → exit 3; attempts used up → exit 5.
  */

@@ -1,6 +1,6 @@
 /**
- * Typed failures shared by domain code and activities. `code` is the seed runner's error code
- * (runner-behaviour.md §3.9, §12.1); classification maps it to ITEM_STOP / HARD_STOP / TRANSIENT.
+ * Typed failures shared by domain code and activities. `code` is the old runner's error code
+ * (../../docs/spec/runner-behaviour.md §3.9, §12.1); classification maps it to ITEM_STOP / HARD_STOP / TRANSIENT.
  */
 export type Classification = 'ITEM_STOP' | 'HARD_STOP' | 'TRANSIENT';
 
@@ -15,16 +15,16 @@ export class RunnerError extends Error {
   }
 }
 
-/** An orchestrator RUN_INTENT line failed validation (runner-behaviour.md §2.4). */
+/** An orchestrator RUN_INTENT line failed validation (../../docs/spec/runner-behaviour.md §2.4). */
 export class IntentError extends RunnerError {}
 
-/** A Codex MCP worker/kickoff failure (runner-behaviour.md §3.2–§3.9). */
+/** A Codex MCP worker/kickoff failure (../../docs/spec/runner-behaviour.md §3.2–§3.9). */
 export class CodexWorkerError extends RunnerError {}
 
-/** A kickoff plan/draft/apply failure (runner-behaviour.md §4). */
+/** A kickoff plan/draft/apply failure (../../docs/spec/runner-behaviour.md §4). */
 export class KickoffError extends RunnerError {}
 
-/** A backend HTTP failure (runner-behaviour.md §12.1). statusCode 0 = no HTTP response. */
+/** A backend HTTP failure (../../docs/spec/runner-behaviour.md §12.1). statusCode 0 = no HTTP response. */
 export class HttpError extends RunnerError {
   constructor(
     code: 'backend_unreachable' | 'backend_http_error' | 'backend_invalid_payload',

@@ -8,7 +8,7 @@
  * Batch checks on top of each line's own (domain/intents.ts):
  * - `intent_duplicate_run_id`: a run_id may appear once per batch (two issues sharing one would both run);
  * - `intent_unbound`: a *claim* intent (EXECUTOR on claim-ready-item) is bound to its item through
- *   the state file only (§10.2.3: the item whose `last_run_id` it is); no item has it → refused.
+ *   the state file only (../../docs/spec/runner-behaviour.md §10.2.3: the item whose `last_run_id` it is); no item has it → refused.
  *   Every other intent names its issue in `body.issue_number` (checked by parseIntentLine) and is
  *   never bound through the state file, so a reviewer intent reusing a claim's run_id cannot land
  *   on the claim's item;
@@ -80,7 +80,7 @@ export function validateIntentLines(lines: readonly Uint8Array[], state: Orchest
   return batch;
 }
 
-/** Claims through the state file (§10.2.3); everything else by the issue its body names. */
+/** Claims through the state file (../../docs/spec/runner-behaviour.md §10.2.3); everything else by the issue its body names. */
 export function bindToItem(intent: Pick<RunIntent, 'role' | 'endpoint' | 'run_id' | 'body'>, state: OrchestratorState): { issueNumber: number; projectItemId: string | null } | null {
   if (isClaimIntent(intent)) {
     const context = runContext(state, intent.run_id);

@@ -1,5 +1,5 @@
 /**
- * The seed's intent_hash (runner-behaviour.md §2.4): sha256 of Python's
+ * The old runner's intent_hash (../../docs/spec/runner-behaviour.md §2.4): sha256 of Python's
  * `json.dumps(raw, sort_keys=True, separators=(",",":"), ensure_ascii=True)`. Uses node:crypto,
  * so only activities import this module, never workflows.
  */

@@ -1,10 +1,10 @@
 /**
- * RUN_INTENT validation (runner-behaviour.md §2.4): the seed's eleven checks in its order, with its
+ * RUN_INTENT validation (../../docs/spec/runner-behaviour.md §2.4): the old runner's eleven checks in its order, with its
  * codes, messages and details. Fail closed: the first failure throws an IntentError.
  *
- * Checks of ours, stricter than the seed:
+ * Checks of ours, stricter than the old runner:
  * - `intent_invalid_encoding`: a line that is not valid UTF-8 is refused (decodeIntentLine), where
- *   the seed's text decoding would have replaced the bad bytes and maybe accepted the line;
+ *   the old runner's text decoding would have replaced the bad bytes and maybe accepted the line;
  * - `intent_line_too_long`: a line over 1 MiB is refused before JSON parsing (no unbounded parse);
  * - `intent_invalid_json` also for a leading UTF-8 byte order mark (as Python's json.loads; JS's
  *   trim() would have treated a BOM-only line as blank and skipped it);
@@ -15,7 +15,7 @@
  * - `intent_invalid_run_id` (right after check 6): run_id must be a UUIDv4. The backend's claim
  *   route and the PR markers require a UUID, and the id names workflows and spool files;
  * - `intent_invalid_issue_number` (after check 11): resolve-linked-pr needs `body.issue_number`, a
- *   positive integer (contract §A.7); it is what binds the intent to its item.
+ *   positive integer (../../docs/spec/backend-orchestrator-contract.md §A.7); it is what binds the intent to its item.
  */
 import type { Role, RunIntent } from '../contracts/intent';
 import { IntentError } from './errors';
@@ -119,7 +119,7 @@ export function parseIntentLine(line: string): RunIntent {
   return { type: 'RUN_INTENT', role, run_id: runId, endpoint, body, raw };
 }
 
-/** A claim is bound to its item through the orchestrator state file (§10.2.3), never by its body. */
+/** A claim is bound to its item through the orchestrator state file (../../docs/spec/runner-behaviour.md §10.2.3), never by its body. */
 export function isClaimIntent(intent: Pick<RunIntent, 'role' | 'endpoint'>): boolean {
   return intent.role === 'EXECUTOR' && intent.endpoint === CLAIM_ENDPOINT;
 }
@@ -165,11 +165,11 @@ export function jsonNestingDepth(text: string, limit = Infinity): number {
   return deepest;
 }
 
-// Python's str.isspace() characters: the seed skips a line when `line.strip()` is empty. Unlike JS's
+// Python's str.isspace() characters: the old runner skips a line when `line.strip()` is empty. Unlike JS's
 // trim() this includes U+001C–U+001F and U+0085 and excludes U+FEFF (a BOM-only line is not blank).
 const PYTHON_BLANK = /^[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
 
-/** True when the seed would skip this stdout line as blank (Python `not line.strip()`). */
+/** True when the old runner would skip this stdout line as blank (Python `not line.strip()`). */
 export function isBlankIntentLine(line: string): boolean {
   return PYTHON_BLANK.test(line);
 }

@@ -1,12 +1,12 @@
 /**
- * Sprint kickoff decisions (runner-behaviour.md §4): validate the plan Codex generated (23 rules,
- * the seed's order, codes and details), turn it into the /internal/plan-apply draft, and plan what
+ * Sprint kickoff decisions (../../docs/spec/runner-behaviour.md §4): validate the plan Codex generated (23 rules,
+ * the old runner's order, codes and details), turn it into the /internal/plan-apply draft, and plan what
  * happens after plan-apply: the sprint plan cache and the ready-set promotions.
  *
- * Deviations from the seed:
- * - the sprint name and ready limit are checked before Codex runs (prevalidateKickoff; ⚠ §14.14);
+ * Deviations from the old runner:
+ * - the sprint name and ready limit are checked before Codex runs (prevalidateKickoff; ⚠ ../../docs/spec/runner-behaviour.md §14.14);
  * - the ready set is planned before the first promotion POST, so a ready-set title without a
- *   created issue fails the kickoff before any item moves (the seed failed half way through);
+ *   created issue fails the kickoff before any item moves (the old runner failed half way through);
  * - kickoff happens once per sprint: a sprint that already has a kickoff record, a sprint plan or a
  *   goal issue is refused (`kickoff_already_done`) unless the operator asks to replan;
  * - a plan whose depends_on_titles form a cycle is refused before plan-apply (`kickoff_dependency_cycle`);
@@ -35,7 +35,7 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 const isPositiveInt = (value: unknown): value is number => Number.isInteger(value) && (value as number) > 0;
 const oneOf = <T extends string>(values: readonly T[], value: string): value is T => (values as readonly string[]).includes(value);
 
-/** §4.1 step 1: the goal text, stripped; blank is refused (`goalFilePath` names where it came from). */
+/** ../../docs/spec/runner-behaviour.md §4.1 step 1: the goal text, stripped; blank is refused (`goalFilePath` names where it came from). */
 export function requireKickoffGoal(text: string, goalFilePath?: string): string {
   const goal = text.trim();
   if (goal) return goal;
@@ -43,12 +43,12 @@ export function requireKickoffGoal(text: string, goalFilePath?: string): string 
   throw new KickoffError('kickoff_goal_missing', '--goal must be non-empty');
 }
 
-/** §4.1 step 7: any backend failure inside the kickoff apply. */
+/** ../../docs/spec/runner-behaviour.md §4.1 step 7: any backend failure inside the kickoff apply. */
 export function kickoffBackendError(err: HttpError): KickoffError {
   return new KickoffError('kickoff_backend_error', 'kickoff backend request failed', { code: err.code, status_code: err.statusCode, payload: err.payload });
 }
 
-/** Rules 1–2 of §4.3, run before the (expensive) Codex call. */
+/** Rules 1–2 of ../../docs/spec/runner-behaviour.md §4.3, run before the (expensive) Codex call. */
 export function prevalidateKickoff(sprint: string, readyLimit: number): void {
   if (!oneOf(SPRINTS, sprint)) throw new KickoffError('kickoff_invalid_sprint', `sprint must be one of ${SPRINTS.join(', ')}`, { sprint });
   if (!Number.isInteger(readyLimit) || readyLimit < 1 || readyLimit > MAX_READY_LIMIT) {
@@ -56,7 +56,7 @@ export function prevalidateKickoff(sprint: string, readyLimit: number): void {
   }
 }
 
-/** §4.3: all 23 rules in order; returns the normalised plan (strings stripped, areas lower-cased, extra keys dropped). */
+/** ../../docs/spec/runner-behaviour.md §4.3: all 23 rules in order; returns the normalised plan (strings stripped, areas lower-cased, extra keys dropped). */
 export function validateKickoffPlan(raw: unknown, sprint: string, readyLimit: number): KickoffPlan {
   prevalidateKickoff(sprint, readyLimit);
   if (!isObject(raw)) throw new KickoffError('kickoff_invalid', 'kickoff plan must be a JSON object');
@@ -181,7 +181,7 @@ const LIST_ITEM_PREFIXES = ['- [ ] ', '- [x] ', '- [X] ', '- ', '* '];
 /** Python's str.splitlines() boundaries. */
 const LINE_BREAK = /\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
 
-/** §4.4: the five `## ` sections of an issue body (headings case-insensitive, repeated headings append). */
+/** ../../docs/spec/runner-behaviour.md §4.4: the five `## ` sections of an issue body (headings case-insensitive, repeated headings append). */
 export function parseIssueBodyMarkdown(markdown: string): IssueBrief {
   if (!markdown.trim()) throw new KickoffError('kickoff_invalid_body_markdown', 'body_markdown must be a non-empty string');
   const sections = new Map<string, string[]>();
@@ -226,7 +226,7 @@ const POLICY_AREA_FOR_TASK_AREA: Record<string, (typeof POLICY_AREAS)[number]> =
   infra: 'infra', orchestrator: 'infra', runner: 'infra', tests: 'infra', api: 'api', docs: 'docs',
 };
 
-/** §4.4: goal issue first (with its labels), then the tasks in plan order. */
+/** ../../docs/spec/runner-behaviour.md §4.4: goal issue first (with its labels), then the tasks in plan order. */
 export function toPlanApplyDraft(plan: KickoffPlan): PlanApplyDraft {
   const goalFields = plan.goal_issue.fields;
   const goal: PlanApplyIssue = {
@@ -266,13 +266,13 @@ export interface KickoffApplyInput {
 export interface KickoffApplyPlan {
   /** Write to RUNNER_SPRINT_PLAN_PATH, then emit SPRINT_PLAN_SAVED. */
   sprintPlanCache: SprintPlanCache;
-  /** Ready-set promotions and skip events in order (no sanitisation, no ready target: §4.5 step 6). */
+  /** Ready-set promotions and skip events in order (no sanitisation, no ready target: ../../docs/spec/runner-behaviour.md §4.5 step 6). */
   readySet: PromotionStep[];
   /** Set when the ready set promotes nothing: emit `event`, then autopromote from `summary` with readyTarget = readyLimit. */
   fallback: { event: RunnerEvent; summary: DispatchSummary } | null;
 }
 
-/** §4.5 live steps 1–7 after plan-apply answered 200. */
+/** ../../docs/spec/runner-behaviour.md §4.5 live steps 1–7 after plan-apply answered 200. */
 export function planKickoffApply(input: KickoffApplyInput): KickoffApplyPlan {
   const { plan, draft, planApplyResponse: response } = input;
   if (!draft.issues.length) throw new KickoffError('kickoff_invalid_draft', 'draft has no issues');
@@ -381,7 +381,7 @@ const LEFT_BEHIND_BY_FAILED_STEP: Record<string, string> = {
   set_project_fields: 'issue created and added to the project, fields not set (its number is not reported)',
 };
 
-/** A 502 PARTIAL_FAIL body of plan-apply (contract §A.4), described for the operator; null for any other body. */
+/** A 502 PARTIAL_FAIL body of plan-apply (../../docs/spec/backend-orchestrator-contract.md §A.4), described for the operator; null for any other body. */
 export function describePartialPlanApply(body: unknown, draft?: PlanApplyDraft): PartialPlanApplyReport | null {
   if (!isObject(body) || body.status !== 'PARTIAL_FAIL') return null;
   const numberOrNull = (value: unknown) => (typeof value === 'number' ? value : null);
@@ -447,7 +447,7 @@ export function existingKickoffFromRecord(record: KickoffRecord, run: { workflow
   };
 }
 
-/** RUNNER_SPRINT_PLAN_PATH holding this sprint's plan (§10.3); another sprint's plan or no plan → null. */
+/** RUNNER_SPRINT_PLAN_PATH holding this sprint's plan (../../docs/spec/runner-behaviour.md §10.3); another sprint's plan or no plan → null. */
 export function existingKickoffFromPlanFile(plan: unknown, sprint: string, path: string): ExistingKickoff | null {
   if (!isObject(plan) || plan.sprint !== sprint) return null;
   const goal = isObject(plan.goal) ? plan.goal : {};
@@ -459,7 +459,7 @@ export function existingKickoffFromPlanFile(plan: unknown, sprint: string, path:
 }
 
 /**
- * The board as far as the runner can see it: the backend has no read route (contract §0), but
+ * The board as far as the runner can see it: the backend has no read route (../../docs/spec/backend-orchestrator-contract.md §0), but
  * plan-apply writes its scope metadata into the orchestrator state file and the orchestrator records
  * each item's sprint there. A sprint-goal entry (group_id `meta:sprint-goal`, B.3) whose issue the
  * orchestrator saw in this sprint is this sprint's goal issue.
@@ -477,7 +477,7 @@ export function existingKickoffFromStateFile(state: unknown, sprint: string, pat
   return { source: 'board', description: `goal issue #${goal} is on the board in sprint ${sprint} (orchestrator state ${path})`, goal_issue_number: goal };
 }
 
-/** §4 deviation: a second kickoff of a sprint is refused, naming what exists and how to see it. */
+/** ../../docs/spec/runner-behaviour.md §4 deviation: a second kickoff of a sprint is refused, naming what exists and how to see it. */
 export function kickoffAlreadyDoneError(sprint: string, existing: ExistingKickoff[]): KickoffError {
   const status = statusCommandFor(sprint);
   return new KickoffError(
@@ -513,7 +513,7 @@ export function kickoffDependencyCycles(plan: Pick<KickoffPlan, 'tasks'>): { cyc
   return { cycles: cycles.map((cycle) => cycle.map(titleOf)), unpromotable: [...stuck].sort((a, b) => a - b).map(titleOf) };
 }
 
-/** Refuses a plan with a dependency cycle before anything is created (the seed accepted it silently). */
+/** Refuses a plan with a dependency cycle before anything is created (the old runner accepted it silently). */
 export function refuseDependencyCycles(plan: Pick<KickoffPlan, 'tasks'>): void {
   const { cycles, unpromotable } = kickoffDependencyCycles(plan);
   if (!cycles.length) return;

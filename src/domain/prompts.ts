@@ -1,6 +1,6 @@
 /**
- * Everything the runner tells Codex, byte-exact with the seed (runner-behaviour.md §3.2, §3.3,
- * §3.8, §4.2): worker prompt and role rules, the bundle as base-instructions, developer
+ * Everything the runner tells Codex, byte-exact with the old runner (../../docs/spec/runner-behaviour.md §3.2, §3.3,
+ * ../../docs/spec/runner-behaviour.md §3.8, §4.2): worker prompt and role rules, the bundle as base-instructions, developer
  * instructions, the `codex` tool arguments, the kickoff prompt and the re-ask prompts.
  */
 import { CodexWorkerError } from './errors';
@@ -10,7 +10,7 @@ export const WORKER_DEVELOPER_INSTRUCTIONS =
   'Treat base-instructions as executable contract. Do not rewrite or summarize it. Do not attempt to start the backend server. ' +
   'Do not read or write outside the repository workspace. Never merge PRs or close issues. Fail closed on ambiguity.';
 
-/** Deviation: asks for every required key; the seed omitted outcome and marker_verified, so a reviewer re-ask could never pass (⚠ §14.9). */
+/** Deviation: asks for every required key; the old runner omitted outcome and marker_verified, so a reviewer re-ask could never pass (⚠ ../../docs/spec/runner-behaviour.md §14.9). */
 export const WORKER_REASK_PROMPT =
   'Re-output the final result as JSON only with keys: run_id, role, status, outcome, summary, urls, errors, marker_verified. No prose.';
 
@@ -63,7 +63,7 @@ export function sandboxForRole(role: string): Sandbox {
   throw new CodexWorkerError('worker_invalid_intent', 'intent role must be EXECUTOR or REVIEWER', { role });
 }
 
-/** §3.3.1. `rawIntent` is the orchestrator's object, shown verbatim (Python's indent=2, non-ASCII kept). */
+/** ../../docs/spec/runner-behaviour.md §3.3.1. `rawIntent` is the orchestrator's object, shown verbatim (Python's indent=2, non-ASCII kept). */
 export function buildWorkerPrompt(backendBaseUrl: string, rawIntent: Record<string, unknown>): string {
   const role = typeof rawIntent.role === 'string' ? rawIntent.role.trim().toUpperCase() : '';
   sandboxForRole(role);
@@ -104,7 +104,7 @@ Return EXACTLY one JSON object and nothing else (no prose, no markdown, no wrapp
 `;
 }
 
-/** §3.3.2: the agent-context bundle, validated, as base-instructions (no trailing newline). */
+/** ../../docs/spec/runner-behaviour.md §3.3.2: the agent-context bundle, validated, as base-instructions (no trailing newline). */
 export function buildBaseInstructions(bundle: unknown): string {
   const invalid = (message: string, details: Record<string, unknown> = {}) => new CodexWorkerError('bundle_invalid', message, details);
   const { role, files } = (typeof bundle === 'object' && bundle !== null ? bundle : {}) as { role?: unknown; files?: unknown };
@@ -121,7 +121,7 @@ export function buildBaseInstructions(bundle: unknown): string {
   return lines.join('\n');
 }
 
-/** The exact `codex` tool arguments of a worker run (§3.2); no model/config/profile: Codex's own config applies. */
+/** The exact `codex` tool arguments of a worker run (../../docs/spec/runner-behaviour.md §3.2); no model/config/profile: Codex's own config applies. */
 export function buildCodexToolArguments(role: string, prompt: string, baseInstructions: string): CodexToolArguments {
   return {
     prompt,
@@ -133,7 +133,7 @@ export function buildCodexToolArguments(role: string, prompt: string, baseInstru
   };
 }
 
-/** The `codex` tool arguments of the kickoff plan generation (§3.8): always read-only. */
+/** The `codex` tool arguments of the kickoff plan generation (../../docs/spec/runner-behaviour.md §3.8): always read-only. */
 export function buildKickoffCodexArguments(prompt: string, baseInstructions: string): CodexToolArguments {
   if (!prompt.trim()) throw new CodexWorkerError('codex_invalid_prompt', 'prompt is required');
   return {
@@ -146,7 +146,7 @@ export function buildKickoffCodexArguments(prompt: string, baseInstructions: str
   };
 }
 
-/** §4.2, exact (note the two blank lines after the schema). `goal` is the stripped goal text. */
+/** ../../docs/spec/runner-behaviour.md §4.2, exact (note the two blank lines after the schema). `goal` is the stripped goal text. */
 export function buildKickoffPrompt(sprint: string, readyLimit: number, goal: string): string {
   return `You are ORCHESTRATOR (kickoff-only). Your output is a machine-validated JSON plan.
 You are drafting sprint issues for EXECUTOR/REVIEWER runs. You are not implementing the work yourself.

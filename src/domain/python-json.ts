@@ -1,5 +1,5 @@
 /**
- * Text the way the seed's Python produced it, where the bytes are observable: `json.dumps` (the
+ * Text the way the old runner's Python produced it, where the bytes are observable: `json.dumps` (the
  * intent hash, files, the worker prompt), `str()` of a value (worker result urls) and `s[:n]`
  * (truncation counts code points, not UTF-16 units). Pure: workflows may import it.
  *
@@ -49,7 +49,7 @@ export function pythonJsonDumps(value: unknown, options: PythonJsonOptions = {})
   return encode(value, 0);
 }
 
-/** A JSON file as the seed wrote state, plan and regen files: indent 2, ASCII only, trailing newline. */
+/** A JSON file as the old runner wrote state, plan and regen files: indent 2, ASCII only, trailing newline. */
 export function pythonJsonFileText(value: unknown): string {
   return `${pythonJsonDumps(value, { indent: 2 })}\n`;
 }

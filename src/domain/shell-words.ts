@@ -1,6 +1,6 @@
 /**
  * Word splitting exactly as Python's `shlex.split(text)` does it (POSIX mode, comments=False), for
- * RUNNER_ORCHESTRATOR_CMD and CODEX_MCP_ARGS: the seed split both with shlex, so every value it
+ * RUNNER_ORCHESTRATOR_CMD and CODEX_MCP_ARGS: the old runner split both with shlex, so every value it
  * accepted splits to the same argv here. A faithful port of `shlex.read_token` with
  * `whitespace_split=True` (no npm package reproduces shlex's quirks exactly, e.g. `\` inside
  * double quotes escaping only `"` and `\`, or `a\<newline>b` keeping the newline):

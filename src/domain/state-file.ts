@@ -1,5 +1,5 @@
 /**
- * Pure reads and updates of the orchestrator state file (runner-behaviour.md §10.2): which project
+ * Pure reads and updates of the orchestrator state file (../../docs/spec/runner-behaviour.md §10.2): which project
  * item an issue or a run belongs to, and the runner-managed fields (reviewer outcome, review cycle
  * count, executor response time). Updates return a new state; the caller re-reads the file right
  * before applying them and writes the result (the orchestrator writes the same file).
@@ -11,7 +11,7 @@ import { parseIsoInstant } from './time';
 export interface RunContext {
   issueNumber: number;
   projectItemId: string;
-  /** The status the orchestrator last saw (a cache: it may be stale, ⚠ §14.8). */
+  /** The status the orchestrator last saw (a cache: it may be stale, ⚠ ../../docs/spec/runner-behaviour.md §14.8). */
   status: string;
 }
 
@@ -30,7 +30,7 @@ export function emptyState(): OrchestratorState {
 }
 
 /**
- * §10.2.1: unreadable or non-object → empty; non-object `items` → {}. Items that are not objects
+ * ../../docs/spec/runner-behaviour.md §10.2.1: unreadable or non-object → empty; non-object `items` → {}. Items that are not objects
  * cannot be matched to anything and are left out; every other key is kept as found.
  */
 export function parseStateFile(text: string): OrchestratorState {
@@ -45,15 +45,15 @@ export function parseStateFile(text: string): OrchestratorState {
   return { ...root, items: items as Record<string, StateItem> };
 }
 
-/** The file as the seed wrote it: indent 2, ASCII only, trailing newline. */
+/** The file as the old runner wrote it: indent 2, ASCII only, trailing newline. */
 export function serializeStateFile(state: OrchestratorState): string {
   return pythonJsonFileText(state);
 }
 
 /**
- * §10.2.2: of the items seen with this issue number, the one seen last (then the one whose status
+ * ../../docs/spec/runner-behaviour.md §10.2.2: of the items seen with this issue number, the one seen last (then the one whose status
  * is newest, then the greatest id). Deviation: timestamps compare as instants, not strings (⚠
- * §14.17: `…00Z` sorted after `…00.000Z` lexically); unreadable timestamps count as oldest.
+ * ../../docs/spec/runner-behaviour.md §14.17: `…00Z` sorted after `…00.000Z` lexically); unreadable timestamps count as oldest.
  */
 export function projectItemIdForIssue(state: OrchestratorState, issueNumber: number): string | null {
   const instant = (value: unknown) => parseIsoInstant(value) ?? -Infinity;
@@ -67,7 +67,7 @@ export function projectItemIdForIssue(state: OrchestratorState, issueNumber: num
   return candidates[candidates.length - 1]![0];
 }
 
-/** §10.2.3: the first item (file order) whose last EXECUTOR dispatch carried this run id. */
+/** ../../docs/spec/runner-behaviour.md §10.2.3: the first item (file order) whose last EXECUTOR dispatch carried this run id. */
 export function runContext(state: OrchestratorState, runId: string): RunContext | null {
   for (const [projectItemId, item] of Object.entries(state.items)) {
     const issue = item.last_seen_issue_number;
@@ -78,7 +78,7 @@ export function runContext(state: OrchestratorState, runId: string): RunContext 
   return null;
 }
 
-/** §10.2.4: FAIL and INCOMPLETE count a review cycle, PASS does not. No item for the issue → unchanged. */
+/** ../../docs/spec/runner-behaviour.md §10.2.4: FAIL and INCOMPLETE count a review cycle, PASS does not. No item for the issue → unchanged. */
 export function applyReviewerOutcome(state: OrchestratorState, issueNumber: number, outcome: string, atIso: string): StateUpdate {
   const itemId = projectItemIdForIssue(state, issueNumber);
   if (itemId === null) return { state, changed: false, itemId: null, reviewCycleCount: null };
@@ -89,7 +89,7 @@ export function applyReviewerOutcome(state: OrchestratorState, issueNumber: numb
   return { state: withItem(state, itemId, updated), changed: true, itemId, reviewCycleCount };
 }
 
-/** §10.2.5: an executor's success is an answer to review feedback only while its item is In Review. */
+/** ../../docs/spec/runner-behaviour.md §10.2.5: an executor's success is an answer to review feedback only while its item is In Review. */
 export function applyExecutorResponse(state: OrchestratorState, runId: string, atIso: string): StateUpdate {
   const context = runContext(state, runId);
   if (!context || context.status !== 'In Review') return { state, changed: false, itemId: context?.projectItemId ?? null, reviewCycleCount: null };

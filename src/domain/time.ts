@@ -1,7 +1,7 @@
 /**
- * ISO-8601 instants as the seed's `_normalize_iso` read them (runner-behaviour.md conventions):
+ * ISO-8601 instants as the old runner's `_normalize_iso` read them (../../docs/spec/runner-behaviour.md conventions):
  * `Z` or an offset, any number of fractional digits. Timestamps are compared as instants, never as
- * strings (⚠ §14.17). Deviation: a timestamp without an offset is read as UTC, not as the worker's
+ * strings (⚠ ../../docs/spec/runner-behaviour.md §14.17). Deviation: a timestamp without an offset is read as UTC, not as the worker's
  * local time, so the answer does not depend on where the code runs.
  */
 const ISO_INSTANT =

@@ -1,6 +1,6 @@
 /**
- * The exact `POST /internal/project-item/update-field` bodies (runner-behaviour.md §12.2 B1–B5,
- * contract §A.5), keys in the order the seed sent them. The backend rejects a handoff transition
+ * The exact `POST /internal/project-item/update-field` bodies (../../docs/spec/runner-behaviour.md §12.2 B1–B5,
+ * ../../docs/spec/backend-orchestrator-contract.md §A.5), keys in the order the old runner sent them. The backend rejects a handoff transition
  * without its metadata (400), so these shapes are part of the contract, not cosmetics.
  */
 import type { Classification } from './errors';
@@ -72,7 +72,7 @@ export function reviewCycleCapBody(input: { projectItemId: string; issueNumber: 
 }
 
 /**
- * Human rework, Needs Human Approval → In Review (contract §A.5). The policy allows only HUMAN for
+ * Human rework, Needs Human Approval → In Review (../../docs/spec/backend-orchestrator-contract.md §A.5). The policy allows only HUMAN for
  * this move. Steps become `requested_actions`; without them the backend lists the reason.
  */
 export function humanReworkBody(input: { projectItemId: string; issueNumber: number; reason: string; steps?: readonly string[] }) {

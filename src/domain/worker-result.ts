@@ -1,7 +1,7 @@
 /**
- * Reading what Codex returned (runner-behaviour.md §3.4, §3.5, §3.8): the tool result's text and
- * thread id, the worker result JSON with every check of the seed in its order, and the kickoff plan
- * JSON. Every failure is a CodexWorkerError with the seed's code.
+ * Reading what Codex returned (../../docs/spec/runner-behaviour.md §3.4, §3.5, §3.8): the tool result's text and
+ * thread id, the worker result JSON with every check of the old runner in its order, and the kickoff plan
+ * JSON. Every failure is a CodexWorkerError with the old runner's code.
  */
 import type { WorkerResult } from '../contracts/worker-result';
 import { CodexWorkerError } from './errors';
@@ -16,7 +16,7 @@ const nonBlank = (value: unknown): value is string => typeof value === 'string' 
 const invalidOutput = (message: string, details: Record<string, unknown> = {}) => new CodexWorkerError('worker_invalid_output', message, details);
 
 /**
- * §3.4. Addition: the seed never looked at `isError`; a tool error (or an old-style `error` string)
+ * ../../docs/spec/runner-behaviour.md §3.4. Addition: the old runner never looked at `isError`; a tool error (or an old-style `error` string)
  * is a failed run (`codex_tool_error`, ITEM_STOP), never text to parse as the worker's answer.
  */
 export function extractToolText(result: unknown): string {
@@ -45,7 +45,7 @@ function textOf(r: Record<string, unknown>): string | null {
   return null;
 }
 
-/** §3.2 step 6, checked before the text. */
+/** ../../docs/spec/runner-behaviour.md §3.2 step 6, checked before the text. */
 export function extractThreadId(result: unknown): string {
   const structured = isObject(result) ? result.structuredContent : undefined;
   const threadId = isObject(structured) ? structured.threadId : undefined;
@@ -54,7 +54,7 @@ export function extractThreadId(result: unknown): string {
 }
 
 /**
- * §3.5. Deviations: a null url value becomes "" (Python's str() made it "None"); an EXECUTOR's
+ * ../../docs/spec/runner-behaviour.md §3.5. Deviations: a null url value becomes "" (Python's str() made it "None"); an EXECUTOR's
  * outcome outside PASS|FAIL|INCOMPLETE reads as null (nothing uses an executor's outcome).
  */
 export function parseWorkerResult(text: string, expected: { run_id: string; role: string }): WorkerResult {
@@ -97,7 +97,7 @@ export function parseWorkerResult(text: string, expected: { run_id: string; role
   };
 }
 
-/** The first non-blank PR url among the keys the executor prompt names (§3.1 step 10). */
+/** The first non-blank PR url among the keys the executor prompt names (../../docs/spec/runner-behaviour.md §3.1 step 10). */
 export function extractPrUrl(urls: Record<string, string>): string | null {
   for (const key of PR_URL_KEYS) {
     const value = urls[key]?.trim();
@@ -107,8 +107,8 @@ export function extractPrUrl(urls: Record<string, string>): string | null {
 }
 
 /**
- * §3.8: the kickoff plan is the whole (stripped) text as one JSON object; no RUNNER_RESULT_JSON:
- * marker. Callers re-ask once on any error from here (the seed re-asked only on a parse error).
+ * ../../docs/spec/runner-behaviour.md §3.8: the kickoff plan is the whole (stripped) text as one JSON object; no RUNNER_RESULT_JSON:
+ * marker. Callers re-ask once on any error from here (the old runner re-asked only on a parse error).
  */
 export function parseKickoffOutput(text: string): Record<string, unknown> {
   const raw = text.trim();

@@ -49,7 +49,7 @@ function workerPrompt(runIntent: Intent): string {
   return buildWorkerPrompt(backend.url, runIntent);
 }
 
-/** One fresh emulator process, one `codex` call with the exact §3.2 arguments; returns the final text. */
+/** One fresh emulator process, one `codex` call with the exact ../../docs/spec/runner-behaviour.md §3.2 arguments; returns the final text. */
 async function runAgent(script: AgentScript, runIntent: Intent, env: Record<string, string> = {}): Promise<string> {
   const bundle = await (await fetch(`${backend.url}/internal/agent-context?role=${runIntent.role}`)).json();
   return withCodexSession(emulatorOptions(script, { env }), async (session) => {
@@ -63,7 +63,8 @@ async function runAgent(script: AgentScript, runIntent: Intent, env: Record<stri
 }
 
 describe('agent emulator role play against the backend emulator', () => {
-  test('EXECUTOR claim run: claims, opens a marked PR, moves the item to In Review, returns the §3.5 result', async () => {
+  // ../../docs/spec/runner-behaviour.md §3.5
+  test('EXECUTOR claim run: claims, opens a marked PR, moves the item to In Review, returns the worker result', async () => {
     const run = claimIntent();
     const result = JSON.parse(await runAgent({}, run));
     expect(result).toMatchObject({ run_id: run.run_id, role: 'EXECUTOR', status: 'succeeded', outcome: null, marker_verified: true, errors: [] });

@@ -3,13 +3,15 @@
  * whose model provider is the loopback model emulator: one `tools/call codex` with a shell tool call
  * round trip, returning the scripted final message through our session code.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertCodexVersionSupportsMcpServer, openCodexSession, type CodexEventMsg } from '../../src/activities/codex-mcp';
 import { writeCodexHome } from '../../emulators/model/codex-home';
 import { startModelEmulator, type ModelEmulator } from '../../emulators/model/server';
 import { REPO_ROOT, notRunning, textOf } from './support';
+import { codexRunOverrides, openCodex, resolveCodexTransport } from '../../src/activities/codex-session';
+import { REAL_CODEXES, scratchDir, stubbornMcpServer, until } from '../support/real-codex';
 
 /** node_modules/@openai/codex-<platform>-<arch>/vendor/<triple>/bin/codex (0.153.x layout). */
 function findNativeCodex(): string {
@@ -90,4 +92,92 @@ test('real codex mcp-server 0.153.4 completes tools/call codex against the model
   }
   expect(session.exited).toBe(true);
   expect(notRunning(session.pid)).toBe(true);
+});
+
+/**
+ * Issue #15, with both real binaries (each with the transport CODEX_TRANSPORT=auto picks):
+ * - no secret reaches the model: the model asks the shell to print every secret variable; no value
+ *   appears in any request the model emulator receives, in any event, stderr line or file under
+ *   CODEX_HOME — while Codex's own environment does hold them (so the test can fail);
+ * - a session holder killed with -9 leaves nothing: Codex, its stubborn MCP server (ignores EOF and
+ *   SIGTERM) and that server's grandchild in another session are all killed by the group watcher.
+ */
+describe.each(REAL_CODEXES)('$label', (codex) => {
+  const SECRETS: Record<string, string> = {
+    GITHUB_TOKEN: 'ghp_secret1111111111', GITHUB_PAT: 'github_pat_secret2222', OPENAI_API_KEY: 'sk-secret3333333333',
+    DEPLOY_SECRET: 'deploy-secret-4444', CUSTOM_CREDENTIALS: 'custom-secret-5555',
+  };
+
+  test('the model\'s shell sees no secret: printenv of every secret variable leaks nothing', async () => {
+    const dir = scratchDir('secrets-');
+    const secretModel = await startModelEmulator({
+      script: { finalMessage: 'checked the environment', toolCall: { command: `${Object.keys(SECRETS).map((name) => `printenv ${name}`).join('; ')}; echo shell-ran-$((6*7))` } },
+    });
+    const home = writeCodexHome(join(dir, 'codex-home'), secretModel.url);
+    const work = join(dir, 'work');
+    mkdirSync(work);
+    const seen: string[] = [];
+    const transport = await resolveCodexTransport('auto', codex.bin, { PATH: process.env['PATH'] ?? '' });
+    expect(transport).toBe(codex.transport);
+    const session = await openCodex({
+      transport, command: codex.bin, mcpArgs: ['mcp-server'], extraArgs: codexRunOverrides(['CUSTOM_CREDENTIALS']), cwd: work,
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? dir, ...home.env, ...SECRETS },
+      onStderrLine: (line) => seen.push(line),
+      onProtocolError: (error) => seen.push(error.message),
+    });
+    try {
+      // Control: Codex itself has every secret in its environment.
+      const environ = readFileSync(`/proc/${session.pid}/environ`, 'utf8');
+      for (const value of Object.values(SECRETS)) expect(environ).toContain(value);
+      const result = await session.start(
+        { prompt: 'Print the environment, then answer.', 'base-instructions': 'ROLE: TEST', 'developer-instructions': 'none', cwd: '.', sandbox: 'workspace-write', 'approval-policy': 'never' },
+        { timeoutMs: 90_000 },
+      );
+      seen.push(JSON.stringify(result));
+    } finally {
+      await session.close();
+      await secretModel.close();
+    }
+    const requests = JSON.stringify(secretModel.requests.map((request) => request.body));
+    expect(requests).toContain('shell-ran-42'); // the command did run and its output reached the model
+    const files: string[] = [];
+    const walk = (path: string) => {
+      for (const entry of readdirSync(path, { withFileTypes: true })) {
+        const full = join(path, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else if (entry.isFile()) files.push(full);
+      }
+    };
+    walk(home.dir);
+    expect(files.some((file) => file.includes('/sessions/'))).toBe(true);
+    expect(files.some((file) => file.includes('shell_snapshots'))).toBe(false);
+    for (const value of Object.values(SECRETS)) {
+      expect(requests).not.toContain(value);
+      expect(seen.join('\n')).not.toContain(value);
+      for (const file of files) expect(readFileSync(file).includes(Buffer.from(value))).toBe(false);
+    }
+  }, 120_000);
+
+  test('kill -9 of the process holding the session: Codex, its MCP servers and their children are gone', async () => {
+    const dir = scratchDir('kill9-');
+    const hanging = await startModelEmulator({ script: { finalMessage: () => new Promise<string>(() => undefined) } });
+    const stubborn = stubbornMcpServer(join(dir, 'stubborn'));
+    const home = writeCodexHome(join(dir, 'codex-home'), hanging.url, stubborn.servers);
+    const holder = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), join(__dirname, 'fixtures', 'session-holder.ts'), codex.bin, codex.transport], {
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dir, ...home.env }, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const { codex: codexPid } = await new Promise<{ codex: number }>((resolve) => holder.stdout!.once('data', (d) => resolve(JSON.parse(String(d)))));
+      // The turn is running: the stubborn server and its grandchild exist, and the model was asked.
+      expect(await until(() => stubborn.pids().servers.length >= 1 && stubborn.pids().grandchildren.length >= 1 && hanging.requests.length >= 1, 30_000)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 500)); // one tracker scan at least
+      expect(stubborn.alive().length).toBeGreaterThanOrEqual(2);
+      holder.kill('SIGKILL');
+      expect(await until(() => stubborn.alive().length === 0 && notRunning(codexPid), 10_000)).toBe(true);
+    } finally {
+      holder.kill('SIGKILL');
+      await hanging.close();
+      for (const pid of stubborn.alive()) process.kill(pid, 'SIGKILL');
+    }
+  }, 90_000);
 });

@@ -1,6 +1,6 @@
 /**
- * The beats of a running Codex session: Temporal heartbeats every 5 s, the seed's WORKER_HEARTBEAT
- * event every 30 s with the elapsed seconds (runner-behaviour.md §4 step 3, §11), both stopped
+ * The beats of a running Codex session: Temporal heartbeats every 5 s, the old runner's WORKER_HEARTBEAT
+ * event every 30 s with the elapsed seconds (../../docs/spec/runner-behaviour.md §3.1 step 3, §11), both stopped
  * with the run. Fake timers: the cadence, not the wall clock, is under test.
  */
 import { startRunBeats } from '../../src/activities/codex-activity-session';

@@ -1,5 +1,5 @@
 /**
- * Kickoff through the real `sprint-runner run` command (runner-behaviour.md §4, §13 test_kickoff 9–10
+ * Kickoff through the real `sprint-runner run` command (../../docs/spec/runner-behaviour.md §4, §13 test_kickoff 9–10
  * and test_runner_cli_modes in Temporal form): goal file → Codex (agent emulator) plan → plan-apply on
  * the backend emulator → ready set → a whole sprint, every task to Needs Human Approval, exit 0.
  */
@@ -57,7 +57,7 @@ describe('kickoff through `sprint-runner run`', () => {
     for (const task of tasks) expect(status(task.issue_number)).toBe('Needs Human Approval');
     expect(status(goal!.issue_number)).toBe('Backlog');
 
-    // The seed's order of kickoff events, the ready set (3 P0 tasks) promoted with its own reason.
+    // The old runner's order of kickoff events, the ready set (3 P0 tasks) promoted with its own reason.
     const types = out.events.map((event) => event.type);
     const order = ['KICKOFF_PLAN', 'KICKOFF_DRAFT', 'SPRINT_PLAN_SAVED', 'KICKOFF_RESULT', 'RUNNER_STARTED', 'SPRINT_AWAITING_HUMANS'].map((type) => types.indexOf(type));
     expect(order.every((index, i) => index >= 0 && (i === 0 || index > order[i - 1]!))).toBe(true);
@@ -65,7 +65,7 @@ describe('kickoff through `sprint-runner run`', () => {
     expect(readySet.map((event) => event.issue_number)).toEqual(tasks.slice(0, 3).map((task) => task.issue_number));
     expect(ofType(out.events, 'RUNNER_STARTED')[0]).toMatchObject({ sprint_plan: 'kickoff' });
 
-    // The compatibility copy of the sprint plan (§10.3).
+    // The compatibility copy of the sprint plan (../../docs/spec/runner-behaviour.md §10.3).
     const cache = JSON.parse(readFileSync(env.RUNNER_SPRINT_PLAN_PATH!, 'utf8'));
     expect(cache).toMatchObject({ version: 1, sprint: SPRINT, goal: { issue_number: goal!.issue_number } });
     expect(cache.tasks).toHaveLength(4);

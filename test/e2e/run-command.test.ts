@@ -1,6 +1,6 @@
 /**
  * `sprint-runner run` as an operator runs it: a real CLI process with its in-process worker, the
- * real server, the emulators; exit codes as the seed's.
+ * real server, the emulators; exit codes as the old runner's.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,7 +65,7 @@ describe('sprint-runner run (real CLI process)', () => {
     expect(out.stderr).toContain('unknown Status=Unknown');
   });
 
-  it('the seed flag rules exit 2 with CONFIG_ERROR before anything starts', async () => {
+  it('the old runner\'s flag rules exit 2 with CONFIG_ERROR before anything starts', async () => {
     await rig([]);
     const noSprint = await run(['--loop', '--dry-run'], env);
     expect(noSprint.status).toBe(2);
@@ -127,7 +127,7 @@ describe('sprint-runner run (real CLI process)', () => {
 
   describe('the sprint plan file (RUNNER_SPRINT_PLAN_PATH, read once at start)', () => {
     const scope = (owns: string, dependsOn: number[]) => ({ owns_paths: [owns], touch_paths: [owns], depends_on: dependsOn, isolation_mode: 'CHAINED' });
-    // Seed cases 8/9: edges 311→312, 312→311, 312→313, 313→311 between overlapping owners.
+    // The old runner's cases 8/9: edges 311→312, 312→311, 312→313, 313→311 between overlapping owners.
     const tangled = {
       version: 1, sprint: 'M2',
       tasks: [311, 312, 313].map((n) => ({ title: `[TASK] ${n}`, issue_number: n, project_item_id: `PVTI_${n}`, priority: 'P0', depends_on_titles: [] })),

@@ -1,5 +1,5 @@
 /**
- * runner-behaviour.md §13 test_runner_cli_modes (1) and test_runner_dry_run (1) in Temporal form,
+ * ../../docs/spec/runner-behaviour.md §13 test_runner_cli_modes (1) and test_runner_dry_run (1) in Temporal form,
  * through the real `sprint-runner run` process. (Cases 2–4 of cli_modes, the flag rules, are in
  * run-command.test.ts.)
  */
@@ -11,7 +11,7 @@ import { AGENT_BIN, ORCHESTRATOR_CMD, boardItem } from '../support/e2e';
 import { runCli } from '../support/run-cli';
 import { connectTestTemporal, testAddress, uniqueTaskQueue, type TestTemporal } from '../support/temporal';
 
-describe('seed CLI modes and dry run through `sprint-runner run`', () => {
+describe('the old runner\'s CLI modes and dry run through `sprint-runner run`', () => {
   let temporal: TestTemporal;
   let backend: BackendEmulator;
   let dir: string;
@@ -29,7 +29,8 @@ describe('seed CLI modes and dry run through `sprint-runner run`', () => {
   });
   afterAll(async () => temporal.close());
 
-  it('cli_modes 1: `--loop --dry-run --sprint M1` with only BACKEND_BASE_URL set — the orchestrator gets the §2.2 environment, exit 0', async () => {
+  // ../../docs/spec/runner-behaviour.md §2.2
+  it('cli_modes 1: `--loop --dry-run --sprint M1` with only BACKEND_BASE_URL set — the orchestrator gets the old runner\'s environment, exit 0', async () => {
     backend = await startBackendEmulator({});
     // A stand-in orchestrator that records its argv and environment and reports an empty, completed sprint.
     const stub = join(dir, 'orchestrator-stub.js');
@@ -43,7 +44,7 @@ process.stderr.write(JSON.stringify({ type: 'DISPATCH_SUMMARY', sprint: 'M1', st
       RUNNER_ORCHESTRATOR_CMD: `${process.execPath} ${stub} --loop`, ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'),
     });
     expect(out.status).toBe(0);
-    // Nothing is left for the runner: `--loop` exits 0 as the seed did, the sprint stays open awaiting humans.
+    // Nothing is left for the runner: `--loop` exits 0 as the old runner did, the sprint stays open awaiting humans.
     expect(JSON.parse(out.stdout.trim())).toMatchObject({ sprint: 'M1', reason: 'awaiting-humans' });
     expect(out.events.find((e) => e.type === 'SPRINT_AWAITING_HUMANS')).toMatchObject({ sprint: 'M1', close: expect.stringContaining('sprint-runner close --sprint M1') });
     expect((await temporal.client.workflow.getHandle('sprint-M1').describe()).status.name).toBe('RUNNING');

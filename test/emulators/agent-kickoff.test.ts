@@ -4,7 +4,8 @@ import { buildKickoffPrompt } from '../../src/domain/prompts';
 import { toPlanApplyDraft, validateKickoffPlan } from '../../src/domain/kickoff';
 
 describe('agent emulator kickoff plan', () => {
-  it('reads sprint, ready limit and goal from the exact §4.2 prompt', () => {
+  // ../../docs/spec/runner-behaviour.md §4.2
+  it('reads sprint, ready limit and goal from the exact kickoff prompt', () => {
     const prompt = buildKickoffPrompt('M2', 2, 'Ship login\n- Add schema\n- Add form (after: Add schema)');
     expect(parseKickoffPrompt(prompt)).toEqual({ sprint: 'M2', readyLimit: 2, goal: 'Ship login\n- Add schema\n- Add form (after: Add schema)' });
     expect(parseKickoffPrompt('Backend base URL: x')).toBeNull();

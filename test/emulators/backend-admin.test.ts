@@ -13,7 +13,8 @@ const PREFLIGHT = '/internal/preflight?role=EXECUTOR';
 describe('admin API', () => {
   const api = useBackend(() => ({ itemsFile: join(REPO_ROOT, 'examples', 'items.json') }));
 
-  it('GET /items is the §B.1 listing of the example board (titles live on the issues)', async () => {
+  // ../../docs/spec/backend-orchestrator-contract.md §B.1
+  it('GET /items is the listProjectItems() listing of the example board (titles live on the issues)', async () => {
     const items = (await api.get('/__admin/items')).body;
     expect(items).toHaveLength(8);
     expect(items[0]).toEqual({

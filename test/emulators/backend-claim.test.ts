@@ -1,4 +1,4 @@
-/** Backend emulator: POST /internal/executor/claim-ready-item (§A.6, §A.8, §E.7, §E.8). */
+/** Backend emulator: POST /internal/executor/claim-ready-item (../../docs/spec/backend-orchestrator-contract.md §A.6, §A.8, §E.7, §E.8). */
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_POLICY_DIR, formatClaimMarker } from '../../emulators/backend';

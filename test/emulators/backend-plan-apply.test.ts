@@ -1,4 +1,4 @@
-/** Backend emulator: POST /internal/plan-apply (§A.4, §B.3, §D.2, §E.5). */
+/** Backend emulator: POST /internal/plan-apply (../../docs/spec/backend-orchestrator-contract.md §A.4, §B.3, §D.2, §E.5). */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { item, tempDir, useBackend } from './helpers';
@@ -124,7 +124,8 @@ describe('plan-apply success', () => {
     expect(kinds).toEqual(['issue_created', 'transition', 'field_updated', 'field_updated', 'field_updated', 'field_updated', 'plan_apply']);
   });
 
-  it('the §A.4 example: two issues on apps/api are CHAINED, the second depends on the first', async () => {
+  // ../../docs/spec/backend-orchestrator-contract.md §A.4
+  it('the contract plan-apply example: two issues on apps/api are CHAINED, the second depends on the first', async () => {
     const res = await api.post(ROUTE, {
       role: 'ORCHESTRATOR',
       draft: {

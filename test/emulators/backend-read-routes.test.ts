@@ -1,4 +1,4 @@
-/** Backend emulator: §0 global behaviour, preflight (§A.1), agent-context (§A.2), run (§A.3). */
+/** Backend emulator: ../../docs/spec/backend-orchestrator-contract.md §0 global behaviour, preflight (§A.1), agent-context (§A.2), run (§A.3). */
 import { createHash } from 'node:crypto';
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +7,8 @@ import { RUN_A, item, tempDir, useBackend } from './helpers';
 
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
-describe('§0 global facts', () => {
+// ../../docs/spec/backend-orchestrator-contract.md §0
+describe('global backend facts', () => {
   const api = useBackend(() => ({ items: [item(21, 'Ready')] }));
 
   it('empty JSON body → Fastify FST_ERR_CTP_EMPTY_JSON_BODY', async () => {
@@ -160,7 +161,8 @@ describe('GET /internal/agent-context', () => {
     expect(preflight.body.bundle_hash).toBe(res.body.bundle_hash);
   });
 
-  it('policy files follow §B: NHA status, Human permissions, the transition table', async () => {
+  // ../../docs/spec/backend-orchestrator-contract.md §B
+  it('policy files follow the project item model: NHA status, Human permissions, the transition table', async () => {
     const res = await api.get('/internal/agent-context?role=HUMAN');
     const json = (path: string) => JSON.parse(res.body.files.find((file: { path: string }) => file.path === path).content);
     expect(json('policy/project-schema.json').required_fields[0].allowed_options).toEqual([

@@ -1,4 +1,4 @@
-/** Backend emulator: POST /internal/reviewer/resolve-linked-pr (§A.7, §A.8, §E.9). */
+/** Backend emulator: POST /internal/reviewer/resolve-linked-pr (../../docs/spec/backend-orchestrator-contract.md §A.7, §A.8, §E.9). */
 import { RUN_A, RUN_B, item, runMarkerBody, useBackend } from './helpers';
 
 const ROUTE = '/internal/reviewer/resolve-linked-pr';

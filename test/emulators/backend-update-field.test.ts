@@ -1,4 +1,4 @@
-/** Backend emulator: POST /internal/project-item/update-field (§A.5, §B.4, §B.5, §E.6). */
+/** Backend emulator: POST /internal/project-item/update-field (../../docs/spec/backend-orchestrator-contract.md §A.5, §B.4, §B.5, §E.6). */
 import { RUN_B, item, useBackend } from './helpers';
 
 const ROUTE = '/internal/project-item/update-field';
@@ -46,7 +46,8 @@ describe('update-field', () => {
   const comments = async (issue: number) => (await api.get('/__admin/board')).body.issues.find((entry: { number: number }) => entry.number === issue).comments;
   const status = (id: string) => api.emu.board.getItem(id)?.fields.Status;
 
-  describe('request validation, first failure wins (§A.5 step 1)', () => {
+  // ../../docs/spec/backend-orchestrator-contract.md §A.5 step 1
+  describe('request validation, first failure wins', () => {
     it.each([
       [{}, 'body.role is required'],
       [{ role: '   ' }, 'body.role is required'],
@@ -106,6 +107,7 @@ describe('update-field', () => {
     expect(res).toMatchObject({ status: 403, body: { error: 'status transition is not allowed by policy', from: 'Ready', to: 'Ready' } });
   });
 
+  // ../../docs/spec/backend-orchestrator-contract.md §B.4
   it.each([
     ['EXECUTOR', 'PVTI_21', 'In Review', 200],
     ['REVIEWER', 'PVTI_22', 'Needs Human Approval', 403],
@@ -115,12 +117,13 @@ describe('update-field', () => {
     ['ORCHESTRATOR', 'PVTI_124', 'Blocked', 200],
     ['ORCHESTRATOR', 'PVTI_124', 'Backlog', 200],
     ['EXECUTOR', 'PVTI_21', 'Backlog', 403],
-  ])('§B.4: %s moves %s to %s → %d', async (role, id, value, expected) => {
+  ])('transition policy: %s moves %s to %s → %d', async (role, id, value, expected) => {
     const res = await api.post(ROUTE, { role, project_item_id: id, field: 'Status', value });
     expect(res.status).toBe(expected);
   });
 
-  it('§B.5: only ORCHESTRATOR may set non-Status fields', async () => {
+  // ../../docs/spec/backend-orchestrator-contract.md §B.5
+  it('role permissions: only ORCHESTRATOR may set non-Status fields', async () => {
     expect(await api.post(ROUTE, { role: 'EXECUTOR', project_item_id: 'PVTI_22', field: 'Priority', value: 'P0' })).toMatchObject({
       status: 403,
       body: { error: 'role is not allowed to update this project field' },
@@ -341,7 +344,8 @@ describe('update-field', () => {
       expect(await api.post(ROUTE, { ...base, ...metadata })).toMatchObject({ status: 400, body: { error } });
     });
 
-    it('without metadata → 400 (the §A.5 example)', async () => {
+    // ../../docs/spec/backend-orchestrator-contract.md §A.5
+    it('without metadata → 400 (the contract update-field example)', async () => {
       expect((await api.post(ROUTE, { ...base, issue_number: 21 })).body).toEqual({ error: 'body.retry_reason is required for Blocked -> Ready transition' });
     });
 

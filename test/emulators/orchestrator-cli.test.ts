@@ -1,5 +1,5 @@
 /**
- * Orchestrator emulator CLI as a process: §E.1 scenarios, exit codes (§C.9), the items source
+ * Orchestrator emulator CLI as a process: ../../docs/spec/backend-orchestrator-contract.md §E.1 scenarios, exit codes (§C.9), the items source
  * (file or the backend emulator), loop mode, the state-before-intents ordering, the real fixtures
  * (shape, keys, decisions; run ids and times differ) and the synthetic benchmark knob.
  */
@@ -42,7 +42,8 @@ function orchestrate(env: Record<string, string>, args: string[] = ['--once'], c
   return runTs(CLI, args, childEnv({ ORCHESTRATOR_BACKEND_BASE_URL: backend.url, ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'), ...env }), dir);
 }
 
-describe('§E.1 orchestrator-cli scenarios', () => {
+// ../../docs/spec/backend-orchestrator-contract.md §E.1
+describe('orchestrator-cli scenarios', () => {
   it('1: ORCHESTRATOR_SPRINT="" → exit 2, ORCHESTRATOR_SPRINT is required', async () => {
     const res = await orchestrate({ ORCHESTRATOR_SPRINT: '' });
     expect(res.code).toBe(2);
@@ -120,7 +121,8 @@ describe('§E.1 orchestrator-cli scenarios', () => {
   });
 });
 
-describe('configuration and exit codes (§C.1, §C.9)', () => {
+// ../../docs/spec/backend-orchestrator-contract.md §C.1, §C.9
+describe('configuration and exit codes', () => {
   it.each([
     [{ ORCHESTRATOR_MAX_EXECUTORS: '0' }, 'ORCHESTRATOR_MAX_EXECUTORS must be a positive integer'],
     [{ ORCHESTRATOR_MAX_REVIEWERS: '1.5' }, 'ORCHESTRATOR_MAX_REVIEWERS must be a positive integer'],

@@ -1,6 +1,6 @@
 /**
- * Orchestrator emulator, pure logic: §E.2 (buildRunPlan, computeSprintPlanMetadata), §E.1 8–9
- * (mergeRunnerManagedStateFields), the §C.10 timeline, and an exact replay of the real fixtures.
+ * Orchestrator emulator, pure logic: ../../docs/spec/backend-orchestrator-contract.md §E.2 (buildRunPlan, computeSprintPlanMetadata), §E.1 8–9
+ * (mergeRunnerManagedStateFields), the ../../docs/spec/backend-orchestrator-contract.md §C.10 timeline, and an exact replay of the real fixtures.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,7 +37,8 @@ function plan(options: Partial<BuildRunPlanOptions> & Pick<BuildRunPlanOptions, 
   return buildRunPlan({ allowedStatusOptions: STATUSES, sprint: 'M1', uuidFactory: ids(), nowIso: '2026-11-23T10:00:00.000Z', ...options });
 }
 
-describe('§E.2 buildRunPlan', () => {
+// ../../docs/spec/backend-orchestrator-contract.md §E.2
+describe('buildRunPlan', () => {
   it('1: scoping, sorting and caps', () => {
     const result = plan({ projectItems: [row(40, 'Ready', 'M2'), row(20, 'Ready'), row(10, 'Ready'), row(30, 'In Review')], maxExecutors: 1, maxReviewers: 1 });
     expect(result.summary.in_scope_total).toBe(3);
@@ -179,7 +180,8 @@ describe('§E.2 buildRunPlan', () => {
   });
 });
 
-describe('§E.2 15–18 computeSprintPlanMetadata', () => {
+// ../../docs/spec/backend-orchestrator-contract.md §E.2
+describe('computeSprintPlanMetadata (orchestrator-intents 15–18)', () => {
   it('15: buckets, conflicts, chain, ownership; deterministic', () => {
     const issues = [
       { issue_number: 2, title: 'API base', priority: 'P0', files_likely_touched: ['apps/api/src/'] },
@@ -231,7 +233,8 @@ describe('§E.2 15–18 computeSprintPlanMetadata', () => {
   });
 });
 
-describe('§E.1 8–9 mergeRunnerManagedStateFields', () => {
+// ../../docs/spec/backend-orchestrator-contract.md §E.1
+describe('mergeRunnerManagedStateFields (orchestrator-cli 8–9)', () => {
   const epochItem = (overrides: Partial<ItemState>): ItemState =>
     ({
       last_seen_status: 'In Review',
@@ -271,7 +274,8 @@ describe('§E.1 8–9 mergeRunnerManagedStateFields', () => {
   });
 });
 
-describe('§C.10 worked timeline (buildRunPlan + CLI merge)', () => {
+// ../../docs/spec/backend-orchestrator-contract.md §C.10
+describe('worked timeline (buildRunPlan + CLI merge)', () => {
   it('reproduces the intents, dedupe/retry decisions and origin restore', () => {
     let disk: OrchestratorState = { poll_count: 0, items: {}, sprint_plan: {}, ownership_index: {} };
     const runIds = ids();

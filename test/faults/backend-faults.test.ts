@@ -19,7 +19,7 @@ import { closeWhenAwaitingHumans } from '../support/sprint-phase';
  * The routes the runner and its Codex workers call. /internal/preflight is left alone: the
  * orchestrator (faithful to the real one) exits 2 on a preflight HTTP 500 and 4 on a network error,
  * and the runner turns either exit into a sprint stop (see the report: intake.ts does not retry an
- * orchestrator exit 4, although the seed's `--loop` orchestrator retried such cycles itself).
+ * orchestrator exit 4, although the old runner's `--loop` orchestrator retried such cycles itself).
  * The orchestrator emulator reads the board through /__admin, which is never faulted.
  * /internal/executor/claim-ready-item is left alone too: a claim the agent could not make leaves
  * the item Ready, the runner's B3 block is refused (403) and the orchestrator's dedupe never

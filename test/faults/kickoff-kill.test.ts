@@ -5,7 +5,7 @@
  * runs the same command again: it attaches to the still-open sprint workflow, whose plan-apply
  * activity times out on its heartbeat (PLAN_APPLY_HEARTBEAT_TIMEOUT, 20 s) and is never retried; the
  * re-run ends with `kickoff_apply_unknown` (exit 2) well within a heartbeat timeout plus a minute —
- * the seed-era behaviour was a 10-minute hang and exit 4. A third run is refused with
+ * the old runner's behaviour was a 10-minute hang and exit 4. A third run is refused with
  * `kickoff_already_done`. Never a second set of issues (backend effect log).
  */
 import { spawn } from 'node:child_process';

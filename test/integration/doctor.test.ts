@@ -4,7 +4,10 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { testAddress } from '../support/temporal';
 import { codexHasMcpServer, parseCodexVersion } from '../../src/domain/codex-version';
-import { missingCodexMcpServers } from '../../src/domain/codex-mcp-list';
+import { missingCodexMcpServers, parseMcpListJson, requiredMcpServerProblems } from '../../src/domain/codex-mcp-list';
+import { checkCodexBinary } from '../../src/client/doctor-codex';
+import { loadConfig } from '../../src/config';
+import { REAL_CODEX_CURRENT } from '../support/real-codex';
 
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'sprint-runner.js');
@@ -51,7 +54,8 @@ describe('sprint-runner doctor', () => {
       const out = await doctor({ TEMPORAL_ADDRESS: testAddress(), CODEX_BIN: CODEX, CODEX_HOME: codexHome('doctor-ok', true), BACKEND_BASE_URL: url });
       expect(out.stdout).toMatch(/^ok {3}temporal server: reachable/m);
       expect(out.stdout).toMatch(/^ok {3}temporal cli: temporal version 1\.5\.1/m);
-      expect(out.stdout).toMatch(/^ok {3}codex: codex-cli 0\.153\.4/m);
+      expect(out.stdout).toMatch(/^ok {3}codex: codex-cli 0\.153\.4, transport mcp \(CODEX_TRANSPORT=auto\)/m);
+      expect(out.stdout).toMatch(/^ok {3}bubblewrap: bubblewrap \d/m);
       expect(out.stdout).toMatch(/^ok {3}codex mcp servers/m);
       expect(out.stdout).toMatch(/^ok {3}backend preflight: PASS/m);
       expect(out.status).toBe(0);
@@ -66,7 +70,8 @@ describe('sprint-runner doctor', () => {
       const out = await doctor({ TEMPORAL_ADDRESS: '127.0.0.1:1', CODEX_BIN: CODEX, CODEX_HOME: codexHome('doctor-bad', false), BACKEND_BASE_URL: url });
       expect(out.status).toBe(1);
       expect(out.stdout).toMatch(/^FAIL temporal server: not reachable at 127\.0\.0\.1:1/m);
-      expect(out.stdout).toMatch(/^FAIL codex mcp servers: missing or disabled: github_projects\n {5}fix: run `codex mcp login github`/m);
+      expect(out.stdout).toMatch(/^FAIL codex mcp servers: missing or disabled: github_projects \(disabled\)\n {5}fix: github_projects: enable it: set `enabled = true` under \[mcp_servers\.github_projects\]/m);
+      expect(out.stdout).not.toContain('codex mcp login');
       expect(out.stdout).toMatch(/^FAIL backend preflight: HTTP 200, status FAIL/m);
     } finally {
       server.close();
@@ -80,8 +85,25 @@ describe('sprint-runner doctor', () => {
     expect(codexHasMcpServer(parseCodexVersion('codex-cli 1.0.0')!)).toBe(false);
   });
 
-  it('matches MCP server names exactly (a github_projects row never answers for github)', () => {
-    const table = 'Name  Command Status\ngithub_projects  x  enabled\n';
-    expect(missingCodexMcpServers(table)).toEqual(['github']);
+  it('matches MCP server names exactly in `codex mcp list --json` (a github_projects entry never answers for github)', () => {
+    const json = JSON.stringify([{ name: 'github_projects', enabled: true, disabled_reason: null, transport: { type: 'stdio', command: 'x' }, auth_status: 'unsupported' }]);
+    expect(missingCodexMcpServers(json)).toEqual(['github']);
+    const problems = requiredMcpServerProblems(parseMcpListJson(JSON.stringify([
+      { name: 'github', enabled: false, disabled_reason: 'login required', transport: { type: 'streamable_http', url: 'https://x' }, auth_status: 'not_logged_in' },
+    ])));
+    expect(problems).toEqual([
+      { name: 'github', problem: 'disabled', advice: 'log in: `codex mcp login github` (login required)' },
+      { name: 'github_projects', problem: 'missing', advice: expect.stringContaining('codex mcp add github_projects') },
+    ]);
+    expect(() => parseMcpListJson('Name  Command\ngithub x')).toThrow('did not print JSON');
+  });
+
+  it('the current codex (no mcp-server) passes with the app-server transport, fails with CODEX_TRANSPORT=mcp', () => {
+    const env = { PATH: process.env.PATH ?? '' };
+    const auto = checkCodexBinary(loadConfig({ CODEX_BIN: REAL_CODEX_CURRENT.bin }), env);
+    expect(auto).toMatchObject({ ok: true, detail: `codex-cli ${REAL_CODEX_CURRENT.version}, transport app-server (CODEX_TRANSPORT=auto)` });
+    const forced = checkCodexBinary(loadConfig({ CODEX_BIN: REAL_CODEX_CURRENT.bin, CODEX_TRANSPORT: 'mcp' }), env);
+    expect(forced.ok).toBe(false);
+    expect(forced.fix).toContain('unset CODEX_TRANSPORT');
   });
 });

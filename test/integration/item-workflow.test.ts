@@ -197,7 +197,7 @@ describe('itemWorkflow state machine (real server)', () => {
     expect(h.named('runCodexWorker')).toHaveLength(4);
   });
 
-  it('in-flight gate: a second intent for the item starts only after the first run finished (seed test_in_flight_gate)', async () => {
+  it('in-flight gate: a second intent for the item starts only after the first run finished (the old runner\'s test_in_flight_gate)', async () => {
     const spans: Record<string, { start: number; end: number }> = {};
     h.script = async (input) => {
       const start = Date.now();

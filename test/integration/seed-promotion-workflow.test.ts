@@ -1,5 +1,5 @@
 /**
- * The seed's test_runner_recovery_and_promotion cases 1–11 (runner-behaviour.md §13) in Temporal
+ * The old runner's test_runner_recovery_and_promotion cases 1–11 (../../docs/spec/runner-behaviour.md §13) in Temporal
  * form: each case is a real `sprintWorkflow` run (mode once) on the real server whose orchestrator
  * tick returns the case's board and whose sprint plan file holds the case's plan. Asserted: the
  * update-field POSTs the workflow made, the regen request it wrote, its events and the exit code a
@@ -24,7 +24,7 @@ interface Expected {
   regenRequest?: boolean;
 }
 
-/** What the seed's cases expect, by case number. */
+/** What the old runner's cases expect, by case number. */
 const EXPECTED: Record<number, Expected> = {
   1: { promoted: ['PVTI_2', 'PVTI_4'] },
   2: { promoted: ['PVTI_2', 'PVTI_4'] },

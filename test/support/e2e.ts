@@ -67,7 +67,7 @@ export async function startE2eRig(
   };
 }
 
-/** A project item in the orchestrator's items-file format (contract §B.1). */
+/** A project item in the orchestrator's items-file format (../../docs/spec/backend-orchestrator-contract.md §B.1). */
 export function boardItem(issue: number, status: string, sprint = 'M1') {
   return {
     project_item_id: `PVTI_${issue}`, issue_number: issue, issue_url: `https://github.com/acme/app/issues/${issue}`,

@@ -1,6 +1,7 @@
 /**
- * Boards and sprint plans of the seed's test_runner_recovery_and_promotion cases (runner-behaviour.md
- * §13), shared by the domain test and the same cases run through the sprint workflow.
+ * Boards and sprint plans of the old runner's test_runner_recovery_and_promotion cases
+ * (../../docs/spec/runner-behaviour.md §13), shared by the domain test and the same cases run
+ * through the sprint workflow.
  */
 import type { DispatchSummary } from '../../src/contracts/summary';
 
@@ -27,7 +28,7 @@ export const tangledPlan = () => plan(
 export const tangledBoard = () => summary([[2, 'Backlog'], [3, 'Backlog'], [4, 'Backlog']]);
 
 export interface SeedPromotionCase {
-  /** "<seed case number>: what it shows" */
+  /** "<old runner's case number>: what it shows" */
   name: string;
   board: DispatchSummary;
   sprintPlan: Record<string, unknown> | null;
@@ -39,7 +40,7 @@ export interface SeedPromotionCase {
 const allP0Plan = (depends: Record<number, number[]>, owns: Record<number, string[]>, extra: Record<string, unknown> = {}) =>
   plan(Object.fromEntries(Object.entries(owns).map(([n, paths]) => [n, scope(paths, { depends_on: depends[Number(n)] ?? [], ...extra })])), Object.keys(owns).map((n) => [Number(n), 'P0'] as [number, string]));
 
-/** The inputs of seed cases 1–11, in order. */
+/** The inputs of the old runner's cases 1–11, in order. */
 export const seedPromotionCases: SeedPromotionCase[] = [
   { name: '1: without a plan, Backlog fills the deficit in issue order', board: summary([[4, 'Backlog'], [2, 'Backlog'], [3, 'In Progress']]), sprintPlan: null, readyTarget: 2, regenAttempts: 2 },
   {

@@ -1,5 +1,5 @@
 /**
- * Ready-buffer autopromotion: runner-behaviour.md §13 test_runner_recovery_and_promotion 1–11, plus
+ * Ready-buffer autopromotion: ../../docs/spec/runner-behaviour.md §13 test_runner_recovery_and_promotion 1–11, plus
  * our deviations (dry-run counts and reserves; a malformed sprint plan is a typed error).
  */
 import { DispatchSummarySchema, type DispatchSummary } from '../../src/contracts/summary';
@@ -17,7 +17,7 @@ const promoted = (result: AutopromotionPlan) => result.steps.flatMap((step) => (
 const emitted = (result: AutopromotionPlan) => result.steps.flatMap((step) => (step.kind === 'emit' ? [step.event] : []));
 const history = (result: AutopromotionPlan) => result.sanitization?.history ?? [];
 
-describe('test_runner_recovery_and_promotion (seed cases 1–11)', () => {
+describe('test_runner_recovery_and_promotion (the old runner\'s cases 1–11)', () => {
   const runCase = (n: number) => {
     const c = seedPromotionCases[n - 1]!;
     return run(c.board, c.sprintPlan, c.readyTarget, c.regenAttempts);
@@ -114,7 +114,8 @@ describe('deficit, reservations and skips', () => {
     expect(promoted(run(summary([[2, 'In Review'], [3, 'Backlog']]), p, 2))).toEqual([]);
     expect(promoted(run(summary([[2, 'Done'], [3, 'Backlog']]), p, 2))).toEqual(['PVTI_3']);
   });
-  it('dry run: events instead of POSTs, and they count toward the deficit and reserve paths (seed ⚠ §14.10 fixed)', () => {
+  // ../../docs/spec/runner-behaviour.md §14.10
+  it('dry run: events instead of POSTs, and they count toward the deficit and reserve paths (the old runner\'s dry-run misreport fixed)', () => {
     const p = plan({ 2: scope(['apps/api']), 3: scope(['apps/api/src']), 4: scope(['apps/runner']), 6: scope(['apps/six']) }, [[2, 'P0'], [3, 'P0'], [4, 'P1'], [6, 'P2']]);
     const result = run(summary([[2, 'Backlog'], [3, 'Backlog'], [4, 'Backlog'], [6, 'Backlog']]), p, 2, 2, true);
     expect(promoted(result)).toEqual([]);
@@ -134,7 +135,7 @@ describe('deficit, reservations and skips', () => {
   });
 });
 
-describe('malformed sprint plan → RunnerError malformed_sprint_plan (deviation: the seed crashed with exit 1)', () => {
+describe('malformed sprint plan → RunnerError malformed_sprint_plan (deviation: the old runner crashed with exit 1)', () => {
   const expectMalformed = (sprintPlan: Record<string, unknown>, message: string) => {
     let error: unknown;
     try {

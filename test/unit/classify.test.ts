@@ -1,12 +1,12 @@
 /**
- * Failure classification (runner-behaviour.md §12.3, §3.9, §7): the seed's
+ * Failure classification (../../docs/spec/runner-behaviour.md §12.3, §3.9, §7): the old runner's
  * test_failure_classification cases, the same decisions for errors that lost their class crossing
  * Temporal, the blocked-retry rule and the preflight exit codes.
  */
 import { classifyFailure, exitCodeForClassification, isRetryableFailure } from '../../src/domain/classify';
 import { CodexWorkerError, ConfigError, HttpError, IntentError } from '../../src/domain/errors';
 
-describe('test_failure_classification (seed cases 1–5)', () => {
+describe('test_failure_classification (the old runner\'s cases 1–5)', () => {
   it('1: IntentError → HARD_STOP', () => expect(classifyFailure(new IntentError('intent_invalid_json', 'x'))).toBe('HARD_STOP'));
   it('2: HTTP 409 → ITEM_STOP', () => expect(classifyFailure(new HttpError('backend_http_error', 'x', 409, {}))).toBe('ITEM_STOP'));
   it('3: HTTP 502 → TRANSIENT', () => expect(classifyFailure(new HttpError('backend_http_error', 'x', 502, {}))).toBe('TRANSIENT'));
@@ -43,7 +43,8 @@ describe('errors that crossed Temporal as plain objects', () => {
   ])('%j → %s', (error, classification) => expect(classifyFailure(error)).toBe(classification));
 });
 
-describe('blocked retry rule (§7 rule 3)', () => {
+// ../../docs/spec/runner-behaviour.md §7 rule 3
+describe('blocked retry rule', () => {
   it('TRANSIENT (any case, padded) is retryable', () => expect(isRetryableFailure(' transient ', 'whatever')).toBe(true));
   it.each(['mcp_timeout', 'backend_unreachable', 'mcp_stdio_unavailable', ' mcp_error_response '])('%s is retryable whatever the class', (code) => {
     expect(isRetryableFailure('HARD_STOP', code)).toBe(true);
@@ -54,7 +55,8 @@ describe('blocked retry rule (§7 rule 3)', () => {
 });
 
 describe('preflight exit codes', () => {
-  it('TRANSIENT → 4, HARD_STOP → 2, and ITEM_STOP → 2 (the seed exited 0, ⚠ §14.5)', () => {
+  // ../../docs/spec/runner-behaviour.md §14.5
+  it('TRANSIENT → 4, HARD_STOP → 2, and ITEM_STOP → 2 (the old runner exited 0)', () => {
     expect(['TRANSIENT', 'HARD_STOP', 'ITEM_STOP', 'other'].map(exitCodeForClassification)).toEqual([4, 2, 2, 2]);
   });
 });

@@ -29,6 +29,8 @@ const CASES: Case[] = [
   { name: 'CODEX_BIN', key: 'codexBin', fallback: 'codex', valid: ['/opt/codex', '/opt/codex'] },
   { name: 'CODEX_MCP_ARGS', key: 'codexMcpArgs', fallback: ['mcp-server'], valid: ['mcp-server -c "model=o3 mini"', ['mcp-server', '-c', 'model=o3 mini']], invalid: ["mcp-server 'x", 'CODEX_MCP_ARGS must be valid shell words (No closing quotation (the single quote is never closed))'] },
   { name: 'CODEX_TOOLS_CALL_TIMEOUT_S', key: 'codexToolsCallTimeoutS', fallback: 1800, valid: ['600', 600], invalid: ['inf', 'CODEX_TOOLS_CALL_TIMEOUT_S must be a number'] },
+  { name: 'CODEX_TRANSPORT', key: 'codexTransport', fallback: 'auto', valid: ['App-Server', 'app-server'], invalid: ['stdio', 'CODEX_TRANSPORT must be one of auto, mcp, app-server'] },
+  { name: 'RUNNER_SECRET_ENV_NAMES', key: 'secretEnvNames', fallback: [], valid: ['AWS_*, DB_PASSWORD', ['AWS_*', 'DB_PASSWORD']] },
   { name: 'ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS', key: 'sanitizationRegenAttempts', fallback: 2, valid: ['0', 0], invalid: ['-2', 'ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS must be a non-negative integer'] },
   { name: 'ORCHESTRATOR_POLL_INTERVAL_MS', key: 'pollIntervalMs', fallback: 15000, valid: ['250', 250], invalid: ['x', 'ORCHESTRATOR_POLL_INTERVAL_MS must be an integer'] },
   { name: 'REVIEW_STALL_MINUTES', key: 'reviewStallMinutes', fallback: null, valid: ['0.5', 0.5], invalid: ['0', 'REVIEW_STALL_MINUTES must be a positive number'] },
@@ -43,7 +45,7 @@ const CASES: Case[] = [
   { name: 'TEMPORAL_TASK_QUEUE', key: 'temporalTaskQueue', fallback: 'sprint-runner', valid: ['q1', 'q1'] },
 ];
 
-describe('configuration: every variable has the seed name, default and parse rule', () => {
+describe('configuration: every variable has the old runner\'s name, default and parse rule', () => {
   describe.each(CASES)('$name', ({ name, key, fallback, valid, invalid }) => {
     it('defaults when absent or blank', () => {
       expect(loadConfig({})[key]).toEqual(fallback);
@@ -59,7 +61,7 @@ describe('configuration: every variable has the seed name, default and parse rul
     }
   });
 
-  it('booleans: present but empty is false, like the seed', () => {
+  it('booleans: present but empty is false, like the old runner', () => {
     expect(loadConfig({ RUNNER_AUTOPROMOTE: '' }).autopromote).toBe(false);
     expect(loadConfig({ RUNNER_DRY_RUN: '' }).dryRun).toBe(false);
     expect(loadConfig({ RUNNER_DRY_RUN: 'on' }).dryRun).toBe(true);
@@ -69,8 +71,8 @@ describe('configuration: every variable has the seed name, default and parse rul
     expect(() => loadConfig({ RUNNER_MAX_REVIEWERS: 'x', RUNNER_MAX_EXECUTORS: 'y' })).toThrow('RUNNER_MAX_EXECUTORS must be an integer');
   });
 
-  // runner-behaviour.md §13 test_config.py, in Temporal form (the config feeds the workflows).
-  it('seed test_config 1–6', () => {
+  // ../../docs/spec/runner-behaviour.md §13 test_config.py, in Temporal form (the config feeds the workflows).
+  it('the old runner\'s test_config 1–6', () => {
     expect(loadConfig({ ORCHESTRATOR_SPRINT: 'M1' }).backendBaseUrl).toBe('http://localhost:4000');
     expect(loadConfig({ BACKEND_TIMEOUT_S: '120' }).backendTimeoutS).toBe(120);
     expect(loadConfig({ CODEX_TOOLS_CALL_TIMEOUT_S: '600' }).codexToolsCallTimeoutS).toBe(600);

@@ -5,7 +5,8 @@ import { RunIntentSchema } from '../../src/contracts/intent';
 import { PlanApplyResponseSchema, SprintPlanCacheSchema } from '../../src/contracts/kickoff';
 import { WorkerResultSchema } from '../../src/contracts/worker-result';
 
-describe('backend responses (contract §A)', () => {
+// ../../docs/spec/backend-orchestrator-contract.md §A
+describe('backend responses', () => {
   it('preflight PASS and FAIL bodies parse', () => {
     const fail = {
       role: 'ORCHESTRATOR', bundle_hash: '77e1', template: { path: '.github/ISSUE_TEMPLATE/milestone-task.yml', size_bytes: 0, sha256: '' },

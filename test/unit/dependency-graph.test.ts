@@ -1,6 +1,6 @@
 /**
- * Dependency-graph sanitisation: contract §E.3 vectors 1–10 and the §C.11 mixed case, path rules,
- * scope-plan extraction (runner-behaviour.md §5.1) and the regeneration loop (§5.3, §10.5).
+ * Dependency-graph sanitisation: ../../docs/spec/backend-orchestrator-contract.md §E.3 vectors 1–10 and the §C.11 mixed case, path rules,
+ * scope-plan extraction (../../docs/spec/runner-behaviour.md §5.1) and the regeneration loop (§5.3, §10.5).
  */
 import {
   extractScopePlan, isDocOnly, isDocPath, normalizePath, pathsOverlap, regenRequestPath, runSanitization, sanitizeDependencyGraph, scopeItemsFrom,
@@ -12,7 +12,8 @@ const item = (number: number, depends_on: unknown[], owns: string[], touch: stri
 });
 const context = { previousSprintPlan: { sprint: 'M1' }, nowIso: '2026-11-25T10:00:00.000Z', requestPath: '/tmp/state.json.regen-request.json' };
 
-describe('sanitiser vectors (contract §E.3)', () => {
+// ../../docs/spec/backend-orchestrator-contract.md §E.3
+describe('sanitiser vectors', () => {
   it('1: a clean chain is unchanged', () => {
     const items = [item(1, [], ['apps/api']), item(2, [1], ['apps/api']), item(3, [2], ['apps/api'])];
     const result = sanitizeDependencyGraph(items);
@@ -90,7 +91,8 @@ describe('graph details', () => {
   });
 });
 
-describe('scope plan extraction (§5.1)', () => {
+// ../../docs/spec/runner-behaviour.md §5.1
+describe('scope plan extraction', () => {
   it('reads sprint_plan keys as Python int() would and skips non-object values', () => {
     const scope = extractScopePlan({ sprint_plan: { ' +7 ': { owns_paths: [] }, '1_0': {}, '0': {}, '-3': {}, x: {}, '4': 'nope' } });
     expect([...scope.keys()]).toEqual([7, 10]);
@@ -111,7 +113,8 @@ describe('scope plan extraction (§5.1)', () => {
   });
 });
 
-describe('regeneration loop (§5.3)', () => {
+// ../../docs/spec/runner-behaviour.md §5.3
+describe('regeneration loop', () => {
   const tangled = () => [item(2, [3], ['apps/api']), item(3, [2, 4], ['apps/api']), item(4, [2], ['apps/api'])];
 
   it('a clean graph emits one DEPENDENCY_GRAPH_SANITIZED and no regen event', () => {
@@ -119,7 +122,8 @@ describe('regeneration loop (§5.3)', () => {
     expect(result.outcome).toBe('clean');
     expect(result.events).toEqual([{ type: 'DEPENDENCY_GRAPH_SANITIZED', report: { droppedEdges: [], cycles: null } }]);
   });
-  it('handoff: the regen request is the exact §10.5 file, the HARD_STOP carries path and history (exit 6)', () => {
+  // ../../docs/spec/runner-behaviour.md §10.5
+  it('handoff: the regen request is the exact regen request file, the HARD_STOP carries path and history (exit 6)', () => {
     const result = runSanitization(tangled(), 2, context);
     if (result.outcome !== 'handoff') throw new Error(`expected handoff, got ${result.outcome}`);
     expect(result.events.map((e) => e.type)).toEqual(['DEPENDENCY_GRAPH_SANITIZED', 'DEPENDENCY_GRAPH_SANITIZED', 'sanitization_regen_handoff_requested']);

@@ -1,6 +1,6 @@
 /**
- * RUN_INTENT validation (runner-behaviour.md §2.4): the seed's test_intents cases, one case per
- * error code (the eleven of the seed and ours), check order, and the intent hash vector.
+ * RUN_INTENT validation (../../docs/spec/runner-behaviour.md §2.4): the old runner's test_intents cases, one case per
+ * error code (the eleven of the old runner and ours), check order, and the intent hash vector.
  */
 import { IntentError } from '../../src/domain/errors';
 import { intentHash } from '../../src/domain/intent-hash';
@@ -22,7 +22,7 @@ function rejection(value: unknown): IntentError {
   throw new Error('intent was accepted');
 }
 
-describe('test_intents (seed cases 1–5)', () => {
+describe('test_intents (the old runner\'s cases 1–5)', () => {
   it('1: an extra key is intent_unknown_fields', () => {
     expect(rejection({ ...claimIntent, extra: 1 }).code).toBe('intent_unknown_fields');
   });
@@ -42,7 +42,7 @@ describe('test_intents (seed cases 1–5)', () => {
   });
 });
 
-describe('every rejection, with the seed\'s message and details', () => {
+describe('every rejection, with the old runner\'s message and details', () => {
   it.each([
     ['intent_invalid_json', '{"type":', 'orchestrator emitted invalid JSONL'],
     ['intent_invalid_type', [claimIntent], 'intent line must be a JSON object'],
@@ -103,8 +103,9 @@ describe('check order and normalisation', () => {
   });
 });
 
-describe('intent hash (§2.4)', () => {
-  it('matches the seed vector', () => {
+// ../../docs/spec/runner-behaviour.md §2.4
+describe('intent hash', () => {
+  it('matches the old runner\'s vector', () => {
     expect(intentHash(claimIntent)).toBe('6012cd57eb9b4be26ab1c4aaa790ef82cf74539abc856008c5a4e9d6ba880929');
   });
   it('ignores key order and depends on every value', () => {

@@ -1,5 +1,5 @@
 /**
- * Kickoff (runner-behaviour.md §4): the seed's test_kickoff cases 1–8 and 10, the validation rules
+ * Kickoff (../../docs/spec/runner-behaviour.md §4): the old runner's test_kickoff cases 1–8 and 10, the validation rules
  * one by one, issue-body parsing, the plan-apply draft, apply planning and partial failures.
  * (Case 9, the dry run, makes no decision here: it is the caller skipping plan-apply.)
  */
@@ -41,7 +41,7 @@ function kickoffError(fn: () => unknown): KickoffError {
 }
 const validationError = (raw: unknown, readyLimit = 3) => kickoffError(() => validateKickoffPlan(raw, 'M1', readyLimit));
 
-describe('test_kickoff (seed cases 1–8)', () => {
+describe('test_kickoff (the old runner\'s cases 1–8)', () => {
   it('1: 2 or 26 tasks is kickoff_invalid_task_count', () => {
     expect(validationError(fixturePlan({ tasks: [task(1), task(2)] }))).toMatchObject({ code: 'kickoff_invalid_task_count', details: { count: 2 } });
     const many = Array.from({ length: 26 }, (_, i) => task(i + 1));
@@ -92,7 +92,8 @@ describe('sprint and ready limit are checked before Codex runs (prevalidateKicko
   });
 });
 
-describe('plan validation rules (§4.3)', () => {
+// ../../docs/spec/runner-behaviour.md §4.3
+describe('plan validation rules', () => {
   const tasksWith = (i: number, extra: Record<string, unknown>) => fixturePlan({ tasks: [1, 2, 3].map((n) => (n === i ? task(n, extra) : task(n))) });
   it.each([
     ['3 plan object', [], 'kickoff_invalid', {}],
@@ -149,7 +150,8 @@ describe('plan validation rules (§4.3)', () => {
   });
 });
 
-describe('issue body markdown (§4.4)', () => {
+// ../../docs/spec/runner-behaviour.md §4.4
+describe('issue body markdown', () => {
   it('parses the five sections, list prefixes and repeated headings', () => {
     const markdown = 'intro ignored\r\n## goal\r\nLine one\r\nLine two\r\n## Non-goals\n- a\n* b\nnot a list line\n## Acceptance Criteria\n- [ ] c\n- [x] d\n- [X] e\n## Files Likely Touched\n- f\n## Definition of Done\n-  \n- [ ] g\n## Non-goals\n- h\n## Size\nS\n';
     expect(parseIssueBodyMarkdown(markdown)).toEqual({
@@ -179,7 +181,8 @@ describe('issue body markdown (§4.4)', () => {
   });
 });
 
-describe('apply planning (§4.5)', () => {
+// ../../docs/spec/runner-behaviour.md §4.5
+describe('apply planning', () => {
   const plan = (extra: Record<string, unknown> = {}) => validateKickoffPlan(fixturePlan(extra), 'M1', 3);
   const response = (draftLength: number, extra: Record<string, unknown> = {}) => ({
     role: 'ORCHESTRATOR', sprint: 'M1', status: 'APPLIED',

@@ -1,7 +1,7 @@
 /**
- * What the runner tells Codex (runner-behaviour.md §3.2, §3.3, §3.8, §4.2): the seed's
+ * What the runner tells Codex (../../docs/spec/runner-behaviour.md §3.2, §3.3, §3.8, §4.2): the old runner's
  * test_codex_worker_prompt cases 1–2, byte-exact prompts, bundle validation and tool arguments.
- * The sha256 values below were checked against the templates of runner-behaviour.md, byte for byte.
+ * The sha256 values below were checked against the templates of ../../docs/spec/runner-behaviour.md, byte for byte.
  */
 import { createHash } from 'node:crypto';
 import { CodexWorkerError } from '../../src/domain/errors';
@@ -23,7 +23,7 @@ const codeOf = (fn: () => unknown) => {
   return 'no error';
 };
 
-describe('test_codex_worker_prompt (seed cases 1–2)', () => {
+describe('test_codex_worker_prompt (the old runner\'s cases 1–2)', () => {
   it('1: the EXECUTOR prompt carries the marker, fix-up, history and workspace rules and the result shape', () => {
     const prompt = buildWorkerPrompt('http://localhost:4000', claimIntent);
     for (const needle of ['MUST set marker_verified=true', 'In Review fixup run', 'descend from head_sha', 'Never use /tmp', '"marker_verified": true|false|null']) {
@@ -64,7 +64,8 @@ describe('worker prompt, byte-exact', () => {
   });
 });
 
-describe('bundle → base-instructions (§3.3.2)', () => {
+// ../../docs/spec/runner-behaviour.md §3.3.2
+describe('bundle → base-instructions', () => {
   it('verbatim contents between markers, paths and role trimmed, no trailing newline', () => {
     const text = buildBaseInstructions({ role: ' REVIEWER ', files: [{ path: ' AGENTS.md ', content: 'rules\n' }, { path: 'policy/x.json', content: '{}' }] });
     expect(text).toBe('ROLE: REVIEWER\nBUNDLE_FILES_BEGIN\nFILE_BEGIN AGENTS.md\nrules\n\nFILE_END AGENTS.md\nFILE_BEGIN policy/x.json\n{}\nFILE_END policy/x.json\nBUNDLE_FILES_END');
@@ -80,7 +81,8 @@ describe('bundle → base-instructions (§3.3.2)', () => {
   });
 });
 
-describe('codex tool arguments (§3.2, §3.8)', () => {
+// ../../docs/spec/runner-behaviour.md §3.2, §3.8
+describe('codex tool arguments', () => {
   it('worker: exactly the six keys, in order, with the role sandbox', () => {
     const args = buildCodexToolArguments('EXECUTOR', 'p', 'b');
     expect(args).toEqual({ prompt: 'p', 'base-instructions': 'b', 'developer-instructions': WORKER_DEVELOPER_INSTRUCTIONS, cwd: '.', sandbox: 'workspace-write', 'approval-policy': 'never' });
@@ -95,14 +97,15 @@ describe('codex tool arguments (§3.2, §3.8)', () => {
   });
 });
 
-describe('kickoff prompt (§4.2) and re-asks', () => {
+// ../../docs/spec/runner-behaviour.md §4.2
+describe('kickoff prompt and re-asks', () => {
   it('is byte-exact', () => {
     const prompt = buildKickoffPrompt('M1', 3, 'Ship the login page.');
     expect(sha256(prompt)).toBe('d6ec2adfa86bfbbe49594fc723bc1ce851f13c404d2e6da41997ce5c65e61e05');
     expect(prompt).toContain('Ready limit: 3 (ready_set_titles length must be <= 3 and <= 3)\n\nGoal text (verbatim):\nShip the login page.\n');
     expect(prompt).toContain('  "prioritization_rationale": "..."\n}\n\n\nFor every body_markdown');
   });
-  it('the worker re-ask names every required key (the seed omitted outcome and marker_verified)', () => {
+  it('the worker re-ask names every required key (the old runner omitted outcome and marker_verified)', () => {
     for (const key of ['run_id', 'role', 'status', 'outcome', 'summary', 'urls', 'errors', 'marker_verified']) expect(WORKER_REASK_PROMPT).toContain(key);
     expect(KICKOFF_REASK_PROMPT).toBe('Re-output the final result as JSON only. No prose. No markdown.');
   });

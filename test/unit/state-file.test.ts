@@ -1,6 +1,6 @@
 /**
- * Orchestrator state file (runner-behaviour.md §10.2): the seed's test_runner_state_resolution
- * case, timestamp comparison by instant (⚠ §14.17), run context and the runner-managed updates.
+ * Orchestrator state file (../../docs/spec/runner-behaviour.md §10.2): the old runner's test_runner_state_resolution
+ * case, timestamp comparison by instant (⚠ ../../docs/spec/runner-behaviour.md §14.17), run context and the runner-managed updates.
  */
 import type { OrchestratorState } from '../../src/contracts/state-file';
 import {
@@ -9,7 +9,7 @@ import {
 
 const state = (items: OrchestratorState['items']): OrchestratorState => ({ poll_count: 3, items, sprint_plan: {} });
 
-describe('test_runner_state_resolution (seed case 1)', () => {
+describe('test_runner_state_resolution (the old runner\'s case 1)', () => {
   it('a FAIL is recorded on the newest item of the issue only', () => {
     const before = state({
       PVTI_old: { last_seen_issue_number: 2, last_seen_status: 'Backlog', last_seen_at: '2026-02-09T20:00:00.000Z' },
@@ -25,7 +25,8 @@ describe('test_runner_state_resolution (seed case 1)', () => {
   });
 });
 
-describe('which project item an issue is (§10.2.2)', () => {
+// ../../docs/spec/runner-behaviour.md §10.2.2
+describe('which project item an issue is', () => {
   it('compares instants, not strings (mixed precision and offsets)', () => {
     expect(projectItemIdForIssue(state({
       PVTI_a: { last_seen_issue_number: 7, last_seen_at: '2026-02-09T21:00:00Z' },
@@ -52,7 +53,8 @@ describe('which project item an issue is (§10.2.2)', () => {
   });
 });
 
-describe('run context (§10.2.3)', () => {
+// ../../docs/spec/runner-behaviour.md §10.2.3
+describe('run context', () => {
   const s = state({
     PVTI_r: { last_run_id: 'run-1', last_dispatched_role: 'REVIEWER', last_seen_issue_number: 3, last_seen_status: 'In Review' },
     PVTI_x: { last_run_id: 'run-1', last_dispatched_role: 'EXECUTOR', last_seen_issue_number: 0 },
@@ -69,7 +71,8 @@ describe('run context (§10.2.3)', () => {
   });
 });
 
-describe('runner-managed fields (§10.2.4, §10.2.5)', () => {
+// ../../docs/spec/runner-behaviour.md §10.2.4, §10.2.5
+describe('runner-managed fields', () => {
   const item = (extra: Record<string, unknown>) => state({ PVTI_9: { last_seen_issue_number: 9, last_seen_at: '2026-02-09T21:00:00Z', ...extra } });
   it.each([
     ['PASS keeps the count', { review_cycle_count: 2 }, 'PASS', 2],
@@ -90,7 +93,8 @@ describe('runner-managed fields (§10.2.4, §10.2.5)', () => {
   });
 });
 
-describe('reading and writing the file (§10.2.1)', () => {
+// ../../docs/spec/runner-behaviour.md §10.2.1
+describe('reading and writing the file', () => {
   it('unreadable or non-object content is the empty state', () => {
     expect(parseStateFile('<html>')).toEqual(emptyState());
     expect(parseStateFile('[1]')).toEqual({ poll_count: 0, items: {} });

@@ -1,4 +1,4 @@
-/** ISO instants as the seed's _normalize_iso read them, compared by instant (src/domain/time.ts). */
+/** ISO instants as the old runner's _normalize_iso read them, compared by instant (src/domain/time.ts). */
 import { parseIsoInstant } from '../../src/domain/time';
 
 describe('parseIsoInstant', () => {
@@ -9,7 +9,7 @@ describe('parseIsoInstant', () => {
     expect(parseIsoInstant('2026-02-09T23:05:48+02:00')).toBe(base);
     expect(parseIsoInstant('2026-02-09T20:05:48-0100')).toBe(base);
   });
-  it('reads a timestamp without offset as UTC (deviation: the seed used the local zone)', () => {
+  it('reads a timestamp without offset as UTC (deviation: the old runner used the local zone)', () => {
     expect(parseIsoInstant('2026-02-09T21:05:48')).toBe(Date.UTC(2026, 1, 9, 21, 5, 48));
     expect(parseIsoInstant('2026-02-09')).toBe(Date.UTC(2026, 1, 9));
   });

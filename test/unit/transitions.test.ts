@@ -1,6 +1,6 @@
 /**
- * update-field bodies (runner-behaviour.md §12.2 B1–B5, contract §A.5), key order included, and
- * the seed's recovery cases 12–13 (executor failure → Blocked with the right next steps).
+ * update-field bodies (../../docs/spec/runner-behaviour.md §12.2 B1–B5, ../../docs/spec/backend-orchestrator-contract.md §A.5), key order included, and
+ * the old runner's recovery cases 12–13 (executor failure → Blocked with the right next steps).
  */
 import type { OrchestratorState } from '../../src/contracts/state-file';
 import { runContext } from '../../src/domain/state-file';

@@ -1,5 +1,5 @@
 /**
- * Reading Codex's answer (runner-behaviour.md §3.4, §3.5, §3.8): the seed's
+ * Reading Codex's answer (../../docs/spec/runner-behaviour.md §3.4, §3.5, §3.8): the old runner's
  * test_codex_worker_prompt cases 3–5 and every check of the worker result, in order.
  */
 import { CodexWorkerError } from '../../src/domain/errors';
@@ -19,7 +19,7 @@ const failure = (fn: () => unknown): CodexWorkerError => {
   throw new Error('no error');
 };
 
-describe('test_codex_worker_prompt (seed cases 3–5)', () => {
+describe('test_codex_worker_prompt (the old runner\'s cases 3–5)', () => {
   it('3: a REVIEWER result without outcome is rejected', () => {
     expect(failure(() => parseWorkerResult(result({ role: 'REVIEWER' }), reviewer))).toMatchObject({
       code: 'worker_invalid_output', message: 'reviewer worker must emit outcome PASS|FAIL|INCOMPLETE',
@@ -38,7 +38,8 @@ describe('test_codex_worker_prompt (seed cases 3–5)', () => {
   });
 });
 
-describe('worker result checks (§3.5)', () => {
+// ../../docs/spec/runner-behaviour.md §3.5
+describe('worker result checks', () => {
   it('takes the JSON after the first RUNNER_RESULT_JSON: marker', () => {
     const text = `I did it.\nRUNNER_RESULT_JSON: ${result({ summary: 'has RUNNER_RESULT_JSON: inside' })}\n`;
     expect(parseWorkerResult(text, executor).summary).toBe('has RUNNER_RESULT_JSON: inside');
@@ -67,7 +68,7 @@ describe('worker result checks (§3.5)', () => {
   it('the identity check comes before the status check', () => {
     expect(failure(() => parseWorkerResult(result({ run_id: 'x', status: 'nope' }), executor)).code).toBe('worker_identity_mismatch');
   });
-  it('urls are stringified like str(), except null which becomes "" (the seed wrote "None"); a non-object is {}', () => {
+  it('urls are stringified like str(), except null which becomes "" (the old runner wrote "None"); a non-object is {}', () => {
     const parsed = parseWorkerResult(result({ urls: { pr: 42, ok: true, none: null, nested: { a: 'b' } } }), executor);
     expect(parsed.urls).toEqual({ pr: '42', ok: 'True', none: '', nested: "{'a': 'b'}" });
     expect(parseWorkerResult(result({ urls: ['x'] }), executor).urls).toEqual({});
@@ -82,7 +83,8 @@ describe('worker result checks (§3.5)', () => {
   });
 });
 
-describe('tool result text and thread id (§3.4, §3.2 step 6)', () => {
+// ../../docs/spec/runner-behaviour.md §3.4, §3.2 step 6
+describe('tool result text and thread id', () => {
   it('prefers structuredContent.content, then a content string, then joined text parts', () => {
     expect(extractToolText({ structuredContent: { content: ' a ' }, content: 'b' })).toBe(' a ');
     expect(extractToolText({ structuredContent: { content: ' ' }, content: 'b' })).toBe('b');
@@ -91,7 +93,7 @@ describe('tool result text and thread id (§3.4, §3.2 step 6)', () => {
   it('no text is worker_invalid_output', () => {
     expect(failure(() => extractToolText({ content: [] }))).toMatchObject({ code: 'worker_invalid_output', message: 'codex tool returned no text content' });
   });
-  it('a tool error is codex_tool_error, never parsed as an answer (our check; the seed ignored isError)', () => {
+  it('a tool error is codex_tool_error, never parsed as an answer (our check; the old runner ignored isError)', () => {
     const error = failure(() => extractToolText({ isError: true, content: [{ type: 'text', text: 'stream disconnected' }] }));
     expect(error).toMatchObject({ code: 'codex_tool_error', message: 'codex tool error: stream disconnected' });
     expect(failure(() => extractToolText({ error: 'quota exceeded', content: 'x' })).message).toBe('codex tool error: quota exceeded');

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { describeConfig, loadConfig } from '../../config';
 import { ConfigError } from '../../domain/errors';
 
-/** Loads the configuration or writes the seed's CONFIG_ERROR line and returns null (exit 2). */
+/** Loads the configuration or writes the old runner's CONFIG_ERROR line and returns null (exit 2). */
 export function loadConfigOrReport(env: Record<string, string | undefined> = process.env) {
   try {
     return loadConfig(env);

@@ -1,7 +1,7 @@
 /**
- * `sprint-runner run` — the drop-in for `python3 -m apps.runner`: the seed's flags and checks
- * (runner-behaviour.md §1.1), then the sprint workflow started (or attached to) on Temporal with an
- * in-process worker, its events on stderr, and the seed's exit codes.
+ * `sprint-runner run` — the drop-in for `python3 -m apps.runner`: the old runner's flags and checks
+ * (../../../docs/spec/runner-behaviour.md §1.1), then the sprint workflow started (or attached to) on Temporal with an
+ * in-process worker, its events on stderr, and the old runner's exit codes.
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
@@ -37,7 +37,7 @@ function configError(message: string): null {
   return null;
 }
 
-/** The seed's pre-config checks and flag rules; returns the workflow input or null (exit 2 written). */
+/** The old runner's pre-config checks and flag rules; returns the workflow input or null (exit 2 written). */
 export function sprintInputFromFlags(options: RunOptions, envSprint: string | null): SprintInput | null {
   if ((options.goal !== undefined || options.goalFile !== undefined) && !options.kickoff) return configError('--goal/--goal-file requires --kickoff');
   if (options.kickoff && options.goal === undefined && options.goalFile === undefined) return configError('--kickoff requires --goal or --goal-file');
@@ -106,7 +106,7 @@ export function registerRunCommand(program: Command): void {
         process.stderr.write(`${JSON.stringify({ type: 'SPRINT_WORKFLOW', workflow_id: handle.workflowId, run_id: handle.firstExecutionRunId })}\n`);
         let result: RunResult | null = null;
         try {
-          // Like the seed on completion, `--loop` exits 0 once only humans can move the sprint on; the
+          // Like the old runner on completion, `--loop` exits 0 once only humans can move the sprint on; the
           // workflow stays open for their reworks and closes when every item is Done or on `close`.
           result = input.mode === 'loop' ? await resultOrAwaitingHumans(handle) : await handle.result();
           process.exitCode = 0;

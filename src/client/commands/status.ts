@@ -61,7 +61,8 @@ export function formatItemTable(items: ItemStatus[]): string {
   for (const item of items) {
     rows.push([
       `#${item.issueNumber}`,
-      (item.title ?? '').slice(0, 40),
+      // Titles come only from the sprint plan (src/domain/plan-titles.ts); an item without one shows '-'.
+      item.title ? item.title.slice(0, 40) : '-',
       item.boardStatus ?? '?',
       item.currentRun ? `${item.currentRun.role} ${item.currentRun.runId.slice(0, 8)}` : item.queuedIntents.length ? `${item.queuedIntents.length} queued` : '-',
       item.pendingTimer ? `${item.pendingTimer.summary} (due ${item.pendingTimer.dueAt.slice(11, 19)})` : '-',

@@ -9,9 +9,9 @@ const CLAIM_ENDPOINT = '/internal/executor/claim-ready-item';
 /** A queued intent and how many runs of its role had finished when it arrived. */
 export type QueuedIntent = DeliveredIntent & { finishedRunsAtEnqueue: number };
 
-/** The orchestrator skips an In Review item at this many cycles; we block it (seed: hard-coded 5). */
+/** The orchestrator skips an In Review item at this many cycles; we block it (old runner: hard-coded 5). */
 export const REVIEW_CYCLE_CAP = 5;
-/** Reviewer dispatches without an answer before a stalled review is escalated (seed: hard-coded 2). */
+/** Reviewer dispatches without an answer before a stalled review is escalated (old runner: hard-coded 2). */
 export const STALL_ESCALATION_DISPATCHES = 2;
 /** Succeeded run ids kept for idempotency (orchestrator run ids are fresh UUIDs per dispatch). */
 const COMPLETED_RUNS_KEPT = 500;

@@ -14,7 +14,7 @@ export type { BoardStatus, ReworkRequest } from '../../contracts/messages';
 export type Role = 'EXECUTOR' | 'REVIEWER';
 export type Classification = 'ITEM_STOP' | 'HARD_STOP' | 'TRANSIENT';
 
-/** A RUN_INTENT the orchestrator emitted, already validated (runner-behaviour.md §2.4). */
+/** A RUN_INTENT the orchestrator emitted, already validated (../../../docs/spec/runner-behaviour.md §2.4). */
 export interface RunIntent {
   type: 'RUN_INTENT';
   role: Role;

@@ -1,12 +1,12 @@
 /**
  * What the item workflow asks of the outside world: one activity per board-level effect, so the
- * workflow reads like the state machine and the exact HTTP bodies (runner-behaviour.md §12.2
+ * workflow reads like the state machine and the exact HTTP bodies (../../../docs/spec/runner-behaviour.md §12.2
  * B2–B5) live in the activities. Types only.
  */
 import type { BoardStatus, Classification, RunIntent } from './messages';
 import type { WorkerResult } from '../../contracts/worker-result';
 
-/** The validated worker result JSON (runner-behaviour.md §3.5). */
+/** The validated worker result JSON (../../../docs/spec/runner-behaviour.md §3.5). */
 export type { WorkerResult } from '../../contracts/worker-result';
 
 export interface CodexRunInput {
@@ -35,7 +35,7 @@ export interface ItemActivities {
   /** Runs one Codex worker over MCP and returns its validated result (throws classified failures). */
   /** `attempt`: the activity attempt that produced the result (a retried claim cannot resume its claim). */
   runCodexWorker(input: CodexRunInput): Promise<WorkerResult & { attempt?: number }>;
-  /** Resolves the item a run belongs to from the orchestrator state file (§10.2.3). */
+  /** Resolves the item a run belongs to from the orchestrator state file (../../../docs/spec/runner-behaviour.md §10.2.3). */
   lookupRunContext(runId: string): Promise<{ issueNumber: number; projectItemId: string; status: string } | null>;
   recordReviewerOutcome(input: { issueNumber: number; outcome: string; at: string }): Promise<{ reviewCycleCount: number | null }>;
   recordExecutorResponse(input: { runId: string; at: string }): Promise<{ recorded: boolean }>;
@@ -49,6 +49,6 @@ export interface ItemActivities {
   }): Promise<BoardPayload>;
   /** In Review → Blocked at the review cycle cap (B5). */
   blockAtReviewCycleCap(input: { issueNumber: number; projectItemId: string; reviewCycleCount: number; runId: string }): Promise<BoardPayload>;
-  /** Needs Human Approval → In Review as HUMAN with the rework metadata (contract §A.5). */
+  /** Needs Human Approval → In Review as HUMAN with the rework metadata (../../../docs/spec/backend-orchestrator-contract.md §A.5). */
   requestHumanRework(input: { issueNumber: number; projectItemId: string; reason: string; steps?: string[] }): Promise<BoardPayload>;
 }

@@ -1,8 +1,8 @@
 /**
  * itemWorkflow — one per board item (`sprint-<SPRINT>-item-<ISSUE>`). It runs the item's RUN_INTENTs
- * one at a time (the seed's per-issue in-flight gate), drops an intent whose premise no longer holds
+ * one at a time (the old runner's per-issue in-flight gate), drops an intent whose premise no longer holds
  * before any Codex process starts, post-processes each Codex result into board transitions
- * (runner-behaviour.md §3, §6–§9), applies human rework (the validated `requestRework` update), and
+ * (../../../docs/spec/runner-behaviour.md §3, §6–§9), applies human rework (the validated `requestRework` update), and
  * owns the item's durable timers: the run watchdog, the blocked-retry cooldown and the review-stall
  * check. It ends when the item is Done or its sprint closes; a later intent or sprint sighting
  * starts a fresh one (signal-with-start) that learns the board status again. It only waits on
@@ -455,7 +455,7 @@ async function onRunFailure(
  * The status the item is really in when its EXECUTOR run failed: B3 picks its next steps by it. The
  * state file caches what the orchestrator saw at dispatch (Ready, for a claim). A run that opened a
  * PR, or an item known to be In Review, is In Review (the executor moves it there with the PR); a
- * claim otherwise left it In Progress (the seed skipped recovery here, ⚠ §14.8; the backend's
+ * claim otherwise left it In Progress (the old runner skipped recovery here, ⚠ ../../../docs/spec/runner-behaviour.md §14.8; the backend's
  * policy refuses the move if the claim did not happen).
  */
 function statusAtExecutorFailure(item: ItemState, cached: string, prOpened: boolean): string {
@@ -463,7 +463,7 @@ function statusAtExecutorFailure(item: ItemState, cached: string, prOpened: bool
   return cached === 'Ready' ? 'In Progress' : cached;
 }
 
-/** runner-behaviour.md §3.6, then the durable blocked-retry timer when the failure is retryable (§7). */
+/** ../../../docs/spec/runner-behaviour.md §3.6, then the durable blocked-retry timer when the failure is retryable (§7). */
 async function blockAfterExecutorFailure(item: ItemState, acts: Acts, runId: string, failure: RunFailure, prOpened = false): Promise<boolean> {
   const context = await acts.state.lookupRunContext(runId);
   if (context) context.status = statusAtExecutorFailure(item, context.status, prOpened);

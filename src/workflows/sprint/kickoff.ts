@@ -1,7 +1,7 @@
 /**
- * Sprint kickoff inside the sprint workflow (runner-behaviour.md §4): goal → Codex plan (read-only)
+ * Sprint kickoff inside the sprint workflow (../../../docs/spec/runner-behaviour.md §4): goal → Codex plan (read-only)
  * → the 23 validation rules → plan-apply draft → plan-apply → sprint plan → ready-set promotion (or
- * its fallback). The sprint name and ready limit are checked before Codex runs (⚠ §14.14).
+ * its fallback). The sprint name and ready limit are checked before Codex runs (⚠ ../../../docs/spec/runner-behaviour.md §14.14).
  * Dry run generates and validates the plan but writes nothing (`KICKOFF_DRY_RUN`).
  *
  * Exactly once (issue #20): before Codex runs, earlier kickoffs of the sprint are looked for (memo
@@ -181,7 +181,7 @@ function planApplyFailure(err: unknown, draft: PlanApplyDraft, kickoffId: string
   return { failure: kickoffStop(kickoffApplyUnknownError(draft, kickoffId, reason)), leftOnBoard: 'APPLY_UNKNOWN' };
 }
 
-/** A domain rejection during kickoff is the seed's `kickoff_failed` hard stop (exit 2), code and details kept. */
+/** A domain rejection during kickoff is the old runner's `kickoff_failed` hard stop (exit 2), code and details kept. */
 function inKickoff<T>(decide: () => T): T {
   try {
     return decide();

@@ -67,7 +67,7 @@ export interface SprintStatus {
   sprintPlanSource: 'kickoff' | 'file' | 'none';
 }
 
-/** What kickoff did (runner-behaviour.md §4.5), kept in the sprint's state and result. */
+/** What kickoff did (../../../docs/spec/runner-behaviour.md §4.5), kept in the sprint's state and result. */
 export interface KickoffSummary {
   status: 'APPLIED' | 'DRY_RUN';
   ready_set_titles: string[];
@@ -123,7 +123,7 @@ export function sprintWorkflowId(sprint: string): string {
   return `sprint-${sprint}`;
 }
 
-/** Exit codes of the seed runner, carried by the sprint workflow's typed failures. */
+/** Exit codes of the old runner, carried by the sprint workflow's typed failures. */
 export const EXIT_CODES = {
   HARD_STOP: 2,
   MALFORMED_ITEM_DATA: 3,

@@ -10,7 +10,7 @@ export interface SprintSettings {
   autopromote: boolean;
   readyBuffer: number;
   sanitizationRegenAttempts: number;
-  /** `<ORCHESTRATOR_STATE_PATH>.regen-request.json` (runner-behaviour.md §10.5). */
+  /** `<ORCHESTRATOR_STATE_PATH>.regen-request.json` (../../../docs/spec/runner-behaviour.md §10.5). */
   regenRequestPath: string;
   transientMaxAttempts: number;
   /** Continue-as-new once the history is this long (or when the server suggests it). */

@@ -1,5 +1,5 @@
 /**
- * Ready-buffer promotion inside the sprint workflow (runner-behaviour.md §4.5 step 6–7, §5): the
+ * Ready-buffer promotion inside the sprint workflow (../../../docs/spec/runner-behaviour.md §4.5 step 6–7, §5): the
  * domain plans ordered steps, this executes them — events as they come, each promotion POSTed (or,
  * in dry run, only reported). A dependency graph that cannot be made acyclic stops the sprint with
  * exit 3, 5 or 6 (after writing the regen request).
@@ -20,7 +20,7 @@ export interface PromotionContext {
   dryRun: boolean;
   regenAttempts: number;
   regenRequestPath: string;
-  /** The last DEPENDENCY_GRAPH_SANITIZED report emitted; the same report every tick says nothing new (⚠ §14.11). */
+  /** The last DEPENDENCY_GRAPH_SANITIZED report emitted; the same report every tick says nothing new (⚠ ../../../docs/spec/runner-behaviour.md §14.11). */
   lastSanitizationReport?: string;
 }
 
@@ -53,7 +53,7 @@ export async function executePromotionSteps(steps: PromotionStep[], ctx: Promoti
   return promoted;
 }
 
-/** §5 on one summary: fill the Ready buffer up to `readyTarget`, sanitising the sprint plan's graph first. */
+/** ../../../docs/spec/runner-behaviour.md §5 on one summary: fill the Ready buffer up to `readyTarget`, sanitising the sprint plan's graph first. */
 export async function autopromote(summary: Record<string, unknown>, sprintPlan: Record<string, unknown> | null, readyTarget: number, ctx: PromotionContext): Promise<void> {
   let plan;
   try {

@@ -1,6 +1,6 @@
 /**
  * How a sprint ends badly: a HARD_STOP event and a typed, non-retryable `SprintStopped` failure whose
- * details carry the seed's exit code, so clients (`sprint-runner run`, the Temporal CLI) can map it.
+ * details carry the old runner's exit code, so clients (`sprint-runner run`, the Temporal CLI) can map it.
  */
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { emit } from '../events';
@@ -24,7 +24,7 @@ function unwrap(err: unknown): { cause: ApplicationFailure; details: FailureDeta
   return { cause, details: (cause.details?.[0] ?? {}) as FailureDetails };
 }
 
-/** Maps a failed tick to the seed's exit codes: orchestrator 2/3/4 pass through, intent errors are 2, exhausted transients 4. */
+/** Maps a failed tick to the old runner's exit codes: orchestrator 2/3/4 pass through, intent errors are 2, exhausted transients 4. */
 export function failureFromTick(err: unknown): ApplicationFailure {
   const failure = unwrap(err);
   if (!failure) return stop(EXIT_CODES.TRANSIENT_EXHAUSTED, 'transient_retries_exhausted', (err as Error)?.message ?? String(err));
@@ -40,7 +40,7 @@ export function failureFromTick(err: unknown): ApplicationFailure {
 
 /**
  * Any other activity failure: retryable ones that ran out of attempts are exit 4; the rest are hard
- * stops (exit 2) under `reason`, with the seed's error code and details.
+ * stops (exit 2) under `reason`, with the old runner's error code and details.
  */
 export function failureFromActivity(err: unknown, reason: string): ApplicationFailure {
   const failure = unwrap(err);

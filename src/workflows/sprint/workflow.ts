@@ -5,17 +5,18 @@
  * (lossless, see activities/intake.ts), each item learns its board status (every board item gets its
  * workflow once seen, so any of them can be reworked), and the Ready buffer is kept full
  * (promotion.ts). When the orchestrator reports the sprint complete AND no item has an automatic
- * action pending (a scheduled blocked retry keeps it running; the seed abandoned it) the sprint
+ * action pending (a scheduled blocked retry keeps it running; the old runner abandoned it) the sprint
  * moves to `awaiting-humans`: it stays open and cheap (a slow board check) while people review, and
  * any item change (a rework, a card moved by hand) wakes it. It closes when every item is Done, or
  * on the `close` update / `stop` signal, and then ends its item workflows. Failures carry the
- * seed's exit codes (stops.ts).
+ * old runner's exit codes (stops.ts).
  */
 import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import { ItemReportSchema, SprintCloseSchema, SprintItemsPageRequestSchema } from '../../contracts/messages';
 import type { DispatchSummary } from '../../contracts/summary';
 import { sprintFinished } from '../../domain/completion';
+import { planTitles } from '../../domain/plan-titles';
 import { SprintKey } from '../../temporal/search-attributes';
 import { emit } from '../events';
 import { acceptMessage, acceptNoPayload, rejectPayload, parseOrThrow } from '../message-door';
@@ -41,7 +42,7 @@ export interface SprintCarried {
   paused: boolean;
   settings: SprintSettings;
   kickoff: KickoffSummary | null;
-  /** What autopromotion works from (runner-behaviour.md §10.3); read once at start, never reloaded. */
+  /** What autopromotion works from (../../../docs/spec/runner-behaviour.md §10.3); read once at start, never reloaded. */
   sprintPlan: Record<string, unknown> | null;
   sprintPlanSource: SprintStatus['sprintPlanSource'];
   /** The last DEPENDENCY_GRAPH_SANITIZED report emitted, to emit only changes. */
@@ -237,7 +238,7 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
         describe();
       }
       if (input.mode === 'once') {
-        // The seed killed in-flight runs when the orchestrator exited; we let them finish.
+        // The old runner killed in-flight runs when the orchestrator exited; we let them finish.
         await drain();
         return result(input, state, 'once');
       }
@@ -329,7 +330,7 @@ async function loadSettings(input: SprintInput): Promise<SprintSettings> {
   }
 }
 
-/** §3.7: workers are about to run Codex, whose GitHub MCP servers must be there (exit 2 otherwise). */
+/** ../../../docs/spec/runner-behaviour.md §3.7: workers are about to run Codex, whose GitHub MCP servers must be there (exit 2 otherwise). */
 async function checkCodexMcp(executorQueue: string): Promise<void> {
   const check = wf.proxyActivities<SprintActivities>({ taskQueue: executorQueue, startToCloseTimeout: '1m', retry: { maximumAttempts: 3 } });
   try {
@@ -339,7 +340,7 @@ async function checkCodexMcp(executorQueue: string): Promise<void> {
   }
 }
 
-/** §2.1 step 9: the sprint plan file, read once; not a JSON object → exit 2 `sprint_plan_invalid`. */
+/** ../../../docs/spec/runner-behaviour.md §2.1 step 9: the sprint plan file, read once; not a JSON object → exit 2 `sprint_plan_invalid`. */
 async function loadSprintPlan(sprint: string, state: SprintCarried, fileActs: SprintActivities): Promise<void> {
   try {
     const loaded = await fileActs.loadSprintPlan({ sprint });
@@ -399,14 +400,9 @@ function boardFingerprint(item: Pick<SprintItemView, 'boardStatus' | 'timerPendi
   return `${item.boardStatus ?? ''}|${item.timerPending}`;
 }
 
-/** Titles from the sprint plan for items not routed yet (they name the item workflow in the Web UI). */
+/** Titles from the sprint plan for items not routed yet (they name the item workflow in `status` and the Web UI). */
 function newTitles(state: SprintCarried): Record<string, string> | undefined {
-  const tasks = (state.sprintPlan?.tasks ?? []) as Array<{ issue_number?: unknown; title?: unknown }>;
-  const titles = Object.fromEntries(
-    tasks.filter((task) => typeof task.issue_number === 'number' && typeof task.title === 'string' && !state.items[String(task.issue_number)])
-      .map((task) => [String(task.issue_number), task.title as string]),
-  );
-  return Object.keys(titles).length ? titles : undefined;
+  return planTitles(state.sprintPlan, (issue) => !state.items[String(issue)]);
 }
 
 function newItemView(sprint: string, issueNumber: number, projectItemId: string | null): SprintItemView {
@@ -459,15 +455,10 @@ function isBoardStatus(value: unknown): value is BoardStatus {
   return typeof value === 'string' && BOARD_STATUSES.includes(value);
 }
 
-/** Titles from the sprint plan for these issues (they name the item workflows in the Web UI). */
+/** Titles from the sprint plan for these issues (they name the item workflows in `status` and the Web UI). */
 function titlesFor(state: SprintCarried, issues: number[]): Record<string, string> | undefined {
   const wanted = new Set(issues);
-  const tasks = (state.sprintPlan?.tasks ?? []) as Array<{ issue_number?: unknown; title?: unknown }>;
-  const titles = Object.fromEntries(
-    tasks.filter((task) => typeof task.issue_number === 'number' && wanted.has(task.issue_number) && typeof task.title === 'string')
-      .map((task) => [String(task.issue_number), task.title as string]),
-  );
-  return Object.keys(titles).length ? titles : undefined;
+  return planTitles(state.sprintPlan, (issue) => wanted.has(issue));
 }
 
 /** Running, queued, or routed but not yet received (the report is on its way). */
