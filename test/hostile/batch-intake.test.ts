@@ -122,7 +122,7 @@ describe('all-or-nothing batches (real server and worker)', () => {
 
     const badSummary = `B${randomUUID().slice(0, 8)}`;
     const second = await stoppedSprint(badSummary, [review(8111)], [{ type: 'DISPATCH_SUMMARY', sprint: badSummary, processed_items: [null, { issue_number: 8111, status: 'In Review' }] }]);
-    expect(second.details).toMatchObject({ exitCode: 2, reason: 'hard_stop', code: 'summary_invalid' });
+    expect(second.details).toMatchObject({ exitCode: 2, reason: 'summary_invalid', code: 'summary_invalid' });
     expect(second.message).toBe('summary_invalid: DISPATCH_SUMMARY processed_items[0] must be an object, got null');
     expect(refused.at(-1)).toMatchObject({ type: 'SUMMARY_REFUSED', code: 'summary_invalid' });
     await expectNothingRouted(badSummary, [8111]);

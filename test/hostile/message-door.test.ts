@@ -7,11 +7,11 @@
  */
 import { execFile } from 'node:child_process';
 import { loadConfig } from '../../src/config';
-import { sprintSettingsFrom } from '../../src/activities/sprint';
 import { createWorkers, type WorkerSet } from '../../src/worker';
 import { resolveTemporalCli } from '../../src/temporal/dev-server';
 import { boardObservedSignal, itemStatusQuery, smokeWorkflow, sprintStatusQuery, sprintWorkflow } from '../../src/workflows';
 import type { TickOutcome } from '../../src/workflows/sprint/ports';
+import { sprintStandIns } from '../support/sprint-stand-ins';
 import { connectTestTemporal, testAddress, uniqueTaskQueue, type TestTemporal } from '../support/temporal';
 import { eventually, ItemHarness } from '../support/item-harness';
 import type { RunnerEvent } from '../../src/logging';
@@ -101,20 +101,10 @@ describe('hostile payloads for every message of every workflow, through the temp
     // A long poll interval: the sprint ticks once and then waits, so its state cannot move on its own.
     const config = loadConfig({ TEMPORAL_TASK_QUEUE: queue, ORCHESTRATOR_POLL_INTERVAL_MS: '3600000' });
     const events: RunnerEvent[] = [];
-    const activities = {
-      loadSprintSettings: async () => sprintSettingsFrom(config, false),
-      preflight: async () => ({ status: 'PASS' }),
-      checkCodexMcp: async () => ({ servers: [] }),
-      loadSprintPlan: async () => ({ path: 'x', plan: null }),
-      promoteToReady: async () => ({}),
-      writeRegenRequest: async () => 'x',
-      notifyItems: async () => ({ notified: 0 }),
-      endItemWorkflows: async () => ({ ended: 0 }),
-      runOrchestratorTick: async (): Promise<TickOutcome> => ({
-        routed: 0, routedItems: [], endOfSprint: false, exitCode: 0,
-        summary: { type: 'DISPATCH_SUMMARY', sprint: 'M1', completed: false, status_counts: { Ready: 1 }, processed_items: [] },
-      }),
-    };
+    const activities = sprintStandIns(config, async (): Promise<TickOutcome> => ({
+      routed: 0, routedItems: [], endOfSprint: false, exitCode: 0,
+      summary: { type: 'DISPATCH_SUMMARY', sprint: 'M1', completed: false, status_counts: { Ready: 1 }, processed_items: [] },
+    }));
     const workers: WorkerSet = await createWorkers({
       config, connection: temporal.nativeConnection, activities, onEvent: (event) => events.push(event),
       workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! }, shutdownGraceTime: '1s',

@@ -121,7 +121,7 @@ describe('`status` reports the items it could not query (real server)', () => {
       expect(table.stdout).toMatch(/#42\s+\[TASK\] Add login\s+In Review/);
 
       // --watch through a pipe: snapshots one after another, no ESC[2J / ESC[H.
-      const watched = await runCli(['status', '--sprint', h.sprint, '--watch', '1'], env, 3_500);
+      const watched = await runCli(['status', '--sprint', h.sprint, '--watch', '1'], env, 8_000);
       expect(watched.stdout.split(`sprint ${h.sprint} (`).length - 1).toBeGreaterThanOrEqual(2);
       expect(watched.stdout).not.toContain('\u001b[');
     } finally {

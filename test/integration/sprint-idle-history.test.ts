@@ -7,10 +7,10 @@
  */
 import { Context } from '@temporalio/activity';
 import { loadConfig } from '../../src/config';
-import { sprintSettingsFrom } from '../../src/activities/sprint';
 import { createWorkers } from '../../src/worker';
 import { sprintStatusQuery, sprintWorkflow, tickSignal } from '../../src/workflows';
 import type { TickOutcome } from '../../src/workflows/sprint/ports';
+import { sprintStandIns } from '../support/sprint-stand-ins';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from '../support/temporal';
 import { eventually } from '../support/item-harness';
 
@@ -32,25 +32,15 @@ describe('a sprint idling for humans', () => {
       TEMPORAL_TASK_QUEUE: queue, ORCHESTRATOR_POLL_INTERVAL_MS: '100', SPRINT_IDLE_POLL_MINUTES: '60', RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE: String(BOUND),
     });
     let ticks = 0;
-    const activities = {
-      loadSprintSettings: async () => sprintSettingsFrom(config, false),
-      preflight: async () => ({ status: 'PASS' }),
-      checkCodexMcp: async () => ({ servers: [] }),
-      loadSprintPlan: async () => ({ path: 'x', plan: null }),
-      promoteToReady: async () => ({}),
-      writeRegenRequest: async () => 'x',
-      notifyItems: async ({ changes }: { changes: unknown[] }) => ({ notified: changes.length }),
-      endItemWorkflows: async ({ workflowIds }: { workflowIds: string[] }) => ({ ended: workflowIds.length }),
-      runOrchestratorTick: async (): Promise<TickOutcome> => {
-        ticks += 1;
-        Context.current().heartbeat();
-        // The board as humans left it: one item awaiting approval, nothing for the runner.
-        return {
-          routed: 0, routedItems: [], endOfSprint: true, exitCode: 0,
-          summary: { type: 'DISPATCH_SUMMARY', sprint: 'M1', completed: true, status_counts: { 'Needs Human Approval': 1 }, processed_items: [{ issue_number: 7, project_item_id: 'PVTI_7', status: 'Needs Human Approval' }] },
-        };
-      },
-    };
+    const activities = sprintStandIns(config, async (): Promise<TickOutcome> => {
+      ticks += 1;
+      Context.current().heartbeat();
+      // The board as humans left it: one item awaiting approval, nothing for the runner.
+      return {
+        routed: 0, routedItems: [], endOfSprint: true, exitCode: 0,
+        summary: { type: 'DISPATCH_SUMMARY', sprint: 'M1', completed: true, status_counts: { 'Needs Human Approval': 1 }, processed_items: [{ issue_number: 7, project_item_id: 'PVTI_7', status: 'Needs Human Approval' }] },
+      };
+    });
     const workers = await createWorkers({
       config, connection: temporal.nativeConnection, activities, onEvent: () => undefined,
       workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! }, shutdownGraceTime: '1s',

@@ -5,10 +5,10 @@
  */
 import { Context } from '@temporalio/activity';
 import { loadConfig } from '../../src/config';
-import { sprintSettingsFrom } from '../../src/activities/sprint';
 import { createWorkers } from '../../src/worker';
 import { itemReportSignal, sprintWorkflow } from '../../src/workflows';
 import type { TickOutcome } from '../../src/workflows/sprint/ports';
+import { sprintStandIns } from '../support/sprint-stand-ins';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from '../support/temporal';
 
 describe('sprintWorkflow decisions (stand-in activities)', () => {
@@ -27,31 +27,22 @@ describe('sprintWorkflow decisions (stand-in activities)', () => {
       type: 'DISPATCH_SUMMARY', sprint: 'M1', completed: true, status_counts: { [status]: 1 },
       processed_items: [{ issue_number: 7, project_item_id: 'PVTI_7', status }],
     });
-    const activities = {
-      loadSprintSettings: async () => sprintSettingsFrom(config, false),
-      preflight: async () => ({ status: 'PASS' }),
-      checkCodexMcp: async () => ({ servers: [] }),
-      loadSprintPlan: async () => ({ path: 'x', plan: null }),
-      promoteToReady: async () => ({}),
-      writeRegenRequest: async () => 'x',
-      notifyItems: async ({ changes }: { changes: Array<{ status: string }> }) => {
-        for (const change of changes) notified.push({ tick: ticks, status: change.status });
-        return { notified: changes.length };
-      },
-      endItemWorkflows: async ({ workflowIds }: { workflowIds: string[] }) => ({ ended: workflowIds.length }),
-      runOrchestratorTick: async (): Promise<TickOutcome> => {
-        ticks += 1;
-        const sprint = temporal.client.workflow.getHandle(Context.current().info.workflowExecution!.workflowId);
-        if (ticks === 1) {
-          // The orchestrator read item 7 as Blocked; meanwhile its blocked retry fired and it reported Ready.
-          await sprint.signal(itemReportSignal, {
-            version: 1, issueNumber: 7, chain: 'c1', seq: 1, intentsReceived: 0, intentsSuperseded: 0, boardStatus: 'Ready', busy: false, timerPending: false, ended: false,
-          });
-          return { routed: 0, routedItems: [], summary: summary('Blocked'), endOfSprint: true, exitCode: 0 };
-        }
-        return { routed: 0, routedItems: [], summary: summary('Done'), endOfSprint: true, exitCode: 0 };
-      },
+    const notifyItems = async ({ changes }: { changes: Array<{ status: string }> }) => {
+      for (const change of changes) notified.push({ tick: ticks, status: change.status });
+      return { notified: changes.length };
     };
+    const activities = sprintStandIns(config, async (): Promise<TickOutcome> => {
+      ticks += 1;
+      const sprint = temporal.client.workflow.getHandle(Context.current().info.workflowExecution!.workflowId);
+      if (ticks === 1) {
+        // The orchestrator read item 7 as Blocked; meanwhile its blocked retry fired and it reported Ready.
+        await sprint.signal(itemReportSignal, {
+          version: 1, issueNumber: 7, chain: 'c1', seq: 1, intentsReceived: 0, intentsSuperseded: 0, boardStatus: 'Ready', busy: false, timerPending: false, ended: false,
+        });
+        return { routed: 0, routedItems: [], summary: summary('Blocked'), endOfSprint: true, exitCode: 0 };
+      }
+      return { routed: 0, routedItems: [], summary: summary('Done'), endOfSprint: true, exitCode: 0 };
+    }, { notifyItems });
     const workers = await createWorkers({
       config, connection: temporal.nativeConnection, activities, onEvent: () => undefined,
       workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! }, shutdownGraceTime: '1s',

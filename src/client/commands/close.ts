@@ -9,7 +9,7 @@ import { SprintCloseSchema, describeIssues } from '../../contracts/messages';
 import { closeUpdate, sprintWorkflowId } from '../../workflows/sprint/messages';
 import { withClient } from '../connect';
 import { loadConfigOrReport } from './config';
-import { sprintNameProblem } from '../cli-args';
+import { requireSprintName, withUsageErrors } from '../cli-args';
 
 export function registerCloseCommand(program: Command): void {
   program
@@ -17,15 +17,10 @@ export function registerCloseCommand(program: Command): void {
     .description('Close a sprint: no new runs; runs in flight finish; then every item workflow of the sprint ends.')
     .requiredOption('--sprint <sprint>', 'sprint, e.g. M1')
     .option('--reason <text>', 'why the sprint is closed (kept in its result)', 'closed by an operator')
-    .action(async (options: { sprint: string; reason: string }) => {
+    .action(withUsageErrors(async (options: { sprint: string; reason: string }) => {
       const config = loadConfigOrReport();
       if (!config) return;
-      const sprintProblem = sprintNameProblem(options.sprint);
-      if (sprintProblem) {
-        process.stderr.write(`${sprintProblem}\n`);
-        process.exitCode = 2;
-        return;
-      }
+      requireSprintName(options.sprint);
       const request = { reason: options.reason };
       const parsed = SprintCloseSchema.safeParse(request);
       if (!parsed.success) {
@@ -47,5 +42,5 @@ export function registerCloseCommand(program: Command): void {
           process.exitCode = 1;
         }
       });
-    });
+    }));
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { itemWorkflowId, requestReworkUpdate, reworkPayloadProblem } from '../../workflows/item/messages';
-import { CliUsageError, parseIssueNumber, sprintNameProblem } from '../cli-args';
+import { parseIssueNumber, requireSprintName, withUsageErrors } from '../cli-args';
 import { withClient } from '../connect';
 import { loadConfigOrReport } from './config';
 
@@ -13,24 +13,11 @@ export function registerReworkCommand(program: Command): void {
     .requiredOption('--issue <number>', 'issue number of the item')
     .requiredOption('--reason <text>', 'what needs to change')
     .option('--step <text...>', 'requested actions (repeatable)')
-    .action(async (options: { sprint: string; issue: string; reason: string; step?: string[] }) => {
+    .action(withUsageErrors(async (options: { sprint: string; issue: string; reason: string; step?: string[] }) => {
       const config = loadConfigOrReport();
       if (!config) return;
-      const sprintProblem = sprintNameProblem(options.sprint);
-      if (sprintProblem) {
-        process.stderr.write(`${sprintProblem}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      let issue: number;
-      try {
-        issue = parseIssueNumber(options.issue);
-      } catch (err) {
-        if (!(err instanceof CliUsageError)) throw err;
-        process.stderr.write(`${err.message}\n`);
-        process.exitCode = 2;
-        return;
-      }
+      requireSprintName(options.sprint);
+      const issue = parseIssueNumber(options.issue);
       const request = { reason: options.reason, ...(options.step ? { steps: options.step } : {}) };
       const problem = reworkPayloadProblem(request);
       if (problem) {
@@ -52,5 +39,5 @@ export function registerReworkCommand(program: Command): void {
           process.exitCode = 1;
         }
       });
-    });
+    }));
 }
