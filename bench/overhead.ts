@@ -73,12 +73,54 @@ function timelineFromHistory(events: HistoryEvent[]): Map<string, Omit<RunTimeli
   return out;
 }
 
+/** (a) alone on a fresh rig (its own sprint) with the agent emulator behind `transport`. */
+async function intentToToolsCall(ctx: BenchContext, temporal: Awaited<ReturnType<typeof startBenchTemporal>>, m: number, transport: 'mcp' | 'app-server', sprint: string) {
+  const items = Array.from({ length: m }, (_, i) => boardItem(i + 1, 'In Review', sprint));
+  const prs = Array.from({ length: m }, (_, i) => linkedPr(i + 1, 10_001 + i));
+  const rig = await startBenchRig(temporal, {
+    board: { items, prs },
+    config: { RUNNER_MAX_REVIEWERS: String(m), RUNNER_MAX_EXECUTORS: String(m), CODEX_TRANSPORT: transport },
+    childEnv: { AGENT_SCRIPT_JSON: JSON.stringify({ defaults: { thinkMs: 0 } }) },
+  });
+  const tapLog = join(rig.dir, 'tap.jsonl');
+  const agentLog = join(rig.dir, 'agent.jsonl');
+  process.env.ORCHESTRATOR_BENCH_TAP_LOG = tapLog;
+  process.env.AGENT_EVENTS_LOG = agentLog;
+  try {
+    ctx.log(`overhead: ${m} REVIEWER intents over ${transport}`);
+    const handle = await temporal.client.workflow.start(sprintWorkflow, {
+      taskQueue: rig.config.temporalTaskQueue, workflowId: sprintWorkflowId(sprint), args: [{ sprint, mode: 'once' }],
+    });
+    await handle.result();
+    const taps = readJsonl<{ at: number; run_id: string }>(tapLog);
+    const calls = readJsonl<{ at: number; tool: string; run_id: string | null }>(agentLog).filter((c) => c.tool === 'codex' && c.run_id);
+    const callAt = new Map<string, number>();
+    for (const call of calls) if (!callAt.has(call.run_id!)) callAt.set(call.run_id!, call.at);
+    const figures = await manyWorkflowFigures(temporal.client, items.map((i) => itemWorkflowId(sprint, i.issue_number)));
+    const started = new Map<string, number>();
+    for (const f of figures) for (const [runId, entry] of timelineFromHistory(f.allEvents)) if (entry.startedAt !== null) started.set(runId, entry.startedAt);
+    const total = distribution(taps.filter((t) => callAt.has(t.run_id)).map((t) => callAt.get(t.run_id)! - t.at));
+    const toCall = distribution(taps.filter((t) => callAt.has(t.run_id) && started.has(t.run_id)).map((t) => callAt.get(t.run_id)! - started.get(t.run_id)!));
+    return { total, toCall, emitted: taps.length };
+  } finally {
+    delete process.env.ORCHESTRATOR_BENCH_TAP_LOG;
+    delete process.env.AGENT_EVENTS_LOG;
+    await rig.stop();
+  }
+}
+
 export async function overheadBench(ctx: BenchContext): Promise<BenchResult> {
   const m = envInt('BENCH_OVERHEAD_ITEMS', 100);
   const started = Date.now();
   const problems: string[] = [];
   const temporal = await startBenchTemporal();
   try {
+    // ---- (a) per transport, side by side (each on a fresh rig and sprint) ----
+    const perTransport = {} as Record<'mcp' | 'app-server', Awaited<ReturnType<typeof intentToToolsCall>>>;
+    for (const [transport, sprint] of [['mcp', 'M2'], ['app-server', 'M3']] as const) {
+      perTransport[transport] = await intentToToolsCall(ctx, temporal, m, transport, sprint);
+      if (perTransport[transport].total.n !== m) problems.push(`${transport}: ${m - perTransport[transport].total.n} intents never reached the agent`);
+    }
     const items = Array.from({ length: m }, (_, i) => boardItem(i + 1, 'In Review'));
     const prs = Array.from({ length: m }, (_, i) => linkedPr(i + 1, 10_001 + i));
     const rig = await startBenchRig(temporal, {
@@ -150,7 +192,7 @@ export async function overheadBench(ctx: BenchContext): Promise<BenchResult> {
       const burstLatency = reworkLatency(burst);
       if (transitions.size !== m) problems.push(`${m - transitions.size} rework transitions missing in the backend log`);
 
-      return {
+      const result2 = {
         name: 'overhead', title: `Overhead: ${m} items in flight, agent think time 0`, wallS: (Date.now() - started) / 1000, problems,
         figures: [
           { metric: `intent emitted → agent tools/call (p50/p95/p99, ${total.n} runs)`, value: pct(total), unit: 'ms', note: 'orchestrator stdout write of the RUN_INTENT line → agent emulator receives tools/call codex (AGENT_EVENTS_LOG)' },
@@ -168,8 +210,16 @@ export async function overheadBench(ctx: BenchContext): Promise<BenchResult> {
           intentToToolsCall: total, emittedToSignal: toSignal, signalToScheduled: toScheduled, scheduledToStarted: toStarted, startedToToolsCall: toCall,
           reworkSequential: seqLatency, reworkBurst: burstLatency, reworkUpdateRoundTripSequential: updateRoundTrip(seq), reworkUpdateRoundTripBurst: updateRoundTrip(burst),
           runnerBackendCalls: rig.runnerCalls,
+          intentToFirstTurnByTransport: perTransport,
         },
       };
+      result2.figures.push(
+        { metric: `intent emitted → first turn, MCP (p50/p95/p99, ${perTransport.mcp.total.n} runs)`, value: pct(perTransport.mcp.total), unit: 'ms', note: 'agent emulator as `codex mcp-server`: tools/call codex received' },
+        { metric: `intent emitted → first turn, app-server (p50/p95/p99, ${perTransport['app-server'].total.n} runs)`, value: pct(perTransport['app-server'].total), unit: 'ms', note: 'agent emulator as `codex app-server`: turn/start received' },
+        { metric: '  activity started → first turn, MCP (p50/p95/p99)', value: pct(perTransport.mcp.toCall), unit: 'ms', note: 'spawn, initialize, tools/list, agent-context, tools/call' },
+        { metric: '  activity started → first turn, app-server (p50/p95/p99)', value: pct(perTransport['app-server'].toCall), unit: 'ms', note: 'spawn, initialize, agent-context, thread/start, turn/start' },
+      );
+      return result2;
     } finally {
       delete process.env.ORCHESTRATOR_BENCH_TAP_LOG;
       delete process.env.AGENT_EVENTS_LOG;

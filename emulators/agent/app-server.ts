@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { Cancelled, EMULATOR_VERSION, playPrompt, replyTextFor, type PlayedTurn } from './server';
 import { loadAgentScript, type AgentScript } from './script';
+import { parseWorkerPrompt } from './prompt';
 
 type Json = Record<string, unknown>;
 
@@ -153,12 +154,13 @@ export class AppServerEmulator {
       let isError = false;
       let tokens: number;
       if (!thread.played) {
+        const worker = parseWorkerPrompt(prompt);
+        this.logCall('codex', { runId: worker?.intent.run_id ?? null, role: worker?.intent.role ?? null });
         const played = await playPrompt(this.script, prompt, {
           signal,
           elicit: () => this.elicit(thread, turnId),
           startChild: () => this.startChild(thread, turnId),
         });
-        this.logCall('codex', played);
         thread.played = played;
         ({ text, isError, tokens } = played);
       } else {

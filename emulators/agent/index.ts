@@ -21,3 +21,4 @@ export {
   type AgentRole,
   type AgentScript,
 } from './script';
+export { AppServerEmulator, runAppServerEmulator } from './app-server';

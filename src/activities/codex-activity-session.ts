@@ -9,7 +9,7 @@ import { Context } from '@temporalio/activity';
 import type { RunnerConfig } from '../config';
 import { childEnv } from '../config';
 import { emitEvent } from '../logging';
-import { codexRunOverrides, openCodex, resolveCodexTransport, type CodexSession } from './codex-session';
+import { codexRunConfig, codexRunOverrides, openCodex, resolveCodexTransport, type CodexSession } from './codex-session';
 
 const HEARTBEAT_EVERY_MS = 5_000;
 const WORKER_HEARTBEAT_EVENT_EVERY_MS = 30_000;
@@ -43,6 +43,7 @@ export async function inCodexSession<T>(
     command: config.codexBin,
     mcpArgs: config.codexMcpArgs,
     extraArgs: codexRunOverrides(config.secretEnvNames),
+    runConfig: codexRunConfig(config.secretEnvNames),
     env,
     onApprovalDenied: (message) => emitEvent({ type: 'CODEX_ELICITATION_DENIED', ...label, transport, message }),
   });

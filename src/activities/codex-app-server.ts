@@ -36,6 +36,8 @@ export interface AppServerThreadArguments {
   cwd: string;
   sandbox: 'read-only' | 'workspace-write';
   approvalPolicy: 'never';
+  /** Per-thread config overrides (dotted keys). */
+  config?: Record<string, unknown>;
 }
 
 export interface AppServerCallOptions {
@@ -288,6 +290,7 @@ export class AppServerSession {
       sandbox: args.sandbox,
       baseInstructions: args.baseInstructions,
       developerInstructions: args.developerInstructions,
+      ...(args.config ? { config: args.config as ThreadStartParams['config'] } : {}),
     };
     const started = await this.request('thread/start', params, ThreadStartResponseSchema, Math.min(timeoutMs, 60_000), options.signal);
     return this.turn(started.thread.id, args.prompt, timeoutMs, options.signal);

@@ -11,7 +11,7 @@
  */
 import { execFile } from 'node:child_process';
 import { CodexWorkerError } from '../domain/errors';
-import { codexRunOverrides, resolveTransportSetting, type CodexTransportKind, type CodexTransportSetting } from '../domain/codex-run-config';
+import { codexRunConfig, codexRunOverrides, resolveTransportSetting, type CodexTransportKind, type CodexTransportSetting } from '../domain/codex-run-config';
 import type { CodexToolArguments } from '../domain/prompts';
 import { extractThreadId, extractToolText } from '../domain/worker-result';
 import { openAppServerSession } from './codex-app-server';
@@ -48,6 +48,8 @@ export interface OpenCodexOptions {
   mcpArgs: readonly string[];
   /** Extra arguments for both (the per-run `-c` overrides). */
   extraArgs?: readonly string[];
+  /** Per-thread Codex config (dotted keys): the MCP tool's `config`, app-server `thread/start.config`. */
+  runConfig?: Record<string, unknown>;
   env: Readonly<Record<string, string>>;
   cwd?: string;
   handshakeTimeoutMs?: number;
@@ -81,6 +83,7 @@ export async function openCodex(options: OpenCodexOptions): Promise<CodexSession
       get serverVersion() { return session.serverVersion; },
       get exited() { return session.exited; },
       start: (args, turn) => session.startThread({
+        config: options.runConfig,
         prompt: args.prompt,
         baseInstructions: args['base-instructions'],
         developerInstructions: args['developer-instructions'],
@@ -109,7 +112,7 @@ export async function openCodex(options: OpenCodexOptions): Promise<CodexSession
     get pid() { return session.pid; },
     get serverVersion() { return session.serverVersion; },
     get exited() { return session.exited; },
-    start: async (args, turn) => (await session.callCodex({ ...args }, turn)) as CodexTurnResult,
+    start: async (args, turn) => (await session.callCodex({ ...args, ...(options.runConfig ? { config: options.runConfig } : {}) }, turn)) as CodexTurnResult,
     reask: async (threadId, prompt, turn) => (await session.reply(threadId, prompt, turn)) as CodexTurnResult,
     tokensSoFar: () => session.tokensSoFar(),
     close: () => session.close(),
@@ -161,4 +164,4 @@ export async function resolveCodexTransport(setting: CodexTransportSetting, comm
   return resolveTransportSetting(setting, await codexVersionOutput(command, env));
 }
 
-export { codexRunOverrides };
+export { codexRunConfig, codexRunOverrides };

@@ -21,15 +21,27 @@ export const SECRET_ENV_PATTERNS = ['*_TOKEN', '*_PAT', '*_KEY', '*_SECRET'] as 
 
 const tomlString = (value: string) => JSON.stringify(value);
 
-/** `-c key=value` arguments for one run (accepted by `codex mcp-server` and `codex app-server` alike). */
-export function codexRunOverrides(extraSecretNames: readonly string[] = []): string[] {
+/**
+ * The per-run Codex config (dotted keys, as `-c` takes them). Passed twice: as `-c` arguments of the
+ * process and per thread (the MCP `codex` tool's `config` argument, app-server `thread/start.config`):
+ * observed with 0.153.4, `codex mcp-server` ignores its own `-c` overrides for the sessions its tool
+ * calls create — only the tool's `config` reaches them.
+ */
+export function codexRunConfig(extraSecretNames: readonly string[] = []): Record<string, unknown> {
   const exclude = [...new Set([...SECRET_ENV_PATTERNS, ...extraSecretNames.map((name) => name.trim()).filter(Boolean)])];
-  return [
-    '-c', 'shell_environment_policy.inherit="all"',
-    '-c', 'shell_environment_policy.ignore_default_excludes=false',
-    '-c', `shell_environment_policy.exclude=[${exclude.map(tomlString).join(',')}]`,
-    '-c', 'features.shell_snapshot=false',
-  ];
+  return {
+    'shell_environment_policy.inherit': 'all',
+    'shell_environment_policy.ignore_default_excludes': false,
+    'shell_environment_policy.exclude': exclude,
+    'features.shell_snapshot': false,
+  };
+}
+
+/** The same settings as `-c key=value` arguments (accepted by `codex mcp-server` and `codex app-server` alike). */
+export function codexRunOverrides(extraSecretNames: readonly string[] = []): string[] {
+  return Object.entries(codexRunConfig(extraSecretNames)).flatMap(([key, value]) => [
+    '-c', `${key}=${Array.isArray(value) ? `[${value.map((v) => tomlString(String(v))).join(',')}]` : typeof value === 'string' ? tomlString(value) : String(value)}`,
+  ]);
 }
 
 /** The transport `auto` resolves to for a binary whose `codex --version` printed `versionOutput` (null: it did not run). */

@@ -7,11 +7,12 @@ import { codexHasMcpServer, parseCodexVersion } from '../../src/domain/codex-ver
 import { missingCodexMcpServers, parseMcpListJson, requiredMcpServerProblems } from '../../src/domain/codex-mcp-list';
 import { checkCodexBinary } from '../../src/client/doctor-codex';
 import { loadConfig } from '../../src/config';
-import { REAL_CODEX_CURRENT } from '../support/real-codex';
+import { REAL_CODEX_CURRENT, REAL_CODEX_MCP } from '../support/real-codex';
 
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'sprint-runner.js');
-const CODEX = join(ROOT, 'node_modules', '.bin', 'codex');
+/** The native 0.153.4 binary (node_modules/.bin/codex may be either release: both packages declare `codex`). */
+const CODEX = REAL_CODEX_MCP.bin;
 
 function codexHome(name: string, githubProjectsEnabled: boolean): string {
   const dir = join(ROOT, '.sprint-runner', 'test', name);
