@@ -141,17 +141,28 @@ export async function playPrompt(script: AgentScript, prompt: string, ctx: PlayC
   const worker = parseWorkerPrompt(prompt);
   let behaviour: AgentBehaviour = resolveBehaviour(script, worker?.intent.role === 'REVIEWER' || worker?.intent.role === 'EXECUTOR' ? worker.intent.role : undefined);
   if (behaviour.stdoutNoise) process.stdout.write('agent-emulator: this line is not JSON\n[noise] {"half": json\n');
-  if (behaviour.childProcess) await ctx.startChild();
+  // The child starts once the behaviour of this run is known: for a worker that is after its issue
+  // (and the attempt) is known, which may be only after its claim.
+  let childStarted = false;
+  const startChildFor = async (b: AgentBehaviour) => {
+    if (!b.childProcess || childStarted) return;
+    childStarted = true;
+    await ctx.startChild();
+  };
   let result: WorkerResultJson | null = null;
   if (worker) {
     const play = await playRole(worker, script, {
-      checkpoint: (b, phase) => checkpoint(b, phase, ctx.signal),
+      checkpoint: async (b, phase) => {
+        if (phase === 'start') await startChildFor(b);
+        await checkpoint(b, phase, ctx.signal);
+      },
       think: (ms) => sleepUnlessAborted(ms, ctx.signal),
     });
     behaviour = play.behaviour;
     result = play.result;
   } else {
     behaviour = resolveBehaviour(script);
+    await startChildFor(behaviour);
     await checkpoint(behaviour, 'start', ctx.signal);
     await sleepUnlessAborted(behaviour.thinkMs ?? 0, ctx.signal);
     await checkpoint(behaviour, 'end', ctx.signal);
