@@ -4,7 +4,7 @@
  * round trip, returning the scripted final message through our session code.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertCodexVersionSupportsMcpServer, openCodexSession, type CodexEventMsg } from '../../src/activities/codex-mcp';
 import { writeCodexHome } from '../../emulators/model/codex-home';
@@ -33,7 +33,7 @@ let scratch: string;
 beforeAll(async () => {
   model = await startModelEmulator({ script: { finalMessage: FINAL, toolCall: { command: 'echo tool-ran-$((6*7))' }, usage: { input_tokens: 200, output_tokens: 50 } } });
   mkdirSync(join(REPO_ROOT, '.sprint-runner'), { recursive: true });
-  scratch = mkdtempSync(join(REPO_ROOT, '.sprint-runner', 'real-codex-'));
+  scratch = scratchDir('real-codex-');
 });
 
 afterAll(async () => {

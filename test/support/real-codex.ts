@@ -5,6 +5,7 @@
  * run outlives it.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ExtraMcpServers } from '../../emulators/model';
 
@@ -37,9 +38,15 @@ export const REAL_CODEX_CURRENT: RealCodex = {
 export const REAL_CODEXES = [REAL_CODEX_MCP, REAL_CODEX_CURRENT];
 
 /** A scratch directory inside the repository (codex refuses helper binaries under /tmp). */
+/**
+ * A scratch directory for a real Codex run (its CODEX_HOME and workspace). Not under /tmp: with
+ * bubblewrap, Codex's sandbox gives the shell a private /tmp, so a workspace there (e.g. a clone
+ * checked out under /tmp) is invisible to the commands the model runs.
+ */
 export function scratchDir(prefix: string): string {
-  mkdirSync(join(ROOT, '.sprint-runner'), { recursive: true });
-  return mkdtempSync(join(ROOT, '.sprint-runner', prefix));
+  const base = join(process.env['SPRINT_RUNNER_CACHE'] ?? join(homedir(), '.cache', 'sprint-runner'), 'scratch');
+  mkdirSync(base, { recursive: true });
+  return mkdtempSync(join(base, prefix));
 }
 
 export interface Stubborn {
