@@ -3,11 +3,11 @@
  * @openai/codex 0.153.4 over MCP (`codex mcp-server`) and the current release over app-server. The
  * model is the loopback model emulator playing the agent emulator's roles (emulators/model/agent-model.ts):
  * it does the role's backend calls and answers per script. In one sprint per binary:
- *   #31 Ready → EXECUTOR claims, opens the PR, In Review → REVIEWER PASS → Needs Human Approval
- *   #32 In Review → REVIEWER PASS → Needs Human Approval
- *   #33 In Review → REVIEWER garbage, valid JSON on the re-ask (same thread) → Needs Human Approval
- *   #34 In Review → REVIEWER garbage twice → Blocked, ITEM_STOP worker_invalid_output
- *   #35 In Review → REVIEWER model hangs → watchdog (8 s) cancels the run and kills its processes; a
+ *   #8331 Ready → EXECUTOR claims, opens the PR, In Review → REVIEWER PASS → Needs Human Approval
+ *   #8332 In Review → REVIEWER PASS → Needs Human Approval
+ *   #8333 In Review → REVIEWER garbage, valid JSON on the re-ask (same thread) → Needs Human Approval
+ *   #8334 In Review → REVIEWER garbage twice → Blocked, ITEM_STOP worker_invalid_output
+ *   #8335 In Review → REVIEWER model hangs → watchdog (8 s) cancels the run and kills its processes; a
  *       reviewer run is not Blocked by the watchdog (the seed's rule: no run context to recover), so
  *       after two unanswered dispatches the review stall hands it to a human (Needs Human Approval)
  * Codex's CODEX_HOME also configures a stubborn MCP server (ignores EOF and SIGTERM, starts a grandchild
@@ -32,9 +32,9 @@ const linkedPr = (issue: number, number: number) => ({
 
 const SCRIPT: AgentScript = {
   issues: {
-    '33': { roles: { REVIEWER: { mode: 'garbage' } } },
-    '34': { roles: { REVIEWER: { mode: 'garbage', reply: 'garbage' } } },
-    '35': { roles: { REVIEWER: { mode: 'hang' } } },
+    '8333': { roles: { REVIEWER: { mode: 'garbage' } } },
+    '8334': { roles: { REVIEWER: { mode: 'garbage', reply: 'garbage' } } },
+    '8335': { roles: { REVIEWER: { mode: 'hang' } } },
   },
 };
 
@@ -72,8 +72,8 @@ describe.each(REAL_CODEXES)('$label drives items through a sprint (CODEX_TRANSPO
     rig = await startE2eRig(
       temporal,
       {
-        items: [boardItem(31, 'Ready'), ...[32, 33, 34, 35].map((issue) => boardItem(issue, 'In Review'))],
-        prs: [32, 33, 34, 35].map((issue) => linkedPr(issue, issue * 10)),
+        items: [boardItem(8331, 'Ready'), ...[8332, 8333, 8334, 8335].map((issue) => boardItem(issue, 'In Review'))],
+        prs: [8332, 8333, 8334, 8335].map((issue) => linkedPr(issue, issue * 10)),
       },
       {
         CODEX_BIN: codex.bin, CODEX_TRANSPORT: 'auto', RUNNER_CHILD_ENV_ALLOWLIST: 'SPRINT_RUNNER_MODEL_EMULATOR_KEY',
@@ -91,14 +91,14 @@ describe.each(REAL_CODEXES)('$label drives items through a sprint (CODEX_TRANSPO
     const transitions = (issue: number) => rig!.backend.board.effectLog()
       .filter((entry) => entry.kind === 'transition' && entry.issue_number === issue)
       .map((entry) => `${entry.from}->${entry.to} (${entry.role})`);
-    expect(transitions(31)).toEqual([
+    expect(transitions(8331)).toEqual([
       'Ready->In Progress (EXECUTOR)', 'In Progress->In Review (EXECUTOR)', 'In Review->Needs Human Approval (ORCHESTRATOR)',
     ]);
-    expect(status(32)).toBe('Needs Human Approval');
-    expect(status(33)).toBe('Needs Human Approval');
-    expect(status(34)).toBe('Blocked');
-    expect(transitions(35)).toEqual(['In Review->Needs Human Approval (ORCHESTRATOR)']);
-    expect(rig.events.some((e) => e.type === 'REVIEW_STALL_ESCALATED' && e.issue_number === 35)).toBe(true);
+    expect(status(8332)).toBe('Needs Human Approval');
+    expect(status(8333)).toBe('Needs Human Approval');
+    expect(status(8334)).toBe('Blocked');
+    expect(transitions(8335)).toEqual(['In Review->Needs Human Approval (ORCHESTRATOR)']);
+    expect(rig.events.some((e) => e.type === 'REVIEW_STALL_ESCALATED' && e.issue_number === 8335)).toBe(true);
 
     // Every Codex run went through the transport auto picked, on this binary.
     const sessions = activityEvents.filter((e) => e.type === 'CODEX_SESSION_STARTED');
@@ -106,14 +106,14 @@ describe.each(REAL_CODEXES)('$label drives items through a sprint (CODEX_TRANSPO
     expect(new Set(sessions.map((e) => e.transport))).toEqual(new Set([codex.transport]));
     expect(new Set(sessions.map((e) => e.codex_version))).toEqual(new Set([codex.version]));
 
-    // #33: the re-ask was a second turn of the same run; #34 was re-asked once, then classified.
+    // #8333: the re-ask was a second turn of the same run; #8334 was re-asked once, then classified.
     const runOf = (issue: number) => rig!.events.find((e) => e.type === 'WORKER_STARTED' && e.role === 'REVIEWER' && e.issue_number === issue)?.run_id;
     const failures = rig.events.filter((e) => e.type === 'WORKER_FAILED');
-    expect(agent.reasked).toEqual(expect.arrayContaining([runOf(33), runOf(34)].filter(Boolean)));
+    expect(agent.reasked).toEqual(expect.arrayContaining([runOf(8333), runOf(8334)].filter(Boolean)));
     expect(failures).toEqual(expect.arrayContaining([
       expect.objectContaining({ classification: 'ITEM_STOP', error_code: 'worker_invalid_output' }),
     ]));
-    const watchdogs = rig.events.filter((e) => e.type === 'WORKER_WATCHDOG_TIMEOUT' && e.issue_number === 35);
+    const watchdogs = rig.events.filter((e) => e.type === 'WORKER_WATCHDOG_TIMEOUT' && e.issue_number === 8335);
     expect(watchdogs.length).toBeGreaterThanOrEqual(1);
     for (const event of watchdogs) expect(Number(event.elapsed_s)).toBeLessThan(30);
     // Each cancelled run's Codex process is gone.
