@@ -3,7 +3,7 @@
  * its own headless Temporal dev server. Prints a table, writes bench-results/bench-<timestamp>.json
  * (plus a .log with everything the product and emulators printed). See bench/README.md.
  *
- *   BENCH_ONLY=intake,overhead,sprint,scale,history,humans   which benchmarks (default: all, in this order)
+ *   BENCH_ONLY=intake,overhead,sprint,scale,history,humans,footprint   which benchmarks (default: all, in this order)
  *   BENCH_INTAKE_INTENTS, BENCH_OVERHEAD_ITEMS, BENCH_SPRINT_ITEMS, BENCH_SCALE_ITEMS,
  *   BENCH_HISTORY_TICKS, BENCH_HISTORY_MAX_S, ...          sizes (see README)
  */
@@ -19,6 +19,7 @@ import { sprintBench } from './sprint';
 import { scaleBench } from './scale';
 import { historyBench } from './history';
 import { humansBench } from './humans';
+import { footprintBench } from './footprint';
 
 const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   intake: intakeBench,
@@ -27,6 +28,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   scale: scaleBench,
   history: historyBench,
   humans: humansBench,
+  footprint: footprintBench,
 };
 
 function selected(): string[] {
@@ -44,14 +46,22 @@ function formatValue(value: Figure['value']): string {
 }
 
 export function renderTable(results: BenchResult[]): string {
-  const rows: string[][] = [['bench', 'metric', 'value', 'unit']];
+  // "previous" and "goal" columns only when some bench reports them (footprint).
+  const extra = results.some((r) => r.figures.some((f) => 'previous' in f || f.goal !== undefined));
+  const rows: string[][] = [['bench', 'metric', 'value', ...(extra ? ['previous', 'goal'] : []), 'unit']];
   for (const result of results) {
-    result.figures.forEach((figure, index) => rows.push([index === 0 ? result.name : '', figure.metric, formatValue(figure.value), figure.unit]));
-    if (result.problems.length) rows.push(['', 'PROBLEMS', result.problems.join('; '), '']);
+    result.figures.forEach((figure, index) =>
+      rows.push([
+        index === 0 ? result.name : '', figure.metric, formatValue(figure.value),
+        ...(extra ? [figure.previous === undefined ? '' : formatValue(figure.previous), figure.goal ?? ''] : []), figure.unit,
+      ]),
+    );
+    if (result.problems.length) rows.push(['', 'PROBLEMS', result.problems.join('; '), ...(extra ? ['', ''] : []), '']);
   }
+  const numeric = (col: number) => col === 2 || (extra && col === 3);
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
-  const line = (row: string[]) => `| ${row.map((cell, col) => (col === 2 ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!))).join(' | ')} |`;
-  const sep = `|${widths.map((w, col) => (col === 2 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  const line = (row: string[]) => `| ${row.map((cell, col) => (numeric(col) ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!))).join(' | ')} |`;
+  const sep = `|${widths.map((w, col) => (numeric(col) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
   return [line(rows[0]!), sep, ...rows.slice(1).map(line)].join('\n');
 }
 

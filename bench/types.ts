@@ -5,6 +5,10 @@ export interface Figure {
   unit: string;
   /** What exactly was measured (printed under the table, stored in the JSON). */
   note?: string;
+  /** The same figure from the previous run (benches that keep one), printed beside. */
+  previous?: number | string | null;
+  /** The target, e.g. "≤ 200", printed beside. */
+  goal?: string;
 }
 
 export interface BenchResult {

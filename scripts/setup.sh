@@ -65,6 +65,18 @@ ensure_bubblewrap() {
 }
 ensure_bubblewrap
 
+# The native cluster rig (npm run cluster; test/cluster): the Temporal server 1.29.1, its SQL schema
+# tool and the Web UI server, built once into the same cache (skipped when cached; needs Go).
+if command -v go >/dev/null 2>&1 || [[ -x "$CACHE_ROOT/temporal-server-1.29.1/bin/server" ]]; then
+  bash "$(dirname "${BASH_SOURCE[0]}")/cluster/build-server.sh"
+else
+  say "no Go: the native cluster rig (npm run cluster, test/cluster) cannot be built; install Go >= 1.25"
+fi
+
+# Compiled worker/CLI, the workflow bundle and the emulators (dist/). Here rather than at the end:
+# the Temporal CLI steps below exit early. A failed build is not fatal: stale or missing dist/ falls back to tsx.
+(cd "$(dirname "$0")/.." && npm run --silent build) || say "npm run build failed: tsx is used until it succeeds"
+
 if [[ -n "${TEMPORAL_CLI_PATH:-}" ]]; then
   if [[ -x "$TEMPORAL_CLI_PATH" ]]; then
     say "using TEMPORAL_CLI_PATH=$TEMPORAL_CLI_PATH ($("$TEMPORAL_CLI_PATH" --version 2>/dev/null | head -n1))"

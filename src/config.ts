@@ -1,10 +1,11 @@
 /**
- * Runner configuration from the environment. Names and defaults are the Python runner's
- * (../docs/spec/seed-runner-readme.md; ../docs/spec/runner-behaviour.md §1.2), plus the Temporal settings and a few new knobs.
- * Every value is parsed by a zod schema; the first invalid variable wins and its message names
- * the variable and the rule it broke, e.g. `RUNNER_MAX_EXECUTORS must be an integer`.
+ * Runner configuration from the environment: one table (`VARIABLES`) of `{env, field, default, rule,
+ * parse, doc}` that loadConfig() reads in order and that generates the README's configuration table
+ * (`npm run docs:config`; test/unit/config-table.test.ts keeps the two equal). Names and defaults are
+ * the Python runner's (../docs/spec/seed-runner-readme.md; ../docs/spec/runner-behaviour.md §1.2), plus the
+ * Temporal settings and a few new knobs. The first invalid variable wins and its message names the
+ * variable and the rule it broke, e.g. `RUNNER_MAX_EXECUTORS must be an integer`.
  */
-import { z } from 'zod';
 import { checkNoShellOperators, shellWords as parseShellWords, type ShellWord } from './domain/shell-words';
 import { ConfigError } from './domain/errors';
 
@@ -14,258 +15,281 @@ const TRUE_WORDS = new Set(['1', 'true', 'yes', 'y', 'on']);
 // Python's int() accepts an optional sign and digit groups separated by single underscores.
 const PY_INT = /^[+-]?\d+(?:_\d+)*$/;
 
-/** Each parser maps the raw string (undefined = absent) to a value or a rule message. */
-type Parser<T> = (raw: string | undefined, key: string) => T;
+/** Maps the raw string (undefined = absent) to a value, or throws ConfigError naming `env`. */
+type Parser<T> = (raw: string | undefined, env: string) => T;
+
+/** How one kind of value is parsed, with its default as the README shows it (null: none) and its rule. */
+interface Kind<T> {
+  parse: Parser<T>;
+  default: string | null;
+  rule: string;
+}
 
 function fail(message: string): never {
   throw new ConfigError(message);
 }
 
-const posint =
-  (fallback: number): Parser<number> =>
-  (raw, key) => {
-    const text = (raw ?? '').trim();
-    if (!text) return fallback;
-    if (!PY_INT.test(text)) fail(`${key} must be an integer`);
-    const value = Number(text.replace(/_/g, ''));
-    if (!Number.isSafeInteger(value)) fail(`${key} must be an integer`);
-    if (value <= 0) fail(`${key} must be a positive integer`);
-    return value;
+/** Python's int() of the text, then at least `min` (1: positive, 0: non-negative). */
+const integerAtLeast =
+  (min: 0 | 1) =>
+  (fallback: number): Kind<number> => {
+    const rule = min === 1 ? 'positive integer' : 'non-negative integer';
+    return {
+      default: String(fallback),
+      rule,
+      parse: (raw, env) => {
+        const text = (raw ?? '').trim();
+        if (!text) return fallback;
+        const value = PY_INT.test(text) ? Number(text.replace(/_/g, '')) : NaN;
+        if (!Number.isSafeInteger(value)) fail(`${env} must be an integer`);
+        if (value < min) fail(`${env} must be a ${rule}`);
+        return value;
+      },
+    };
   };
-
-const nonnegint =
-  (fallback: number): Parser<number> =>
-  (raw, key) => {
-    const text = (raw ?? '').trim();
-    if (!text) return fallback;
-    if (!PY_INT.test(text)) fail(`${key} must be an integer`);
-    const value = Number(text.replace(/_/g, ''));
-    if (!Number.isSafeInteger(value)) fail(`${key} must be an integer`);
-    if (value < 0) fail(`${key} must be a non-negative integer`);
-    return value;
-  };
+const posint = integerAtLeast(1);
+const nonnegint = integerAtLeast(0);
 
 // Deviation from the old runner: `inf` and `nan` are rejected (Python's float() accepts them, ⚠ ../docs/spec/runner-behaviour.md §1.2).
-const posfloat =
-  (fallback: number): Parser<number> =>
-  (raw, key) => {
+const posfloatOr = <F extends number | null>(fallback: F): Kind<number | F> => ({
+  default: fallback === null ? null : String(fallback),
+  rule: 'positive number',
+  parse: (raw, env) => {
     const text = (raw ?? '').trim();
     if (!text) return fallback;
     const value = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text) ? Number(text) : NaN;
-    if (!Number.isFinite(value)) fail(`${key} must be a number`);
-    if (value <= 0) fail(`${key} must be a positive number`);
+    if (!Number.isFinite(value)) fail(`${env} must be a number`);
+    if (value <= 0) fail(`${env} must be a positive number`);
     return value;
-  };
+  },
+});
+const posfloat = (fallback: number): Kind<number> => posfloatOr(fallback);
 
 /** Absent → default; present → true iff one of 1/true/yes/y/on (so present-but-empty = false). */
-const bool =
-  (fallback: boolean): Parser<boolean> =>
-  (raw) =>
-    raw === undefined ? fallback : TRUE_WORDS.has(raw.trim().toLowerCase());
+const bool = (fallback: boolean): Kind<boolean> => ({
+  default: String(fallback),
+  rule: 'bool',
+  parse: (raw) => (raw === undefined ? fallback : TRUE_WORDS.has(raw.trim().toLowerCase())),
+});
 
-const str =
-  (fallback: string): Parser<string> =>
-  (raw) =>
-    (raw ?? '').trim() || fallback;
+const str = (fallback: string): Kind<string> => ({
+  default: fallback,
+  rule: 'string',
+  parse: (raw) => (raw ?? '').trim() || fallback,
+});
 
-const optionalStr: Parser<string | null> = (raw) => (raw ?? '').trim() || null;
+const optionalStr: Kind<string | null> = { default: null, rule: 'string', parse: (raw) => (raw ?? '').trim() || null };
 
-const httpUrl =
-  (fallback: string): Parser<string> =>
-  (raw, key) => {
+const commaNames: Kind<string[]> = {
+  default: null,
+  rule: 'comma-separated names',
+  parse: (raw) =>
+    (raw ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+};
+
+const httpUrl = (fallback: string): Kind<string> => ({
+  default: fallback,
+  rule: 'http(s) URL, trailing `/` dropped',
+  parse: (raw, env) => {
     const text = ((raw ?? '').trim() || fallback).replace(/\/+$/, '');
     let url: URL;
     try {
       url = new URL(text);
     } catch {
-      fail(`${key} must be an http(s) URL`);
+      fail(`${env} must be an http(s) URL`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${key} must be an http(s) URL`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${env} must be an http(s) URL`);
     return text;
-  };
+  },
+});
 
 /**
  * Python shlex.split words (domain/shell-words.ts), never run through a shell; a word that is only
  * a shell operator is refused, and a command's first word (the program) must not be empty (`''`).
  */
-const shellWords =
-  (fallback: string, kind: 'command' | 'arguments'): Parser<string[]> =>
-  (raw, key) => {
+const shellWords = (fallback: string, kind: 'command' | 'arguments'): Kind<string[]> => ({
+  default: fallback,
+  rule: 'shell words (`shlex.split`, exactly)',
+  parse: (raw, env) => {
     const text = (raw ?? '').trim() || fallback;
     let words: ShellWord[];
     try {
       words = parseShellWords(text);
       checkNoShellOperators(words);
     } catch (err) {
-      fail(`${key} must be valid shell words (${(err as Error).message})`);
+      fail(`${env} must be valid shell words (${(err as Error).message})`);
     }
-    if (kind === 'command' && words.length === 0) fail(`${key} must not be empty`);
-    if (kind === 'command' && words[0]!.text === '') fail(`${key} must start with a program name (its first word is empty)`);
+    if (kind === 'command' && words.length === 0) fail(`${env} must not be empty`);
+    if (kind === 'command' && words[0]!.text === '') fail(`${env} must start with a program name (its first word is empty)`);
     return words.map((word) => word.text);
-  };
+  },
+});
 
-const choice =
-  <T extends string>(fallback: T, options: readonly T[]): Parser<T> =>
-  (raw, key) => {
+const choice = <T extends string>(fallback: T, options: readonly T[]): Kind<T> => ({
+  default: fallback,
+  rule: options.map((option) => `\`${option}\``).join(' \\| '),
+  parse: (raw, env) => {
     const text = (raw ?? '').trim().toLowerCase();
     if (!text) return fallback;
-    if (!(options as readonly string[]).includes(text)) fail(`${key} must be one of ${options.join(', ')}`);
+    if (!(options as readonly string[]).includes(text)) fail(`${env} must be one of ${options.join(', ')}`);
     return text as T;
-  };
+  },
+});
+
+/** One variable loadConfig() reads into `RunnerConfig[field]`. `doc` and overrides are README Markdown. */
+interface Variable<F extends string, T> extends Kind<T> {
+  env: string;
+  field: F;
+  doc: string;
+  /** The default as prose, where it is computed (e.g. from the package version). */
+  defaultDoc?: string;
+}
+
+/** A variable another module reads (named in `readBy`); in the table so the README names every variable. */
+interface ReadElsewhere extends Omit<Kind<unknown>, 'parse'> {
+  env: string;
+  readBy: string;
+  doc: string;
+}
+
+type Overrides = Partial<Pick<Variable<string, unknown>, 'rule' | 'defaultDoc'>>;
+
+function readElsewhere(env: string, readBy: string, kind: Omit<Kind<unknown>, 'parse'>, doc: string): ReadElsewhere {
+  return { env, readBy, ...kind, doc };
+}
+
+function variable<F extends string, T>(env: string, field: F, kind: Kind<T>, doc: string, overrides: Overrides = {}): Variable<F, T> {
+  return { env, field, ...kind, doc, ...overrides };
+}
+
+const OPERATOR_RULE = 'an unquoted word that is only a shell operator (`;` `|` `&&` `>` `2>` …) is refused — quote it to pass it literally';
 
 /**
- * The table: env name → parser. Order matters (first failure wins) and follows the old runner's
- * table, then our additions.
+ * The table. Order matters (the first invalid variable wins) and follows the old runner's table,
+ * then our additions (*new* in `doc`).
  */
-const VARIABLES = {
-  BACKEND_BASE_URL: httpUrl('http://localhost:4000'),
-  BACKEND_TIMEOUT_S: posfloat(120),
-  ORCHESTRATOR_SPRINT: optionalStr,
-  RUNNER_MAX_EXECUTORS: posint(3),
-  RUNNER_MAX_REVIEWERS: posint(2),
-  RUNNER_READY_BUFFER: posint(2),
-  REVIEW_STALL_POLLS: posint(50),
+const VARIABLES = [
+  variable('BACKEND_BASE_URL', 'backendBaseUrl', httpUrl('http://localhost:4000'), 'backend base URL (activities, worker prompt, orchestrator)'),
+  variable('BACKEND_TIMEOUT_S', 'backendTimeoutS', posfloat(120), 'per-request HTTP timeout'),
+  variable('ORCHESTRATOR_SPRINT', 'sprint', optionalStr, 'sprint (required by `run` unless `--sprint`)'),
+  variable('RUNNER_MAX_EXECUTORS', 'maxExecutors', posint(3), 'EXECUTOR Codex runs at once per worker; orchestrator `ORCHESTRATOR_MAX_EXECUTORS` default'),
+  variable('RUNNER_MAX_REVIEWERS', 'maxReviewers', posint(2), 'REVIEWER Codex runs at once per worker'),
+  variable('RUNNER_READY_BUFFER', 'readyBuffer', posint(2), 'Ready items kept by autopromotion'),
+  variable('REVIEW_STALL_POLLS', 'reviewStallPolls', posint(50), 'review-stall timer = polls × poll interval; orchestrator reviewer retry polls'),
   // Deviation: fractions are accepted (the old runner took whole minutes only; every value it accepted still works).
-  BLOCKED_RETRY_MINUTES: posfloat(15),
-  RUNNER_WATCHDOG_TIMEOUT_S: posint(900),
-  RUNNER_DRY_RUN: bool(false),
-  RUNNER_LEDGER_PATH: str('./.runner-ledger.json'),
-  RUNNER_SPRINT_PLAN_PATH: str('./.runner-sprint-plan.json'),
-  RUNNER_AUTOPROMOTE: bool(true),
-  ORCHESTRATOR_STATE_PATH: str('./.orchestrator-state.json'),
-  RUNNER_ORCHESTRATOR_CMD: shellWords('node apps/orchestrator/src/cli.js --loop', 'command'),
-  CODEX_BIN: str('codex'),
-  CODEX_MCP_ARGS: shellWords('mcp-server', 'arguments'),
-  CODEX_TOOLS_CALL_TIMEOUT_S: posfloat(1800),
-  // Issue #15: how the worker talks to Codex; auto = app-server when the binary has no mcp-server (≥ 0.154), else MCP.
-  CODEX_TRANSPORT: choice('auto', ['auto', 'mcp', 'app-server'] as const),
-  // Issue #15: more variable names (or globs such as `*_CREDENTIALS`) the model's shell must not see, besides *_TOKEN, *_PAT, *_KEY, *_SECRET.
-  RUNNER_SECRET_ENV_NAMES: (raw: string | undefined) =>
-    (raw ?? '')
-      .split(',')
-      .map((name) => name.trim())
-      .filter(Boolean),
-  ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS: nonnegint(2),
-  // New in sprint-runner.
-  ORCHESTRATOR_POLL_INTERVAL_MS: posint(15000),
-  REVIEW_STALL_MINUTES: (raw: string | undefined, key: string) => (raw?.trim() ? posfloat(1)(raw, key) : null),
-  BLOCKED_RETRY_MAX_ATTEMPTS: posint(3),
-  RUNNER_TRANSIENT_MAX_ATTEMPTS: posint(5),
-  RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE: posint(8000),
-  // The Temporal server's payload (blob) size limit; the dev server's default is 2 MiB. Intake refuses a
-  // batch with an intent that would exceed it (intent_too_large) before routing any of it.
-  RUNNER_MAX_PAYLOAD_BYTES: posint(2 * 1024 * 1024),
-  SPRINT_IDLE_POLL_MINUTES: posfloat(5),
-  RUNNER_LOG_FORMAT: choice('json', ['json', 'pretty'] as const),
-  RUNNER_CHILD_ENV_ALLOWLIST: (raw: string | undefined) =>
-    (raw ?? '')
-      .split(',')
-      .map((name) => name.trim())
-      .filter(Boolean),
-  TEMPORAL_ADDRESS: str('localhost:7233'),
-  TEMPORAL_NAMESPACE: str('default'),
-  TEMPORAL_TASK_QUEUE: str('sprint-runner'),
+  variable('BLOCKED_RETRY_MINUTES', 'blockedRetryMinutes', posfloat(15), 'cooldown before a retryable Blocked item goes back to Ready', {
+    rule: 'positive number (fractions allowed, unlike the old runner)',
+  }),
+  variable('RUNNER_WATCHDOG_TIMEOUT_S', 'watchdogTimeoutS', posint(900), 'a Codex run longer than this is cancelled (process group killed) and the item Blocked'),
+  variable('RUNNER_DRY_RUN', 'dryRun', bool(false), 'no Codex for workers, no backend writes', { rule: 'bool (`1/true/yes/y/on`; present-but-empty = false)' }),
+  variable('RUNNER_LEDGER_PATH', 'ledgerPath', str('./.runner-ledger.json'), 'accepted for compatibility; the ledger is workflow state now'),
+  variable('RUNNER_SPRINT_PLAN_PATH', 'sprintPlanPath', str('./.runner-sprint-plan.json'), 'sprint plan written by kickoff (compatibility copy)'),
+  variable('RUNNER_AUTOPROMOTE', 'autopromote', bool(true), 'Ready-buffer autopromotion on each summary; unlike the old runner it never disables the recovery timers'),
+  variable('ORCHESTRATOR_STATE_PATH', 'orchestratorStatePath', str('./.orchestrator-state.json'), 'orchestrator state file; regen request base path'),
+  variable(
+    'RUNNER_ORCHESTRATOR_CMD',
+    'orchestratorCmd',
+    shellWords('node apps/orchestrator/src/cli.js --loop', 'command'),
+    'orchestrator command, run without a shell, switched to `--once` per tick',
+    {
+      rule: `shell words (\`shlex.split\`, exactly); ${OPERATOR_RULE}; the program (first word) must not be \`''\``,
+    },
+  ),
+  variable('CODEX_BIN', 'codexBin', str('codex'), 'Codex executable'),
+  variable('CODEX_MCP_ARGS', 'codexMcpArgs', shellWords('mcp-server', 'arguments'), 'arguments after `CODEX_BIN`', {
+    rule: 'shell words (`shlex.split`, exactly; same operator rule)',
+  }),
+  variable('CODEX_TOOLS_CALL_TIMEOUT_S', 'codexToolsCallTimeoutS', posfloat(1800), 'timeout of one `tools/call codex` (app-server: of the first turn)', {
+    rule: 'positive number (`inf`/`nan` rejected)',
+  }),
+  variable(
+    'CODEX_TRANSPORT',
+    'codexTransport',
+    choice('auto', ['auto', 'mcp', 'app-server'] as const),
+    '*new*: how a run talks to Codex. `auto`: `codex app-server` when the binary no longer has `mcp-server` (`codex --version` ≥ 0.154.0), else `codex mcp-server` + `CODEX_MCP_ARGS` — a binary that still has the MCP server keeps the interface the old runner was specified against',
+  ),
+  variable('RUNNER_SECRET_ENV_NAMES', 'secretEnvNames', commaNames, "*new*: more variables the model's shell must not see, besides `*_TOKEN`, `*_PAT`, `*_KEY`, `*_SECRET`", {
+    rule: 'comma-separated names or globs',
+  }),
+  variable('ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS', 'sanitizationRegenAttempts', nonnegint(2), 'dependency-graph regeneration attempts (`0` = stop at once on a cycle)'),
+  variable('ORCHESTRATOR_POLL_INTERVAL_MS', 'pollIntervalMs', posint(15000), '*new*: orchestrator tick period (durable timer)'),
+  variable('REVIEW_STALL_MINUTES', 'reviewStallMinutes', posfloatOr(null), '*new*: explicit review-stall timer instead of polls × interval'),
+  variable('BLOCKED_RETRY_MAX_ATTEMPTS', 'blockedRetryMaxAttempts', posint(3), '*new*: cap on automatic Blocked → Ready retries (the old runner retried forever)'),
+  variable('RUNNER_TRANSIENT_MAX_ATTEMPTS', 'transientMaxAttempts', posint(5), '*new*: attempts for transient failures (backend unreachable, 5xx, Codex stdio loss)'),
+  variable(
+    'RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE',
+    'historyEventsBeforeContinue',
+    posint(8000),
+    '*new*: sprint and item workflows continue as new past this many history events (or when the server suggests it)',
+  ),
+  // The Temporal server's payload (blob) size limit; the dev server's default is 2 MiB.
+  variable(
+    'RUNNER_MAX_PAYLOAD_BYTES',
+    'maxPayloadBytes',
+    posint(2 * 1024 * 1024),
+    "*new*: the Temporal server's payload size limit (the dev server's 2 MiB blob limit; set it to your server's `limit.blobSize.error`). An intent whose signal-with-start payloads would not fit it, less 4 KiB for the envelope, refuses its whole batch (`intent_too_large`, exit 2)",
+  ),
+  variable(
+    'SPRINT_IDLE_POLL_MINUTES',
+    'idlePollMinutes',
+    posfloat(5),
+    '*new*: in phase `awaiting-humans`, the sprint checks the board this often (an item report wakes it at once)',
+  ),
+  variable('RUNNER_LOG_FORMAT', 'logFormat', choice('json', ['json', 'pretty'] as const), '*new*: event log format'),
+  variable('RUNNER_CHILD_ENV_ALLOWLIST', 'childEnvAllowlist', commaNames, '*new*: extra variables passed to the orchestrator and Codex children'),
+  variable('TEMPORAL_ADDRESS', 'temporalAddress', str('localhost:7233'), 'Temporal frontend'),
+  variable('TEMPORAL_NAMESPACE', 'temporalNamespace', str('default'), 'namespace'),
+  variable('TEMPORAL_TASK_QUEUE', 'temporalTaskQueue', str('sprint-runner'), 'base task queue'),
+  readElsewhere('TEMPORAL_CLI_PATH', 'src/temporal/dev-server.ts', { default: null, rule: 'path' }, 'use this `temporal` binary instead of building one'),
+  // Connections the way Temporal's own tools read them (@temporalio/envconfig; docs/cluster.md).
+  readElsewhere('TEMPORAL_PROFILE', 'src/temporal/connection.ts', { default: 'default', rule: 'profile name' }, '*new*: the connection profile of the Temporal config file (address, namespace, TLS, API key) used by every command and worker; TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE above apply when no profile sets them'),
+  readElsewhere('TEMPORAL_CONFIG_FILE', 'src/temporal/connection.ts', { default: null, rule: 'path' }, '*new*: the Temporal config file (default: the CLI\'s `temporal.toml` in the user config dir)'),
+  readElsewhere('TEMPORAL_TLS_CLIENT_CERT_PATH', 'src/temporal/connection.ts', { default: null, rule: 'path' }, '*new*: mTLS client certificate (with `TEMPORAL_TLS_CLIENT_KEY_PATH`, `TEMPORAL_TLS_SERVER_CA_CERT_PATH`, `TEMPORAL_TLS_SERVER_NAME`, `TEMPORAL_TLS`; `TEMPORAL_API_KEY` for Temporal Cloud)'),
+  // Telemetry (src/telemetry): metrics and the one JSON log stream of a worker.
+  readElsewhere('RUNNER_METRICS_ADDRESS', 'src/telemetry/settings.ts', { default: null, rule: 'host:port' }, '*new*: the worker\'s Prometheus endpoint (GET /metrics: the SDK\'s metrics and `sprint_runner_*`); unset = none'),
+  readElsewhere('RUNNER_LOG_LEVEL', 'src/telemetry/settings.ts', { default: 'info', rule: 'trace, debug, info, warn or error' }, '*new*: lowest level of the Temporal SDK and Core log lines on stderr, each one JSON line'),
   // Safe upgrades (docs/upgrading.md): Worker Deployment Versioning of `sprint-runner worker`.
-  RUNNER_WORKER_VERSIONING: bool(true),
-  RUNNER_DEPLOYMENT_NAME: str('sprint-runner'),
+  variable(
+    'RUNNER_WORKER_VERSIONING',
+    'workerVersioning',
+    bool(true),
+    '*new*: `sprint-runner worker` registers as a Worker Deployment Version (in-process workers of `run`, the demo and tests are always unversioned)',
+  ),
+  variable('RUNNER_DEPLOYMENT_NAME', 'deploymentName', str('sprint-runner'), "*new*: the Worker Deployment's name (one per installation and namespace)"),
   // Absent: the package version plus the git commit when the code is a git checkout (src/worker.ts).
-  SPRINT_RUNNER_BUILD_ID: optionalStr,
-  // How long a stopping worker lets running activities (Codex runs) finish before cancelling them.
-  RUNNER_SHUTDOWN_GRACE_S: posfloat(30),
-} satisfies Record<string, Parser<unknown>>;
+  variable('SPRINT_RUNNER_BUILD_ID', 'buildId', optionalStr, "*new*: the worker's build id; set it in CI", { defaultDoc: 'package version + git short commit' }),
+  variable(
+    'RUNNER_SHUTDOWN_GRACE_S',
+    'shutdownGraceS',
+    posfloat(30),
+    '*new*: on SIGTERM, how long running activities (Codex runs) may finish before they are cancelled and retried elsewhere',
+  ),
+] as const;
 
-type Variables = typeof VARIABLES;
-export type EnvName = keyof Variables;
-export type RawConfig = { [K in EnvName]: ReturnType<Variables[K]> };
+type ParsedVariable = Extract<(typeof VARIABLES)[number], { field: string }>;
+export type EnvName = ParsedVariable['env'];
 
-/** The resolved configuration, with names a reader of the code understands. */
-export const RunnerConfigSchema = z.object({
-  backendBaseUrl: z.string(),
-  backendTimeoutS: z.number().positive(),
-  sprint: z.string().nullable(),
-  maxExecutors: z.number().int().positive(),
-  maxReviewers: z.number().int().positive(),
-  readyBuffer: z.number().int().positive(),
-  reviewStallPolls: z.number().int().positive(),
-  blockedRetryMinutes: z.number().positive(),
-  watchdogTimeoutS: z.number().int().positive(),
-  dryRun: z.boolean(),
-  ledgerPath: z.string(),
-  sprintPlanPath: z.string(),
-  autopromote: z.boolean(),
-  orchestratorStatePath: z.string(),
-  orchestratorCmd: z.array(z.string()).min(1),
-  codexBin: z.string(),
-  codexMcpArgs: z.array(z.string()),
-  codexToolsCallTimeoutS: z.number().positive(),
-  codexTransport: z.enum(['auto', 'mcp', 'app-server']),
-  secretEnvNames: z.array(z.string()),
-  sanitizationRegenAttempts: z.number().int().nonnegative(),
-  pollIntervalMs: z.number().int().positive(),
-  reviewStallMinutes: z.number().positive().nullable(),
-  blockedRetryMaxAttempts: z.number().int().positive(),
-  transientMaxAttempts: z.number().int().positive(),
-  historyEventsBeforeContinue: z.number().int().positive(),
-  maxPayloadBytes: z.number().int().positive(),
-  idlePollMinutes: z.number().positive(),
-  logFormat: z.enum(['json', 'pretty']),
-  childEnvAllowlist: z.array(z.string()),
-  temporalAddress: z.string(),
-  temporalNamespace: z.string(),
-  temporalTaskQueue: z.string(),
-  workerVersioning: z.boolean(),
-  deploymentName: z.string(),
-  buildId: z.string().nullable(),
-  shutdownGraceS: z.number().positive(),
-});
-export type RunnerConfig = z.infer<typeof RunnerConfigSchema>;
+/** The resolved configuration, with names a reader of the code understands (the table's `field`s). */
+export type RunnerConfig = { [V in ParsedVariable as V['field']]: ReturnType<V['parse']> };
 
-/** Parses the environment; throws ConfigError naming the first invalid variable. */
+/** Parses the environment in table order; throws ConfigError naming the first invalid variable. */
 export function loadConfig(env: Env = process.env): RunnerConfig {
-  const raw = {} as Record<string, unknown>;
-  for (const [key, parse] of Object.entries(VARIABLES) as [EnvName, Parser<unknown>][]) {
-    raw[key] = parse(env[key], key);
+  const config: Record<string, unknown> = {};
+  for (const entry of VARIABLES) if ('field' in entry) config[entry.field] = entry.parse(env[entry.env], entry.env);
+  return config as RunnerConfig;
+}
+
+/** The README's configuration table (Markdown), one row per table entry in table order. */
+export function configurationTableMarkdown(): string {
+  const lines = ['| variable | default | rule | controls |', '| --- | --- | --- | --- |'];
+  for (const entry of VARIABLES as readonly (ReadElsewhere | Variable<string, unknown>)[]) {
+    const defaultCell = ('defaultDoc' in entry ? entry.defaultDoc : undefined) ?? (entry.default === null ? '—' : `\`${entry.default}\``);
+    lines.push(`| \`${entry.env}\` | ${defaultCell} | ${entry.rule} | ${entry.doc} |`);
   }
-  const r = raw as RawConfig;
-  return RunnerConfigSchema.parse({
-    backendBaseUrl: r.BACKEND_BASE_URL,
-    backendTimeoutS: r.BACKEND_TIMEOUT_S,
-    sprint: r.ORCHESTRATOR_SPRINT,
-    maxExecutors: r.RUNNER_MAX_EXECUTORS,
-    maxReviewers: r.RUNNER_MAX_REVIEWERS,
-    readyBuffer: r.RUNNER_READY_BUFFER,
-    reviewStallPolls: r.REVIEW_STALL_POLLS,
-    blockedRetryMinutes: r.BLOCKED_RETRY_MINUTES,
-    watchdogTimeoutS: r.RUNNER_WATCHDOG_TIMEOUT_S,
-    dryRun: r.RUNNER_DRY_RUN,
-    ledgerPath: r.RUNNER_LEDGER_PATH,
-    sprintPlanPath: r.RUNNER_SPRINT_PLAN_PATH,
-    autopromote: r.RUNNER_AUTOPROMOTE,
-    orchestratorStatePath: r.ORCHESTRATOR_STATE_PATH,
-    orchestratorCmd: r.RUNNER_ORCHESTRATOR_CMD,
-    codexBin: r.CODEX_BIN,
-    codexMcpArgs: r.CODEX_MCP_ARGS,
-    codexToolsCallTimeoutS: r.CODEX_TOOLS_CALL_TIMEOUT_S,
-    codexTransport: r.CODEX_TRANSPORT,
-    secretEnvNames: r.RUNNER_SECRET_ENV_NAMES,
-    sanitizationRegenAttempts: r.ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS,
-    pollIntervalMs: r.ORCHESTRATOR_POLL_INTERVAL_MS,
-    reviewStallMinutes: r.REVIEW_STALL_MINUTES,
-    blockedRetryMaxAttempts: r.BLOCKED_RETRY_MAX_ATTEMPTS,
-    transientMaxAttempts: r.RUNNER_TRANSIENT_MAX_ATTEMPTS,
-    historyEventsBeforeContinue: r.RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE,
-    maxPayloadBytes: r.RUNNER_MAX_PAYLOAD_BYTES,
-    idlePollMinutes: r.SPRINT_IDLE_POLL_MINUTES,
-    logFormat: r.RUNNER_LOG_FORMAT,
-    childEnvAllowlist: r.RUNNER_CHILD_ENV_ALLOWLIST,
-    temporalAddress: r.TEMPORAL_ADDRESS,
-    temporalNamespace: r.TEMPORAL_NAMESPACE,
-    temporalTaskQueue: r.TEMPORAL_TASK_QUEUE,
-    workerVersioning: r.RUNNER_WORKER_VERSIONING,
-    deploymentName: r.RUNNER_DEPLOYMENT_NAME,
-    buildId: r.SPRINT_RUNNER_BUILD_ID,
-    shutdownGraceS: r.RUNNER_SHUTDOWN_GRACE_S,
-  });
+  return `${lines.join('\n')}\n`;
 }
 
 /** Names that look like credentials; their values never reach logs, histories or memos. */
@@ -273,9 +297,24 @@ export const SECRET_NAME = /(_TOKEN|_PAT|_KEY|_SECRET)$/i;
 
 /** Environment variables a child process (orchestrator, Codex) may inherit, besides its own. */
 const CHILD_ENV_BASE = [
-  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TERM', 'LANG', 'TZ', 'TMPDIR',
-  'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY',
-  'http_proxy', 'https_proxy', 'no_proxy', 'RUST_LOG',
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'TERM',
+  'LANG',
+  'TZ',
+  'TMPDIR',
+  'NODE_OPTIONS',
+  'NODE_EXTRA_CA_CERTS',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'RUST_LOG',
 ];
 const CHILD_ENV_PREFIXES = ['LC_', 'TARGET_', 'ORCHESTRATOR_', 'CODEX_', 'GITHUB_', 'OPENAI_', 'AGENT_'];
 

@@ -13,8 +13,8 @@ export type LogFormat = 'json' | 'pretty';
 export type EventWriter = (event: RunnerEvent) => void;
 
 /** JSON with non-ASCII escaped as \uXXXX, as the old runner's ensure_ascii=True output. */
-export function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+export function asciiJson(value: unknown, replacer?: (key: string, value: unknown) => unknown): string {
+  return JSON.stringify(value, replacer).replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function formatEvent(event: RunnerEvent, format: LogFormat, now = new Date()): string {

@@ -1,7 +1,9 @@
 /**
  * The worker process: workflows and backend activities on TEMPORAL_TASK_QUEUE, Codex runs on one
  * queue per role (capped by RUNNER_MAX_EXECUTORS / RUNNER_MAX_REVIEWERS activity slots), and the
- * orchestrator queue. On SIGINT/SIGTERM the Temporal runtime shuts the workers down: polling stops at
+ * orchestrator queue; each queue's worker registers exactly that queue's activities
+ * (workflows/activity-queues.ts), and `--roles` picks which queues a process serves. On SIGINT/SIGTERM
+ * the Temporal runtime shuts the workers down: polling stops at
  * once, running activities (Codex runs) may finish within RUNNER_SHUTDOWN_GRACE_S, then they are
  * cancelled (their Codex process groups killed) and fail as retryable, so the next worker retries them.
  *
@@ -11,13 +13,17 @@
  * caller passes `versioning`.
  */
 import { Client } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
 import type { RunnerConfig } from './config';
 import { promoteIfFirst, workerVersioningFor, type WorkerVersioning } from './temporal/deployment';
-import { createActivities } from './activities';
+import { connectNative, resolveConnectionSettings } from './temporal/connection';
+import { createActivitySets } from './activities';
+import { QUEUE_ROLES, type QueueRole } from './workflows/activity-queues';
 import { taskQueuesFor } from './temporal/task-queues';
 import { emitEvent, type RunnerEvent } from './logging';
+import { installTelemetryRuntime, workerInterceptors } from './telemetry';
 import type { EventSinks } from './workflows/events';
+import { freshPrebuiltWorkflowBundle } from './workflow-bundle';
 
 export interface WorkerSet {
   workers: Worker[];
@@ -28,14 +34,15 @@ export interface WorkerSet {
 export interface CreateWorkersOptions {
   config: RunnerConfig;
   connection: NativeConnection;
-  /** Tests pass the prebuilt bundle; the CLI bundles src/workflows at start. */
+  /** Tests pass a prebuilt bundle; otherwise dist/workflow-code.js when current (`npm run build`), else src/workflows bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Stand-ins registered on every queue (tests of workflow decisions); default: each queue's own set. */
   activities?: Record<string, (...args: never[]) => unknown>;
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   /** Where workflow events go (default: the process event log on stderr). */
   onEvent?: (event: RunnerEvent) => void;
-  /** Queues to poll (default: all four). */
-  roles?: Array<'main' | 'executor' | 'reviewer' | 'orchestrator'>;
+  /** Queues to poll (default: all four; `worker --roles`). */
+  roles?: readonly QueueRole[];
   /**
    * Register every queue's worker as this Worker Deployment Version (all four queues: activities of a
    * versioned workflow are dispatched to the same version). Absent/null: an unversioned worker.
@@ -43,19 +50,25 @@ export interface CreateWorkersOptions {
   versioning?: WorkerVersioning | null;
 }
 
+/** Sticky-cache size of the workflow worker (see createWorkers; measured in bench/footprint.ts). */
+export const MAX_CACHED_WORKFLOWS = 1000;
+
 export async function createWorkers(options: CreateWorkersOptions): Promise<WorkerSet> {
   const { config, connection } = options;
   const queues = taskQueuesFor(config.temporalTaskQueue);
   const client = new Client({ connection: connection as never, namespace: config.temporalNamespace });
-  const activities = options.activities ?? createActivities(config, () => client);
+  const sets = options.activities ? null : createActivitySets(config, () => client);
+  const activitiesFor = (role: QueueRole): object => options.activities ?? sets![role];
   const base = {
     connection,
     namespace: config.temporalNamespace,
-    activities,
     shutdownGraceTime: options.shutdownGraceTime ?? config.shutdownGraceS * 1000,
     // Cancellation reaches an activity only with a heartbeat response: keep that lag short so a
     // watchdog or shutdown kills a Codex process group within seconds.
     maxHeartbeatThrottleInterval: '2s',
+    // sprint_runner_* metrics from activity results and item workflow updates/retries (src/telemetry).
+    // A prebuilt bundle has the workflow interceptor modules compiled in (the SDK warns when they are passed again).
+    interceptors: workerInterceptors({ prebuiltBundle: 'workflowBundle' in workflowCode(options.workflowBundle) }),
     ...(options.versioning
       ? {
           workerDeploymentOptions: {
@@ -66,7 +79,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
         }
       : {}),
   } satisfies Partial<WorkerOptions>;
-  const roles = options.roles ?? ['main', 'executor', 'reviewer', 'orchestrator'];
+  const roles = options.roles ?? QUEUE_ROLES;
   const workers: Worker[] = [];
   for (const role of roles) {
     if (role === 'main') {
@@ -74,15 +87,18 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
         await Worker.create({
           ...base,
           taskQueue: queues.main,
+          activities: activitiesFor('main'),
           sinks: eventSinks(options.onEvent ?? emitEvent),
-          ...(options.workflowBundle
-            ? { workflowBundle: options.workflowBundle }
-            : { workflowsPath: require.resolve('./workflows') }),
+          ...workflowCode(options.workflowBundle),
+          // Item workflows wait for days between intents: cache only the active ones. The SDK default
+          // (~2,300 from the heap limit) kept all 1,000 open items of the footprint bench resident
+          // (1,090 MiB RSS); an evicted item replays its short history at its next signal.
+          maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
         }),
       );
     } else {
       const slots = role === 'executor' ? config.maxExecutors : role === 'reviewer' ? config.maxReviewers : 4;
-      workers.push(await Worker.create({ ...base, taskQueue: queues[role], maxConcurrentActivityTaskExecutions: slots }));
+      workers.push(await Worker.create({ ...base, taskQueue: queues[role], activities: activitiesFor(role), maxConcurrentActivityTaskExecutions: slots }));
     }
   }
   return {
@@ -104,18 +120,20 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
 export interface WorkerProcessOptions {
   /** Make this build the deployment's current version once it polls (single-host deploys). */
   setCurrent?: boolean;
+  /** Queues this process serves (`worker --roles`; default all four). */
+  roles?: readonly QueueRole[];
 }
 
 export async function runWorkerProcess(config: RunnerConfig, options: WorkerProcessOptions = {}): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  installTelemetryRuntime();
+  const connection = await connectNative(resolveConnectionSettings(config));
   const versioning = workerVersioningFor(config);
   if (options.setCurrent && !versioning) throw new Error('--set-current needs RUNNER_WORKER_VERSIONING=true (an unversioned worker has no version to promote)');
   const onStop = (signal: NodeJS.Signals) =>
     emitEvent({ type: 'RUNNER_WORKER_STOPPING', signal, shutdown_grace_s: config.shutdownGraceS, build_id: versioning?.version.buildId ?? null });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, onStop);
   try {
-    const set = await createWorkers({ config, connection, versioning });
+    const set = await createWorkers({ config, connection, versioning, roles: options.roles });
     const running = set.run();
     if (versioning) void announceRouting(config, connection, versioning, options.setCurrent ?? false);
     await running;
@@ -147,6 +165,16 @@ async function announceRouting(config: RunnerConfig, connection: NativeConnectio
   } catch (err) {
     emitEvent({ type: 'RUNNER_DEPLOYMENT_ROUTING_UNKNOWN', deployment_name: deploymentName, build_id: buildId, error: (err as Error).message });
   }
+}
+
+/**
+ * The bundle the caller passed; else the prebuilt one of `npm run build` while it is current (no
+ * webpack at start); else the sources, bundled now.
+ */
+function workflowCode(passed: WorkerOptions['workflowBundle']): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (passed) return { workflowBundle: passed };
+  const prebuilt = freshPrebuiltWorkflowBundle();
+  return prebuilt ? { workflowBundle: { codePath: prebuilt } } : { workflowsPath: require.resolve('./workflows') };
 }
 
 /** Workflow events leave through this sink; it is not called on replay, so each event is written once. */

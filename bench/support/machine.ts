@@ -34,7 +34,6 @@ export function machineInfo(): MachineInfo {
   } catch {
     temporalCli = null;
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sdk = (require('@temporalio/worker/package.json') as { version: string }).version;
   return {
     date: new Date().toISOString(),

@@ -14,7 +14,14 @@ import { startBackendEmulator, type BackendEmulator, type BackendEmulatorOptions
 import { ROOT, workflowBundle, type BenchTemporal } from './temporal';
 
 export const AGENT_BIN = join(ROOT, 'emulators', 'agent', 'codex-emulator.js');
-export const TAP_ORCHESTRATOR_CMD = `${process.execPath} --require tsx/cjs ${join(ROOT, 'bench', 'support', 'orchestrator-tap.ts')} --loop`;
+/** The orchestrator tap: its bundle from `npm run build` when current (no transpile per tick), else tsx. */
+export function tapOrchestratorCmd(): string {
+  const { freshEmulatorBundle } = require('../../scripts/build-freshness.js') as { freshEmulatorBundle(name: string): string | null };
+  const compiled = freshEmulatorBundle('orchestrator-tap');
+  return compiled
+    ? `${process.execPath} ${compiled} --loop`
+    : `${process.execPath} --require tsx/cjs ${join(ROOT, 'bench', 'support', 'orchestrator-tap.ts')} --loop`;
+}
 export const IDLE_ORCHESTRATOR_CMD = `/bin/sh ${join(ROOT, 'bench', 'support', 'idle-orchestrator.sh')}`;
 
 export interface TimedEvent extends RunnerEvent {
@@ -121,7 +128,7 @@ export function benchConfigEnv(temporal: BenchTemporal, backendUrl: string, dir:
     TEMPORAL_TASK_QUEUE: 'bench',
     BACKEND_BASE_URL: backendUrl,
     ORCHESTRATOR_STATE_PATH: join(dir, 'orchestrator-state.json'),
-    RUNNER_ORCHESTRATOR_CMD: TAP_ORCHESTRATOR_CMD,
+    RUNNER_ORCHESTRATOR_CMD: tapOrchestratorCmd(),
     CODEX_BIN: AGENT_BIN,
     ORCHESTRATOR_POLL_INTERVAL_MS: '500',
     CODEX_TOOLS_CALL_TIMEOUT_S: '120',

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { freshPrebuiltWorkflowBundle, WORKFLOW_INTERCEPTOR_MODULES } from '../../src/workflow-bundle';
 
 export const ROOT = join(__dirname, '..', '..');
 
@@ -26,13 +27,19 @@ export async function installRuntime(): Promise<string> {
   return metricsAddress;
 }
 
-/** Builds src/workflows once (the CLI worker does the same at start) and returns the file path. */
+/**
+ * The workflow bundle's file path: the prebuilt one of `npm run build` when current (what the CLI
+ * worker loads), else src/workflows bundled once for the bench.
+ */
 export async function workflowBundle(): Promise<string> {
   if (bundlePath) return bundlePath;
+  const prebuilt = freshPrebuiltWorkflowBundle();
+  if (prebuilt) return (bundlePath = prebuilt);
   const dir = join(ROOT, '.sprint-runner', 'bench');
   mkdirSync(dir, { recursive: true });
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
   });
   bundlePath = join(dir, 'workflow-bundle.js');

@@ -68,7 +68,7 @@ export class AppServerEmulator {
     const path = this.env['AGENT_EVENTS_LOG'];
     if (!path) return;
     const at = Date.now();
-    appendFileSync(path, `${JSON.stringify({ at, iso: new Date(at).toISOString(), pid: process.pid, tool, transport: 'app-server', run_id: played?.runId ?? null, role: played?.role ?? null })}\n`);
+    appendFileSync(path, `${JSON.stringify({ at, iso: new Date(at).toISOString(), pid: process.pid, spawned_at: Math.round(performance.timeOrigin), tool, transport: 'app-server', run_id: played?.runId ?? null, role: played?.role ?? null })}\n`);
   }
 
   handleLine(line: string): void {

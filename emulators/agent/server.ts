@@ -230,7 +230,8 @@ export class AgentEmulator {
     const path = this.env['AGENT_EVENTS_LOG'];
     if (!path) return;
     const at = Date.now();
-    appendFileSync(path, `${JSON.stringify({ at, iso: new Date(at).toISOString(), pid: process.pid, tool, run_id: runId, role })}\n`);
+    // spawned_at: when this process started (performance.timeOrigin), the "Codex spawned" time of the bench.
+    appendFileSync(path, `${JSON.stringify({ at, iso: new Date(at).toISOString(), pid: process.pid, spawned_at: Math.round(performance.timeOrigin), tool, run_id: runId, role })}\n`);
   }
 
   private emitter(extra: Extra, threadId: string, turnId: string) {

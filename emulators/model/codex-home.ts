@@ -23,11 +23,12 @@ function tomlString(value: string): string {
 
 /** MCP servers the runner requires (`codex mcp list`), served by emulators/github-mcp. */
 function githubMcpServersToml(): string[] {
-  const server = join(__dirname, '..', 'github-mcp', 'server.ts');
+  // The launcher runs the compiled stand-in when `npm run build` made a current one (else tsx).
+  const launcher = join(__dirname, '..', 'github-mcp', 'github-mcp-emulator.js');
   return ['github', 'github_projects'].flatMap((name) => [
     `[mcp_servers.${name}]`,
     `command = ${tomlString(process.execPath)}`,
-    `args = ${JSON.stringify(['--require', require.resolve('tsx/cjs'), server, name])}`,
+    `args = ${JSON.stringify([launcher, name])}`,
     '',
   ]);
 }

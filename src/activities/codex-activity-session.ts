@@ -9,8 +9,12 @@ import { Context } from '@temporalio/activity';
 import type { RunnerConfig } from '../config';
 import { childEnv } from '../config';
 import { emitEvent } from '../logging';
-import { codexRunConfig, codexRunOverrides, openCodex, resolveCodexTransport, type CodexSession } from './codex-session';
+import type { CodexToolArguments } from '../domain/prompts';
+import type { BackendClient } from './backend-client';
+import { askCodex, codexRunConfig, codexRunOverrides, openCodex, resolveCodexTransport, type CodexSession } from './codex-session';
 
+/** The re-ask turn's own deadline (the first turn's is CODEX_TOOLS_CALL_TIMEOUT_S). */
+export const REASK_TIMEOUT_MS = 180_000;
 const HEARTBEAT_EVERY_MS = 5_000;
 const WORKER_HEARTBEAT_EVENT_EVERY_MS = 30_000;
 
@@ -61,4 +65,32 @@ export async function inCodexSession<T>(
     ctx.cancellationSignal.removeEventListener('abort', kill);
     await session.close();
   }
+}
+
+export interface CodexQuestion<T> {
+  label: { run_id: string; role: string };
+  /** The role whose agent-context bundle (base instructions) the question is asked with. */
+  bundleRole: string;
+  toolArguments: (bundle: unknown) => CodexToolArguments;
+  parse: (text: string) => T;
+  reaskPrompt: string;
+  toolsCallTimeoutS: number;
+}
+
+/**
+ * One question to a fresh Codex process, as the worker run and kickoff planning both ask it: fetch
+ * the role's bundle, call Codex and re-ask once on unparsable output (askCodex), in an activity
+ * session that heartbeats and is killed on cancellation.
+ */
+export function askCodexInSession<T>(config: RunnerConfig, backend: BackendClient, question: CodexQuestion<T>): Promise<T> {
+  return inCodexSession(config, question.label, async (session, signal) => {
+    const bundle = await backend.get('/internal/agent-context', { role: question.bundleRole });
+    return askCodex(session, question.toolArguments(bundle), {
+      parse: question.parse,
+      reaskPrompt: question.reaskPrompt,
+      timeoutMs: question.toolsCallTimeoutS * 1000,
+      reaskTimeoutMs: REASK_TIMEOUT_MS,
+      signal,
+    });
+  });
 }

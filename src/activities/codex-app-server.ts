@@ -21,7 +21,8 @@ import {
   type InitializeParams, type ThreadStartParams, type TurnInterruptParams, type TurnStartParams,
 } from '../codex-protocol/app-server-messages';
 import { CodexWorkerError } from '../domain/errors';
-import { ChildProcessTransport, DEFAULT_MAX_MESSAGE_BYTES, type ChildExit } from './codex-stdio-transport';
+import { CodexProcessSession } from './codex-process-session';
+import { ChildProcessTransport } from './codex-stdio-transport';
 
 const CLIENT_NAME = 'sprint-runner';
 const CLIENT_VERSION = '0.1.0';
@@ -93,45 +94,19 @@ function validateTimeout(name: string, value: number): number {
   return value;
 }
 
-export class AppServerSession {
+export class AppServerSession extends CodexProcessSession {
   serverVersion = { name: 'codex-app-server', version: 'unknown' };
   userAgent = '';
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly tokensByThread = new Map<string, number>();
   private active: ActiveTurn | null = null;
   private closedReason: string | null = null;
 
   constructor(
-    private readonly transport: ChildProcessTransport,
+    transport: ChildProcessTransport,
     private readonly options: OpenAppServerOptions,
-  ) {}
-
-  get pid(): number {
-    return this.transport.pid ?? -1;
-  }
-
-  get exited(): boolean {
-    return this.transport.exit !== undefined;
-  }
-
-  get exit(): ChildExit | undefined {
-    return this.transport.exit;
-  }
-
-  tokensSoFar(): number {
-    let total = 0;
-    for (const value of this.tokensByThread.values()) total += value;
-    return total;
-  }
-
-  private diagnostics(): Record<string, unknown> {
-    return {
-      pid: this.transport.pid ?? null,
-      exit_code: this.transport.exit?.code ?? null,
-      exit_signal: this.transport.exit?.signal ?? null,
-      stderr_tail: this.transport.stderrTail().slice(-15),
-    };
+  ) {
+    super(transport);
   }
 
   unavailable(method: string, message: string): CodexWorkerError {
@@ -374,17 +349,8 @@ export class AppServerSession {
 /** Spawns `codex app-server` (own process group, descendants tracked) and runs the handshake. */
 export async function openAppServerSession(options: OpenAppServerOptions): Promise<AppServerSession> {
   const handshakeTimeoutMs = validateTimeout('handshakeTimeoutMs', options.handshakeTimeoutMs ?? 30_000);
-  const transport = new ChildProcessTransport({
-    command: options.command,
-    args: options.args,
-    env: options.env,
-    cwd: options.cwd,
-    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-    killGraceMs: options.killGraceMs,
-    onStderrLine: options.onStderrLine,
-    onStdoutNoise: options.onStdoutNoise,
-    wire: 'codex-app-server',
-  });
+  // The process options (command, args, env, cwd, limits, stderr/noise callbacks) have the transport's names.
+  const transport = new ChildProcessTransport({ ...options, wire: 'codex-app-server' });
   const session = new AppServerSession(transport, options);
   transport.onmessage = (message) => session.handleMessage(message);
   transport.onclose = () => session.handleClose();

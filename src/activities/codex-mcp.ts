@@ -19,7 +19,8 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { CodexWorkerError } from '../domain/errors';
-import { ChildProcessTransport, DEFAULT_MAX_MESSAGE_BYTES, OversizedMessageError, type ChildExit } from './codex-stdio-transport';
+import { CodexProcessSession } from './codex-process-session';
+import { ChildProcessTransport, OversizedMessageError, type ChildExit } from './codex-stdio-transport';
 
 export { assertCodexVersionSupportsMcpServer, parseCodexVersion } from '../domain/codex-version';
 export type { CallToolResult };
@@ -143,39 +144,22 @@ interface CallContext {
   idleTimeoutMs?: number;
 }
 
-class Session implements McpCodexSession {
+class Session extends CodexProcessSession implements McpCodexSession {
   serverVersion!: Implementation;
   protocolVersion!: string;
   tools: Tool[] = [];
-  private readonly tokensByThread = new Map<string, number>();
   private readonly eventListeners = new Set<() => void>();
 
   constructor(
     private readonly client: Client,
-    private readonly transport: ChildProcessTransport,
+    transport: ChildProcessTransport,
     private readonly options: OpenCodexSessionOptions,
-  ) {}
-
-  get pid(): number {
-    return this.transport.pid ?? -1;
+  ) {
+    super(transport);
   }
 
   get hasCodexReply(): boolean {
     return this.tools.some((tool) => tool.name === 'codex-reply');
-  }
-
-  get exited(): boolean {
-    return this.transport.exit !== undefined;
-  }
-
-  get exit(): ChildExit | undefined {
-    return this.transport.exit;
-  }
-
-  tokensSoFar(): number {
-    let total = 0;
-    for (const value of this.tokensByThread.values()) total += value;
-    return total;
   }
 
   handleEvent(params: z.infer<typeof CodexEventNotificationSchema>['params']): void {
@@ -239,15 +223,6 @@ class Session implements McpCodexSession {
     }
   }
 
-  private diagnostics(): Record<string, unknown> {
-    return {
-      pid: this.transport.pid ?? null,
-      exit_code: this.transport.exit?.code ?? null,
-      exit_signal: this.transport.exit?.signal ?? null,
-      stderr_tail: this.transport.stderrTail().slice(-15),
-    };
-  }
-
   unavailable(context: CallContext, message: string): CodexWorkerError {
     return new CodexWorkerError('mcp_stdio_unavailable', message, { method: context.method, tool: context.tool ?? null, ...this.diagnostics() });
   }
@@ -300,16 +275,8 @@ class Session implements McpCodexSession {
 /** Spawns the server, runs initialize + tools/list, and checks that the `codex` tool exists. */
 export async function openCodexSession(options: OpenCodexSessionOptions): Promise<McpCodexSession> {
   const handshakeTimeoutMs = validateTimeout('handshakeTimeoutMs', options.handshakeTimeoutMs ?? 30_000);
-  const transport = new ChildProcessTransport({
-    command: options.command,
-    args: options.args,
-    env: options.env,
-    cwd: options.cwd,
-    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-    killGraceMs: options.killGraceMs,
-    onStderrLine: options.onStderrLine,
-    onStdoutNoise: options.onStdoutNoise,
-  });
+  // The process options (command, args, env, cwd, limits, stderr/noise callbacks) have the transport's names.
+  const transport = new ChildProcessTransport({ ...options, wire: 'mcp' });
   const client = new Client(options.clientInfo ?? { name: CODEX_CLIENT_NAME, version: CLIENT_VERSION }, {
     capabilities: { elicitation: {} },
   });

@@ -62,26 +62,26 @@ export interface OpenCodexOptions {
 
 export async function openCodex(options: OpenCodexOptions): Promise<CodexSession> {
   const extra = options.extraArgs ?? [];
+  // What both transports take unchanged.
+  const processOptions = {
+    command: options.command,
+    env: options.env,
+    cwd: options.cwd,
+    handshakeTimeoutMs: options.handshakeTimeoutMs,
+    killGraceMs: options.killGraceMs,
+    onStderrLine: options.onStderrLine,
+    onProtocolError: options.onProtocolError,
+  };
   if (options.transport === 'app-server') {
     const session = await openAppServerSession({
-      command: options.command,
+      ...processOptions,
       args: ['app-server', ...extra],
-      env: options.env,
-      cwd: options.cwd,
-      handshakeTimeoutMs: options.handshakeTimeoutMs,
-      killGraceMs: options.killGraceMs,
-      onStderrLine: options.onStderrLine,
-      onProtocolError: options.onProtocolError,
       onApprovalDenied: (method, params) => {
         const command = (params as { command?: unknown } | null)?.command;
         options.onApprovalDenied?.(`${method}${typeof command === 'string' ? `: ${command}` : ''}`);
       },
     });
-    return {
-      transport: 'app-server',
-      get pid() { return session.pid; },
-      get serverVersion() { return session.serverVersion; },
-      get exited() { return session.exited; },
+    return asCodexSession('app-server', session, {
       start: (args, turn) => session.startThread({
         config: options.runConfig,
         prompt: args.prompt,
@@ -92,30 +92,31 @@ export async function openCodex(options: OpenCodexOptions): Promise<CodexSession
         approvalPolicy: args['approval-policy'],
       }, turn),
       reask: (threadId, prompt, turn) => session.reask(threadId, prompt, turn),
-      tokensSoFar: () => session.tokensSoFar(),
-      close: () => session.close(),
-    };
+    });
   }
   const session = await openMcpSession({
-    command: options.command,
+    ...processOptions,
     args: [...options.mcpArgs, ...extra],
-    env: options.env,
-    cwd: options.cwd,
-    handshakeTimeoutMs: options.handshakeTimeoutMs,
-    killGraceMs: options.killGraceMs,
-    onStderrLine: options.onStderrLine,
-    onProtocolError: options.onProtocolError,
     onElicitation: (request) => options.onApprovalDenied?.(request.message),
   });
+  return asCodexSession('mcp', session, {
+    start: async (args, turn) => (await session.callCodex({ ...args, ...(options.runConfig ? { config: options.runConfig } : {}) }, turn)) as CodexTurnResult,
+    reask: async (threadId, prompt, turn) => (await session.reply(threadId, prompt, turn)) as CodexTurnResult,
+  });
+}
+
+type ProcessSide = Pick<CodexSession, 'pid' | 'serverVersion' | 'exited' | 'tokensSoFar' | 'close'>;
+
+/** The port over one transport's session: the process side is the same for both, the turns are the transport's. */
+function asCodexSession(transport: CodexTransportKind, session: ProcessSide, turns: Pick<CodexSession, 'start' | 'reask'>): CodexSession {
   return {
-    transport: 'mcp',
+    transport,
     get pid() { return session.pid; },
     get serverVersion() { return session.serverVersion; },
     get exited() { return session.exited; },
-    start: async (args, turn) => (await session.callCodex({ ...args, ...(options.runConfig ? { config: options.runConfig } : {}) }, turn)) as CodexTurnResult,
-    reask: async (threadId, prompt, turn) => (await session.reply(threadId, prompt, turn)) as CodexTurnResult,
     tokensSoFar: () => session.tokensSoFar(),
     close: () => session.close(),
+    ...turns,
   };
 }
 

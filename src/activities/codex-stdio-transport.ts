@@ -8,8 +8,7 @@
  * for multi-megabyte lines) and drops the text of a line it cannot parse, which we want to report.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { releaseGroup, watchDescendant, watchGroup } from './group-reaper';
-import { killTree, readProcTable, trackProcessTree, type ProcessTreeHandle } from './process-tree';
+import { ownProcessGroup, type OwnedProcessGroup } from './process-group';
 import type { Readable, Writable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
@@ -52,40 +51,6 @@ export interface ChildExit {
 
 /** A message line longer than maxMessageBytes that looked like a response: the pending call cannot complete. */
 export class OversizedMessageError extends Error {}
-
-/** Process groups of live transports, SIGKILLed if this process exits without closing them (and by the group watcher if it is killed). */
-const liveGroups = new Set<number>();
-let exitHookInstalled = false;
-function trackGroup(pgid: number): void {
-  liveGroups.add(pgid);
-  watchGroup(pgid);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const group of liveGroups) {
-      try {
-        process.kill(-group, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
-}
-
-/**
- * Whether any process of the group is still running. Zombies do not count: once a member's parent
- * died it is reaped by PID 1, which in containers may take seconds (or never happen).
- */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  if (process.platform !== 'linux') return true;
-  for (const p of readProcTable().values()) if (p.pgid === pgid && p.state !== 'Z' && p.state !== 'X') return true;
-  return false;
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -160,7 +125,7 @@ export class ChildProcessTransport implements Transport {
   private readonly stderrTailLines: string[] = [];
   private negotiatedProtocolVersion?: string;
   private fatal?: Error;
-  private tree?: ProcessTreeHandle;
+  private group?: OwnedProcessGroup;
 
   constructor(private readonly options: ChildProcessTransportOptions) {
     this.exited = new Promise((resolve) => {
@@ -220,16 +185,15 @@ export class ChildProcessTransport implements Transport {
         return;
       }
       this.child = child;
+      // Owned from the moment it has a pid, so a close() racing the start still kills the whole group.
+      if (child.pid !== undefined) this.group = ownProcessGroup(child.pid);
       child.once('spawn', () => {
         spawned = true;
-        const pgid = child.pid!;
-        trackGroup(pgid);
-        // Every descendant, whatever its process group, is remembered (and told to the group watcher).
-        this.tree = trackProcessTree(pgid, (proc) => watchDescendant(pgid, proc.pid, proc.start));
         resolve();
       });
       child.on('error', (error: NodeJS.ErrnoException) => {
         if (!spawned) {
+          this.group?.release();
           this.fireClose();
           this.resolveExited({ code: null, signal: null });
           reject(spawnFailed(error));
@@ -360,33 +324,15 @@ export class ChildProcessTransport implements Transport {
       this.fireClose();
       return;
     }
-    const pgid = child.pid;
-    const tree = this.tree;
+    const group = this.group;
     try {
       child.stdin.end();
     } catch {
       // ignore
     }
     const grace = this.options.killGraceMs ?? 1500;
-    tree?.scan();
-    const everythingGone = () => this.exitInfo !== undefined && !groupAlive(pgid) && !(tree?.anyAlive() ?? false);
-    const signalAll = (signal: NodeJS.Signals) => {
-      try {
-        process.kill(-pgid, signal);
-      } catch {
-        // group already gone
-      }
-      // Descendants in other process groups (Codex's MCP servers) get the same polite signal.
-      const table = readProcTable();
-      for (const { pid, start } of tree?.descendants() ?? []) {
-        if (table.get(pid)?.start !== start) continue;
-        try {
-          process.kill(pid, signal);
-        } catch {
-          // gone
-        }
-      }
-    };
+    group?.scan();
+    const everythingGone = () => this.exitInfo !== undefined && !(group?.alive() ?? false);
     const settled = async (ms: number) => {
       const deadline = Date.now() + ms;
       await within(this.exited, ms);
@@ -394,16 +340,13 @@ export class ChildProcessTransport implements Transport {
       return everythingGone();
     };
     if (!everythingGone()) {
-      signalAll('SIGTERM');
+      group?.signal('SIGTERM');
       if (!(await settled(grace))) {
-        tree?.scan();
-        killTree(tree?.descendants() ?? [], [pgid]);
+        group?.kill();
         await settled(5000);
       }
     }
-    tree?.stop();
-    liveGroups.delete(pgid);
-    releaseGroup(pgid);
+    group?.release();
     child.stdout.destroy();
     child.stderr.destroy();
     this.fireClose();

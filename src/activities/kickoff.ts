@@ -20,9 +20,7 @@ import { pythonJsonFileText } from '../domain/python-json';
 import { parseKickoffOutput } from '../domain/worker-result';
 import type { ExistingKickoffQuery, ExistingKickoffs, KickoffGenerationInput, LoadedSprintPlan, PlanApplyOptions } from '../workflows/sprint/ports';
 import type { BackendClient } from './backend-client';
-import { inCodexSession } from './codex-activity-session';
-import { askCodex } from './codex-session';
-import { REASK_TIMEOUT_MS } from './codex-worker';
+import { askCodexInSession } from './codex-activity-session';
 import { writeFileAtomically } from './files';
 
 const MCP_LIST_TIMEOUT_MS = 10_000;
@@ -40,16 +38,14 @@ export function createKickoffActivities(config: RunnerConfig, backend: BackendCl
   return {
     /** ../../docs/spec/runner-behaviour.md §4.1 steps 3–4: the raw plan object Codex generated (validated by the workflow). */
     async generateKickoffPlan(input: KickoffGenerationInput): Promise<Record<string, unknown>> {
-      return inCodexSession(config, { run_id: `kickoff-${input.sprint}`, role: 'ORCHESTRATOR' }, async (session, signal) => {
-        const bundle = await backend.get('/internal/agent-context', { role: 'ORCHESTRATOR' });
-        const prompt = buildKickoffPrompt(input.sprint, input.readyLimit, input.goal);
-        return askCodex(session, buildKickoffCodexArguments(prompt, buildBaseInstructions(bundle)), {
-          parse: parseKickoffOutput,
-          reaskPrompt: KICKOFF_REASK_PROMPT,
-          timeoutMs: input.toolsCallTimeoutS * 1000,
-          reaskTimeoutMs: REASK_TIMEOUT_MS,
-          signal,
-        });
+      const prompt = buildKickoffPrompt(input.sprint, input.readyLimit, input.goal);
+      return askCodexInSession(config, backend, {
+        label: { run_id: `kickoff-${input.sprint}`, role: 'ORCHESTRATOR' },
+        bundleRole: 'ORCHESTRATOR',
+        toolArguments: (bundle) => buildKickoffCodexArguments(prompt, buildBaseInstructions(bundle)),
+        parse: parseKickoffOutput,
+        reaskPrompt: KICKOFF_REASK_PROMPT,
+        toolsCallTimeoutS: input.toolsCallTimeoutS,
       });
     },
 

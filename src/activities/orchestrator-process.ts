@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { RunnerConfig } from '../config';
 import { childEnv } from '../config';
+import { ownProcessGroup } from './process-group';
 
 export interface OrchestratorOutput {
   exitCode: number;
@@ -35,8 +36,9 @@ export function orchestratorEnv(config: RunnerConfig, sprint: string, env: NodeJ
 }
 
 /**
- * Runs the orchestrator once and collects its output. `signal` aborts it (the whole process
- * group is killed); `onStderrLine` sees diagnostics as they arrive.
+ * Runs the orchestrator once and collects its output. Its process group is owned like a Codex run's
+ * (process-group.ts): `signal` aborts it (the group and every descendant are killed), and so does the
+ * group watcher if the worker dies meanwhile. `onStderrLine` sees diagnostics as they arrive.
  */
 export function runOrchestratorOnce(
   config: RunnerConfig,
@@ -53,14 +55,13 @@ export function runOrchestratorOnce(
     });
     const stdoutLines: Buffer[] = [];
     const stderrLines: string[] = [];
-    const kill = () => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    };
+    const group = child.pid !== undefined ? ownProcessGroup(child.pid) : null;
+    const kill = () => group?.kill();
     options.signal?.addEventListener('abort', kill);
+    const done = () => {
+      options.signal?.removeEventListener('abort', kill);
+      group?.release();
+    };
     const stdoutDone = new Promise<void>((done) =>
       // Latin-1 keeps every byte, so a line that is not valid UTF-8 can be refused rather than repaired.
       createInterface({ input: child.stdout!.setEncoding('latin1'), crlfDelay: Infinity })
@@ -76,13 +77,13 @@ export function runOrchestratorOnce(
         .once('close', done),
     );
     child.once('error', (err) => {
-      options.signal?.removeEventListener('abort', kill);
+      done();
       reject(new Error(`cannot start orchestrator \`${command}\`: ${err.message} (check RUNNER_ORCHESTRATOR_CMD)`));
     });
     child.once('exit', (code, signal) => {
       // Both streams are drained to EOF before the tick is over: no line is lost.
       void Promise.all([stdoutDone, stderrDone]).then(() => {
-        options.signal?.removeEventListener('abort', kill);
+        done();
         resolve({ exitCode: code ?? (signal ? 128 : 1), stdoutLines, stderrLines });
       });
     });

@@ -1,9 +1,9 @@
 /**
- * The runner-managed fields of the orchestrator's state file (../../docs/spec/runner-behaviour.md §10.2.4–§10.2.5):
- * the orchestrator's dispatch decisions depend on them, so we keep writing them. The decisions are
- * in domain/state-file; this module does the I/O. Writes are atomic (unique temp file + rename) and
- * never overlap an orchestrator run in this process (state-file-lock.ts); each write re-reads the
- * file right before replacing it.
+ * The runner-managed fields of the orchestrator's state file (../../docs/spec/runner-behaviour.md §10.2.4–§10.2.5)
+ * for item workflows from before issue #14 (new ones update the sprint workflow's state:
+ * sprint-state.ts), and the read of a state file (a tick's private copy, or the exported file a new
+ * sprint seeds from). Writes are atomic (unique temp file + rename) and never overlap an
+ * orchestrator run in this process (state-file-lock.ts); each write re-reads the file first.
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomically } from './files';

@@ -117,17 +117,26 @@ interface TrackedRoot {
 
 const roots = new Set<TrackedRoot>();
 let timer: NodeJS.Timeout | null = null;
+// The scan samples real processes, so it runs on the wall clock even where a test fakes the timers
+// (captured at load: a faked setInterval would replay thousands of scans in one timer jump).
+const wallClockSetInterval = setInterval;
+const wallClockClearInterval = clearInterval;
 
 function scanAll(): void {
   if (roots.size === 0 || process.platform !== 'linux') return;
   const table = readProcTable();
+  const children = childrenByParent(table);
+  for (const tracked of roots) scanRoot(tracked, table, children);
+}
+
+function childrenByParent(table: Map<number, ProcInfo>): Map<number, ProcInfo[]> {
   const children = new Map<number, ProcInfo[]>();
   for (const p of table.values()) {
     const list = children.get(p.ppid);
     if (list) list.push(p);
     else children.set(p.ppid, [p]);
   }
-  for (const tracked of roots) scanRoot(tracked, table, children);
+  return children;
 }
 
 function scanRoot(tracked: TrackedRoot, table: Map<number, ProcInfo>, children: Map<number, ProcInfo[]>): void {
@@ -169,7 +178,7 @@ export function trackProcessTree(root: number, onNew?: (proc: ProcInfo) => void)
   const tracked: TrackedRoot = { root, known: new Map(), onNew };
   roots.add(tracked);
   if (!timer && process.platform === 'linux') {
-    timer = setInterval(scanAll, SCAN_EVERY_MS);
+    timer = wallClockSetInterval(scanAll, SCAN_EVERY_MS);
     timer.unref();
   }
   const rootStart = readProcTable().get(root)?.start;
@@ -177,13 +186,7 @@ export function trackProcessTree(root: number, onNew?: (proc: ProcInfo) => void)
     scan() {
       if (process.platform !== 'linux') return;
       const table = readProcTable();
-      const children = new Map<number, ProcInfo[]>();
-      for (const p of table.values()) {
-        const list = children.get(p.ppid);
-        if (list) list.push(p);
-        else children.set(p.ppid, [p]);
-      }
-      scanRoot(tracked, table, children);
+      scanRoot(tracked, table, childrenByParent(table));
     },
     descendants: () => [...tracked.known].map(([pid, start]) => ({ pid, start })),
     anyAlive() {
@@ -195,7 +198,7 @@ export function trackProcessTree(root: number, onNew?: (proc: ProcInfo) => void)
     stop() {
       roots.delete(tracked);
       if (roots.size === 0 && timer) {
-        clearInterval(timer);
+        wallClockClearInterval(timer);
         timer = null;
       }
     },

@@ -1,10 +1,11 @@
 /**
- * The orchestrator's state file has two writers: the orchestrator process (a read-modify-write per
- * run) and our runner-managed field updates. In the old runner they raced (⚠ ../../docs/spec/runner-behaviour.md §10.2): an update written
- * while the orchestrator ran could roll back its dispatch (`last_run_id`), and a claim intent then
- * had no item. Within one worker process every use of a state file holds this lock: the whole
- * orchestrator run plus the read of its result, and each runner update. (So serve the orchestrator
- * queue from one worker per state file, as the README says.)
+ * For sprint runs from before issue #14 only (they tick against a state file on the orchestrator
+ * host until they continue as new; new runs keep the state in the sprint workflow). The file has two
+ * writers: the orchestrator process (a read-modify-write per run) and our runner-managed field
+ * updates. In the old runner they raced (⚠ ../../docs/spec/runner-behaviour.md §10.2): an update
+ * written while the orchestrator ran could roll back its dispatch (`last_run_id`). Within one worker
+ * process every use of a state file holds this lock: the whole orchestrator run plus the read of its
+ * result, and each runner update.
  */
 const tails = new Map<string, Promise<unknown>>();
 

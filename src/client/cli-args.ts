@@ -4,6 +4,7 @@
  * 200 and `Number("0x10")` is 16; an issue number, a port or a period is written in decimal digits.
  */
 import { sprintInputProblem } from '../workflows/sprint/messages';
+import { QUEUE_ROLES, type QueueRole } from '../workflows/activity-queues';
 
 /** A flag value the command cannot use; the command prints the message and exits 2. */
 export class CliUsageError extends Error {}
@@ -57,4 +58,18 @@ export function withUsageErrors<A extends unknown[]>(action: (...args: A) => Pro
       process.exitCode = 2;
     }
   };
+}
+
+/** `worker --roles`: a comma list of task-queue roles, each once (main, orchestrator, executor, reviewer). */
+export function parseWorkerRoles(text: string, flag = '--roles'): QueueRole[] {
+  const words = text.split(',').map((word) => word.trim());
+  const roles: QueueRole[] = [];
+  for (const word of words) {
+    if (!(QUEUE_ROLES as readonly string[]).includes(word)) {
+      throw new CliUsageError(`${flag} takes a comma list of ${QUEUE_ROLES.join(', ')}; got ${JSON.stringify(word.length > 40 ? `${word.slice(0, 37)}...` : word)}`);
+    }
+    if (roles.includes(word as QueueRole)) throw new CliUsageError(`${flag} names ${word} twice`);
+    roles.push(word as QueueRole);
+  }
+  return roles;
 }

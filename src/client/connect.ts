@@ -1,13 +1,13 @@
-/** Temporal client connection for CLI commands. */
-import { Client, Connection } from '@temporalio/client';
+/** Temporal client connection for CLI commands: profile + TEMPORAL_* env (src/temporal/connection.ts). */
+import { Client } from '@temporalio/client';
 import type { RunnerConfig } from '../config';
+import { connectClient, resolveConnectionSettings } from '../temporal/connection';
 
 export async function withClient<T>(config: RunnerConfig, fn: (client: Client) => Promise<T>): Promise<T> {
-  const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: '5s' }).catch((err: Error) => {
-    throw new Error(`cannot reach Temporal at ${config.temporalAddress} (${err.message.split('\n')[0]}); start it with \`npx sprint-runner dev-server\` or set TEMPORAL_ADDRESS`);
-  });
+  const settings = resolveConnectionSettings(config);
+  const connection = await connectClient(settings);
   try {
-    return await fn(new Client({ connection, namespace: config.temporalNamespace }));
+    return await fn(new Client({ connection, namespace: settings.namespace }));
   } finally {
     await connection.close();
   }

@@ -1,7 +1,8 @@
 /**
  * `sprint-runner doctor`: one line per check of what a real run needs, with the fix when it fails.
  */
-import { Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
+import { connectClient, resolveConnectionSettings } from '../temporal/connection';
 import type { RunnerConfig } from '../config';
 import { codexChecks } from './doctor-codex';
 import { resolveTemporalCli, temporalCliVersion } from '../temporal/dev-server';
@@ -18,10 +19,11 @@ export interface CheckResult {
 async function checkTemporalServer(config: RunnerConfig): Promise<CheckResult> {
   const name = 'temporal server';
   try {
-    const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: '3s' });
+    const settings = resolveConnectionSettings(config);
+    const connection = await connectClient(settings, '3s');
     try {
       const info = await connection.workflowService.getSystemInfo({});
-      return { name, ok: true, detail: `reachable at ${config.temporalAddress} (server ${info.serverVersion || 'unknown'})` };
+      return { name, ok: true, detail: `reachable at ${settings.address} (${settings.security}; server ${info.serverVersion || 'unknown'})` };
     } finally {
       await connection.close();
     }
@@ -43,7 +45,7 @@ async function checkWorkerDeployment(config: RunnerConfig): Promise<CheckResult>
   const thisBuild = config.workerVersioning ? resolveBuildId(config) : null;
   let connection: Connection | null = null;
   try {
-    connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: '3s' });
+    connection = await connectClient(resolveConnectionSettings(config), '3s');
     const client = new Client({ connection, namespace: config.temporalNamespace });
     const routing = await describeDeployment(client, config.deploymentName);
     const self = thisBuild ? `; this code's build id ${thisBuild}` : '; this worker is unversioned (RUNNER_WORKER_VERSIONING=false)';

@@ -6,6 +6,7 @@
  * future shape can be told apart from this one.
  */
 import { z } from 'zod';
+import { WorkerResultSchema } from './worker-result';
 
 export const BOARD_STATUSES = ['Backlog', 'Ready', 'In Progress', 'In Review', 'Needs Human Approval', 'Blocked', 'Done'] as const;
 export const BoardStatusSchema = z.enum(BOARD_STATUSES);
@@ -103,6 +104,46 @@ export const SprintCloseSchema = z.strictObject({ reason: printable('close reaso
 export const SprintItemsPageRequestSchema = z.strictObject({
   offset: count.optional(),
   limit: z.number().int().min(1).max(1000).optional(),
+});
+
+/**
+ * The orchestrator state the sprint workflow holds (issue #14): runner-managed fields reach it from
+ * item workflows through these updates, and a tick reads it (and the intents it must route) through
+ * the paged queries below.
+ */
+const isoInstant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/, 'must be an ISO-8601 UTC instant');
+const runId = z.string().min(1).max(200);
+export const REVIEWER_OUTCOMES = ['PASS', 'FAIL', 'INCOMPLETE'] as const;
+export const ReviewerOutcomeRecordSchema = z.strictObject({ version, issueNumber, outcome: z.enum(REVIEWER_OUTCOMES), at: isoInstant, runId });
+export const ExecutorResponseRecordSchema = z.strictObject({ version, runId, at: isoInstant });
+export const RunContextRequestSchema = z.strictObject({ runId });
+export const PendingIntentsRequestSchema = z.strictObject({
+  tick: count,
+  offset: count,
+  limit: z.number().int().min(1).max(5000),
+});
+
+/**
+ * A Codex run's result, recorded in its item workflow by the activity before it completes: if the
+ * completion is lost (server unreachable), the retried activity on any host returns it from there
+ * instead of running Codex again.
+ */
+export const RunResultRecordSchema = z.strictObject({
+  version,
+  runId,
+  result: WorkerResultSchema.extend({ attempt: z.number().int().positive().optional() }),
+});
+export const RecoveredRunResultRequestSchema = z.strictObject({ runId });
+
+/** A tick result too large for one payload arrives in slices (each far below the payload limit). */
+export const TICK_RESULT_SLICE_CHARS = 128 * 1024;
+export const StageTickResultSchema = z.strictObject({
+  version,
+  tick: count,
+  attempt: z.number().int().positive(),
+  index: count,
+  count: z.number().int().min(1).max(10_000),
+  text: z.string().max(TICK_RESULT_SLICE_CHARS),
 });
 
 /** Parses one message's arguments: exactly the arguments the schema list names, nothing more. */

@@ -120,3 +120,14 @@ export function dispatchSummaryProblem(text: string, summary: Record<string, unk
   }
   return null;
 }
+
+/** Per item of a batch: how many of its intents went to it (first seen order). */
+export function intentsPerItem(intents: ReadonlyArray<{ issueNumber: number; projectItemId: string | null }>): Array<{ issueNumber: number; projectItemId: string | null; intents: number }> {
+  const items = new Map<number, { issueNumber: number; projectItemId: string | null; intents: number }>();
+  for (const entry of intents) {
+    const known = items.get(entry.issueNumber) ?? { issueNumber: entry.issueNumber, projectItemId: entry.projectItemId, intents: 0 };
+    known.intents += 1;
+    items.set(entry.issueNumber, known);
+  }
+  return [...items.values()];
+}

@@ -4,7 +4,7 @@
  * in-process workers and the client reconnect by themselves and the sprint completes with the
  * board and transition log of an undisturbed run.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -87,4 +87,68 @@ describe('Temporal dev server restart mid-sprint (SQLite persistence)', () => {
       setEventWriter(null);
     }
   }, 180_000);
+
+  // Issue #14: Codex runs that finish while the server is down are not run again.
+  it('the server stopped for 10 s while Codex runs finish: no run twice, every item reaches Needs Human Approval', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sr-outage-'));
+    const dbFile = join(dir, 'temporal.db');
+    server = await startDevServer({ dbFile, logLevel: 'error' });
+    const port = Number(server.address.split(':').pop());
+    const issues = [7311, 7312, 7313, 7314];
+    backend = await startBackendEmulator({ items: issues.map((issue) => boardItem(issue, 'In Review')), prs: issues.map((issue) => linkedPr(issue, issue * 10)) });
+    // The runs think for 4 s: they finish during the 10-s outage that starts once they are all running.
+    process.env.AGENT_SCRIPT_JSON = JSON.stringify({ defaults: { thinkMs: 4000 } });
+    const agentLog = join(dir, 'agent-calls.jsonl');
+    process.env.AGENT_EVENTS_LOG = agentLog;
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: 'outage', BACKEND_BASE_URL: backend.url, RUNNER_MAX_REVIEWERS: String(issues.length),
+      ORCHESTRATOR_MAX_REVIEWERS: String(issues.length),
+      ORCHESTRATOR_STATE_PATH: join(dir, 'orchestrator-state.json'), RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD, CODEX_BIN: AGENT_BIN,
+      ORCHESTRATOR_POLL_INTERVAL_MS: '300', CODEX_TOOLS_CALL_TIMEOUT_S: '60', BACKEND_TIMEOUT_S: '10',
+    });
+    const nativeConnection = await NativeConnection.connect({ address: server.address });
+    const connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection, namespace: 'default' });
+    const events: RunnerEvent[] = [];
+    const workers = await createWorkers({
+      config, connection: nativeConnection, workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! },
+      onEvent: (event) => events.push(event), shutdownGraceTime: '2s',
+    });
+    setEventWriter((event) => events.push(event));
+    const running = workers.run();
+    try {
+      const handle = await client.workflow.start(sprintWorkflow, {
+        taskQueue: config.temporalTaskQueue, workflowId: sprintWorkflowId('M1'), args: [{ sprint: 'M1', mode: 'loop' }],
+      });
+      await waitFor(() => events.filter((e) => e.type === 'CODEX_SESSION_STARTED').length, (n) => n >= issues.length, 60_000, 50);
+      const old = server;
+      const outageStart = Date.now();
+      old.process.kill('SIGKILL');
+      await new Promise((resolve) => old.process.once('exit', resolve));
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+      const outageEnd = Date.now();
+      server = await startDevServer({ dbFile, port, logLevel: 'error' });
+      const result = await closeWhenAwaitingHumans(handle);
+      expect(result.reason).toBe('closed');
+      expect(boardStatuses(backend)).toEqual(Object.fromEntries(issues.map((issue) => [issue, 'Needs Human Approval'])));
+      expect(duplicateTransitions(backend)).toEqual([]);
+      // Codex process spawns per run_id: each run once, although its result was ready while the server was down.
+      const spawns = new Map<string, number>();
+      for (const e of events.filter((e) => e.type === 'CODEX_SESSION_STARTED')) spawns.set(String(e.run_id), (spawns.get(String(e.run_id)) ?? 0) + 1);
+      expect([...spawns.values()]).toEqual(issues.map(() => 1));
+      // Each of those runs answered (4 s after its tools/call) while the server was down.
+      const calls = readFileSync(agentLog, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { tool: string; run_id: string; at: number });
+      const answeredAt = calls.filter((call) => call.tool === 'codex').map((call) => call.at + 4000);
+      expect(answeredAt).toHaveLength(issues.length);
+      expect(answeredAt.every((at) => at > outageStart && at < outageEnd)).toBe(true);
+    } finally {
+      workers.shutdown();
+      await running.catch(() => undefined);
+      await nativeConnection.close().catch(() => undefined);
+      await connection.close().catch(() => undefined);
+      delete process.env.AGENT_SCRIPT_JSON;
+      delete process.env.AGENT_EVENTS_LOG;
+      setEventWriter(null);
+    }
+  }, 240_000);
 });

@@ -9,6 +9,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { loadConfig } from '../../src/config';
 import { sprintSettingsFrom } from '../../src/activities/sprint';
+import { tickStandIns } from '../support/sprint-stand-ins';
 import { exitCodeOf } from '../../src/client/commands/run';
 import type { RunnerEvent } from '../../src/logging';
 import { createWorkers } from '../../src/worker';
@@ -69,7 +70,7 @@ describe('test_runner_recovery_and_promotion 1–11 through sprintWorkflow (real
       preflight: async () => ({ status: 'PASS' }),
       checkCodexMcp: async () => ({ servers: ['github', 'github_projects'] }),
       loadSprintPlan: async () => ({ path: '/plans/sprint-plan.json', plan: current()[1].sprintPlan }),
-      runOrchestratorTick: async (): Promise<TickOutcome> => ({ routed: 0, routedItems: [], summary: current()[1].board as unknown as Record<string, unknown>, endOfSprint: false, exitCode: 0 }),
+      ...tickStandIns(async (): Promise<TickOutcome> => ({ routed: 0, routedItems: [], summary: current()[1].board as unknown as Record<string, unknown>, endOfSprint: false, exitCode: 0 })),
       promoteToReady: async (body: Record<string, unknown>) => {
         runs.get(current()[0])!.posts.push(body);
         return { updated: { Status: 'Ready' } };

@@ -98,6 +98,9 @@ export async function startFaultRig(
       await Promise.all(workers.map((worker) => worker.stop(3000)));
       killPids(pidsWithEnv('CODEX_FAULT_MARKER', marker));
       await backend.close();
+      // Issue #17: every stderr line of every worker is one JSON object, faults included.
+      const notJson = workers.flatMap((worker) => worker.nonJsonStderr.map((line) => `worker ${worker.pid}: ${line.slice(0, 300)}`));
+      if (notJson.length) throw new Error(`${notJson.length} worker stderr line(s) are not JSON:\n${notJson.slice(0, 10).join('\n')}`);
     },
   };
   return rig;

@@ -13,6 +13,7 @@ import { itemWorkflow, itemWorkflowId, type DeliveredIntent, type Role } from '.
 import type { ItemSettings } from '../../src/workflows/item/item-state';
 import type { CodexRunInput, WorkerResult } from '../../src/workflows/item/ports';
 import { uniqueTaskQueue, type TestTemporal } from './temporal';
+import { withRecoverableResult } from '../../src/activities/run-result-recovery';
 
 export type Call = { name: string; input: unknown };
 export type Script = (input: CodexRunInput, attempt: number) => Promise<WorkerResult>;
@@ -38,6 +39,11 @@ export class ItemHarness {
 
   constructor(private readonly temporal: TestTemporal) {}
 
+  /** Codex runs go through the product's result recovery (activities/run-result-recovery.ts). */
+  recoverable = false;
+  /** Simulates a completion the server never got: the attempt fails retryably after its run finished. */
+  loseCompletion: (attempt: number) => boolean = () => false;
+
   /** Activities that fail for good (e.g. the backend's 403), by name. */
   refuse: Record<string, string> = {};
 
@@ -52,11 +58,17 @@ export class ItemHarness {
   }
 
   async start() {
+    const run = async (input: CodexRunInput) => {
+      this.calls.push({ name: 'runCodexWorker', input });
+      const { attempt } = Context.current().info;
+      return { ...(await this.script(input, attempt)), attempt };
+    };
     const activities = {
       runCodexWorker: async (input: CodexRunInput) => {
-        this.calls.push({ name: 'runCodexWorker', input });
+        const result = await (this.recoverable ? withRecoverableResult(() => this.temporal.client, run)(input) : run(input));
         const { attempt } = Context.current().info;
-        return { ...(await this.script(input, attempt)), attempt };
+        if (this.loseCompletion(attempt)) throw ApplicationFailure.retryable(`attempt ${attempt}: completion lost`, 'CompletionLost');
+        return result;
       },
       lookupRunContext: async () => ({ issueNumber: 42, projectItemId: 'PVTI_42', status: this.runContextStatus }),
       recordReviewerOutcome: this.record('recordReviewerOutcome'),

@@ -5,12 +5,14 @@
  * (loadConfig); events go to stderr as JSON lines (the product's event writer, secrets redacted).
  * SIGTERM/SIGINT shut it down gracefully; the tests mostly SIGKILL it.
  */
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
 import { createWorkers } from '../../src/worker';
+import { installTelemetryRuntime, telemetrySettingsFrom } from '../../src/telemetry';
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // The worker process's runtime (JSON log lines, metrics endpoint); WARN unless the test asks for more.
+  installTelemetryRuntime(telemetrySettingsFrom({ RUNNER_LOG_LEVEL: 'WARN', ...process.env }));
   const config = loadConfig(process.env);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const bundle = process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE;

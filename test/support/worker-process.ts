@@ -17,6 +17,8 @@ export interface WorkerProcess {
   /** Every stderr line, parsed or not (events are JSON lines). */
   lines: string[];
   events: RunnerEvent[];
+  /** stderr lines that are not one JSON object (the worker promises one JSON object per stderr line). */
+  nonJsonStderr: string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** kill -9 of the worker process only (not its process group). */
   kill9(): Promise<void>;
@@ -44,7 +46,11 @@ export async function startWorkerProcess(env: Record<string, string>, options: {
       // not an event
     }
   };
-  createInterface({ input: child.stderr! }).on('line', onLine);
+  const nonJsonStderr: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    if (!isJsonObjectLine(line)) nonJsonStderr.push(line);
+    onLine(line);
+  });
   createInterface({ input: child.stdout! }).on('line', onLine);
   await new Promise<void>((resolve, reject) => {
     const timer = setInterval(() => {
@@ -60,7 +66,7 @@ export async function startWorkerProcess(env: Record<string, string>, options: {
   });
   const alive = () => child.exitCode === null && child.signalCode === null;
   return {
-    child, pid: child.pid!, lines, events, exited,
+    child, pid: child.pid!, lines, events, nonJsonStderr, exited,
     async kill9() {
       if (alive()) child.kill('SIGKILL');
       await exited;
@@ -73,6 +79,15 @@ export async function startWorkerProcess(env: Record<string, string>, options: {
       clearTimeout(timer);
     },
   };
+}
+
+export function isJsonObjectLine(line: string): boolean {
+  try {
+    const value = JSON.parse(line) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 /** Live (not zombie) pids whose environment contains `NAME=value`. */

@@ -1,6 +1,6 @@
 /**
  * The SDK's "Workflow failed" warning (our workflows fail only on purpose, e.g. SprintStopped) is one
- * compact JSON line without a stack trace; every other SDK line keeps the default format.
+ * compact JSON line without a stack trace; every other SDK line is one SDK_LOG JSON line.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { createSdkLogger } from '../../src/sdk-logger';
@@ -15,18 +15,21 @@ describe('createSdkLogger', () => {
     expect(lines[0]!.split('\n')).toHaveLength(2);
   });
 
-  it('leaves other SDK lines to the default format and respects the level', () => {
+  it('writes every other SDK line as one JSON object too, at or above the level, errors flattened', () => {
     const lines: string[] = [];
-    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      const logger = createSdkLogger('WARN', (line) => lines.push(line));
-      logger.warn('No workflows registered, not polling for workflow tasks', { taskQueue: 'q' });
-      logger.info('Workflow failed', { error: new Error('x') });
-      expect(lines).toEqual([]);
-      expect(stderr).toHaveBeenCalledTimes(1);
-      expect(String(stderr.mock.calls[0]![0])).toContain('[WARN] No workflows registered');
-    } finally {
-      stderr.mockRestore();
-    }
+    const logger = createSdkLogger('WARN', (line) => lines.push(line));
+    logger.warn('No workflows registered, not polling for workflow tasks', { taskQueue: 'q', sdkComponent: 'worker' });
+    logger.info('Workflow failed', { error: new Error('x') });
+    const failure = ApplicationFailure.create({ type: 'CodexWorkerError', message: 'worker_timeout: no result\nsecond line' });
+    logger.warn('Activity failed', { error: failure, activityType: 'runCodexWorker', attempt: 2n, sdkComponent: 'activity' });
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line.endsWith('\n') && line.indexOf('\n') === line.length - 1).toBe(true);
+    const [first, second] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(first).toMatchObject({ type: 'SDK_LOG', level: 'WARN', component: 'worker', message: 'No workflows registered, not polling for workflow tasks', taskQueue: 'q' });
+    expect(second).toMatchObject({
+      type: 'SDK_LOG', level: 'WARN', component: 'activity', message: 'Activity failed', activityType: 'runCodexWorker', attempt: '2',
+      error: 'worker_timeout: no result\nsecond line', error_type: 'ApplicationFailure(CodexWorkerError)',
+    });
+    expect(typeof second!.error_stack).toBe('string');
   });
 });

@@ -5,18 +5,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import { Client, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { createWorkers } from '../../worker';
 import { sprintWorkflow } from '../../workflows/sprint/workflow';
 import { sprintStatusQuery, sprintWorkflowId, type SprintInput, type SprintResult } from '../../workflows/sprint/messages';
+import { applicationFailureOf } from '../../workflows/failures';
 import { countRetries, type RetryCounts } from '../retries';
 import { taskQueuesFor } from '../../temporal/task-queues';
 import { replanWhileRunningProblem } from '../kickoff-replan';
 import { loadConfigOrReport } from './config';
 import { sprintNameProblem } from '../cli-args';
 import { createSdkLogger } from '../../sdk-logger';
+import { connectNative, resolveConnectionSettings, TemporalUnreachableError } from '../../temporal/connection';
 
 interface RunOptions {
   dryRun?: boolean;
@@ -85,7 +86,13 @@ export function registerRunCommand(program: Command): void {
       if (!input) return;
       // A sprint's deliberate stop is one compact line, not a WARN stack trace (src/sdk-logger.ts).
       Runtime.install({ logger: createSdkLogger('WARN') });
-      const connection = await NativeConnection.connect({ address: config.temporalAddress });
+      const connection = await connectNative(resolveConnectionSettings(config)).catch((err: unknown) => {
+        if (!(err instanceof TemporalUnreachableError)) throw err;
+        process.stderr.write(`${JSON.stringify({ type: 'CONFIG_ERROR', error: err.message })}\n`);
+        process.exitCode = 2;
+        return null;
+      });
+      if (!connection) return;
       const workers = options.worker ? await createWorkers({ config, connection }) : null;
       const running = workers?.run();
       try {
@@ -172,11 +179,8 @@ async function retrySummary(client: Client, sprintWorkflowId: string, result: Ru
 }
 
 export function exitCodeOf(err: unknown): number {
-  if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
-    const details = (err.cause.details?.[0] ?? {}) as { exitCode?: number };
-    if (typeof details.exitCode === 'number') return details.exitCode;
-  }
-  return 2;
+  const exitCode = err instanceof WorkflowFailedError ? applicationFailureOf<{ exitCode: number }>(err.cause)?.details.exitCode : undefined;
+  return typeof exitCode === 'number' ? exitCode : 2;
 }
 
 function failureMessage(err: unknown): string {

@@ -3,6 +3,7 @@
  * data + decisions; message handlers and the main loop of workflow.ts delegate here.
  */
 import type { BoardStatus, DeliveredIntent, ItemStatus, PendingTimer, Role } from './messages';
+import type { WorkerResult } from '../../contracts/worker-result';
 
 const CLAIM_ENDPOINT = '/internal/executor/claim-ready-item';
 
@@ -62,6 +63,8 @@ export interface CarriedItemState {
   /** Runs that ended (any result), by role: an intent dispatched before a run ended may be stale. */
   finishedRuns: Record<Role, number>;
   intentsSuperseded: number;
+  /** Claim runs lost after their claim landed and resumed with their own run_id (one resume each). */
+  claimsResumed?: string[];
 }
 
 export function initialItemState(projectItemId: string | null, title: string | null): CarriedItemState {
@@ -76,6 +79,8 @@ export function initialItemState(projectItemId: string | null, title: string | n
 export class ItemState {
   currentRun: { role: Role; runId: string; startedAtMs: number } | null = null;
   sprintWorkflowId: string | null = null;
+  /** Results of runs in flight recorded by their activity (never carried: a run ends before continue-as-new). */
+  readonly recoveredResults = new Map<string, WorkerResult & { attempt?: number }>();
   /** The last report sent to the sprint, to send only changes. */
   lastReport: string | null = null;
   /** Why the sprint closed, once it has: the workflow ends after its current run. */

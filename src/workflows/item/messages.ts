@@ -7,7 +7,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { z } from 'zod';
 import {
   BoardObservationSchema, ReworkRequestSchema, RunIntentMessageSchema, SprintClosedSchema, describeIssues,
-  type BoardStatus, type ReworkRequest,
+  type BoardStatus, type RecoveredRunResultRequestSchema, type ReworkRequest, type RunResultRecordSchema,
 } from '../../contracts/messages';
 
 export type { BoardStatus, ReworkRequest } from '../../contracts/messages';
@@ -81,6 +81,10 @@ export const sprintClosedSignal = defineSignal<[SprintClosed]>('sprintClosed');
  */
 export const requestReworkUpdate = defineUpdate<ReworkOutcome, [ReworkRequest]>('requestRework');
 export const itemStatusQuery = defineQuery<ItemStatus>('itemStatus');
+/** A finished Codex run's result, recorded before its activity completes (see RunResultRecordSchema). */
+export const runResultRecordedSignal = defineSignal<[z.infer<typeof RunResultRecordSchema>]>('runResultRecorded');
+/** The recorded result of a run still in flight, or null: a retried activity returns it instead of re-running Codex. */
+export const recoveredRunResultQuery = defineQuery<z.infer<typeof RunResultRecordSchema>['result'] | null, [z.infer<typeof RecoveredRunResultRequestSchema>]>('recoveredRunResult');
 
 export function itemWorkflowId(sprint: string, issueNumber: number): string {
   return `sprint-${sprint}-item-${issueNumber}`;

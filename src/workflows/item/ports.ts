@@ -27,6 +27,10 @@ export interface BlockInput {
   runId: string;
 }
 
+export interface SprintStateTarget {
+  sprintWorkflowId: string;
+}
+
 export interface BoardPayload {
   backend_payload: Record<string, unknown>;
 }
@@ -39,6 +43,10 @@ export interface ItemActivities {
   lookupRunContext(runId: string): Promise<{ issueNumber: number; projectItemId: string; status: string } | null>;
   recordReviewerOutcome(input: { issueNumber: number; outcome: string; at: string }): Promise<{ reviewCycleCount: number | null }>;
   recordExecutorResponse(input: { runId: string; at: string }): Promise<{ recorded: boolean }>;
+  /** The same three against the state the sprint workflow holds (issue #14): any host, no file. */
+  lookupRunContextInSprint(input: { sprintWorkflowId: string; runId: string }): Promise<{ issueNumber: number; projectItemId: string; status: string } | null>;
+  recordReviewerOutcomeInSprint(input: SprintStateTarget & { issueNumber: number; outcome: 'PASS' | 'FAIL' | 'INCOMPLETE'; at: string; runId: string }): Promise<{ reviewCycleCount: number | null }>;
+  recordExecutorResponseInSprint(input: SprintStateTarget & { runId: string; at: string }): Promise<{ recorded: boolean }>;
   /** resolve-linked-pr then In Review → Needs Human Approval (B2). */
   handoffToHumanApproval(input: { issueNumber: number; runId: string; reason: string; expectedProjectItemId?: string }): Promise<BoardPayload & { pr_url: string; project_item_id: string }>;
   /** In Progress / In Review → Blocked (B3). */

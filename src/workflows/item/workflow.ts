@@ -10,16 +10,22 @@
  */
 import * as wf from '@temporalio/workflow';
 import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { BoardObservationSchema, MESSAGE_VERSION, ReworkRequestSchema, RunIntentMessageSchema, SprintClosedSchema } from '../../contracts/messages';
+import {
+  BoardObservationSchema, MESSAGE_VERSION, REVIEWER_OUTCOMES, RecoveredRunResultRequestSchema, ReworkRequestSchema, RunIntentMessageSchema, RunResultRecordSchema,
+  SprintClosedSchema,
+} from '../../contracts/messages';
 import { isRetryableFailure } from '../../domain/classify';
 import { extractPrUrl } from '../../domain/worker-result';
 import { BoardStatusKey, IssueNumberKey, RoleKey, SprintKey } from '../../temporal/search-attributes';
+import { activitiesOn } from '../activity-queues';
 import { emit } from '../events';
+import { activityCause, applicationFailureOf } from '../failures';
+import { CLAIM_RESUME_PATCH, STATE_IN_WORKFLOW_PATCH } from '../patches';
 import { acceptMessage, rejectPayload, parseOrThrow } from '../message-door';
 import { initialItemState, ItemState, REVIEW_CYCLE_CAP, STALL_ESCALATION_DISPATCHES, type CarriedItemState, type ItemSettings, type QueuedIntent } from './item-state';
 import {
-  boardObservedSignal, itemStatusQuery, requestReworkUpdate, runIntentSignal, sprintClosedSignal,
-  type BoardStatus, type Classification, type ItemResult, type ReworkOutcome, type ReworkRequest, type RunIntent,
+  boardObservedSignal, itemStatusQuery, recoveredRunResultQuery, requestReworkUpdate, runIntentSignal, runResultRecordedSignal, sprintClosedSignal,
+  type BoardStatus, type Classification, type ItemResult, type ReworkOutcome, type ReworkRequest,
 } from './messages';
 import type { ItemActivities, WorkerResult } from './ports';
 import { itemReportSignal, type ItemReport } from '../sprint/messages';
@@ -63,6 +69,13 @@ export async function itemWorkflow(input: ItemWorkflowInput): Promise<ItemResult
   const pendingRework: PendingRework[] = [];
   const workflowId = wf.workflowInfo().workflowId;
 
+  // Results of runs in flight, recorded by their activity before it completes (it may not reach the
+  // server): a retried activity on any host returns the result from here instead of re-running Codex.
+  wf.setHandler(runResultRecordedSignal, (...args: unknown[]) => {
+    const record = acceptMessage(workflowId, 'runResultRecorded', RunResultRecordSchema, args);
+    if (record && item.currentRun?.runId === record.runId) item.recoveredResults.set(record.runId, record.result);
+  });
+  wf.setHandler(recoveredRunResultQuery, (...args: unknown[]) => item.recoveredResults.get(parseOrThrow(RecoveredRunResultRequestSchema, args).runId) ?? null);
   // Signals that arrived before the workflow started are dispatched as each handler is set, so
   // board observations go first: an intent must never be counted in a status epoch it preceded.
   wf.setHandler(boardObservedSignal, (...args: unknown[]) => {
@@ -185,14 +198,39 @@ function reworkStateProblem(item: ItemState, waiting: number): string | null {
 
 type Acts = ReturnType<typeof activities>;
 
+/**
+ * The orchestrator state's runner-managed fields (../../../docs/spec/runner-behaviour.md §10.2.3–§10.2.5):
+ * the sprint workflow holds the state (issue #14); items without a sprint, and runs from before the
+ * patch, use the state file on the orchestrator host.
+ */
+function orchestratorFields(item: ItemState, acts: Acts) {
+  const sprintWorkflowId = item.sprintWorkflowId;
+  const inSprint = sprintWorkflowId !== null && wf.patched(STATE_IN_WORKFLOW_PATCH);
+  return {
+    recordExecutorResponse: (runId: string, at: string) =>
+      inSprint ? acts.board.recordExecutorResponseInSprint({ sprintWorkflowId, runId, at }) : acts.state.recordExecutorResponse({ runId, at }),
+    recordReviewerOutcome: (outcome: string, at: string, runId: string) =>
+      inSprint && isReviewerOutcome(outcome)
+        ? acts.board.recordReviewerOutcomeInSprint({ sprintWorkflowId, issueNumber: item.issueNumber, outcome, at, runId })
+        : acts.state.recordReviewerOutcome({ issueNumber: item.issueNumber, outcome, at }),
+    lookupRunContext: (runId: string) => (inSprint ? acts.board.lookupRunContextInSprint({ sprintWorkflowId, runId }) : acts.state.lookupRunContext(runId)),
+  };
+}
+
+function isReviewerOutcome(outcome: string): outcome is (typeof REVIEWER_OUTCOMES)[number] {
+  return (REVIEWER_OUTCOMES as readonly string[]).includes(outcome);
+}
+
 function activities(settings: ItemSettings) {
   const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: settings.transientMaxAttempts };
   // Every adapter heartbeats (activities/failures.ts heartbeating): a worker lost mid-call is noticed in 30 s.
-  const board = wf.proxyActivities<ItemActivities>({ taskQueue: settings.taskQueues.main, startToCloseTimeout: '5m', heartbeatTimeout: '30s', retry });
-  const state = wf.proxyActivities<ItemActivities>({ taskQueue: settings.taskQueues.orchestrator, startToCloseTimeout: '1m', heartbeatTimeout: '30s', retry });
+  const board = activitiesOn('main', settings.taskQueues, { startToCloseTimeout: '5m', heartbeatTimeout: '30s', retry });
+  // Runner-managed orchestrator fields: in the sprint workflow's state (main queue), or, for runs
+  // from before issue #14, in the state file on the orchestrator host.
+  const state = activitiesOn('orchestrator', settings.taskQueues, { startToCloseTimeout: '1m', heartbeatTimeout: '30s', retry });
   // A recorded PASS must never strand the item in In Review: the handoff retries until it lands.
   const untilLanded = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' };
-  const handoff = wf.proxyActivities<ItemActivities>({ taskQueue: settings.taskQueues.main, startToCloseTimeout: '5m', heartbeatTimeout: '30s', retry: untilLanded });
+  const handoff = activitiesOn('main', settings.taskQueues, { startToCloseTimeout: '5m', heartbeatTimeout: '30s', retry: untilLanded });
   // Options are given per call (role queue, summary): see runWithWatchdog.
   const { runCodexWorker } = wf.proxyActivities<ItemActivities>({ startToCloseTimeout: '1m' });
   return { board, state, handoff, runCodexWorker, retry, untilLanded };
@@ -288,10 +326,11 @@ async function runIntent(item: ItemState, acts: Acts, delivered: QueuedIntent): 
     } else if (outcome.kind === 'failed') {
       await onRunFailure(item, acts, intent.role, intent.run_id, elapsed(), outcome.failure);
     } else {
-      await onRunResult(item, acts, intent, elapsed(), outcome.result);
+      await onRunResult(item, acts, delivered, elapsed(), outcome.result);
     }
   } finally {
     item.currentRun = null;
+    item.recoveredResults.delete(intent.run_id);
     publish(item);
   }
 }
@@ -354,21 +393,22 @@ function isCancellation(err: unknown): boolean {
 
 /** Reads the classification our activities attach to their failures (see activities/failures.ts). */
 function describeFailure(err: unknown): RunFailure {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) {
-    const details = (cause.details?.[0] ?? {}) as { code?: string; classification?: Classification };
+  const unwrapped = applicationFailureOf<{ code?: string; classification?: Classification }>(err);
+  if (unwrapped) {
+    const { failure, details } = unwrapped;
     return {
-      classification: details.classification ?? (cause.nonRetryable ? 'HARD_STOP' : 'TRANSIENT'),
-      errorCode: details.code ?? cause.type ?? 'unknown_error',
-      message: cause.message,
+      classification: details.classification ?? (failure.nonRetryable ? 'HARD_STOP' : 'TRANSIENT'),
+      errorCode: details.code ?? failure.type ?? 'unknown_error',
+      message: failure.message,
     };
   }
-  const error = cause as Error | undefined;
+  const error = activityCause(err) as Error | undefined;
   // Timeouts and exhausted retries of a transient failure are transient by nature.
   return { classification: 'TRANSIENT', errorCode: 'worker_timeout', message: error?.message ?? String(err) };
 }
 
-async function onRunResult(item: ItemState, acts: Acts, intent: RunIntent, elapsedS: number, result: WorkerResult & { attempt?: number }): Promise<void> {
+async function onRunResult(item: ItemState, acts: Acts, delivered: QueuedIntent, elapsedS: number, result: WorkerResult & { attempt?: number }): Promise<void> {
+  const { intent } = delivered;
   const { role, run_id: runId } = intent;
   const now = new Date(Date.now()).toISOString();
   if (role === 'REVIEWER') {
@@ -386,16 +426,21 @@ async function onRunResult(item: ItemState, acts: Acts, intent: RunIntent, elaps
     }
     // A claim run retried after its worker was lost cannot resume its claim: the backend offers only
     // Ready items, so the retry "succeeds" with nothing claimed while the first attempt's claim left
-    // the item In Progress with nobody working on it. Block it for an automatic retry instead.
-    if (result.status === 'succeeded' && !prUrl && intent.endpoint === CLAIM_ENDPOINT && (result.attempt ?? 1) > 1) {
+    // the item In Progress with nobody working on it. The claim marker still names this run_id, so
+    // releasing the item to Ready and claiming again with the same run_id gets it back at once; if
+    // that cannot be done, block it for an automatic retry (cooldown) instead.
+    const emptyClaimRetry = result.status === 'succeeded' && !prUrl && intent.endpoint === CLAIM_ENDPOINT && (result.attempt ?? 1) > 1;
+    if (emptyClaimRetry && claimedByAnotherRun(item)) {
+      emit('CLAIM_RETRY_EMPTY', { run_id: runId, issue_number: item.issueNumber, status: item.data.boardStatus, attempt: result.attempt });
+    } else if (emptyClaimRetry) {
+      if (await resumeLostClaim(item, acts, delivered, result.attempt ?? 1)) return;
       await onRunFailure(item, acts, role, runId, elapsedS, {
         classification: 'TRANSIENT', errorCode: 'claim_lost_on_retry',
         message: `claim run retried (attempt ${result.attempt}) after its worker was lost; the retry claimed nothing and opened no PR`,
       });
       return;
-    }
-    if (result.status === 'succeeded') {
-      await acts.state.recordExecutorResponse({ runId, at: now });
+    } else if (result.status === 'succeeded') {
+      await orchestratorFields(item, acts).recordExecutorResponse(runId, now);
       item.reviewProgressed(Date.now());
     }
   }
@@ -408,10 +453,49 @@ async function onRunResult(item: ItemState, acts: Acts, intent: RunIntent, elaps
   }
 }
 
+/**
+ * A claim run claims the lowest Ready item, not necessarily this one: when this item is already past
+ * In Progress (another run claimed it and moved it on), an empty retry of this item's claim run lost
+ * nothing here, and blocking the item would undo the other run's work.
+ */
+function claimedByAnotherRun(item: ItemState): boolean {
+  const status = item.data.boardStatus;
+  const beyondClaim = status === 'In Review' || status === 'Needs Human Approval' || status === 'Done' || status === 'Blocked';
+  return beyondClaim && wf.patched(CLAIM_RESUME_PATCH);
+}
+
+/**
+ * The claim of `delivered` landed but its run was lost with its worker: In Progress → Blocked → Ready
+ * at once (the policy has no In Progress → Ready), then the same intent runs again. The backend
+ * gives a claim retried with the same run_id the item it holds a live claim marker on
+ * (../../../docs/spec/backend-orchestrator-contract.md §A.6), so the item is worked on again without
+ * waiting out a blocked-retry cooldown or the claim's lease. Once per run_id; false: not done.
+ */
+async function resumeLostClaim(item: ItemState, acts: Acts, delivered: QueuedIntent, attempt: number): Promise<boolean> {
+  const runId = delivered.intent.run_id;
+  const projectItemId = item.data.projectItemId;
+  if (!projectItemId || item.data.boardStatus !== 'In Progress' || item.data.claimsResumed?.includes(runId) || !wf.patched(CLAIM_RESUME_PATCH)) return false;
+  item.data.claimsResumed = [...(item.data.claimsResumed ?? []), runId].slice(-20);
+  const message = `claim run retried (attempt ${attempt}) after its worker was lost; releasing the claim to re-claim it with the same run_id`;
+  try {
+    await acts.board.blockItem({ issueNumber: item.issueNumber, projectItemId, fromStatus: 'In Progress', classification: 'TRANSIENT', message, runId });
+    item.observeStatus('Blocked', Date.now());
+    await acts.board.retryBlockedItem({ issueNumber: item.issueNumber, projectItemId, classification: 'TRANSIENT', errorCode: 'claim_lost_on_retry', blockedMinutes: 0, runId });
+    item.observeStatus('Ready', Date.now());
+  } catch (err) {
+    emit('CLAIM_RESUME_FAILED', { run_id: runId, issue_number: item.issueNumber, error: describeFailure(err).message });
+    return false;
+  }
+  emit('CLAIM_RESUMED', { run_id: runId, issue_number: item.issueNumber, project_item_id: projectItemId, attempt });
+  publish(item);
+  await runIntent(item, acts, delivered);
+  return true;
+}
+
 /** Reviewer outcome → state file, review cycles, and the PASS handoff or the cycle cap. */
 async function recordReview(item: ItemState, acts: Acts, outcome: string, at: string, runId: string): Promise<void> {
   item.data.lastOutcome = outcome;
-  await acts.state.recordReviewerOutcome({ issueNumber: item.issueNumber, outcome, at });
+  await orchestratorFields(item, acts).recordReviewerOutcome(outcome, at, runId);
   // INCOMPLETE is no answer: it leaves the stall clock running towards escalation.
   if (outcome !== 'INCOMPLETE') item.reviewProgressed(Date.now());
   if (outcome === 'PASS') {
@@ -465,7 +549,7 @@ function statusAtExecutorFailure(item: ItemState, cached: string, prOpened: bool
 
 /** ../../../docs/spec/runner-behaviour.md §3.6, then the durable blocked-retry timer when the failure is retryable (§7). */
 async function blockAfterExecutorFailure(item: ItemState, acts: Acts, runId: string, failure: RunFailure, prOpened = false): Promise<boolean> {
-  const context = await acts.state.lookupRunContext(runId);
+  const context = await orchestratorFields(item, acts).lookupRunContext(runId);
   if (context) context.status = statusAtExecutorFailure(item, context.status, prOpened);
   if (!context) {
     emit('WORKER_RECOVERY_SKIPPED', { role: 'EXECUTOR', run_id: runId, reason: 'run_context_not_found' });

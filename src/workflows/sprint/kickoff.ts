@@ -22,7 +22,7 @@ import {
 } from '../../domain/kickoff';
 import { emit } from '../events';
 import { EXIT_CODES, type KickoffSummary } from './messages';
-import type { SprintActivities } from './ports';
+import type { MainActivities, OrchestratorActivities, ReviewerActivities } from '../activity-queues';
 import { autopromote, executePromotionSteps, type PromotionContext } from './promotion';
 import { failureFromActivity, stop } from './stops';
 
@@ -54,9 +54,9 @@ export interface KickoffRequest {
 
 export interface KickoffActs {
   /** Codex (read-only; reviewer queue). */
-  codex: SprintActivities;
+  codex: ReviewerActivities;
   /** plan-apply: one attempt only, it creates issues. */
-  planApply: SprintActivities;
+  planApply: MainActivities;
   promotion: PromotionContext;
 }
 
@@ -141,7 +141,7 @@ export async function runKickoff(request: KickoffRequest, acts: KickoffActs): Pr
  * Refuses a kickoff of a sprint that was kicked off before, unless replan (then says what stays).
  * Dry run only reports. Returns the backend the kickoff applies to.
  */
-async function refuseRepeatedKickoff(request: KickoffRequest, workflowId: string, runId: string, fileActs: SprintActivities): Promise<string> {
+async function refuseRepeatedKickoff(request: KickoffRequest, workflowId: string, runId: string, fileActs: OrchestratorActivities): Promise<string> {
   let found;
   try {
     found = await fileActs.findExistingKickoff({ sprint: request.sprint, workflowId, runId });

@@ -3,7 +3,12 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { z } from 'zod';
-import type { ItemReportSchema, SprintCloseSchema } from '../../contracts/messages';
+import type {
+  ExecutorResponseRecordSchema, ItemReportSchema, StageTickResultSchema, PendingIntentsRequestSchema, ReviewerOutcomeRecordSchema, RunContextRequestSchema, SprintCloseSchema,
+} from '../../contracts/messages';
+import type { OrchestratorState } from '../../contracts/state-file';
+import type { RunContext } from '../../domain/state-file';
+import type { BoardStatus } from '../item/messages';
 
 export type SprintMode = 'loop' | 'once' | 'kickoff-only';
 
@@ -118,6 +123,47 @@ export interface SprintItemsPage {
   items: SprintItemView[];
 }
 export const sprintItemsQuery = defineQuery<SprintItemsPage, [{ offset?: number; limit?: number }]>('sprintItems');
+
+/**
+ * The orchestrator's state, held by the sprint workflow (one authority for every host): a tick
+ * reads it from here, runs the orchestrator against a private copy, and returns what changed.
+ * `revision` counts the changes the workflow applied (orchestrator runs and runner-managed fields).
+ */
+export interface OrchestratorStateView {
+  revision: number;
+  state: OrchestratorState | null;
+}
+export const orchestratorStateQuery = defineQuery<OrchestratorStateView>('orchestratorState');
+
+/** One validated RUN_INTENT of a tick's batch, as the tick returned it and the router hands it on. */
+export interface RoutableIntent {
+  /** The orchestrator's line as validated (the router derives the intent and its hash from it). */
+  raw: Record<string, unknown>;
+  issueNumber: number;
+  projectItemId: string | null;
+}
+/** The batch a tick still has to route (held by the workflow, so a router on any host can resume it). */
+export interface PendingIntentsPage {
+  tick: number;
+  total: number;
+  offset: number;
+  observedAtMs: number;
+  /** Each item's board status the orchestrator saw, for the items of this page. */
+  observedStatus: Record<string, BoardStatus>;
+  intents: RoutableIntent[];
+}
+export const pendingIntentsQuery = defineQuery<PendingIntentsPage, [z.infer<typeof PendingIntentsRequestSchema>]>('pendingIntents');
+
+/** ../../../docs/spec/runner-behaviour.md §10.2.3 from the workflow's state: the item a run belongs to. */
+export const runContextQuery = defineQuery<RunContext | null, [z.infer<typeof RunContextRequestSchema>]>('runContext');
+
+/** ../../../docs/spec/runner-behaviour.md §10.2.4: a reviewer outcome into the state (returns the review cycle count). */
+export const recordReviewerOutcomeUpdate = defineUpdate<{ reviewCycleCount: number | null }, [z.infer<typeof ReviewerOutcomeRecordSchema>]>('recordReviewerOutcome');
+/** ../../../docs/spec/runner-behaviour.md §10.2.5: an executor's answer to review feedback into the state. */
+export const recordExecutorResponseUpdate = defineUpdate<{ recorded: boolean }, [z.infer<typeof ExecutorResponseRecordSchema>]>('recordExecutorResponse');
+
+/** A slice of a tick result too large for one activity result (the tick returns how many it staged). */
+export const stageTickResultUpdate = defineUpdate<void, [z.infer<typeof StageTickResultSchema>]>('stageTickResult');
 
 export function sprintWorkflowId(sprint: string): string {
   return `sprint-${sprint}`;

@@ -3,6 +3,9 @@ import type { PlanApplyDraft, SprintPlanCache } from '../../contracts/kickoff';
 import type { ExistingKickoff } from '../../domain/kickoff';
 import type { BoardStatus } from '../item/messages';
 import type { ItemSettings } from '../item/item-state';
+import type { OrchestratorState } from '../../contracts/state-file';
+import type { StateDelta } from '../../domain/state-delta';
+import type { RoutableIntent } from './messages';
 
 /** The worker's configuration, snapshotted into the sprint's history at start. */
 export interface SprintSettings {
@@ -28,6 +31,44 @@ export interface TickOutcome {
   exitCode: number;
   /** When the orchestrator started reading the board (ms since the epoch, the worker's clock). */
   observedAtMs?: number;
+}
+
+export interface OrchestratorRunInput {
+  sprint: string;
+  sprintWorkflowId: string;
+  tick: number;
+  /** The workflow holds no state yet: start from ORCHESTRATOR_STATE_PATH on the host (an old runner's file, or none). */
+  seed: boolean;
+  /** What routing will send with each intent: measured against the payload limit before anything is routed. */
+  itemSettings: ItemSettings;
+  titles?: Record<string, string>;
+}
+
+/** One orchestrator run against the workflow's state: what it changed, and its validated batch. */
+export interface OrchestratorRun {
+  /** With `seed`: the whole state after the run. */
+  seededState?: OrchestratorState;
+  /** Otherwise: what the run changed in the state it was given. */
+  delta?: StateDelta;
+  intents: RoutableIntent[];
+  summary: Record<string, unknown> | null;
+  endOfSprint: boolean;
+  /** When the orchestrator started reading the board (ms since the epoch, the worker's clock). */
+  observedAtMs: number;
+  observedStatus: Record<string, BoardStatus>;
+  /** The state's size as JSON after the run (bytes). */
+  stateBytes: number;
+}
+
+/** Small results come back inline; larger ones were staged in slices through `stageTickResult`. */
+export type OrchestratorRunResult = { inline: OrchestratorRun } | { staged: { attempt: number; slices: number; chars: number } };
+
+export interface RouteIntentsInput {
+  sprint: string;
+  sprintWorkflowId: string;
+  tick: number;
+  itemSettings: ItemSettings;
+  titles?: Record<string, string>;
 }
 
 export interface KickoffGenerationInput {
@@ -79,7 +120,12 @@ export interface KickoffActivities {
 export interface SprintActivities extends KickoffActivities {
   loadSprintSettings(input: { sprint: string; dryRun: boolean }): Promise<SprintSettings>;
   preflight(): Promise<{ status?: string; [key: string]: unknown }>;
+  /** Before issue #14 (open runs that started on an older build): orchestrator, state file and spool on the worker's disk. */
   runOrchestratorTick(input: { sprint: string; sprintWorkflowId: string; tick: number; itemSettings: ItemSettings; titles?: Record<string, string> }): Promise<TickOutcome>;
+  /** Runs the orchestrator once against a private copy of the workflow's state (any orchestrator host). */
+  runOrchestrator(input: OrchestratorRunInput): Promise<OrchestratorRunResult>;
+  /** Hands the tick's pending batch (read from the sprint workflow) to the item workflows; resumable on any host. */
+  routeIntents(input: RouteIntentsInput): Promise<{ routed: number }>;
   /** Backlog → Ready (body B1); returns the backend payload. */
   promoteToReady(body: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** Writes the regeneration request for external re-planning. */

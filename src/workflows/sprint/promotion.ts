@@ -9,14 +9,14 @@ import { dryRunPromotionEvent, planAutopromotion, promotionAppliedEvent, type Pr
 import { RunnerError } from '../../domain/errors';
 import { emit } from '../events';
 import { EXIT_CODES } from './messages';
-import type { SprintActivities } from './ports';
+import type { MainActivities, OrchestratorActivities } from '../activity-queues';
 import { stop } from './stops';
 
 export interface PromotionContext {
   /** Backend writes (main queue). */
-  acts: SprintActivities;
+  acts: MainActivities;
   /** Files beside the orchestrator state (orchestrator queue). */
-  fileActs: SprintActivities;
+  fileActs: OrchestratorActivities;
   dryRun: boolean;
   regenAttempts: number;
   regenRequestPath: string;

@@ -2,8 +2,9 @@
  * How a sprint ends badly: a HARD_STOP event and a typed, non-retryable `SprintStopped` failure whose
  * details carry the old runner's exit code, so clients (`sprint-runner run`, the Temporal CLI) can map it.
  */
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import { emit } from '../events';
+import { applicationFailureOf } from '../failures';
 import { EXIT_CODES } from './messages';
 
 export function stop(exitCode: number, reason: string, message: string, extra: Record<string, unknown> = {}): ApplicationFailure {
@@ -17,18 +18,11 @@ interface FailureDetails {
   details?: Record<string, unknown>;
 }
 
-/** The application failure an activity ended with, and its first detail. */
-function unwrap(err: unknown): { cause: ApplicationFailure; details: FailureDetails } | null {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (!(cause instanceof ApplicationFailure)) return null;
-  return { cause, details: (cause.details?.[0] ?? {}) as FailureDetails };
-}
-
 /** Maps a failed tick to the old runner's exit codes: orchestrator 2/3/4 pass through, intent errors are 2, exhausted transients 4. */
 export function failureFromTick(err: unknown): ApplicationFailure {
-  const failure = unwrap(err);
-  if (!failure) return stop(EXIT_CODES.TRANSIENT_EXHAUSTED, 'transient_retries_exhausted', (err as Error)?.message ?? String(err));
-  const { cause, details } = failure;
+  const unwrapped = applicationFailureOf<FailureDetails>(err);
+  if (!unwrapped) return stop(EXIT_CODES.TRANSIENT_EXHAUSTED, 'transient_retries_exhausted', (err as Error)?.message ?? String(err));
+  const { failure: cause, details } = unwrapped;
   if (cause.type === 'IntentError') return stop(EXIT_CODES.HARD_STOP, `intent_error: ${details.code ?? 'invalid'}`, cause.message);
   if (cause.type === 'SummaryError') return stop(EXIT_CODES.HARD_STOP, 'summary_invalid', cause.message, { code: details.code ?? 'summary_invalid' });
   if (cause.type === 'OrchestratorExit') {
@@ -43,9 +37,9 @@ export function failureFromTick(err: unknown): ApplicationFailure {
  * stops (exit 2) under `reason`, with the old runner's error code and details.
  */
 export function failureFromActivity(err: unknown, reason: string): ApplicationFailure {
-  const failure = unwrap(err);
-  const message = failure?.cause.message ?? (err as Error)?.message ?? String(err);
-  if (!failure || !failure.cause.nonRetryable) return stop(EXIT_CODES.TRANSIENT_EXHAUSTED, 'transient_retries_exhausted', message, failure ? { code: failure.details.code } : {});
-  const { details } = failure;
+  const unwrapped = applicationFailureOf<FailureDetails>(err);
+  const message = unwrapped?.failure.message ?? (err as Error)?.message ?? String(err);
+  if (!unwrapped || !unwrapped.failure.nonRetryable) return stop(EXIT_CODES.TRANSIENT_EXHAUSTED, 'transient_retries_exhausted', message, unwrapped ? { code: unwrapped.details.code } : {});
+  const { details } = unwrapped;
   return stop(EXIT_CODES.HARD_STOP, reason, message, { code: details.code ?? 'unknown_error', details: details.details ?? {} });
 }

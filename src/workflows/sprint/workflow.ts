@@ -29,11 +29,14 @@ import {
   type ItemReport, type KickoffSummary, type SprintCloseOutcome, type SprintInput, type SprintItemView, type SprintPhase, type SprintResult,
   type SprintStatus,
 } from './messages';
-import type { SprintActivities, SprintSettings } from './ports';
+import type { SprintSettings } from './ports';
 import { autopromote, type PromotionContext } from './promotion';
 import { failureFromActivity, failureFromTick, stop } from './stops';
+import { activitiesOn, type MainActivities, type OrchestratorActivities } from '../activity-queues';
+import type { TaskQueues } from '../../temporal/task-queues';
+import { OrchestratorStateAuthority, STATE_IN_WORKFLOW_PATCH, type CarriedOrchestratorState } from './orchestrator-state';
 
-export interface SprintCarried {
+export interface SprintCarried extends CarriedOrchestratorState {
   ticks: number;
   intentsRouted: number;
   items: Record<string, SprintItemView>;
@@ -63,13 +66,12 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   wf.upsertSearchAttributes([{ key: SprintKey, value: input.sprint }]);
   const settings = carried?.settings ?? (await loadSettings(input));
   const { taskQueues, transientMaxAttempts, toolsCallTimeoutS } = settings.itemSettings;
-  const acts = wf.proxyActivities<SprintActivities>({
+  const acts = activitiesOn('main', taskQueues, {
     startToCloseTimeout: '2m',
     heartbeatTimeout: '30s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: transientMaxAttempts },
   });
-  const tickActs = wf.proxyActivities<SprintActivities>({
-    taskQueue: taskQueues.orchestrator,
+  const tickActs = activitiesOn('orchestrator', taskQueues, {
     startToCloseTimeout: '10m',
     heartbeatTimeout: '60s',
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: settings.transientMaxAttempts },
@@ -78,6 +80,15 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     ticks: 0, intentsRouted: 0, items: {}, lastSummary: null, orchestratorReportsComplete: false, paused: false, settings,
     kickoff: null, sprintPlan: null, sprintPlanSource: 'none',
   };
+  // Routing reads the batch from this workflow: any main-queue worker can do it, and resume it.
+  const routeActs = activitiesOn('main', taskQueues, {
+    startToCloseTimeout: '10m',
+    // The router heartbeats after every few dozen intents: a lost host is replaced within this.
+    heartbeatTimeout: '20s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: transientMaxAttempts },
+  });
+  const authority = new OrchestratorStateAuthority(state);
+  authority.register();
   const promotion: PromotionContext = {
     acts, fileActs: tickActs, dryRun: settings.itemSettings.dryRun, regenAttempts: settings.sanitizationRegenAttempts,
     regenRequestPath: settings.regenRequestPath, lastSanitizationReport: state.lastSanitizationReport,
@@ -174,14 +185,13 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
       const kickoff = await runKickoff(
         { sprint: input.sprint, goal: input.goal, readyLimit: input.readyLimit ?? DEFAULT_READY_LIMIT, dryRun: settings.itemSettings.dryRun, toolsCallTimeoutS, replan: input.replan === true },
         {
-          codex: wf.proxyActivities<SprintActivities>({
-            taskQueue: taskQueues.reviewer,
+          codex: activitiesOn('reviewer', taskQueues, {
             startToCloseTimeout: `${toolsCallTimeoutS + 300}s`,
             heartbeatTimeout: '60s',
             summary: `Codex kickoff plan for ${input.sprint}`,
             retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: transientMaxAttempts },
           }),
-          planApply: wf.proxyActivities<SprintActivities>(planApplyActivityOptions(input.sprint)),
+          planApply: activitiesOn('main', taskQueues, planApplyActivityOptions(input.sprint)),
           promotion,
         },
       );
@@ -192,7 +202,7 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
       }
       if (input.mode === 'kickoff-only') return result(input, state, 'kickoff-only');
     }
-    if (!settings.itemSettings.dryRun) await checkCodexMcp(taskQueues.executor);
+    if (!settings.itemSettings.dryRun) await checkCodexMcp(taskQueues);
     if (settings.autopromote && state.sprintPlanSource === 'none') await loadSprintPlan(input.sprint, state, tickActs);
     emit('RUNNER_STARTED', {
       sprint: input.sprint, mode: input.mode, dry_run: settings.itemSettings.dryRun, ready_buffer: settings.readyBuffer,
@@ -234,7 +244,7 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     if (!state.paused) {
       if (input.mode !== 'once' || state.ticks === 0) {
         tickRequested = false; // a tick signal from now on asks for another one
-        await tick(input, state, settings, tickActs, acts, promotion, activity);
+        await tick(input, state, settings, { tickActs, acts, routeActs, authority }, promotion, activity);
         describe();
       }
       if (input.mode === 'once') {
@@ -322,7 +332,8 @@ function describeSprint(input: SprintInput, state: SprintCarried, phase: SprintP
 
 /** The worker's configuration, snapshotted into history once (a worker without it cannot run this sprint). */
 async function loadSettings(input: SprintInput): Promise<SprintSettings> {
-  const local = wf.proxyActivities<SprintActivities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 5 } });
+  // The workflow's own queue (main): the task queues are part of what this loads.
+  const local = wf.proxyActivities<MainActivities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 5 } });
   try {
     return await local.loadSprintSettings({ sprint: input.sprint, dryRun: input.dryRun ?? false });
   } catch (err) {
@@ -331,8 +342,8 @@ async function loadSettings(input: SprintInput): Promise<SprintSettings> {
 }
 
 /** ../../../docs/spec/runner-behaviour.md §3.7: workers are about to run Codex, whose GitHub MCP servers must be there (exit 2 otherwise). */
-async function checkCodexMcp(executorQueue: string): Promise<void> {
-  const check = wf.proxyActivities<SprintActivities>({ taskQueue: executorQueue, startToCloseTimeout: '1m', retry: { maximumAttempts: 3 } });
+async function checkCodexMcp(taskQueues: TaskQueues): Promise<void> {
+  const check = activitiesOn('executor', taskQueues, { startToCloseTimeout: '1m', retry: { maximumAttempts: 3 } });
   try {
     await check.checkCodexMcp();
   } catch (err) {
@@ -341,7 +352,7 @@ async function checkCodexMcp(executorQueue: string): Promise<void> {
 }
 
 /** ../../../docs/spec/runner-behaviour.md §2.1 step 9: the sprint plan file, read once; not a JSON object → exit 2 `sprint_plan_invalid`. */
-async function loadSprintPlan(sprint: string, state: SprintCarried, fileActs: SprintActivities): Promise<void> {
+async function loadSprintPlan(sprint: string, state: SprintCarried, fileActs: OrchestratorActivities): Promise<void> {
   try {
     const loaded = await fileActs.loadSprintPlan({ sprint });
     if (loaded.plan) {
@@ -353,20 +364,28 @@ async function loadSprintPlan(sprint: string, state: SprintCarried, fileActs: Sp
   }
 }
 
-async function tick(
-  input: SprintInput, state: SprintCarried, settings: SprintSettings, tickActs: SprintActivities, acts: SprintActivities, promotion: PromotionContext,
-  activity: ItemActivity,
-): Promise<void> {
+interface TickPorts {
+  tickActs: OrchestratorActivities;
+  acts: MainActivities;
+  routeActs: MainActivities;
+  authority: OrchestratorStateAuthority;
+}
+
+async function tick(input: SprintInput, state: SprintCarried, settings: SprintSettings, ports: TickPorts, promotion: PromotionContext, activity: ItemActivity): Promise<void> {
+  const { tickActs, acts } = ports;
   state.ticks += 1;
   // Items whose board status (or blocked-retry timer) changed while the orchestrator ran changed
   // after it read the board (e.g. a blocked retry fired): for them this summary is stale.
   const boardAtStart = new Map(Object.values(state.items).map((item) => [item.issueNumber, boardFingerprint(item)]));
   let outcome;
   try {
-    outcome = await tickActs.runOrchestratorTick({
-      sprint: input.sprint, sprintWorkflowId: wf.workflowInfo().workflowId, tick: state.ticks, itemSettings: settings.itemSettings,
-      titles: newTitles(state),
-    });
+    // Runs that started before issue #14 replay their file-based ticks; every new tick uses the workflow's state.
+    outcome = wf.patched(STATE_IN_WORKFLOW_PATCH)
+      ? await ports.authority.tick({ sprint: input.sprint, tick: state.ticks, titles: newTitles(state) }, settings, tickActs, ports.routeActs)
+      : await tickActs.runOrchestratorTick({
+        sprint: input.sprint, sprintWorkflowId: wf.workflowInfo().workflowId, tick: state.ticks, itemSettings: settings.itemSettings,
+        titles: newTitles(state),
+      });
   } catch (err) {
     throw failureFromTick(err);
   }
@@ -418,7 +437,7 @@ function newItemView(sprint: string, issueNumber: number, projectItemId: string 
  * item of the sprint (one awaiting a human before the sprint started, too) can be reworked.
  */
 async function observeBoard(
-  input: SprintInput, state: SprintCarried, summary: Record<string, unknown>, acts: SprintActivities, changedDuringTick: Set<number>,
+  input: SprintInput, state: SprintCarried, summary: Record<string, unknown>, acts: MainActivities, changedDuringTick: Set<number>,
   observedAtMs: number | undefined, activity: ItemActivity,
 ): Promise<void> {
   const processed = Array.isArray(summary.processed_items) ? (summary.processed_items as Array<Record<string, unknown>>) : [];

@@ -1,0 +1,446 @@
+/**
+ * Footprint (issue #18): the runner's own cost, measured on the product as operators run it — the
+ * CLI worker `node bin/sprint-runner.js worker` in its own process (compiled dist/ when current),
+ * each section on a fresh headless dev server. CPU is utime+stime from /proc/<pid>/stat of the
+ * worker pid and of the dev-server pid, read before and after, so the orchestrator and agent
+ * processes (the worker's children) are excluded; their CPU is shown on its own line.
+ *
+ *   cold start   spawn `sprint-runner worker` → first workflow task picked up (a smoke workflow
+ *                waits on the queue), compiled and with SPRINT_RUNNER_NO_DIST=1 (tsx + webpack at start)
+ *   sprint 3/2   60 Ready items, 3 executor / 2 reviewer slots, 1 s ticks, agent think time 300 ms:
+ *                CPU per Codex run, worker RSS, intent emitted → Codex spawned
+ *   sprint 16/16 48 Ready items at 16/16 slots: intent emitted → Codex spawned
+ *   open items   1,000 item workflows left open (dry run, loop mode): worker RSS
+ *   intake       10,000 intents from one orchestrator run (dry run, mode once): intents/s end to end
+ *
+ * "Intent emitted" is the orchestrator emulator's stdout write of the RUN_INTENT line (the tap);
+ * "Codex spawned" is the agent emulator process's start (performance.timeOrigin, AGENT_EVENTS_LOG
+ * `spawned_at`). The previous run's figures (bench/.last-footprint.json, gitignored) print beside.
+ *   BENCH_FOOTPRINT_ITEMS (60), BENCH_FOOTPRINT_WIDE_ITEMS (48), BENCH_FOOTPRINT_OPEN (1000),
+ *   BENCH_FOOTPRINT_INTAKE (10000), BENCH_FOOTPRINT_INTAKE_MAX_S (240), BENCH_FOOTPRINT_THINK_MS (300),
+ *   BENCH_FOOTPRINT_SECTIONS (cold,sprint,wide,open,intake), BENCH_FOOTPRINT_CPU_PROF=<dir> (worker --cpu-prof)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { sprintWorkflow, sprintWorkflowId, stopSignal } from '../src/workflows';
+import { ROOT, startBenchTemporal, type BenchTemporal } from './support/temporal';
+import { boardItem, startBenchRig, type BenchRig } from './support/rig';
+import { ET, eventTimeMs } from './support/history';
+import { procCpuS, procRssMiB } from './support/proc';
+import { distribution, envInt, pct, round, sleep, waitFor, type Distribution } from './support/stats';
+import { freshPrebuiltWorkflowBundle } from '../src/workflow-bundle';
+import type { BenchContext, BenchResult, Figure } from './types';
+
+const LAST_RESULT = join(ROOT, 'bench', '.last-footprint.json');
+const CLI = join(ROOT, 'bin', 'sprint-runner.js');
+
+// ---------------------------------------------------------------- the CLI worker as a child process
+
+interface CliWorker {
+  child: ChildProcess;
+  pid: number;
+  spawnedAt: number;
+  /** Runner events from its stderr (JSON lines) with the time this process read them. */
+  events: Array<{ type: string; at_ms: number; [key: string]: unknown }>;
+  count(type: string): number;
+  /** VmHWM (peak RSS) from /proc, MiB. */
+  peakRssMiB(): number | null;
+  /** utime+stime of the worker process alone / of its reaped children (orchestrator, agents), s. */
+  cpuS(): { self: number; children: number };
+  stop(): Promise<void>;
+}
+
+function procPeakRssMiB(pid: number): number | null {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+function spawnCliWorker(env: Record<string, string>, log: WriteStream, options: { noDist?: boolean; cpuProfDir?: string } = {}): CliWorker {
+  const execArgv = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
+  const spawnedAt = Date.now();
+  const child = spawn(process.execPath, [...execArgv, CLI, 'worker'], {
+    env: {
+      ...process.env, ...env, RUNNER_WORKER_VERSIONING: 'false', RUNNER_SHUTDOWN_GRACE_S: '2', RUNNER_LOG_FORMAT: 'json',
+      ...(options.noDist ? { SPRINT_RUNNER_NO_DIST: '1', SPRINT_RUNNER_TRUST_DIST: '0' } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const events: CliWorker['events'] = [];
+  const counts = new Map<string, number>();
+  let lastDryRunAt = 0;
+  let pending = '';
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    log.write(chunk);
+    const at = Date.now();
+    pending += chunk.toString('utf8');
+    let newline = pending.indexOf('\n');
+    while (newline >= 0) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      newline = pending.indexOf('\n');
+      if (!line.startsWith('{')) continue;
+      try {
+        const event = JSON.parse(line) as { type?: unknown };
+        if (typeof event.type !== 'string') continue;
+        counts.set(event.type, (counts.get(event.type) ?? 0) + 1);
+        // Dry-run executions are only counted and timed (10,000 of them in intake).
+        if (event.type === 'DRY_RUN_WOULD_EXECUTE') lastDryRunAt = at;
+        else events.push({ ...(event as { type: string }), at_ms: at });
+      } catch {
+        /* a log line that is not an event */
+      }
+    }
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // An interrupted bench must not leave the worker polling a dead server.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
+  const pid = child.pid!;
+  const worker: CliWorker & { lastDryRunAt(): number } = {
+    child, pid, spawnedAt, events,
+    count: (type) => counts.get(type) ?? 0,
+    peakRssMiB: () => procPeakRssMiB(pid),
+    cpuS: () => {
+      const self = procCpuS(pid) ?? 0;
+      const withChildren = procCpuS(pid, true) ?? 0;
+      return { self, children: withChildren - self };
+    },
+    lastDryRunAt: () => lastDryRunAt,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await Promise.race([exited, sleep(20_000)]);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+  return worker;
+}
+
+async function workerReady(worker: CliWorker, timeoutMs = 120_000): Promise<void> {
+  await waitFor('RUNNER_WORKER_READY from the CLI worker', () => {
+    if (worker.child.exitCode !== null) throw new Error(`CLI worker exited with ${worker.child.exitCode} before it was ready`);
+    return worker.count('RUNNER_WORKER_READY') > 0;
+  }, timeoutMs, 50);
+}
+
+function readJsonl<T>(path: string): T[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+}
+
+// ---------------------------------------------------------------- sections
+
+interface Section {
+  temporal: BenchTemporal;
+  rig: BenchRig;
+  log: WriteStream;
+}
+
+async function withSection<T>(rigOptions: Parameters<typeof startBenchRig>[1], fn: (s: Section) => Promise<T>): Promise<T> {
+  const temporal = await startBenchTemporal();
+  const log = createWriteStream(join(ROOT, 'bench-results', `footprint-worker-${process.pid}-${Date.now()}.log`));
+  try {
+    const rig = await startBenchRig(temporal, { ...rigOptions, noWorkers: true });
+    try {
+      return await fn({ temporal, rig, log });
+    } finally {
+      await rig.stop();
+    }
+  } finally {
+    log.end();
+    await temporal.close();
+  }
+}
+
+/** spawn → the first workflow task of a workflow already waiting on the queue is started. */
+async function coldStart(ctx: BenchContext, noDist: boolean): Promise<{ firstTaskS: number; readyS: number; idleRssMiB: number | null; cpuS: number }> {
+  return withSection({ board: { items: [] } }, async ({ temporal, rig, log }) => {
+    const workflowId = `footprint-cold-${process.pid}-${Date.now()}`;
+    const handle = await temporal.client.workflow.start('smokeWorkflow', {
+      taskQueue: rig.config.temporalTaskQueue, workflowId, args: [{ timerMs: 1, waitForSignalMs: 1 }],
+    });
+    const worker = spawnCliWorker(rig.configEnv, log, { noDist });
+    try {
+      await workerReady(worker);
+      const readyS = (worker.events.find((e) => e.type === 'RUNNER_WORKER_READY')!.at_ms - worker.spawnedAt) / 1000;
+      const started = await waitFor('the first workflow task', async () => {
+        const history = await handle.fetchHistory();
+        return history.events?.find((e) => e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_STARTED) ?? null;
+      }, 120_000, 100);
+      // Only the first task matters (the smoke workflow's activity lives on another queue's worker set).
+      await handle.terminate('footprint: cold start measured').catch(() => undefined);
+      await sleep(500);
+      const result = { firstTaskS: (eventTimeMs(started) - worker.spawnedAt) / 1000, readyS, idleRssMiB: procRssMiB(worker.pid), cpuS: worker.cpuS().self };
+      ctx.log(`footprint: cold start (${noDist ? 'tsx, bundling at start' : 'compiled'}) ${result.firstTaskS.toFixed(2)} s to the first task, RSS ${result.idleRssMiB?.toFixed(0)} MiB, CPU ${result.cpuS.toFixed(2)} s`);
+      return result;
+    } finally {
+      await worker.stop();
+    }
+  });
+}
+
+interface SprintFigures {
+  runs: number;
+  wallS: number;
+  workerCpuS: number;
+  serverCpuS: number;
+  childrenCpuS: number;
+  peakRssMiB: number | null;
+  meanRssMiB: number | null;
+  emittedToSpawned: Distribution;
+  notSpawned: number;
+  problems: string[];
+}
+
+/** S Ready items to Needs Human Approval with the real orchestrator emulator and agent emulator. */
+async function sprintRun(ctx: BenchContext, items: number, executors: number, reviewers: number, thinkMs: number, cpuProfDir?: string): Promise<SprintFigures> {
+  const sprint = 'M1';
+  const board = Array.from({ length: items }, (_, i) => boardItem(i + 1, 'Ready', sprint));
+  return withSection({
+    board: { items: board },
+    config: {
+      RUNNER_MAX_EXECUTORS: String(executors), RUNNER_MAX_REVIEWERS: String(reviewers), ORCHESTRATOR_POLL_INTERVAL_MS: '1000',
+      // Stall handling is not what this measures (runs queue behind the slots).
+      REVIEW_STALL_POLLS: '100000', REVIEW_STALL_MINUTES: '600',
+    },
+    childEnv: { AGENT_SCRIPT_JSON: JSON.stringify({ defaults: { thinkMs } }) },
+  }, async ({ temporal, rig, log }) => {
+    const tapLog = join(rig.dir, 'tap.jsonl');
+    const agentLog = join(rig.dir, 'agent.jsonl');
+    const worker = spawnCliWorker({ ...rig.configEnv, ORCHESTRATOR_BENCH_TAP_LOG: tapLog, AGENT_EVENTS_LOG: agentLog }, log, { cpuProfDir });
+    const problems: string[] = [];
+    try {
+      await workerReady(worker);
+      await sleep(500);
+      const serverPid = temporal.server.process.pid;
+      const worker0 = worker.cpuS();
+      const server0 = procCpuS(serverPid) ?? 0;
+      const rssSamples: number[] = [];
+      const sampler = setInterval(() => {
+        const rss = procRssMiB(worker.pid);
+        if (rss !== null) rssSamples.push(rss);
+      }, 500);
+      const t0 = Date.now();
+      ctx.log(`footprint: sprint of ${items} items at ${executors}/${reviewers} slots, think ${thinkMs} ms`);
+      const handle = await temporal.client.workflow.start(sprintWorkflow, {
+        taskQueue: rig.config.temporalTaskQueue, workflowId: sprintWorkflowId(sprint), args: [{ sprint, mode: 'loop' }],
+      });
+      try {
+        await waitFor(`${items} items in Needs Human Approval`, () => {
+          if (worker.child.exitCode !== null) throw new Error(`CLI worker exited with ${worker.child.exitCode}`);
+          const stop = worker.events.find((e) => e.type === 'HARD_STOP');
+          if (stop) throw new Error(`the sprint stopped: ${String(stop.error ?? stop.reason).slice(0, 300)}`);
+          return rig.backend.board.listProjectItems().filter((i) => i.fields.Status === 'Needs Human Approval').length === items;
+        }, 8 * 60_000, 200);
+      } finally {
+        clearInterval(sampler);
+      }
+      const wallS = (Date.now() - t0) / 1000;
+      const worker1 = worker.cpuS();
+      const server1 = procCpuS(serverPid) ?? 0;
+      const peakRssMiB = worker.peakRssMiB();
+      await handle.signal(stopSignal).catch(() => undefined);
+      const taps = readJsonl<{ at: number; run_id: string }>(tapLog);
+      const spawned = new Map<string, number>();
+      for (const call of readJsonl<{ spawned_at?: number; run_id: string | null; tool: string }>(agentLog)) {
+        if (call.run_id && call.spawned_at && !spawned.has(call.run_id)) spawned.set(call.run_id, call.spawned_at);
+      }
+      const emitted = new Map<string, number>();
+      for (const tap of taps) if (!emitted.has(tap.run_id)) emitted.set(tap.run_id, tap.at);
+      const latencies = [...emitted].filter(([runId]) => spawned.has(runId)).map(([runId, at]) => spawned.get(runId)! - at);
+      const runs = spawned.size;
+      if (runs < 2 * items) problems.push(`${runs} Codex runs for ${items} items (expected ≥ ${2 * items})`);
+      return {
+        runs, wallS, problems,
+        workerCpuS: worker1.self - worker0.self,
+        childrenCpuS: worker1.children - worker0.children,
+        serverCpuS: server1 - server0,
+        peakRssMiB,
+        meanRssMiB: rssSamples.length ? rssSamples.reduce((a, v) => a + v, 0) / rssSamples.length : null,
+        emittedToSpawned: distribution(latencies),
+        notSpawned: emitted.size - latencies.length,
+      };
+    } finally {
+      await worker.stop();
+    }
+  });
+}
+
+/** K item workflows routed by one tick and left open (dry run, loop mode): the worker's RSS. */
+async function openItems(ctx: BenchContext, k: number): Promise<{ idleRssMiB: number | null; openRssMiB: number | null; openS: number }> {
+  return withSection({
+    board: { items: [] },
+    config: { RUNNER_DRY_RUN: 'true', ORCHESTRATOR_POLL_INTERVAL_MS: String(30 * 60_000) },
+  }, async ({ temporal, rig, log }) => {
+    const worker = spawnCliWorker({ ...rig.configEnv, ORCHESTRATOR_EMULATOR_SYNTHETIC_INTENTS: String(k) }, log);
+    try {
+      await workerReady(worker);
+      await sleep(1000);
+      const idleRssMiB = procRssMiB(worker.pid);
+      const t0 = Date.now();
+      const handle = await temporal.client.workflow.start(sprintWorkflow, {
+        taskQueue: rig.config.temporalTaskQueue, workflowId: sprintWorkflowId('M1'), args: [{ sprint: 'M1', mode: 'loop', dryRun: true }],
+      });
+      // Counted on the server (visibility), not through the sprint: what is measured is the worker
+      // holding K open item workflows, whatever the sprint does after routing them.
+      await waitFor(`${k} item workflows open`, async () => {
+        if (worker.count('DRY_RUN_WOULD_EXECUTE') < k) return false;
+        const open = await temporal.client.workflow.count('WorkflowType="itemWorkflow" AND ExecutionStatus="Running"').catch(() => null);
+        return open !== null && open.count >= k;
+      }, 6 * 60_000, 1000);
+      const openS = (Date.now() - t0) / 1000;
+      await sleep(2000);
+      const openRssMiB = procRssMiB(worker.pid);
+      ctx.log(`footprint: ${k} open item workflows after ${openS.toFixed(1)} s, worker RSS ${openRssMiB?.toFixed(0)} MiB (idle ${idleRssMiB?.toFixed(0)})`);
+      await handle.signal(stopSignal).catch(() => undefined);
+      return { idleRssMiB, openRssMiB, openS };
+    } finally {
+      await worker.stop();
+    }
+  });
+}
+
+/** N intents from one orchestrator run, routed and executed (dry run) by the CLI worker. */
+async function intake(ctx: BenchContext, n: number, maxS: number): Promise<{ rate: number | null; wallS: number; executed: number; finished: boolean; workerCpuS: number; serverCpuS: number }> {
+  return withSection({ board: { items: [] }, config: { RUNNER_DRY_RUN: 'true' } }, async ({ temporal, rig, log }) => {
+    const worker = spawnCliWorker({ ...rig.configEnv, ORCHESTRATOR_EMULATOR_SYNTHETIC_INTENTS: String(n) }, log) as CliWorker & { lastDryRunAt(): number };
+    try {
+      await workerReady(worker);
+      const worker0 = worker.cpuS().self;
+      const server0 = procCpuS(temporal.server.process.pid) ?? 0;
+      const t0 = Date.now();
+      ctx.log(`footprint: intake of ${n} intents (dry run)`);
+      const handle = await temporal.client.workflow.start(sprintWorkflow, {
+        taskQueue: rig.config.temporalTaskQueue, workflowId: sprintWorkflowId('M1'), args: [{ sprint: 'M1', mode: 'once', dryRun: true }],
+      });
+      const progress = setInterval(() => ctx.log(`footprint: intake ${Math.round((Date.now() - t0) / 1000)} s, ${worker.count('DRY_RUN_WOULD_EXECUTE')} executed`), 30_000);
+      let finished = false;
+      try {
+        finished = (await Promise.race([handle.result().then(() => true), sleep(maxS * 1000).then(() => false)])) as boolean;
+      } finally {
+        clearInterval(progress);
+      }
+      const wallS = (Date.now() - t0) / 1000;
+      const workerCpuS = worker.cpuS().self - worker0;
+      const serverCpuS = (procCpuS(temporal.server.process.pid) ?? 0) - server0;
+      if (!finished) await handle.terminate('bench time limit').catch(() => undefined);
+      await sleep(300);
+      const executed = worker.count('DRY_RUN_WOULD_EXECUTE');
+      const lastAt = worker.lastDryRunAt();
+      const rate = executed && lastAt ? executed / ((lastAt - t0) / 1000) : null;
+      ctx.log(`footprint: intake ${executed}/${n} executed, ${rate?.toFixed(0)} intents/s${finished ? '' : ` (NOT finished after ${maxS} s)`}`);
+      return { rate, wallS, executed, finished, workerCpuS, serverCpuS };
+    } finally {
+      await worker.stop();
+    }
+  });
+}
+
+// ---------------------------------------------------------------- the bench
+
+type Previous = Record<string, Figure['value']>;
+
+function readPrevious(): { at: string | null; figures: Previous } {
+  try {
+    const parsed = JSON.parse(readFileSync(LAST_RESULT, 'utf8')) as { at?: string; figures?: Previous };
+    return { at: parsed.at ?? null, figures: parsed.figures ?? {} };
+  } catch {
+    return { at: null, figures: {} };
+  }
+}
+
+export async function footprintBench(ctx: BenchContext): Promise<BenchResult> {
+  const started = Date.now();
+  const items = envInt('BENCH_FOOTPRINT_ITEMS', 60);
+  const wideItems = envInt('BENCH_FOOTPRINT_WIDE_ITEMS', 48);
+  const openK = envInt('BENCH_FOOTPRINT_OPEN', 1000);
+  const intakeN = envInt('BENCH_FOOTPRINT_INTAKE', 10_000);
+  const intakeMaxS = envInt('BENCH_FOOTPRINT_INTAKE_MAX_S', 240);
+  const thinkMs = envInt('BENCH_FOOTPRINT_THINK_MS', 300);
+  const sections = new Set((process.env.BENCH_FOOTPRINT_SECTIONS ?? 'cold,sprint,wide,open,intake').split(',').map((s) => s.trim()));
+  const cpuProfDir = process.env.BENCH_FOOTPRINT_CPU_PROF || undefined;
+  if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
+  const previous = readPrevious();
+  const problems: string[] = [];
+  const figures: Figure[] = [];
+  const details: Record<string, unknown> = {};
+  const add = (metric: string, value: Figure['value'], unit: string, goal?: string, note?: string) =>
+    figures.push({ metric, value, unit, previous: previous.figures[metric] ?? null, ...(goal ? { goal } : {}), ...(note ? { note } : {}) });
+  const perRun = (seconds: number, runs: number) => (runs ? round(seconds / runs, 3) : null);
+
+  // What operators run after `npm run setup`: build first when dist/ is missing or older than the sources.
+  const freshness = require('../scripts/build-freshness.js') as { freshDist(p: string): string | null; freshEmulatorBundle(n: string): string | null };
+  const current = () => Boolean(freshness.freshDist('client/cli.js') && freshPrebuiltWorkflowBundle() && freshness.freshEmulatorBundle('agent') && freshness.freshEmulatorBundle('orchestrator-tap'));
+  if (!current() && process.env.BENCH_FOOTPRINT_BUILD !== '0') {
+    ctx.log('footprint: dist/ missing or stale: npm run build');
+    const build = spawnSync(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'scripts', 'build.ts')], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (build.status !== 0) problems.push(`npm run build failed (exit ${build.status})`);
+  }
+  const compiled = current();
+  details.compiled = compiled;
+  // The build above is this moment's code: keep using it even if someone edits src/ while the bench runs.
+  if (compiled) process.env.SPRINT_RUNNER_TRUST_DIST = '1';
+  if (!compiled) problems.push('dist/ not current: the CLI worker and emulators ran through tsx (run `npm run build`)');
+
+  if (sections.has('cold')) {
+    const cold = await coldStart(ctx, false);
+    const coldTsx = await coldStart(ctx, true);
+    details.coldStart = { compiled: cold, tsx: coldTsx };
+    add('worker cold start to first poll', round(cold.firstTaskS, 2), 's', '≤ 2',
+      'spawn of `node bin/sprint-runner.js worker` (dist/ + prebuilt workflow bundle when current) → WorkflowTaskStarted of a workflow already waiting on the queue');
+    add('  same, tsx + bundling at start (SPRINT_RUNNER_NO_DIST=1)', round(coldTsx.firstTaskS, 2), 's', undefined, 'the path without a build: TypeScript transpiled and webpack run at every start');
+    add('  worker CPU to first task: compiled / tsx', `${cold.cpuS.toFixed(2)} / ${coldTsx.cpuS.toFixed(2)}`, 's');
+    add('  worker RSS idle: compiled / tsx', `${cold.idleRssMiB?.toFixed(0)} / ${coldTsx.idleRssMiB?.toFixed(0)}`, 'MiB');
+  }
+  if (sections.has('sprint')) {
+    const s = await sprintRun(ctx, items, 3, 2, thinkMs, cpuProfDir);
+    details.sprint = s;
+    problems.push(...s.problems);
+    add('runner CPU per Codex run: worker + Temporal server', perRun(s.workerCpuS + s.serverCpuS, s.runs), 's', '≤ 0.15',
+      `${items} Ready items → Needs Human Approval at 3/2 slots, 1 s ticks, think ${thinkMs} ms; ${s.runs} Codex runs in ${s.wallS.toFixed(0)} s; /proc utime+stime of the worker pid and the dev-server pid`);
+    add('  runner CPU per Codex run: worker process', perRun(s.workerCpuS, s.runs), 's');
+    add('  runner CPU per Codex run: Temporal dev server', perRun(s.serverCpuS, s.runs), 's');
+    add('  excluded: orchestrator + agent processes per Codex run', perRun(s.childrenCpuS, s.runs), 's', undefined, 'the worker\'s reaped children (cutime+cstime): orchestrator emulator per tick, agent emulator per run');
+    add(`worker RSS: ${items}-item sprint at 3/2 (peak)`, round(s.peakRssMiB, 0), 'MiB', '≤ 200', 'VmHWM of the worker process; agents and orchestrator are other processes');
+    add(`  worker RSS: ${items}-item sprint at 3/2 (mean)`, round(s.meanRssMiB, 0), 'MiB');
+    add(`intent emitted → Codex spawned at 3/2 (p50/p95/p99, ${s.emittedToSpawned.n} runs)`, pct(s.emittedToSpawned), 'ms', 'p99 ≤ 100',
+      'orchestrator emulator stdout write of RUN_INTENT → agent emulator process start (performance.timeOrigin); includes waiting for a free slot');
+    if (s.notSpawned) add('  intents emitted but never spawned (3/2)', s.notSpawned, 'count');
+  }
+  if (sections.has('wide')) {
+    const s = await sprintRun(ctx, wideItems, 16, 16, thinkMs);
+    details.wide = s;
+    problems.push(...s.problems);
+    add(`intent emitted → Codex spawned at 16/16 (p50/p95/p99, ${s.emittedToSpawned.n} runs)`, pct(s.emittedToSpawned), 'ms', undefined, `${wideItems} items`);
+    add('  runner CPU per Codex run at 16/16: worker + server', perRun(s.workerCpuS + s.serverCpuS, s.runs), 's');
+    add('  worker RSS at 16/16 (peak)', round(s.peakRssMiB, 0), 'MiB');
+  }
+  if (sections.has('open')) {
+    const o = await openItems(ctx, openK);
+    details.open = o;
+    add(`worker RSS: ${openK.toLocaleString('en-US')} open item workflows`, round(o.openRssMiB, 0), 'MiB', '≤ 300', `VmRSS of the worker with ${openK} item workflows open (idle before: ${o.idleRssMiB?.toFixed(0)} MiB)`);
+  }
+  if (sections.has('intake')) {
+    const i = await intake(ctx, intakeN, intakeMaxS);
+    details.intake = i;
+    if (!i.finished) problems.push(`intake not finished after ${intakeMaxS} s`);
+    if (i.executed !== intakeN) problems.push(`intake executed ${i.executed} of ${intakeN}`);
+    add(`intake: ${intakeN.toLocaleString('en-US')} intents from one orchestrator run`, round(i.rate, 0), 'intents/s', '≥ 300',
+      'sprint start → last dry run executed (DRY_RUN_WOULD_EXECUTE on the worker\'s stderr)');
+    add('  intake CPU per intent: worker / server', `${((1000 * i.workerCpuS) / Math.max(1, i.executed)).toFixed(2)} / ${((1000 * i.serverCpuS) / Math.max(1, i.executed)).toFixed(2)}`, 'ms');
+  }
+
+  const values = Object.fromEntries(figures.map((f) => [f.metric, f.value]));
+  writeFileSync(LAST_RESULT, `${JSON.stringify({ at: new Date().toISOString(), figures: { ...previous.figures, ...values } }, null, 2)}\n`);
+  details.previousAt = previous.at;
+  return { name: 'footprint', title: 'Footprint of the runner alone (CLI worker process + Temporal server)', wallS: (Date.now() - started) / 1000, figures, details, problems };
+}

@@ -1,0 +1,95 @@
+/**
+ * Hands a tick's validated batch to the item workflows (signal-with-start, bounded concurrency).
+ * The batch lives in the sprint workflow (recorded before routing starts), read here page by page,
+ * so the router has no disk state and runs on any host: a retry after a lost worker resumes at the
+ * heartbeat's `routed` count, and item workflows drop a run_id they already have, so a page routed
+ * twice after a crash never runs anything twice.
+ */
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { MESSAGE_VERSION } from '../contracts/messages';
+import { intentHash } from '../domain/intent-hash';
+import { parseIntentLine } from '../domain/intents';
+import { emitEvent } from '../logging';
+import { itemWorkflowId, runIntentSignal, type BoardStatus, type DeliveredIntent } from '../workflows/item/messages';
+import type { ItemSettings } from '../workflows/item/item-state';
+import { pendingIntentsQuery, type RoutableIntent } from '../workflows/sprint/messages';
+import type { RouteIntentsInput } from '../workflows/sprint/ports';
+import { patientQuery } from './patient-query';
+
+/** Signal-with-starts in flight at once. */
+export const ROUTING_CONCURRENCY = 32;
+/** Intents read from the sprint workflow per query (a page stays far below the payload limit). */
+const PAGE_SIZE = 1000;
+
+export interface RoutingContext {
+  sprint: string;
+  sprintWorkflowId: string;
+  itemSettings: ItemSettings;
+  titles?: Record<string, string>;
+  observedAtMs: number;
+  observedStatus: Record<string, BoardStatus>;
+}
+
+/** The signal-with-start request that hands `entry` to its item's workflow (measured at intake, then sent). */
+export function routingRequest(context: RoutingContext, entry: RoutableIntent) {
+  const { raw: _raw, ...intent } = parseIntentLine(JSON.stringify(entry.raw));
+  const observedStatus = context.observedStatus[String(entry.issueNumber)];
+  const title = context.titles?.[String(entry.issueNumber)];
+  const start = {
+    sprint: context.sprint, issueNumber: entry.issueNumber, projectItemId: entry.projectItemId, settings: context.itemSettings,
+    sprintWorkflowId: context.sprintWorkflowId, title: title ?? null,
+  };
+  const delivered: DeliveredIntent = {
+    version: MESSAGE_VERSION, intent, raw: entry.raw, intentHash: intentHash(entry.raw), routedAtMs: Date.now(),
+    ...(observedStatus ? { observedStatus, observedAtMs: context.observedAtMs } : {}),
+  };
+  return {
+    workflowId: itemWorkflowId(context.sprint, entry.issueNumber),
+    taskQueue: context.itemSettings.taskQueues.main,
+    args: [start] as [typeof start],
+    signal: runIntentSignal,
+    signalArgs: [delivered] as [DeliveredIntent],
+    staticSummary: `${context.sprint} · #${entry.issueNumber}${title ? ` ${title}` : ''}`,
+  };
+}
+
+/** Bytes of the request's payloads as the JSON payload converter encodes them (workflow input + signal input). */
+export function encodedRequestBytes(request: ReturnType<typeof routingRequest>): number {
+  return Buffer.byteLength(JSON.stringify(request.args[0]), 'utf8') + Buffer.byteLength(JSON.stringify(request.signalArgs[0]), 'utf8');
+}
+
+/** Routes `entries` from index `from`, heartbeating `{routed}` after each concurrent batch. */
+export async function routeAll(client: Client, context: RoutingContext, entries: RoutableIntent[], from: number, onRouted: (routed: number) => void): Promise<number> {
+  let routed = from;
+  for (let start = from; start < entries.length; start += ROUTING_CONCURRENCY) {
+    const batch = entries.slice(start, start + ROUTING_CONCURRENCY);
+    await Promise.all(batch.map((entry) => client.workflow.signalWithStart('itemWorkflow', routingRequest(context, entry))));
+    routed = start + batch.length;
+    onRouted(routed);
+  }
+  return routed;
+}
+
+export function createIntentRouterActivities(client: () => Client) {
+  return {
+    async routeIntents(input: RouteIntentsInput): Promise<{ routed: number }> {
+      const ctx = Context.current();
+      const handle = client().workflow.getHandle(input.sprintWorkflowId);
+      let routed = (ctx.info.heartbeatDetails as { routed?: number } | undefined)?.routed ?? 0;
+      ctx.heartbeat({ routed });
+      for (;;) {
+        const offset = routed;
+        const page = await patientQuery(`pending intents of ${input.sprintWorkflowId}`, () => handle.query(pendingIntentsQuery, { tick: input.tick, offset, limit: PAGE_SIZE }));
+        if (page.tick !== input.tick) throw new Error(`sprint ${input.sprint} has no pending batch for tick ${input.tick} (it holds tick ${page.tick})`);
+        if (routed >= page.total) break;
+        const context: RoutingContext = { ...input, observedAtMs: page.observedAtMs, observedStatus: page.observedStatus };
+        // routeAll counts from the page's start; report absolute positions.
+        const base = routed;
+        routed = base + (await routeAll(client(), context, page.intents, 0, (n) => ctx.heartbeat({ routed: base + n })));
+      }
+      emitEvent({ type: 'INTAKE_ROUTED', sprint: input.sprint, tick: input.tick, intents: routed });
+      return { routed };
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * A Codex run is paid for once. When its activity's completion cannot reach the server (an outage
+ * while the run finished), the server retries the activity after its heartbeat timeout — on any
+ * host. So before completing, the activity records the result in its item workflow (a signal,
+ * retried until the server takes it), and a retried attempt first asks the item workflow for a
+ * recorded result of its run_id (a query) and returns that instead of starting Codex again.
+ *
+ * The recorded result lives in the item workflow's history (the signal) and in its memory until
+ * the run ends (then it is dropped; it is never carried through continue-as-new).
+ */
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { MESSAGE_VERSION } from '../contracts/messages';
+import { emitEvent } from '../logging';
+import { recoveredRunResultQuery, runResultRecordedSignal } from '../workflows/item/messages';
+import type { CodexRunInput, WorkerResult } from '../workflows/item/ports';
+
+type RunResult = WorkerResult & { attempt?: number };
+
+/** How long a finished run keeps trying to record its result while the server is unreachable. */
+const RECORD_RESULT_PATIENCE_MS = 5 * 60_000;
+
+export function withRecoverableResult(client: () => Client, run: (input: CodexRunInput) => Promise<RunResult>): (input: CodexRunInput) => Promise<RunResult> {
+  return async (input) => {
+    const ctx = Context.current();
+    const workflowId = ctx.info.workflowExecution?.workflowId;
+    if (!workflowId) return run(input);
+    const runId = input.intent.run_id;
+    const item = () => client().workflow.getHandle(workflowId);
+    if (ctx.info.attempt > 1) {
+      const recovered = await item().query(recoveredRunResultQuery, { runId }).catch(() => null);
+      if (recovered) {
+        emitEvent({ type: 'CODEX_RESULT_RECOVERED', run_id: runId, role: input.intent.role, attempt: ctx.info.attempt, recorded_by_attempt: recovered.attempt ?? null });
+        return recovered;
+      }
+    }
+    const result = await run(input);
+    await recordResult(() => item().signal(runResultRecordedSignal, { version: MESSAGE_VERSION, runId, result }), runId);
+    return result;
+  };
+}
+
+/** Retries the signal until the server takes it (heartbeating meanwhile), within RECORD_RESULT_PATIENCE_MS. */
+async function recordResult(send: () => Promise<void>, runId: string): Promise<void> {
+  const ctx = Context.current();
+  const deadline = Date.now() + RECORD_RESULT_PATIENCE_MS;
+  for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 5_000)) {
+    try {
+      await send();
+      return;
+    } catch (err) {
+      // The item workflow has ended: nobody will ask for the result.
+      if (err instanceof WorkflowNotFoundError) return;
+      if (Date.now() + delayMs > deadline || ctx.cancellationSignal.aborted) {
+        emitEvent({ type: 'CODEX_RESULT_NOT_RECORDED', run_id: runId, error: (err as Error).message });
+        return;
+      }
+      ctx.heartbeat();
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Runner-managed fields of the orchestrator's state (../../docs/spec/runner-behaviour.md §10.2.3–§10.2.5)
+ * against the state the sprint workflow holds: updates (durable, deduplicated by their id within a
+ * run) and a query for a run's item. Any host can run these: there is no file.
+ */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { MESSAGE_VERSION } from '../contracts/messages';
+import { recordExecutorResponseUpdate, recordReviewerOutcomeUpdate, runContextQuery } from '../workflows/sprint/messages';
+import type { ItemActivities } from '../workflows/item/ports';
+import { patientQuery } from './patient-query';
+
+type SprintStateActivities = Pick<ItemActivities, 'lookupRunContextInSprint' | 'recordReviewerOutcomeInSprint' | 'recordExecutorResponseInSprint'>;
+
+export function createSprintStateActivities(client: () => Client): SprintStateActivities {
+  const sprint = (workflowId: string) => client().workflow.getHandle(workflowId);
+  return {
+    async lookupRunContextInSprint({ sprintWorkflowId, runId }) {
+      return unlessSprintEnded(() => patientQuery(`run context in ${sprintWorkflowId}`, () => sprint(sprintWorkflowId).query(runContextQuery, { runId })), null);
+    },
+    async recordReviewerOutcomeInSprint({ sprintWorkflowId, issueNumber, outcome, at, runId }) {
+      const update = () => sprint(sprintWorkflowId).executeUpdate(recordReviewerOutcomeUpdate, {
+        updateId: `reviewer-outcome-${runId}`,
+        args: [{ version: MESSAGE_VERSION, issueNumber, outcome, at, runId }],
+      });
+      return unlessSprintEnded(update, { reviewCycleCount: null });
+    },
+    async recordExecutorResponseInSprint({ sprintWorkflowId, runId, at }) {
+      const update = () => sprint(sprintWorkflowId).executeUpdate(recordExecutorResponseUpdate, {
+        updateId: `executor-response-${runId}`,
+        args: [{ version: MESSAGE_VERSION, runId, at }],
+      });
+      return unlessSprintEnded(update, { recorded: false });
+    },
+  };
+}
+
+/** A sprint that has ended keeps no orchestrator state to update: the item carries on without it. */
+async function unlessSprintEnded<T>(call: () => Promise<T>, ended: T): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return ended;
+    throw err;
+  }
+}

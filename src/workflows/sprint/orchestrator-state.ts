@@ -1,0 +1,179 @@
+/**
+ * The sprint workflow as the one authority for the orchestrator's state (issue #14): it holds the
+ * state, answers the tick's read of it, applies what each orchestrator run changed, records the
+ * runner-managed fields item workflows send (review outcomes, executor responses), and holds a
+ * tick's batch until it is routed. No worker's disk holds the truth, so any host can run any tick
+ * and a tick retried on another host resumes from here.
+ */
+import * as wf from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  ExecutorResponseRecordSchema, PendingIntentsRequestSchema, ReviewerOutcomeRecordSchema, RunContextRequestSchema, StageTickResultSchema,
+} from '../../contracts/messages';
+import type { OrchestratorState } from '../../contracts/state-file';
+import { intentsPerItem } from '../../domain/intake-batch';
+import { applyExecutorResponse, applyReviewerOutcome, emptyState, runContext, type StateUpdate } from '../../domain/state-file';
+import { applyStateDelta } from '../../domain/state-delta';
+import { emit } from '../events';
+import { parseOrThrow, rejectPayload } from '../message-door';
+import {
+  orchestratorStateQuery, pendingIntentsQuery, recordExecutorResponseUpdate, recordReviewerOutcomeUpdate, runContextQuery, stageTickResultUpdate,
+  type PendingIntentsPage, type RoutableIntent,
+} from './messages';
+import type { OrchestratorRun, OrchestratorRunResult, SprintSettings, TickOutcome } from './ports';
+import type { MainActivities, OrchestratorActivities } from '../activity-queues';
+import type { BoardStatus } from '../item/messages';
+
+export { STATE_IN_WORKFLOW_PATCH } from '../patches';
+
+/** What the sprint carries through continue-as-new for this. */
+export interface CarriedOrchestratorState {
+  orchestratorState?: OrchestratorState | null;
+  stateRevision?: number;
+  /** Runner-managed updates that arrived before the first tick seeded the state (applied right after it). */
+  earlyStateUpdates?: EarlyUpdate[];
+}
+
+type EarlyUpdate =
+  | { kind: 'reviewer'; issueNumber: number; outcome: string; at: string }
+  | { kind: 'executor'; runId: string; at: string };
+
+const EARLY_UPDATES_KEPT = 1000;
+
+interface PendingBatch {
+  tick: number;
+  observedAtMs: number;
+  observedStatus: Record<string, BoardStatus>;
+  intents: RoutableIntent[];
+}
+
+export class OrchestratorStateAuthority {
+  private pending: PendingBatch | null = null;
+  /** The tick whose orchestrator run is in flight, and the slices it staged per attempt. */
+  private runningTick: number | null = null;
+  private readonly staged = new Map<number, string[]>();
+
+  constructor(private readonly carried: CarriedOrchestratorState) {}
+
+  register(): void {
+    wf.setHandler(orchestratorStateQuery, (...args: unknown[]) => {
+      rejectPayload(args);
+      return { revision: this.carried.stateRevision ?? 0, state: this.carried.orchestratorState ?? null };
+    });
+    wf.setHandler(runContextQuery, (...args: unknown[]) => {
+      const { runId } = parseOrThrow(RunContextRequestSchema, args);
+      return this.carried.orchestratorState ? runContext(this.carried.orchestratorState, runId) : null;
+    });
+    wf.setHandler(pendingIntentsQuery, (...args: unknown[]): PendingIntentsPage => {
+      const { tick, offset, limit } = parseOrThrow(PendingIntentsRequestSchema, args);
+      const pending = this.pending;
+      if (!pending || pending.tick !== tick) return { tick: pending?.tick ?? -1, total: 0, offset, observedAtMs: 0, observedStatus: {}, intents: [] };
+      const intents = pending.intents.slice(offset, offset + limit);
+      const issues = new Set(intents.map((entry) => String(entry.issueNumber)));
+      const observedStatus = Object.fromEntries(Object.entries(pending.observedStatus).filter(([issue]) => issues.has(issue)));
+      return { tick, total: pending.intents.length, offset, observedAtMs: pending.observedAtMs, observedStatus, intents };
+    });
+    wf.setHandler(
+      recordReviewerOutcomeUpdate,
+      (record) => {
+        const update = this.apply({ kind: 'reviewer', issueNumber: record.issueNumber, outcome: record.outcome, at: record.at });
+        return { reviewCycleCount: update?.reviewCycleCount ?? null };
+      },
+      { validator: (...args: unknown[]) => void parseOrThrow(ReviewerOutcomeRecordSchema, args) },
+    );
+    wf.setHandler(
+      recordExecutorResponseUpdate,
+      (record) => ({ recorded: this.apply({ kind: 'executor', runId: record.runId, at: record.at })?.changed ?? false }),
+      { validator: (...args: unknown[]) => void parseOrThrow(ExecutorResponseRecordSchema, args) },
+    );
+    wf.setHandler(
+      stageTickResultUpdate,
+      (slice) => {
+        const slices = this.staged.get(slice.attempt) ?? new Array<string>(slice.count).fill('');
+        slices[slice.index] = slice.text;
+        this.staged.set(slice.attempt, slices);
+      },
+      {
+        validator: (...args: unknown[]) => {
+          const slice = parseOrThrow(StageTickResultSchema, args);
+          if (slice.tick !== this.runningTick) throw ApplicationFailure.create({ type: 'StaleTick', nonRetryable: true, message: `tick ${slice.tick} is not running (running: ${this.runningTick ?? 'none'})` });
+          if (slice.index >= slice.count) throw ApplicationFailure.create({ type: 'InvalidPayload', nonRetryable: true, message: `slice index ${slice.index} is not below count ${slice.count}` });
+        },
+      },
+    );
+  }
+
+  /** One tick: the orchestrator against this state, its changes applied, then its batch routed. */
+  async tick(
+    input: { sprint: string; tick: number; titles?: Record<string, string> }, settings: SprintSettings, tickActs: OrchestratorActivities, routeActs: MainActivities,
+  ): Promise<TickOutcome> {
+    const sprintWorkflowId = wf.workflowInfo().workflowId;
+    this.runningTick = input.tick;
+    let run: OrchestratorRun;
+    try {
+      const result = await tickActs.runOrchestrator({
+        sprint: input.sprint, sprintWorkflowId, tick: input.tick, seed: !this.carried.orchestratorState, itemSettings: settings.itemSettings, titles: input.titles,
+      });
+      run = this.assemble(result);
+    } finally {
+      this.runningTick = null;
+      this.staged.clear();
+    }
+    this.applyRun(run);
+    let routed = 0;
+    if (run.intents.length) {
+      this.pending = { tick: input.tick, observedAtMs: run.observedAtMs, observedStatus: run.observedStatus, intents: run.intents };
+      try {
+        ({ routed } = await routeActs.routeIntents({ sprint: input.sprint, sprintWorkflowId, tick: input.tick, itemSettings: settings.itemSettings, titles: input.titles }));
+      } finally {
+        this.pending = null;
+      }
+    }
+    return {
+      routed, routedItems: intentsPerItem(run.intents), summary: run.summary, endOfSprint: run.endOfSprint, exitCode: 0, observedAtMs: run.observedAtMs,
+    };
+  }
+
+  private assemble(result: OrchestratorRunResult): OrchestratorRun {
+    if ('inline' in result) return result.inline;
+    const slices = this.staged.get(result.staged.attempt);
+    const text = slices?.join('') ?? '';
+    if (!slices || slices.length !== result.staged.slices || text.length !== result.staged.chars) {
+      throw ApplicationFailure.create({
+        type: 'TickResultIncomplete', nonRetryable: true,
+        message: `tick result staged in ${result.staged.slices} slices (${result.staged.chars} chars) but ${slices?.length ?? 0} slices (${text.length} chars) arrived`,
+        details: [{ code: 'tick_result_incomplete', exitCode: 2 }],
+      });
+    }
+    return JSON.parse(text) as OrchestratorRun;
+  }
+
+  private applyRun(run: OrchestratorRun): void {
+    if (run.seededState) {
+      this.carried.orchestratorState = run.seededState;
+      const early = this.carried.earlyStateUpdates ?? [];
+      this.carried.earlyStateUpdates = undefined;
+      early.forEach((update) => this.apply(update));
+    } else if (run.delta) {
+      const { state, skipped } = applyStateDelta(this.carried.orchestratorState ?? emptyState(), run.delta);
+      this.carried.orchestratorState = state;
+      if (skipped) emit('STATE_DELTA_SKIPPED', { operations: skipped });
+    }
+    this.carried.stateRevision = (this.carried.stateRevision ?? 0) + 1;
+  }
+
+  /** A runner-managed field into the state; before the state exists, kept for the seeding tick. */
+  private apply(update: EarlyUpdate): StateUpdate | null {
+    const state = this.carried.orchestratorState;
+    if (!state) {
+      this.carried.earlyStateUpdates = [...(this.carried.earlyStateUpdates ?? []), update].slice(-EARLY_UPDATES_KEPT);
+      return null;
+    }
+    const result = update.kind === 'reviewer' ? applyReviewerOutcome(state, update.issueNumber, update.outcome, update.at) : applyExecutorResponse(state, update.runId, update.at);
+    if (result.changed) {
+      this.carried.orchestratorState = result.state;
+      this.carried.stateRevision = (this.carried.stateRevision ?? 0) + 1;
+    }
+    return result;
+  }
+}
