@@ -126,7 +126,10 @@ export interface WorkerProcessOptions {
 
 export async function runWorkerProcess(config: RunnerConfig, options: WorkerProcessOptions = {}): Promise<void> {
   installTelemetryRuntime();
-  const connection = await connectNative(resolveConnectionSettings(config));
+  const settings = resolveConnectionSettings(config);
+  const connection = await connectNative(settings);
+  // A namespace set only in a connection profile applies to the workers too.
+  config = { ...config, temporalNamespace: settings.namespace };
   const versioning = workerVersioningFor(config);
   if (options.setCurrent && !versioning) throw new Error('--set-current needs RUNNER_WORKER_VERSIONING=true (an unversioned worker has no version to promote)');
   const onStop = (signal: NodeJS.Signals) =>

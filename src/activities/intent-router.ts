@@ -1,9 +1,9 @@
 /**
  * Hands a tick's validated batch to the item workflows (signal-with-start, bounded concurrency).
- * The batch lives in the sprint workflow (recorded before routing starts), read here page by page,
- * so the router has no disk state and runs on any host: a retry after a lost worker resumes at the
- * heartbeat's `routed` count, and item workflows drop a run_id they already have, so a page routed
- * twice after a crash never runs anything twice.
+ * The batch was recorded in the sprint workflow before routing starts and comes here in chunks as
+ * activity input, so the router has no disk state and runs on any host: a retry after a lost worker
+ * resumes its chunk at the heartbeat's `routed` count, and item workflows drop a run_id they already
+ * have, so intents routed twice after a crash never run twice.
  */
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
@@ -13,14 +13,11 @@ import { parseIntentLine } from '../domain/intents';
 import { emitEvent } from '../logging';
 import { itemWorkflowId, runIntentSignal, type BoardStatus, type DeliveredIntent } from '../workflows/item/messages';
 import type { ItemSettings } from '../workflows/item/item-state';
-import { pendingIntentsQuery, type RoutableIntent } from '../workflows/sprint/messages';
+import type { RoutableIntent } from '../workflows/sprint/messages';
 import type { RouteIntentsInput } from '../workflows/sprint/ports';
-import { patientQuery } from './patient-query';
 
 /** Signal-with-starts in flight at once. */
 export const ROUTING_CONCURRENCY = 32;
-/** Intents read from the sprint workflow per query (a page stays far below the payload limit). */
-const PAGE_SIZE = 1000;
 
 export interface RoutingContext {
   sprint: string;
@@ -75,21 +72,11 @@ export function createIntentRouterActivities(client: () => Client) {
   return {
     async routeIntents(input: RouteIntentsInput): Promise<{ routed: number }> {
       const ctx = Context.current();
-      const handle = client().workflow.getHandle(input.sprintWorkflowId);
-      let routed = (ctx.info.heartbeatDetails as { routed?: number } | undefined)?.routed ?? 0;
-      ctx.heartbeat({ routed });
-      for (;;) {
-        const offset = routed;
-        const page = await patientQuery(`pending intents of ${input.sprintWorkflowId}`, () => handle.query(pendingIntentsQuery, { tick: input.tick, offset, limit: PAGE_SIZE }));
-        if (page.tick !== input.tick) throw new Error(`sprint ${input.sprint} has no pending batch for tick ${input.tick} (it holds tick ${page.tick})`);
-        if (routed >= page.total) break;
-        const context: RoutingContext = { ...input, observedAtMs: page.observedAtMs, observedStatus: page.observedStatus };
-        // routeAll counts from the page's start; report absolute positions.
-        const base = routed;
-        routed = base + (await routeAll(client(), context, page.intents, 0, (n) => ctx.heartbeat({ routed: base + n })));
-      }
-      emitEvent({ type: 'INTAKE_ROUTED', sprint: input.sprint, tick: input.tick, intents: routed });
-      return { routed };
+      const resumed = (ctx.info.heartbeatDetails as { routed?: number } | undefined)?.routed ?? 0;
+      ctx.heartbeat({ routed: resumed });
+      const routed = await routeAll(client(), input, input.intents, resumed, (n) => ctx.heartbeat({ routed: n }));
+      emitEvent({ type: 'INTAKE_ROUTED', sprint: input.sprint, tick: input.tick, intents: routed - resumed, resumed_at: resumed || undefined });
+      return { routed: input.intents.length };
     },
   };
 }

@@ -108,8 +108,7 @@ export const SprintItemsPageRequestSchema = z.strictObject({
 
 /**
  * The orchestrator state the sprint workflow holds (issue #14): runner-managed fields reach it from
- * item workflows through these updates, and a tick reads it (and the intents it must route) through
- * the paged queries below.
+ * item workflows through these updates, and a tick reads it through the `orchestratorState` query.
  */
 const isoInstant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/, 'must be an ISO-8601 UTC instant');
 const runId = z.string().min(1).max(200);
@@ -117,11 +116,6 @@ export const REVIEWER_OUTCOMES = ['PASS', 'FAIL', 'INCOMPLETE'] as const;
 export const ReviewerOutcomeRecordSchema = z.strictObject({ version, issueNumber, outcome: z.enum(REVIEWER_OUTCOMES), at: isoInstant, runId });
 export const ExecutorResponseRecordSchema = z.strictObject({ version, runId, at: isoInstant });
 export const RunContextRequestSchema = z.strictObject({ runId });
-export const PendingIntentsRequestSchema = z.strictObject({
-  tick: count,
-  offset: count,
-  limit: z.number().int().min(1).max(5000),
-});
 
 /**
  * A Codex run's result, recorded in its item workflow by the activity before it completes: if the

@@ -50,6 +50,11 @@ export function tickStandIns(tick: () => Promise<TickOutcome>) {
         },
       };
     },
-    routeIntents: async (input: RouteIntentsInput) => ({ routed: routedByTick.get(key(input.tick)) ?? 0 }),
+    // The outcome's `routed` once per tick (the workflow adds up its chunks).
+    routeIntents: async (input: RouteIntentsInput) => {
+      const routed = routedByTick.get(key(input.tick)) ?? 0;
+      routedByTick.delete(key(input.tick));
+      return { routed };
+    },
   };
 }

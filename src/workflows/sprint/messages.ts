@@ -4,11 +4,10 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { z } from 'zod';
 import type {
-  ExecutorResponseRecordSchema, ItemReportSchema, StageTickResultSchema, PendingIntentsRequestSchema, ReviewerOutcomeRecordSchema, RunContextRequestSchema, SprintCloseSchema,
+  ExecutorResponseRecordSchema, ItemReportSchema, StageTickResultSchema, ReviewerOutcomeRecordSchema, RunContextRequestSchema, SprintCloseSchema,
 } from '../../contracts/messages';
 import type { OrchestratorState } from '../../contracts/state-file';
 import type { RunContext } from '../../domain/state-file';
-import type { BoardStatus } from '../item/messages';
 
 export type SprintMode = 'loop' | 'once' | 'kickoff-only';
 
@@ -142,18 +141,6 @@ export interface RoutableIntent {
   issueNumber: number;
   projectItemId: string | null;
 }
-/** The batch a tick still has to route (held by the workflow, so a router on any host can resume it). */
-export interface PendingIntentsPage {
-  tick: number;
-  total: number;
-  offset: number;
-  observedAtMs: number;
-  /** Each item's board status the orchestrator saw, for the items of this page. */
-  observedStatus: Record<string, BoardStatus>;
-  intents: RoutableIntent[];
-}
-export const pendingIntentsQuery = defineQuery<PendingIntentsPage, [z.infer<typeof PendingIntentsRequestSchema>]>('pendingIntents');
-
 /** ../../../docs/spec/runner-behaviour.md §10.2.3 from the workflow's state: the item a run belongs to. */
 export const runContextQuery = defineQuery<RunContext | null, [z.infer<typeof RunContextRequestSchema>]>('runContext');
 

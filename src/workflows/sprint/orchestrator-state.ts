@@ -8,7 +8,7 @@
 import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import {
-  ExecutorResponseRecordSchema, PendingIntentsRequestSchema, ReviewerOutcomeRecordSchema, RunContextRequestSchema, StageTickResultSchema,
+  ExecutorResponseRecordSchema, ReviewerOutcomeRecordSchema, RunContextRequestSchema, StageTickResultSchema,
 } from '../../contracts/messages';
 import type { OrchestratorState } from '../../contracts/state-file';
 import { intentsPerItem } from '../../domain/intake-batch';
@@ -17,12 +17,10 @@ import { applyStateDelta } from '../../domain/state-delta';
 import { emit } from '../events';
 import { parseOrThrow, rejectPayload } from '../message-door';
 import {
-  orchestratorStateQuery, pendingIntentsQuery, recordExecutorResponseUpdate, recordReviewerOutcomeUpdate, runContextQuery, stageTickResultUpdate,
-  type PendingIntentsPage, type RoutableIntent,
+  orchestratorStateQuery, recordExecutorResponseUpdate, recordReviewerOutcomeUpdate, runContextQuery, stageTickResultUpdate,
 } from './messages';
 import type { OrchestratorRun, OrchestratorRunResult, SprintSettings, TickOutcome } from './ports';
 import type { MainActivities, OrchestratorActivities } from '../activity-queues';
-import type { BoardStatus } from '../item/messages';
 
 export { STATE_IN_WORKFLOW_PATCH } from '../patches';
 
@@ -40,15 +38,14 @@ type EarlyUpdate =
 
 const EARLY_UPDATES_KEPT = 1000;
 
-interface PendingBatch {
-  tick: number;
-  observedAtMs: number;
-  observedStatus: Record<string, BoardStatus>;
-  intents: RoutableIntent[];
-}
+/**
+ * Routing: the batch goes out in chunks, each the input of one `routeIntents` activity (far below
+ * the payload limit), a few at a time. A chunk retried on another host resumes at its heartbeat.
+ */
+const ROUTE_CHUNK = 500;
+const ROUTE_CHUNKS_IN_FLIGHT = 4;
 
 export class OrchestratorStateAuthority {
-  private pending: PendingBatch | null = null;
   /** The tick whose orchestrator run is in flight, and the slices it staged per attempt. */
   private runningTick: number | null = null;
   private readonly staged = new Map<number, string[]>();
@@ -63,15 +60,6 @@ export class OrchestratorStateAuthority {
     wf.setHandler(runContextQuery, (...args: unknown[]) => {
       const { runId } = parseOrThrow(RunContextRequestSchema, args);
       return this.carried.orchestratorState ? runContext(this.carried.orchestratorState, runId) : null;
-    });
-    wf.setHandler(pendingIntentsQuery, (...args: unknown[]): PendingIntentsPage => {
-      const { tick, offset, limit } = parseOrThrow(PendingIntentsRequestSchema, args);
-      const pending = this.pending;
-      if (!pending || pending.tick !== tick) return { tick: pending?.tick ?? -1, total: 0, offset, observedAtMs: 0, observedStatus: {}, intents: [] };
-      const intents = pending.intents.slice(offset, offset + limit);
-      const issues = new Set(intents.map((entry) => String(entry.issueNumber)));
-      const observedStatus = Object.fromEntries(Object.entries(pending.observedStatus).filter(([issue]) => issues.has(issue)));
-      return { tick, total: pending.intents.length, offset, observedAtMs: pending.observedAtMs, observedStatus, intents };
     });
     wf.setHandler(
       recordReviewerOutcomeUpdate,
@@ -121,14 +109,22 @@ export class OrchestratorStateAuthority {
     }
     this.applyRun(run);
     let routed = 0;
-    if (run.intents.length) {
-      this.pending = { tick: input.tick, observedAtMs: run.observedAtMs, observedStatus: run.observedStatus, intents: run.intents };
-      try {
-        ({ routed } = await routeActs.routeIntents({ sprint: input.sprint, sprintWorkflowId, tick: input.tick, itemSettings: settings.itemSettings, titles: input.titles }));
-      } finally {
-        this.pending = null;
-      }
-    }
+    const chunks: number[] = [];
+    for (let start = 0; start < run.intents.length; start += ROUTE_CHUNK) chunks.push(start);
+    const routeChunk = async (start: number) => {
+      const intents = run.intents.slice(start, start + ROUTE_CHUNK);
+      const issues = new Set(intents.map((entry) => String(entry.issueNumber)));
+      const result = await routeActs.routeIntents({
+        sprint: input.sprint, sprintWorkflowId, tick: input.tick, itemSettings: settings.itemSettings,
+        titles: subset(input.titles, issues), observedAtMs: run.observedAtMs, observedStatus: subset(run.observedStatus, issues) ?? {}, intents,
+      });
+      routed += result.routed;
+    };
+    // A few chunks at a time, in order (deterministic: the same commands on replay).
+    const lanes = Array.from({ length: Math.min(ROUTE_CHUNKS_IN_FLIGHT, chunks.length) }, async (_, lane) => {
+      for (let i = lane; i < chunks.length; i += ROUTE_CHUNKS_IN_FLIGHT) await routeChunk(chunks[i]!);
+    });
+    await Promise.all(lanes);
     return {
       routed, routedItems: intentsPerItem(run.intents), summary: run.summary, endOfSprint: run.endOfSprint, exitCode: 0, observedAtMs: run.observedAtMs,
     };
@@ -176,4 +172,10 @@ export class OrchestratorStateAuthority {
     }
     return result;
   }
+}
+
+/** The entries of `record` for these issues (undefined when there is no record). */
+function subset<T>(record: Record<string, T> | undefined, issues: Set<string>): Record<string, T> | undefined {
+  if (!record) return undefined;
+  return Object.fromEntries(Object.entries(record).filter(([issue]) => issues.has(issue)));
 }

@@ -63,12 +63,17 @@ export interface OrchestratorRun {
 /** Small results come back inline; larger ones were staged in slices through `stageTickResult`. */
 export type OrchestratorRunResult = { inline: OrchestratorRun } | { staged: { attempt: number; slices: number; chars: number } };
 
+/** One chunk of a tick's batch to hand to its item workflows. */
 export interface RouteIntentsInput {
   sprint: string;
   sprintWorkflowId: string;
   tick: number;
   itemSettings: ItemSettings;
   titles?: Record<string, string>;
+  observedAtMs: number;
+  /** Each item's board status the orchestrator saw, for the items of this chunk. */
+  observedStatus: Record<string, BoardStatus>;
+  intents: RoutableIntent[];
 }
 
 export interface KickoffGenerationInput {
@@ -124,7 +129,7 @@ export interface SprintActivities extends KickoffActivities {
   runOrchestratorTick(input: { sprint: string; sprintWorkflowId: string; tick: number; itemSettings: ItemSettings; titles?: Record<string, string> }): Promise<TickOutcome>;
   /** Runs the orchestrator once against a private copy of the workflow's state (any orchestrator host). */
   runOrchestrator(input: OrchestratorRunInput): Promise<OrchestratorRunResult>;
-  /** Hands the tick's pending batch (read from the sprint workflow) to the item workflows; resumable on any host. */
+  /** Hands a chunk of the tick's batch to the item workflows; a retry on any host resumes at its heartbeat. */
   routeIntents(input: RouteIntentsInput): Promise<{ routed: number }>;
   /** Backlog → Ready (body B1); returns the backend payload. */
   promoteToReady(body: Record<string, unknown>): Promise<Record<string, unknown>>;
