@@ -11,22 +11,15 @@ import { MESSAGE_VERSION } from '../contracts/messages';
 import { intentHash } from '../domain/intent-hash';
 import { parseIntentLine } from '../domain/intents';
 import { emitEvent } from '../logging';
-import { itemWorkflowId, runIntentSignal, type BoardStatus, type DeliveredIntent } from '../workflows/item/messages';
-import type { ItemSettings } from '../workflows/item/item-state';
+import { itemWorkflowId, runIntentSignal, type DeliveredIntent } from '../workflows/item/messages';
 import type { RoutableIntent } from '../workflows/sprint/messages';
 import type { RouteIntentsInput } from '../workflows/sprint/ports';
 
 /** Signal-with-starts in flight at once. */
 export const ROUTING_CONCURRENCY = 32;
 
-export interface RoutingContext {
-  sprint: string;
-  sprintWorkflowId: string;
-  itemSettings: ItemSettings;
-  titles?: Record<string, string>;
-  observedAtMs: number;
-  observedStatus: Record<string, BoardStatus>;
-}
+/** What every request of a batch carries besides its intent. */
+export type RoutingContext = Omit<RouteIntentsInput, 'tick' | 'intents'>;
 
 /** The signal-with-start request that hands `entry` to its item's workflow (measured at intake, then sent). */
 export function routingRequest(context: RoutingContext, entry: RoutableIntent) {
