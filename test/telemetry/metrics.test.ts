@@ -145,8 +145,10 @@ describe('worker metrics endpoint during a sprint (real worker process, real ser
 
   it('the sprint did what the scenario scripts: #1 came back from Blocked, #2 and #3 await a human', () => {
     expect([statusOf(2), statusOf(3)]).toEqual(['Needs Human Approval', 'Needs Human Approval']);
-    expect(transitions(null, 'Blocked')).toBe(1);
-    expect(transitions('Blocked', 'Ready')).toBe(1);
+    // #1's claim run crashes after claiming: Blocked, then Ready again (at once when its lost claim is
+    // resumed with the same run_id, after the cooldown otherwise) — at least once each.
+    expect(transitions(null, 'Blocked')).toBeGreaterThanOrEqual(1);
+    expect(transitions('Blocked', 'Ready')).toBeGreaterThanOrEqual(1);
     expect(transitions('Needs Human Approval', 'In Review', 'HUMAN')).toBe(1);
   });
 
@@ -163,10 +165,11 @@ describe('worker metrics endpoint during a sprint (real worker process, real ser
     const pushes = backend.board.effectLog().filter((e) => e.kind === 'pr_pushed').length;
     expect(pushes).toBe(2);
     expect(runs({ role: 'EXECUTOR', status: 'succeeded' })).toBeGreaterThanOrEqual(pushes);
-    // Each Blocked transition follows RUNNER_TRANSIENT_MAX_ATTEMPTS (2) crashed executor attempts, classified TRANSIENT.
-    expect(transitions(null, 'Blocked')).toBeGreaterThanOrEqual(1);
-    expect(runs({ role: 'EXECUTOR', status: 'error', classification: 'TRANSIENT' })).toBe(2 * transitions(null, 'Blocked'));
-    expect(runs({ status: 'error' })).toBe(2 * transitions(null, 'Blocked'));
+    // Only #1's executor crashes: every error run is an EXECUTOR run classified TRANSIENT, and each
+    // Blocked transition follows at least one of them.
+    const crashes = runs({ status: 'error' });
+    expect(crashes).toBeGreaterThanOrEqual(transitions(null, 'Blocked'));
+    expect(runs({ role: 'EXECUTOR', status: 'error', classification: 'TRANSIENT' })).toBe(crashes);
     // Every run has its duration observed, per role.
     for (const role of ['EXECUTOR', 'REVIEWER']) {
       expect(sumOf(final, 'sprint_runner_codex_run_duration_count', { role })).toBe(runs({ role }));

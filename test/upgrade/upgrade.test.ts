@@ -196,7 +196,9 @@ describe('v1 → v2 upgrade with Worker Deployment Versioning (AUTO_UPGRADE + pa
         .filter((marker) => marker?.markerName === 'core_patch')
         .flatMap((marker) => Object.values(marker!.details ?? {}).flatMap((p) => (p.payloads ?? []).map((payload) => Buffer.from(payload.data ?? []).toString('utf8'))));
     expect(patchIds(itemWorkflowId('M1', NEWCOMER)).join(' ')).toContain('upgrade-probe');
-    for (const old of [RUNNING, BLOCKED, AWAITING]) expect(patchIds(itemWorkflowId('M1', old))).toEqual([]);
+    // Workflows that started on v1 replay past the probe without its marker (other patches they meet
+    // after the upgrade, on code they have not run yet, do record theirs).
+    for (const old of [RUNNING, BLOCKED, AWAITING]) expect(patchIds(itemWorkflowId('M1', old)).join(' ')).not.toContain('upgrade-probe');
     const replayed = await replayFixtures(histories.map(({ id, history }) => ({ file: id, workflowId: id, history })), v2Bundle);
     expect(replayed.filter((r) => r.error).map((r) => `${r.file}: ${r.error!.message}`)).toEqual([]);
   }, 420_000);
