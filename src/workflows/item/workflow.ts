@@ -474,7 +474,9 @@ function claimedByAnotherRun(item: ItemState): boolean {
 async function resumeLostClaim(item: ItemState, acts: Acts, delivered: QueuedIntent, attempt: number): Promise<boolean> {
   const runId = delivered.intent.run_id;
   const projectItemId = item.data.projectItemId;
-  if (!projectItemId || item.data.boardStatus !== 'In Progress' || item.data.claimsResumed?.includes(runId) || !wf.patched(CLAIM_RESUME_PATCH)) return false;
+  // Past In Progress was ruled out by the caller (claimedByAnotherRun); Ready or unknown may be a stale
+  // view of the claim that landed, and the backend refuses the release if the item is really Ready.
+  if (!projectItemId || item.data.claimsResumed?.includes(runId) || !wf.patched(CLAIM_RESUME_PATCH)) return false;
   item.data.claimsResumed = [...(item.data.claimsResumed ?? []), runId].slice(-20);
   const message = `claim run retried (attempt ${attempt}) after its worker was lost; releasing the claim to re-claim it with the same run_id`;
   try {
