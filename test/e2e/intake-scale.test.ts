@@ -5,6 +5,7 @@
 import { sprintStatusQuery, sprintWorkflow, sprintWorkflowId } from '../../src/workflows';
 import { connectTestTemporal, type TestTemporal } from '../support/temporal';
 import { startE2eRig, type E2eRig } from '../support/e2e';
+import { queryPatiently } from '../support/history';
 
 const N = 1000;
 
@@ -34,7 +35,7 @@ describe('intake of 1,000 intents from one orchestrator run', () => {
       });
       const result = await handle.result();
       expect(result).toMatchObject({ reason: 'once', intentsRouted: N });
-      const status = await handle.query(sprintStatusQuery);
+      const status = await queryPatiently(() => handle.query(sprintStatusQuery));
       expect(status.items).toHaveLength(N);
       expect(status.items.every((item) => item.intentsReceived === 1 && item.intentsRouted === 1 && !item.busy)).toBe(true);
       const dryRuns = rig.events.filter((e) => e.type === 'DRY_RUN_WOULD_EXECUTE').map((e) => e.run_id);

@@ -19,7 +19,7 @@ import { boardItem } from '../support/e2e';
 import { boardStatuses, duplicateTransitions, startFaultRig, type FaultRig } from '../support/fault-rig';
 import { waitFor } from '../support/worker-process';
 import { closeWhenAwaitingHumans } from '../support/sprint-phase';
-import { completedAttempts } from '../support/history';
+import { completedAttempts, queryPatiently } from '../support/history';
 
 const ITEMS = 30;
 
@@ -56,8 +56,8 @@ async function runSprint(temporal: TestTemporal, hosts: number, firstIssue: numb
   const handle = await rig.startSprint(temporal.client);
   const result = await closeWhenAwaitingHumans(handle, 240_000);
   expect(result.reason).toBe('closed');
-  const status = await handle.query(sprintStatusQuery);
-  const workflowState = (await handle.query(orchestratorStateQuery)).state!;
+  const status = await queryPatiently(() => handle.query(sprintStatusQuery));
+  const workflowState = (await queryPatiently(() => handle.query(orchestratorStateQuery))).state!;
   const written = statePaths.filter((path) => existsSync(path));
   // The copy written last (by whichever host ran the last tick) is the workflow's state.
   const newest = written.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
@@ -148,7 +148,7 @@ describe('many hosts, one truth', () => {
     const result = await handle.result().finally(() => clearInterval(progress));
     log('done', { ran: dryRuns(rig).size });
     expect(result).toMatchObject({ reason: 'once', intentsRouted: N });
-    const status = await handle.query(sprintStatusQuery);
+    const status = await queryPatiently(() => handle.query(sprintStatusQuery));
     expect(status.itemCount).toBe(N);
     const items = await allItems(temporal.client, handle);
     expect(items.every((item) => item.intentsRouted === 1 && item.intentsReceived >= 1 && !item.busy)).toBe(true);
@@ -175,7 +175,7 @@ function dryRuns(rig: FaultRig): Set<string> {
 async function allItems(client: Client, handle: WorkflowHandle<typeof sprintWorkflow>) {
   const items = [];
   for (let offset = 0; ; offset += 1000) {
-    const page = await client.workflow.getHandle(handle.workflowId).query(sprintItemsQuery, { offset, limit: 1000 });
+    const page = await queryPatiently(() => client.workflow.getHandle(handle.workflowId).query(sprintItemsQuery, { offset, limit: 1000 }));
     items.push(...page.items);
     if (offset + 1000 >= page.total) return items;
   }

@@ -17,3 +17,18 @@ export async function completedAttempts(client: Client, workflowId: string, acti
   }
   return out;
 }
+
+/**
+ * A query of a workflow that may just have completed: a worker must replay its whole history to
+ * answer, which on a loaded machine can outlast one query's deadline ("Failed to query Workflow").
+ */
+export async function queryPatiently<T>(query: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await query();
+    } catch (err) {
+      if (attempt >= attempts || !/Failed to query Workflow|deadline|timed? ?out/i.test((err as Error).message)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    }
+  }
+}
