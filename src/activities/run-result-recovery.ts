@@ -1,8 +1,8 @@
 /**
  * A Codex run is paid for once. When its activity's completion cannot reach the server (an outage
  * while the run finished), the server retries the activity after its heartbeat timeout — on any
- * host. So before completing, the activity records the result in its item workflow (a signal,
- * retried until the server takes it), and a retried attempt first asks the item workflow for a
+ * host. So when Codex is done, the activity records the result in its item workflow (a signal,
+ * retried until the server takes it; the activity waits for it briefly), and a retried attempt first asks the item workflow for a
  * recorded result of its run_id (a query) and returns that instead of starting Codex again.
  *
  * The recorded result lives in the item workflow's history (the signal) and in its memory until
@@ -19,6 +19,8 @@ type RunResult = WorkerResult & { attempt?: number };
 
 /** How long a finished run keeps trying to record its result while the server is unreachable. */
 const RECORD_RESULT_PATIENCE_MS = 5 * 60_000;
+/** How long the activity waits for the record before it completes anyway. */
+const RECORD_WAIT_MS = 2_000;
 
 export function withRecoverableResult(client: () => Client, run: (input: CodexRunInput) => Promise<RunResult>): (input: CodexRunInput) => Promise<RunResult> {
   return async (input) => {
@@ -35,12 +37,15 @@ export function withRecoverableResult(client: () => Client, run: (input: CodexRu
       }
     }
     const result = await run(input);
-    await recordResult(() => item().signal(runResultRecordedSignal, { version: MESSAGE_VERSION, runId, result }), runId);
+    // Waits briefly for the record (so a completion right after an outage finds the server back),
+    // but never holds the completion long: the record goes on in the background until it lands.
+    const recorded = recordResult(() => item().signal(runResultRecordedSignal, { version: MESSAGE_VERSION, runId, result }), runId);
+    await Promise.race([recorded, new Promise((resolve) => setTimeout(resolve, RECORD_WAIT_MS))]);
     return result;
   };
 }
 
-/** Retries the signal until the server takes it (heartbeating meanwhile), within RECORD_RESULT_PATIENCE_MS. */
+/** Retries the signal until the server takes it, within RECORD_RESULT_PATIENCE_MS (it may outlive the activity). */
 async function recordResult(send: () => Promise<void>, runId: string): Promise<void> {
   const ctx = Context.current();
   const deadline = Date.now() + RECORD_RESULT_PATIENCE_MS;
@@ -55,7 +60,6 @@ async function recordResult(send: () => Promise<void>, runId: string): Promise<v
         emitEvent({ type: 'CODEX_RESULT_NOT_RECORDED', run_id: runId, error: (err as Error).message });
         return;
       }
-      ctx.heartbeat();
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
