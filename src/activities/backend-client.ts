@@ -4,7 +4,13 @@
  * classification stays the same: network/timeout → backend_unreachable (status 0), status ≥ 400 →
  * backend_http_error, a non-object JSON body → backend_invalid_payload. Retrying is the caller's
  * job (Temporal activity retry policies), never hidden here.
+ *
+ * Only the routes of contracts/backend.ts (BACKEND_ROUTES) can be called, and every success answer
+ * is parsed with its route's schema there: an answer that does not match is backend_invalid_payload
+ * too, with a message naming the route, the field, what was expected and what arrived.
  */
+import { BACKEND_ROUTES, type BackendAnswer, type BackendPath, type BackendRoute } from '../contracts/backend';
+import { describeParseIssues, parseIssueList } from '../contracts/parse';
 import { HttpError } from '../domain/errors';
 import { asciiJson } from '../logging';
 
@@ -16,16 +22,18 @@ export class BackendClient {
     private readonly timeoutS: number,
   ) {}
 
-  get(path: string, query: Record<string, string> = {}): Promise<JsonObject> {
+  async get<P extends BackendPath<'GET'>>(path: P, query: Record<string, string> = {}): Promise<BackendAnswer<`GET ${P}`>> {
     const search = new URLSearchParams(query).toString();
-    return this.request('GET', `${path}${search ? `?${search}` : ''}`);
+    const { payload, status } = await this.request('GET', `${path}${search ? `?${search}` : ''}`);
+    return parseAnswer(`GET ${path}`, payload, status);
   }
 
-  post(path: string, body: unknown): Promise<JsonObject> {
-    return this.request('POST', path, body);
+  async post<P extends BackendPath<'POST'>>(path: P, body: unknown): Promise<BackendAnswer<`POST ${P}`>> {
+    const { payload, status } = await this.request('POST', path, body);
+    return parseAnswer(`POST ${path}`, payload, status);
   }
 
-  private async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<JsonObject> {
+  private async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ payload: JsonObject; status: number }> {
     let response: Response;
     let text: string;
     try {
@@ -51,8 +59,20 @@ export class BackendClient {
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
       throw new HttpError('backend_invalid_payload', 'backend JSON payload must be an object', response.status, payload);
     }
-    return payload as JsonObject;
+    return { payload: payload as JsonObject, status: response.status };
   }
+}
+
+/** A success answer through its route's schema (contracts/backend.ts); a mismatch is backend_invalid_payload. */
+export function parseAnswer<R extends BackendRoute>(route: R, payload: JsonObject, status: number): BackendAnswer<R> {
+  const schema = BACKEND_ROUTES[route];
+  if (schema === null) return payload as BackendAnswer<R>;
+  const parsed = schema.safeParse(payload);
+  if (parsed.success) return parsed.data as BackendAnswer<R>;
+  const error = new HttpError('backend_invalid_payload', `backend ${route} answered a payload that breaks its contract: ${describeParseIssues(parsed.error, payload)}`, status, payload);
+  error.details.route = route;
+  error.details.issues = parseIssueList(parsed.error, payload);
+  throw error;
 }
 
 /** Empty body → {}; invalid JSON → {raw: text} (the old runner's rules). */

@@ -13,12 +13,14 @@ import type { Client } from '@temporalio/client';
 import type { RunnerConfig } from '../config';
 import { writeFileAtomically } from './files';
 import { withStateFileLock } from './state-file-lock';
-import { collectOrchestratorRun, type CollectedRun } from './orchestrator-tick';
+import { collectOrchestratorRun, refusalFailure, type CollectedRun } from './orchestrator-tick';
 import { routeAll, type RoutingContext } from './intent-router';
 import type { ItemSettings } from '../workflows/item/item-state';
 import type { TickOutcome } from '../workflows/sprint/ports';
 import { emitEvent } from '../logging';
-import { intentsPerItem } from '../domain/intake-batch';
+import { IntakeRefusal, intentsPerItem } from '../domain/intake-batch';
+import { IntakeSpoolSchema } from '../contracts/intake-spool';
+import { parseAt } from '../contracts/parse';
 
 export interface TickInput {
   sprint: string;
@@ -32,6 +34,24 @@ export interface TickInput {
 
 type Spool = Omit<CollectedRun, 'state'> & { exitCode: number };
 
+/**
+ * The spool a retried attempt resumes from, parsed (IntakeSpoolSchema). A file that cannot be read
+ * fails as before (retried: another attempt may run where the spool is); content that is not JSON or
+ * not a spool is IntakeRefusal `intake_spool_invalid`, naming the problem: the batch is refused, not
+ * half-routed.
+ */
+export async function readSpool(spoolPath: string): Promise<Spool> {
+  const refuse = (problem: string) => new IntakeRefusal('intake_spool_invalid', `intake spool ${spoolPath} cannot be resumed: ${problem}`, { path: spoolPath }, null);
+  const text = await readFile(spoolPath, 'utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw refuse((err as Error).message);
+  }
+  return parseAt(IntakeSpoolSchema, value, refuse);
+}
+
 export function createIntakeActivities(config: RunnerConfig, client: () => Client) {
   const spoolDir = join(dirname(config.orchestratorStatePath), '.sprint-runner-intake');
   return {
@@ -42,7 +62,11 @@ export function createIntakeActivities(config: RunnerConfig, client: () => Clien
       const resumed = (ctx.info.heartbeatDetails as { routed?: number } | undefined)?.routed;
       let spool: Spool;
       if (resumed !== undefined) {
-        spool = JSON.parse(await readFile(spoolPath, 'utf8')) as Spool;
+        try {
+          spool = await readSpool(spoolPath);
+        } catch (err) {
+          throw refusalFailure(err, input);
+        }
       } else {
         // The orchestrator run and the read of the state it wrote, with no runner update in between.
         const { state: _state, ...collected } = await withStateFileLock(config.orchestratorStatePath, () =>

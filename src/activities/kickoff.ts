@@ -6,9 +6,11 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
+import { z } from 'zod';
 import type { RunnerConfig } from '../config';
 import { childEnv, redactSecrets } from '../config';
 import { KickoffRecordSchema, type PlanApplyDraft, type SprintPlanCache } from '../contracts/kickoff';
+import { parseAt } from '../contracts/parse';
 import { parseMcpListJson, requiredMcpServerProblems } from '../domain/codex-mcp-list';
 import { CodexWorkerError, HttpError, KickoffError, RunnerError } from '../domain/errors';
 import {
@@ -22,6 +24,9 @@ import type { ExistingKickoffQuery, ExistingKickoffs, KickoffGenerationInput, Lo
 import type { BackendClient } from './backend-client';
 import { askCodexInSession } from './codex-activity-session';
 import { writeFileAtomically } from './files';
+import { readStateFile } from './orchestrator-state';
+
+const JsonObjectSchema = z.record(z.string(), z.unknown());
 
 const MCP_LIST_TIMEOUT_MS = 10_000;
 
@@ -67,7 +72,9 @@ export function createKickoffActivities(config: RunnerConfig, backend: BackendCl
         const failure = kickoffBackendError(err);
         if (partial) throw new KickoffError(failure.code, `${failure.message}: ${partial.message}`, { ...failure.details, partial });
         if (err.statusCode >= 400 && err.statusCode < 500) throw failure;
-        const cause = err.statusCode === 0 ? `no answer: ${err.message}` : `HTTP ${err.statusCode}: ${JSON.stringify(err.payload).slice(0, 300)}`;
+        const cause = err.statusCode === 0 ? `no answer: ${err.message}`
+          : err.code === 'backend_invalid_payload' ? `HTTP ${err.statusCode} with an answer that breaks the contract: ${err.message}`
+          : `HTTP ${err.statusCode}: ${JSON.stringify(err.payload).slice(0, 300)}`;
         throw kickoffApplyUnknownError(draft, options.kickoffId ?? '', cause);
       }
     },
@@ -91,7 +98,7 @@ export function createKickoffActivities(config: RunnerConfig, backend: BackendCl
       const planFile = await readJsonOrNull(config.sprintPlanPath);
       const fromPlan = existingKickoffFromPlanFile(planFile, input.sprint, config.sprintPlanPath);
       if (fromPlan) found.push(fromPlan);
-      const state = await readJsonOrNull(config.orchestratorStatePath);
+      const state = await readStateFile(config.orchestratorStatePath);
       const fromBoard = existingKickoffFromStateFile(state, input.sprint, config.orchestratorStatePath);
       if (fromBoard) found.push(fromBoard);
       return { backend: config.backendBaseUrl, existing: found };
@@ -119,10 +126,10 @@ export function createKickoffActivities(config: RunnerConfig, backend: BackendCl
       } catch (err) {
         throw new RunnerError('sprint_plan_invalid', `sprint plan ${path} is not valid JSON: ${(err as Error).message}`, { path });
       }
-      if (typeof plan !== 'object' || plan === null || Array.isArray(plan)) {
-        throw new RunnerError('sprint_plan_invalid', `sprint plan ${path} must be a JSON object`, { path });
-      }
-      return { path, plan: (plan as { sprint?: unknown }).sprint === input.sprint ? (plan as Record<string, unknown>) : null };
+      // Only its being an object is checked here (../../docs/spec/runner-behaviour.md §2.1 step 9); what autopromotion reads from
+      // it is checked there (malformed_sprint_plan).
+      const object = parseAt(JsonObjectSchema, plan, (problem) => new RunnerError('sprint_plan_invalid', `sprint plan ${path} must be a JSON object: ${problem}`, { path }));
+      return { path, plan: object.sprint === input.sprint ? object : null };
     },
 
     /**

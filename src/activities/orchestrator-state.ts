@@ -9,14 +9,23 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomically } from './files';
 import { withStateFileLock } from './state-file-lock';
 import type { OrchestratorState } from '../contracts/state-file';
-import { applyExecutorResponse, applyReviewerOutcome, emptyState, parseStateFile, runContext, serializeStateFile, type StateUpdate } from '../domain/state-file';
+import { applyExecutorResponse, applyReviewerOutcome, emptyState, parseStateFileReporting, runContext, serializeStateFile, type StateUpdate } from '../domain/state-file';
+import { emitEvent } from '../logging';
 
+/**
+ * ../../docs/spec/runner-behaviour.md §10.2.1: a file that cannot be read (missing, too) is an empty state; content that does not
+ * parse is repaired (parseStateFileReporting) and reported as STATE_FILE_INVALID, naming the problem.
+ */
 export async function readStateFile(path: string): Promise<OrchestratorState> {
+  let text: string;
   try {
-    return parseStateFile(await readFile(path, 'utf8'));
+    text = await readFile(path, 'utf8');
   } catch {
     return emptyState();
   }
+  const { state, problem } = parseStateFileReporting(text);
+  if (problem) emitEvent({ type: 'STATE_FILE_INVALID', path, error: problem.slice(0, 1000) });
+  return state;
 }
 
 async function writeState(path: string, state: OrchestratorState): Promise<void> {

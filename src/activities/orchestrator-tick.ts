@@ -20,7 +20,8 @@ import type { Client } from '@temporalio/client';
 import type { RunnerConfig } from '../config';
 import { BoardStatusSchema, MESSAGE_VERSION, TICK_RESULT_SLICE_CHARS } from '../contracts/messages';
 import type { OrchestratorState } from '../contracts/state-file';
-import { checkPayloadSize, dispatchSummaryProblem, IntakeRefusal, PAYLOAD_ENVELOPE_ALLOWANCE_BYTES, SummaryError, validateIntentLines } from '../domain/intake-batch';
+import type { DispatchSummary } from '../contracts/summary';
+import { checkPayloadSize, IntakeRefusal, parseDispatchSummary, PAYLOAD_ENVELOPE_ALLOWANCE_BYTES, SummaryError, validateIntentLines } from '../domain/intake-batch';
 import { serializeStateFile } from '../domain/state-file';
 import { stateBytes, stateDelta } from '../domain/state-delta';
 import { emitEvent } from '../logging';
@@ -36,7 +37,7 @@ import { encodedRequestBytes, routingRequest, type RoutingContext } from './inte
 /** What one orchestrator run produced, validated. */
 export interface CollectedRun {
   intents: Array<RoutableIntent & { line: number }>;
-  summary: Record<string, unknown> | null;
+  summary: DispatchSummary | null;
   endOfSprint: boolean;
   observedAtMs: number;
   observedStatus: Record<string, BoardStatus>;
@@ -70,14 +71,12 @@ export async function collectOrchestratorRun(
     // All or nothing (domain/intake-batch.ts): every line and summary is checked, and every
     // intent's routing payload measured, before the first one is routed.
     const batch = validateIntentLines(output.stdoutLines, state, config.orchestratorStatePath);
-    let summary: Record<string, unknown> | null = null;
+    let summary: DispatchSummary | null = null;
     let endOfSprint = false;
     for (const line of output.stderrLines) {
       const event = parseJsonObject(line);
       if (event?.type === 'DISPATCH_SUMMARY') {
-        const problem = dispatchSummaryProblem(line, event);
-        if (problem) throw new SummaryError('summary_invalid', problem);
-        summary = trimSummary(event);
+        summary = trimSummary(parseDispatchSummary(line, event));
       }
       if (event?.type === 'END_OF_SPRINT_SUMMARY') endOfSprint = true;
     }
@@ -184,31 +183,31 @@ export function refusalFailure(err: unknown, input: { sprint: string; tick: numb
 }
 
 /** Each item's board status in the summary, as the orchestrator saw it. */
-function statusesIn(summary: Record<string, unknown> | null): Record<string, BoardStatus> {
-  const processed = Array.isArray(summary?.processed_items) ? (summary.processed_items as Array<Record<string, unknown> | null>) : [];
+function statusesIn(summary: DispatchSummary | null): Record<string, BoardStatus> {
   const statuses: Record<string, BoardStatus> = {};
-  for (const entry of processed) {
-    const status = BoardStatusSchema.safeParse(entry?.status);
-    if (typeof entry?.issue_number === 'number' && status.success) statuses[String(entry.issue_number)] = status.data;
+  for (const entry of summary?.processed_items ?? []) {
+    const status = BoardStatusSchema.safeParse(entry.status);
+    if (typeof entry.issue_number === 'number' && status.success) statuses[String(entry.issue_number)] = status.data;
   }
   return statuses;
 }
 
+/** A stderr line as a JSON object, or null: the orchestrator's stderr also carries plain text. */
 function parseJsonObject(line: string): Record<string, unknown> | null {
+  let value: unknown;
   try {
-    const value = JSON.parse(line) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    value = JSON.parse(line);
   } catch {
     return null;
   }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value } : null;
 }
 
 /** Keeps the summary small enough for workflow history even for very large boards. */
-function trimSummary(summary: Record<string, unknown>): Record<string, unknown> {
-  const processed = Array.isArray(summary.processed_items) ? summary.processed_items : [];
+function trimSummary(summary: DispatchSummary): DispatchSummary {
   return {
     ...summary,
-    processed_items: processed.map((item: Record<string, unknown>) => ({
+    processed_items: (summary.processed_items ?? []).map((item) => ({
       issue_number: item.issue_number, project_item_id: item.project_item_id, status: item.status,
     })),
   };

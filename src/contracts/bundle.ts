@@ -1,19 +1,17 @@
 /**
- * GET /internal/agent-context response (../../docs/spec/runner-behaviour.md §3.3.2, ../../docs/spec/backend-orchestrator-contract.md §A.2). Only `role`,
- * `files[].path` and `files[].content` are load-bearing; the old runner never checked the hashes.
+ * GET /internal/agent-context response (../../docs/spec/runner-behaviour.md §3.3.2, ../../docs/spec/backend-orchestrator-contract.md §A.2), parsed by
+ * buildBaseInstructions (domain/prompts.ts) as `bundle_invalid`. Exactly the old runner's checks: a
+ * non-blank `role`, a `files` array whose entries have a non-blank `path` and a string `content`.
+ * Everything else (sizes, hashes, bundle_hash: the old runner never checked them) passes through.
  */
 import { z } from 'zod';
 
-export const BundleFileSchema = z.looseObject({
-  path: z.string(),
-  size_bytes: z.number().int().nonnegative().optional(),
-  sha256: z.string().optional(),
-  content: z.string(),
-});
+const nonBlank = z.string().refine((text) => text.trim() !== '', 'must not be blank');
+
+const BundleFileSchema = z.looseObject({ path: nonBlank, content: z.string() });
 
 export const AgentContextBundleSchema = z.looseObject({
-  role: z.string(),
+  role: nonBlank,
   files: z.array(BundleFileSchema),
-  bundle_hash: z.string().optional(),
 });
 export type AgentContextBundle = z.infer<typeof AgentContextBundleSchema>;

@@ -1,20 +1,20 @@
 /**
  * A RUN_INTENT after validation (../../docs/spec/runner-behaviour.md §2.4): role normalised to upper case, endpoint
- * trimmed, `raw` the orchestrator's object exactly as printed (hashed and shown to Codex verbatim).
+ * trimmed. The orchestrator's stdout line is parsed by domain/intents.ts (parseIntentLine), which
+ * runs the old runner's eleven checks in their order with their error codes; there is no schema
+ * here because a schema could not keep that order and those codes.
  */
-import { z } from 'zod';
+import type { Role } from './vocabulary';
 
-export const RoleSchema = z.enum(['EXECUTOR', 'REVIEWER']);
-export type Role = z.infer<typeof RoleSchema>;
+export interface RunIntent {
+  type: 'RUN_INTENT';
+  role: Role;
+  run_id: string;
+  endpoint: string;
+  body: Record<string, unknown>;
+}
 
-const JsonObjectSchema = z.record(z.string(), z.unknown());
-
-export const RunIntentSchema = z.object({
-  type: z.literal('RUN_INTENT'),
-  role: RoleSchema,
-  run_id: z.string().min(1),
-  endpoint: z.string().startsWith('/internal/'),
-  body: JsonObjectSchema,
-  raw: JsonObjectSchema,
-});
-export type RunIntent = z.infer<typeof RunIntentSchema>;
+/** A validated intent with `raw`, the orchestrator's object exactly as printed (hashed and shown to Codex verbatim). */
+export interface ParsedRunIntent extends RunIntent {
+  raw: Record<string, unknown>;
+}

@@ -6,13 +6,11 @@
  * future shape can be told apart from this one.
  */
 import { z } from 'zod';
+import { BOARD_STATUSES, REVIEWER_OUTCOMES, ROLES } from './vocabulary';
 import { WorkerResultSchema } from './worker-result';
 
-export const BOARD_STATUSES = ['Backlog', 'Ready', 'In Progress', 'In Review', 'Needs Human Approval', 'Blocked', 'Done'] as const;
+export type { BoardStatus } from './vocabulary';
 export const BoardStatusSchema = z.enum(BOARD_STATUSES);
-export type BoardStatus = z.infer<typeof BoardStatusSchema>;
-
-export const ROLES = ['EXECUTOR', 'REVIEWER'] as const;
 const RoleSchema = z.enum(ROLES);
 
 /** Version of the internal signals' shape; bump with a new schema when it changes. */
@@ -112,7 +110,6 @@ export const SprintItemsPageRequestSchema = z.strictObject({
  */
 const isoInstant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/, 'must be an ISO-8601 UTC instant');
 const runId = z.string().min(1).max(200);
-export const REVIEWER_OUTCOMES = ['PASS', 'FAIL', 'INCOMPLETE'] as const;
 export const ReviewerOutcomeRecordSchema = z.strictObject({ version, issueNumber, outcome: z.enum(REVIEWER_OUTCOMES), at: isoInstant, runId });
 export const ExecutorResponseRecordSchema = z.strictObject({ version, runId, at: isoInstant });
 export const RunContextRequestSchema = z.strictObject({ runId });

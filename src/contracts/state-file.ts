@@ -2,6 +2,11 @@
  * The orchestrator's state file (../../docs/spec/runner-behaviour.md §10.2, ../../docs/spec/backend-orchestrator-contract.md §C.7), shared with the
  * orchestrator and the backend. Item values are `unknown` on purpose: the file is written by other
  * processes (and by hand), so every read checks the type it needs and every write keeps the rest.
+ *
+ * The schema says only what every reader relies on: an object whose `items` is an object of
+ * objects. parseStateFile (domain/state-file.ts) parses the file with it; what does not match is
+ * repaired as ../../docs/spec/runner-behaviour.md §10.2.1 says (and reported): no object → empty state, `items` no
+ * object → {}, an item that is no object → left out. Every other key, known or not, is kept as found.
  */
 import { z } from 'zod';
 
@@ -13,12 +18,13 @@ export const STATE_ITEM_FIELDS = [
   'last_reviewer_outcome', 'last_reviewer_feedback_at', 'review_cycle_count', 'last_executor_response_at',
 ] as const;
 
-export const StateItemSchema = z.record(z.string(), z.unknown());
+const StateItemSchema = z.record(z.string(), z.unknown());
 export type StateItem = Partial<Record<(typeof STATE_ITEM_FIELDS)[number], unknown>> & Record<string, unknown>;
 
+/** `items` absent reads as {} (nothing to repair: a state that never saw an item). */
 export const OrchestratorStateSchema = z.looseObject({
   poll_count: z.unknown().optional(),
-  items: z.record(z.string(), StateItemSchema),
+  items: z.record(z.string(), StateItemSchema).optional(),
   sprint_plan: z.unknown().optional(),
   ownership_index: z.unknown().optional(),
 });

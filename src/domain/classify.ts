@@ -3,7 +3,7 @@
  * TRANSIENT is worth retrying, HARD_STOP needs a human. Works on our error classes and on the plain
  * shapes errors take once they have crossed Temporal (`{type: 'HttpError', code, status_code}`).
  */
-import type { Classification } from './errors';
+import type { Classification } from '../contracts/vocabulary';
 
 /** CodexWorkerError codes that stop only the item (../../docs/spec/runner-behaviour.md §3.9), plus `codex_tool_error` (our isError check). */
 const ITEM_STOP_CODEX_CODES: ReadonlySet<string> = new Set([

@@ -1,9 +1,8 @@
 /**
  * Typed failures shared by domain code and activities. `code` is the old runner's error code
- * (../../docs/spec/runner-behaviour.md §3.9, §12.1); classification maps it to ITEM_STOP / HARD_STOP / TRANSIENT.
+ * (../../docs/spec/runner-behaviour.md §3.9, §12.1); classification (domain/classify.ts) maps it to a Classification of
+ * contracts/vocabulary.ts.
  */
-export type Classification = 'ITEM_STOP' | 'HARD_STOP' | 'TRANSIENT';
-
 export class RunnerError extends Error {
   constructor(
     readonly code: string,

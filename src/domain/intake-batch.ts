@@ -14,12 +14,14 @@
  *   on the claim's item;
  * - `intent_too_large`: what the router would send for it (the signal-with-start payloads) must fit
  *   the server's payload limit (RUNNER_MAX_PAYLOAD_BYTES) less an envelope allowance.
- * A DISPATCH_SUMMARY that is not the shape the runner reads is `summary_invalid`.
+ * A DISPATCH_SUMMARY that is not the shape the runner reads (contracts/summary.ts) is `summary_invalid`.
  */
-import type { RunIntent } from '../contracts/intent';
+import type { ParsedRunIntent, RunIntent } from '../contracts/intent';
 import { IntentError, RunnerError } from './errors';
 import { decodeIntentLine, isBlankIntentLine, isClaimIntent, isPositiveSafeInteger, jsonNestingDepth, parseIntentLine } from './intents';
+import { parseAt, parseIssueList } from '../contracts/parse';
 import type { OrchestratorState } from '../contracts/state-file';
+import { DispatchSummarySchema, type DispatchSummary } from '../contracts/summary';
 import { projectItemIdForIssue, runContext } from './state-file';
 
 /** Protobuf framing, payload metadata and the routing timestamp around the JSON we measure. */
@@ -40,7 +42,7 @@ export class SummaryError extends RunnerError {}
 export interface BatchIntent {
   /** 1-based orchestrator stdout line. */
   line: number;
-  intent: Omit<RunIntent, 'raw'>;
+  intent: RunIntent;
   raw: Record<string, unknown>;
   issueNumber: number;
   projectItemId: string | null;
@@ -52,7 +54,7 @@ export function validateIntentLines(lines: readonly Uint8Array[], state: Orchest
   const lineOfRunId = new Map<string, number>();
   lines.forEach((bytes, index) => {
     const line = index + 1;
-    let parsed: RunIntent;
+    let parsed: ParsedRunIntent;
     try {
       const text = decodeIntentLine(bytes);
       if (isBlankIntentLine(text)) return;
@@ -100,25 +102,16 @@ export function checkPayloadSize(entry: Pick<BatchIntent, 'line' | 'intent'>, en
   }, entry.line);
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /**
- * What is wrong with a DISPATCH_SUMMARY line (its text and parsed object), or null. Only what the
- * runner reads must have its shape: `processed_items` an array of objects, `status_counts` an
- * object; other fields pass through as the orchestrator wrote them, if not absurdly nested.
+ * A DISPATCH_SUMMARY line (its text and parsed object) through DispatchSummarySchema, or
+ * SummaryError `summary_invalid` naming every problem. Only what the runner reads must have its
+ * shape (`processed_items` an array of objects, `status_counts` an object); other fields pass
+ * through as the orchestrator wrote them, if not absurdly nested.
  */
-export function dispatchSummaryProblem(text: string, summary: Record<string, unknown>): string | null {
-  if (jsonNestingDepth(text, MAX_SUMMARY_DEPTH) > MAX_SUMMARY_DEPTH) return `DISPATCH_SUMMARY nests deeper than ${MAX_SUMMARY_DEPTH} levels`;
-  const processed = summary.processed_items;
-  if (processed !== undefined && processed !== null) {
-    if (!Array.isArray(processed)) return 'DISPATCH_SUMMARY processed_items must be an array';
-    const bad = processed.findIndex((entry) => !isObject(entry));
-    if (bad >= 0) return `DISPATCH_SUMMARY processed_items[${bad}] must be an object, got ${JSON.stringify(processed[bad]) ?? 'undefined'}`.slice(0, 300);
-  }
-  if (summary.status_counts !== undefined && summary.status_counts !== null && !isObject(summary.status_counts)) {
-    return 'DISPATCH_SUMMARY status_counts must be an object';
-  }
-  return null;
+export function parseDispatchSummary(text: string, summary: Record<string, unknown>): DispatchSummary {
+  if (jsonNestingDepth(text, MAX_SUMMARY_DEPTH) > MAX_SUMMARY_DEPTH) throw new SummaryError('summary_invalid', `DISPATCH_SUMMARY nests deeper than ${MAX_SUMMARY_DEPTH} levels`);
+  return parseAt(DispatchSummarySchema, summary, (problem, error) =>
+    new SummaryError('summary_invalid', `DISPATCH_SUMMARY ${problem}`.slice(0, 500), { issues: parseIssueList(error, summary) }));
 }
 
 /** Per item of a batch: how many of its intents went to it (first seen order). */

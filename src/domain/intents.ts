@@ -17,7 +17,8 @@
  * - `intent_invalid_issue_number` (after check 11): resolve-linked-pr needs `body.issue_number`, a
  *   positive integer (../../docs/spec/backend-orchestrator-contract.md §A.7); it is what binds the intent to its item.
  */
-import type { Role, RunIntent } from '../contracts/intent';
+import type { ParsedRunIntent, RunIntent } from '../contracts/intent';
+import type { Role } from '../contracts/vocabulary';
 import { IntentError } from './errors';
 import { compareCodePoints } from './python-json';
 
@@ -51,7 +52,7 @@ export function decodeIntentLine(bytes: Uint8Array): string {
   }
 }
 
-export function parseIntentLine(line: string): RunIntent {
+export function parseIntentLine(line: string): ParsedRunIntent {
   const bytes = utf8Length(line, MAX_INTENT_LINE_BYTES);
   if (bytes > MAX_INTENT_LINE_BYTES) {
     throw new IntentError('intent_line_too_long', 'intent line exceeds 1 MiB', { max_bytes: MAX_INTENT_LINE_BYTES });

@@ -14,6 +14,7 @@
  */
 import type { RunnerEvent } from '../contracts/event';
 import type { IssueBrief, KickoffPlan, KickoffRecord, KickoffTask, PlanApplyDraft, PlanApplyIssue, SprintPlanCache } from '../contracts/kickoff';
+import { PlanApplyPartialFailSchema } from '../contracts/backend';
 import type { DispatchSummary } from '../contracts/summary';
 import { POLICY_AREAS, PRIORITIES, SIZES, SPRINT_GOAL_LABEL, SPRINTS, TASK_AREAS } from '../contracts/vocabulary';
 import { KickoffError, type HttpError } from './errors';
@@ -383,18 +384,15 @@ const LEFT_BEHIND_BY_FAILED_STEP: Record<string, string> = {
 
 /** A 502 PARTIAL_FAIL body of plan-apply (../../docs/spec/backend-orchestrator-contract.md §A.4), described for the operator; null for any other body. */
 export function describePartialPlanApply(body: unknown, draft?: PlanApplyDraft): PartialPlanApplyReport | null {
-  if (!isObject(body) || body.status !== 'PARTIAL_FAIL') return null;
-  const numberOrNull = (value: unknown) => (typeof value === 'number' ? value : null);
-  const stringOrNull = (value: unknown) => (typeof value === 'string' ? value : null);
-  const titleAt = (index: unknown) => (typeof index === 'number' && draft?.issues[index]?.title) || null;
-  const created: PartialPlanApplyReport['created'] = (Array.isArray(body.created) ? body.created.filter(isObject) : []).map((entry) => ({
-    index: numberOrNull(entry.index), title: titleAt(entry.index), issue_number: numberOrNull(entry.issue_number),
-    project_item_id: stringOrNull(entry.project_item_id), issue_url: stringOrNull(entry.issue_url),
+  const parsed = PlanApplyPartialFailSchema.safeParse(body);
+  if (!parsed.success) return null;
+  const titleAt = (index: number | null) => (index !== null && draft?.issues[index]?.title) || null;
+  const created: PartialPlanApplyReport['created'] = parsed.data.created.map((entry) => ({
+    index: entry.index, title: titleAt(entry.index), issue_number: entry.issue_number, project_item_id: entry.project_item_id, issue_url: entry.issue_url,
   }));
-  const failure = isObject(body.failed) ? body.failed : null;
+  const failure = parsed.data.failed;
   const failed = failure && {
-    index: numberOrNull(failure.index), title: titleAt(failure.index),
-    step: stringOrNull(failure.step) ?? 'unknown step', error: stringOrNull(failure.error) ?? 'unknown error',
+    index: failure.index, title: titleAt(failure.index), step: failure.step ?? 'unknown step', error: failure.error ?? 'unknown error',
   };
   const leftBehind = failed && LEFT_BEHIND_BY_FAILED_STEP[failed.step];
   if (failed && leftBehind && !created.some((entry) => entry.index === failed.index)) {

@@ -3,6 +3,9 @@
  * ../../docs/spec/runner-behaviour.md §3.8, §4.2): worker prompt and role rules, the bundle as base-instructions, developer
  * instructions, the `codex` tool arguments, the kickoff prompt and the re-ask prompts.
  */
+import type { z } from 'zod';
+import { AgentContextBundleSchema } from '../contracts/bundle';
+import { describeParseIssues } from '../contracts/parse';
 import { CodexWorkerError } from './errors';
 import { pythonJsonDumps } from './python-json';
 
@@ -104,21 +107,30 @@ Return EXACTLY one JSON object and nothing else (no prose, no markdown, no wrapp
 `;
 }
 
-/** ../../docs/spec/runner-behaviour.md §3.3.2: the agent-context bundle, validated, as base-instructions (no trailing newline). */
+/**
+ * ../../docs/spec/runner-behaviour.md §3.3.2: the agent-context bundle, parsed (AgentContextBundleSchema), as base-instructions (no
+ * trailing newline). A bundle that does not parse is `bundle_invalid` with the old runner's message
+ * for its first problem; `details.problem` names every problem (path, expected, got).
+ */
 export function buildBaseInstructions(bundle: unknown): string {
-  const invalid = (message: string, details: Record<string, unknown> = {}) => new CodexWorkerError('bundle_invalid', message, details);
-  const { role, files } = (typeof bundle === 'object' && bundle !== null ? bundle : {}) as { role?: unknown; files?: unknown };
-  if (typeof role !== 'string' || !role.trim()) throw invalid('agent context bundle missing role');
-  if (!Array.isArray(files)) throw invalid('agent context bundle missing files array');
-  const lines = [`ROLE: ${role.trim()}`, 'BUNDLE_FILES_BEGIN'];
-  for (const file of files as Array<{ path?: unknown; content?: unknown } | null>) {
-    const path = file?.path;
-    if (typeof path !== 'string' || !path.trim()) throw invalid('bundle file missing path');
-    if (typeof file?.content !== 'string') throw invalid('bundle file missing content', { path });
-    lines.push(`FILE_BEGIN ${path.trim()}`, file.content, `FILE_END ${path.trim()}`);
-  }
+  const parsed = AgentContextBundleSchema.safeParse(bundle);
+  if (!parsed.success) throw bundleInvalid(parsed.error, bundle);
+  const lines = [`ROLE: ${parsed.data.role.trim()}`, 'BUNDLE_FILES_BEGIN'];
+  for (const file of parsed.data.files) lines.push(`FILE_BEGIN ${file.path.trim()}`, file.content, `FILE_END ${file.path.trim()}`);
   lines.push('BUNDLE_FILES_END');
   return lines.join('\n');
+}
+
+function bundleInvalid(error: z.ZodError, bundle: unknown): CodexWorkerError {
+  const problem = `GET /internal/agent-context: ${describeParseIssues(error, bundle)}`;
+  const [first, index] = error.issues[0]!.path;
+  const invalid = (message: string, details: Record<string, unknown> = {}) => new CodexWorkerError('bundle_invalid', message, { ...details, problem });
+  if (first === undefined || first === 'role') return invalid('agent context bundle missing role');
+  if (index === undefined) return invalid('agent context bundle missing files array');
+  const file = (bundle as { files: unknown[] }).files[index as number] as { path?: unknown } | null;
+  const path = error.issues[0]!.path[2];
+  if (path === 'content') return invalid('bundle file missing content', { path: file?.path });
+  return invalid('bundle file missing path');
 }
 
 /** The exact `codex` tool arguments of a worker run (../../docs/spec/runner-behaviour.md §3.2); no model/config/profile: Codex's own config applies. */

@@ -4,7 +4,8 @@
  * count, executor response time). Updates return a new state; the caller re-reads the file right
  * before applying them and writes the result (the orchestrator writes the same file).
  */
-import type { OrchestratorState, StateItem } from '../contracts/state-file';
+import { describeParseIssues } from '../contracts/parse';
+import { OrchestratorStateSchema, type OrchestratorState, type StateItem } from '../contracts/state-file';
 import { compareCodePoints, pythonJsonFileText } from './python-json';
 import { parseIsoInstant } from './time';
 
@@ -29,20 +30,40 @@ export function emptyState(): OrchestratorState {
   return { poll_count: 0, items: {} };
 }
 
+/** A state file's text as a state, and what had to be repaired to read it (null: nothing). */
+export interface ParsedStateFile {
+  state: OrchestratorState;
+  problem: string | null;
+}
+
 /**
- * ../../docs/spec/runner-behaviour.md §10.2.1: unreadable or non-object → empty; non-object `items` → {}. Items that are not objects
- * cannot be matched to anything and are left out; every other key is kept as found.
+ * ../../docs/spec/runner-behaviour.md §10.2.1 through OrchestratorStateSchema: not JSON or not an object → empty state; non-object
+ * `items` → {}; items that are not objects cannot be matched to anything and are left out. Every
+ * other key is kept as found. `problem` names what was repaired (path, expected, got).
  */
-export function parseStateFile(text: string): OrchestratorState {
+export function parseStateFileReporting(text: string): ParsedStateFile {
   let root: unknown;
   try {
     root = JSON.parse(text);
-  } catch {
-    return emptyState();
+  } catch (err) {
+    return { state: emptyState(), problem: `not valid JSON (${(err as Error).message}); read as an empty state` };
   }
-  if (!isObject(root)) return emptyState();
+  const parsed = OrchestratorStateSchema.safeParse(root);
+  if (parsed.success) {
+    // The schema checked `root`; its values are kept as found (not zod's copies), in their order, so
+    // unknown keys, even odd ones, survive the round trip.
+    const state = root as OrchestratorState;
+    return { state: { ...state, items: state.items ?? {} }, problem: null };
+  }
+  const problem = describeParseIssues(parsed.error, root);
+  if (!isObject(root)) return { state: emptyState(), problem: `${problem}; read as an empty state` };
   const items = isObject(root.items) ? Object.fromEntries(Object.entries(root.items).filter(([, item]) => isObject(item))) : {};
-  return { ...root, items: items as Record<string, StateItem> };
+  return { state: { ...root, items: items as Record<string, StateItem> }, problem: `${problem}; ${isObject(root.items) ? 'those items left out' : 'items read as {}'}` };
+}
+
+/** parseStateFileReporting's state. */
+export function parseStateFile(text: string): OrchestratorState {
+  return parseStateFileReporting(text).state;
 }
 
 /** The file as the old runner wrote it: indent 2, ASCII only, trailing newline. */

@@ -3,7 +3,7 @@
  * ../../docs/spec/backend-orchestrator-contract.md §A.5), keys in the order the old runner sent them. The backend rejects a handoff transition
  * without its metadata (400), so these shapes are part of the contract, not cosmetics.
  */
-import type { Classification } from './errors';
+import type { Classification } from '../contracts/vocabulary';
 import { truncateCodePoints } from './python-json';
 
 const FAILURE_MESSAGE_MAX = 1000;

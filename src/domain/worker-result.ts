@@ -3,16 +3,17 @@
  * thread id, the worker result JSON with every check of the old runner in its order, and the kickoff plan
  * JSON. Every failure is a CodexWorkerError with the old runner's code.
  */
+import { REVIEWER_OUTCOMES, RUN_STATUSES, type Role, type RunStatus } from '../contracts/vocabulary';
 import type { WorkerResult } from '../contracts/worker-result';
 import { CodexWorkerError } from './errors';
 import { pythonStr, truncateCodePoints } from './python-json';
 
 const RESULT_MARKER = 'RUNNER_RESULT_JSON:';
-const REVIEWER_OUTCOMES = ['PASS', 'FAIL', 'INCOMPLETE'] as const;
 const PR_URL_KEYS = ['pr_url', 'pull_request', 'pr', 'resolved_pr'] as const;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const nonBlank = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
+const isRunStatus = (value: unknown): value is RunStatus => (RUN_STATUSES as readonly unknown[]).includes(value);
 const invalidOutput = (message: string, details: Record<string, unknown> = {}) => new CodexWorkerError('worker_invalid_output', message, details);
 
 /**
@@ -57,7 +58,7 @@ export function extractThreadId(result: unknown): string {
  * ../../docs/spec/runner-behaviour.md §3.5. Deviations: a null url value becomes "" (Python's str() made it "None"); an EXECUTOR's
  * outcome outside PASS|FAIL|INCOMPLETE reads as null (nothing uses an executor's outcome).
  */
-export function parseWorkerResult(text: string, expected: { run_id: string; role: string }): WorkerResult {
+export function parseWorkerResult(text: string, expected: { run_id: string; role: Role }): WorkerResult {
   let raw = text.trim();
   const marker = raw.indexOf(RESULT_MARKER);
   if (marker >= 0) raw = raw.slice(marker + RESULT_MARKER.length).trim();
@@ -77,7 +78,7 @@ export function parseWorkerResult(text: string, expected: { run_id: string; role
     });
   }
   const status = parsed.status;
-  if (status !== 'succeeded' && status !== 'failed') throw invalidOutput('worker result status must be succeeded or failed', { status: status ?? null });
+  if (!isRunStatus(status)) throw invalidOutput('worker result status must be succeeded or failed', { status: status ?? null });
   if (parsed.outcome !== undefined && parsed.outcome !== null && typeof parsed.outcome !== 'string') {
     throw invalidOutput('worker result outcome must be a string or null');
   }
@@ -92,7 +93,7 @@ export function parseWorkerResult(text: string, expected: { run_id: string; role
   const markerVerified = parsed.marker_verified ?? null;
   if (markerVerified !== null && typeof markerVerified !== 'boolean') throw invalidOutput('worker result marker_verified must be true, false or null');
   return {
-    run_id: expected.run_id, role: expected.role as WorkerResult['role'], status, outcome, summary: parsed.summary, urls, errors,
+    run_id: expected.run_id, role: expected.role, status, outcome, summary: parsed.summary, urls, errors,
     marker_verified: markerVerified,
   };
 }

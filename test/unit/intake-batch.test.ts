@@ -5,7 +5,7 @@
  */
 import type { OrchestratorState } from '../../src/contracts/state-file';
 import {
-  bindToItem, checkPayloadSize, dispatchSummaryProblem, IntakeRefusal, PAYLOAD_ENVELOPE_ALLOWANCE_BYTES, validateIntentLines,
+  bindToItem, checkPayloadSize, IntakeRefusal, parseDispatchSummary, PAYLOAD_ENVELOPE_ALLOWANCE_BYTES, validateIntentLines,
 } from '../../src/domain/intake-batch';
 
 const CLAIM = '/internal/executor/claim-ready-item';
@@ -100,23 +100,34 @@ describe('checkPayloadSize', () => {
   });
 });
 
-describe('dispatchSummaryProblem', () => {
-  const check = (summary: Record<string, unknown>) => dispatchSummaryProblem(JSON.stringify(summary), summary);
+describe('parseDispatchSummary', () => {
+  const problemOf = (text: string, summary: Record<string, unknown>): string | null => {
+    try {
+      parseDispatchSummary(text, summary);
+      return null;
+    } catch (err) {
+      expect(err).toMatchObject({ name: 'SummaryError', code: 'summary_invalid' });
+      return (err as Error).message;
+    }
+  };
+  const check = (summary: Record<string, unknown>) => problemOf(JSON.stringify(summary), summary);
   it('accepts the orchestrator\'s summary and one without the fields the runner reads', () => {
     expect(check({ type: 'DISPATCH_SUMMARY', sprint: 'M1', status_counts: { Ready: 1 }, processed_items: [{ issue_number: 1, status: 'Ready' }], extra: { a: [1] } })).toBeNull();
     expect(check({ type: 'DISPATCH_SUMMARY' })).toBeNull();
+    expect(check({ type: 'DISPATCH_SUMMARY', processed_items: null, status_counts: null })).toBeNull();
   });
   it.each([
     [{ processed_items: [null, { issue_number: 1 }] }, 'DISPATCH_SUMMARY processed_items[0] must be an object, got null'],
     [{ processed_items: [{ issue_number: 1 }, 'x'] }, 'DISPATCH_SUMMARY processed_items[1] must be an object, got "x"'],
     [{ processed_items: [[]] }, 'DISPATCH_SUMMARY processed_items[0] must be an object, got []'],
-    [{ processed_items: 'all' }, 'DISPATCH_SUMMARY processed_items must be an array'],
-    [{ status_counts: [1] }, 'DISPATCH_SUMMARY status_counts must be an object'],
+    [{ processed_items: 'all' }, 'DISPATCH_SUMMARY processed_items must be an array, got "all"'],
+    [{ status_counts: [1] }, 'DISPATCH_SUMMARY status_counts must be an object, got [1]'],
+    [{ status_counts: 3, processed_items: {} }, 'DISPATCH_SUMMARY status_counts must be an object, got 3; processed_items must be an array, got {}'],
   ])('%j → %s', (fields, problem) => {
     expect(check({ type: 'DISPATCH_SUMMARY', ...fields })).toBe(problem);
   });
   it('a summary nested 10,000 levels deep is refused without recursion', () => {
     const text = `{"type":"DISPATCH_SUMMARY","x":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
-    expect(dispatchSummaryProblem(text, JSON.parse(text) as Record<string, unknown>)).toBe('DISPATCH_SUMMARY nests deeper than 64 levels');
+    expect(problemOf(text, JSON.parse(text) as Record<string, unknown>)).toBe('DISPATCH_SUMMARY nests deeper than 64 levels');
   });
 });

@@ -6,8 +6,8 @@ import { CodexWorkerError } from '../../src/domain/errors';
 import { extractPrUrl, extractThreadId, extractToolText, parseKickoffOutput, parseWorkerResult } from '../../src/domain/worker-result';
 
 const RUN = '11111111-1111-4111-8111-111111111111';
-const executor = { run_id: RUN, role: 'EXECUTOR' };
-const reviewer = { run_id: RUN, role: 'REVIEWER' };
+const executor = { run_id: RUN, role: 'EXECUTOR' } as const;
+const reviewer = { run_id: RUN, role: 'REVIEWER' } as const;
 const result = (fields: Record<string, unknown>) => JSON.stringify({ run_id: RUN, role: 'EXECUTOR', status: 'succeeded', summary: 'done', ...fields });
 const failure = (fn: () => unknown): CodexWorkerError => {
   try {

@@ -10,18 +10,12 @@ import {
   type BoardStatus, type RecoveredRunResultRequestSchema, type ReworkRequest, type RunResultRecordSchema,
 } from '../../contracts/messages';
 
-export type { BoardStatus, ReworkRequest } from '../../contracts/messages';
-export type Role = 'EXECUTOR' | 'REVIEWER';
-export type Classification = 'ITEM_STOP' | 'HARD_STOP' | 'TRANSIENT';
+import type { Role } from '../../contracts/vocabulary';
 
+export type { ReworkRequest } from '../../contracts/messages';
+export type { BoardStatus, Classification, Role } from '../../contracts/vocabulary';
 /** A RUN_INTENT the orchestrator emitted, already validated (../../../docs/spec/runner-behaviour.md §2.4). */
-export interface RunIntent {
-  type: 'RUN_INTENT';
-  role: Role;
-  run_id: string;
-  endpoint: string;
-  body: Record<string, unknown>;
-}
+export type { RunIntent } from '../../contracts/intent';
 
 /** The `runIntent` signal: an intent as routed by the sprint's intake. */
 export type DeliveredIntent = z.infer<typeof RunIntentMessageSchema>;
