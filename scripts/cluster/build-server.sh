@@ -5,18 +5,24 @@
 #   temporal-server-1.29.1/bin/sql      temporal-sql-tool (schema setup on PostgreSQL)
 #   temporal-server-1.29.1/schema/      the PostgreSQL schema files of that release
 #   temporal-ui-server-2.42.1/bin/ui-server   the Web UI server (the version the CLI 1.5.1 embeds)
+#   docker-compose-5.6.0/bin/docker-compose   Docker Compose, only for `docker-compose config` (the
+#                                             compose file's own check in test/cluster; no engine needed)
 # Every piece is skipped when already in the cache. CGO off; about 3 minutes on 2 cores the first time.
 #   SPRINT_RUNNER_CACHE=/dir   cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/sprint-runner)
 #   --no-ui                    skip the Web UI server
+#   --no-compose               skip Docker Compose (what `npm run cluster` asks for: the rig does not need it)
 set -euo pipefail
 
 SERVER_VERSION=1.29.1
 UI_VERSION=2.42.1
+COMPOSE_VERSION=5.6.0
 WITH_UI=1
+WITH_COMPOSE=1
 for arg in "$@"; do
   case "$arg" in
     --no-ui) WITH_UI=0 ;;
-    *) printf 'build-server: unknown argument %s (only --no-ui)\n' "$arg" >&2; exit 2 ;;
+    --no-compose) WITH_COMPOSE=0 ;;
+    *) printf 'build-server: unknown argument %s (only --no-ui, --no-compose)\n' "$arg" >&2; exit 2 ;;
   esac
 done
 
@@ -62,4 +68,23 @@ if [[ "$WITH_UI" == "1" ]]; then
       go install -ldflags "-s -w" "github.com/temporalio/ui-server/v2/cmd/server@v$UI_VERSION"
     mv "$UI_DIR/bin/server" "$UI_DIR/bin/ui-server"
   fi
+fi
+
+# Docker Compose (Go, from the module proxy): its go.mod has exclude/replace directives, which
+# `go install pkg@version` refuses, so the module source is built as the main module.
+COMPOSE_DIR="$CACHE_ROOT/docker-compose-$COMPOSE_VERSION"
+if [[ "$WITH_COMPOSE" == "0" ]]; then
+  :
+elif [[ -x "$COMPOSE_DIR/bin/docker-compose" ]]; then
+  say "Docker Compose $COMPOSE_VERSION already in the cache: $COMPOSE_DIR (cache reused)"
+else
+  need_go
+  say "building Docker Compose $COMPOSE_VERSION into $COMPOSE_DIR (first time only; for \`docker-compose config\`)"
+  SOURCE=$(go mod download -json "github.com/docker/compose/v5@v$COMPOSE_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  WORK=$(mktemp -d)
+  cp -R "$SOURCE" "$WORK/src" && chmod -R u+w "$WORK/src"
+  mkdir -p "$COMPOSE_DIR/bin"
+  (cd "$WORK/src" && CGO_ENABLED=0 GOFLAGS=-trimpath go build -ldflags "-s -w" -o "$COMPOSE_DIR/bin/docker-compose" ./cmd)
+  rm -rf "$WORK"
+  say "installed: $("$COMPOSE_DIR/bin/docker-compose" version 2>/dev/null | head -n1)"
 fi

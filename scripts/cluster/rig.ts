@@ -106,7 +106,7 @@ function run(cmd: string, args: string[], options: SpawnSyncOptions & { what: st
 export function ensureServerBuilt(env: Env = process.env, ui = true): void {
   const bins = serverBinaries(env);
   if (existsSync(bins.server) && existsSync(bins.sql) && existsSync(join(bins.schema, 'temporal', 'schema.sql')) && (!ui || existsSync(bins.ui))) return;
-  run('bash', [join(__dirname, 'build-server.sh'), ...(ui ? [] : ['--no-ui'])], { what: 'building the Temporal server', stdio: 'inherit', env: env as NodeJS.ProcessEnv });
+  run('bash', [join(__dirname, 'build-server.sh'), '--no-compose', ...(ui ? [] : ['--no-ui'])], { what: 'building the Temporal server', stdio: 'inherit', env: env as NodeJS.ProcessEnv });
 }
 
 function findPgBin(): string | null {

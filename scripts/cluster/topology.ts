@@ -28,7 +28,7 @@ export const WORKER_SERVICES: readonly WorkerService[] = [
     service: 'orchestrator-worker',
     roles: ['main', 'orchestrator'],
     replicas: 1,
-    purpose: 'workflows, backend activities and the orchestrator process with its state file: one per installation',
+    purpose: 'workflows, backend activities and the orchestrator process (its state lives in the sprint workflow): one, more for availability',
     env: ['BACKEND_BASE_URL', 'ORCHESTRATOR_STATE_PATH', 'RUNNER_ORCHESTRATOR_CMD'],
     runsCodex: false,
   },
@@ -41,6 +41,9 @@ export const WORKER_SERVICES: readonly WorkerService[] = [
     runsCodex: true,
   },
 ];
+
+/** Docker Compose built by build-server.sh (COMPOSE_VERSION there) to check docker-compose.yml. */
+export const COMPOSE_VERSION = '5.6.0';
 
 /** The infrastructure services besides the workers (compose adds one-shot setup jobs around them). */
 export const INFRASTRUCTURE = {

@@ -3,32 +3,25 @@
  * operator runs them on each machine), the recipes and `status` run against the rig, and a board of
  * N items for the emulators. Process bookkeeping reuses test/support (pidsWithEnv, waitFor).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { resolveTemporalCli } from '../../src/temporal/dev-server';
 import { boardItem } from '../support/e2e';
 import { linkedPr } from '../support/fault-rig';
-import { pidsWithEnv } from '../support/worker-process';
+import { pidsWithEnv, superviseWorker, type WorkerProcess } from '../support/worker-process';
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'sprint-runner.js');
 
-export interface RigWorker {
+export interface RigWorker extends Omit<WorkerProcess, 'events'> {
   name: string;
   roles: string[];
-  child: ChildProcess;
-  pid: number;
   /** Marker variable every child of this worker inherits (CODEX_ and ORCHESTRATOR_ pass the allowlist). */
   marker: string;
-  lines: string[];
   events: Array<Record<string, unknown>>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Live processes this worker started (Codex, its children, the orchestrator, the group watcher). */
   descendants(): number[];
-  kill9(): Promise<void>;
-  stop(graceMs?: number): Promise<void>;
 }
 
 /** `sprint-runner worker --roles <roles>` with `env` on top of this process's environment; resolves once it polls. */
@@ -40,53 +33,10 @@ export async function startRigWorker(name: string, roles: string[], env: Record<
     env: { ...base, ...env, CODEX_FAULT_MARKER: marker, ORCHESTRATOR_FAULT_MARKER: marker },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const lines: string[] = [];
-  const events: Array<Record<string, unknown>> = [];
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const onLine = (line: string) => {
-    lines.push(line);
-    if (!line.startsWith('{')) return;
-    try {
-      events.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      // not an event
-    }
-  };
-  createInterface({ input: child.stderr! }).on('line', onLine);
-  createInterface({ input: child.stdout! }).on('line', onLine);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (events.some((e) => e.type === 'RUNNER_WORKER_READY')) {
-        clearInterval(timer);
-        clearTimeout(deadline);
-        resolve();
-      }
-    }, 50);
-    const deadline = setTimeout(() => {
-      clearInterval(timer);
-      reject(new Error(`worker ${name} not ready within ${readyTimeoutMs} ms: ${lines.slice(-5).join(' | ')}`));
-    }, readyTimeoutMs);
-    void exited.then(({ code, signal }) => {
-      clearInterval(timer);
-      clearTimeout(deadline);
-      reject(new Error(`worker ${name} exited before it was ready (${code ?? signal}): ${lines.slice(-5).join(' | ')}`));
-    });
-  });
-  const alive = () => child.exitCode === null && child.signalCode === null;
+  const worker = await superviseWorker(child, `worker ${name}`, readyTimeoutMs);
   return {
-    name, roles, child, pid: child.pid!, marker, lines, events, exited,
+    ...worker, name, roles, marker, events: worker.events as unknown as Array<Record<string, unknown>>,
     descendants: () => pidsWithEnv('CODEX_FAULT_MARKER', marker).filter((pid) => pid !== child.pid),
-    async kill9() {
-      if (alive()) child.kill('SIGKILL');
-      await exited;
-    },
-    async stop(graceMs = 10_000) {
-      if (!alive()) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    },
   };
 }
 

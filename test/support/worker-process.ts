@@ -32,6 +32,14 @@ export async function startWorkerProcess(env: Record<string, string>, options: {
     env: { ...(options.baseEnv ?? process.env), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return superviseWorker(child, 'worker');
+}
+
+/**
+ * Collects a worker child's output lines and JSON events, resolves once it reports RUNNER_WORKER_READY
+ * (rejects when it exits first or after `readyTimeoutMs`), and gives the kill -9 / graceful stop controls.
+ */
+export async function superviseWorker(child: ChildProcess, name: string, readyTimeoutMs = 120_000): Promise<WorkerProcess> {
   const lines: string[] = [];
   const events: RunnerEvent[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -56,12 +64,18 @@ export async function startWorkerProcess(env: Record<string, string>, options: {
     const timer = setInterval(() => {
       if (events.some((e) => e.type === 'RUNNER_WORKER_READY')) {
         clearInterval(timer);
+        clearTimeout(deadline);
         resolve();
       }
     }, 50);
+    const deadline = setTimeout(() => {
+      clearInterval(timer);
+      reject(new Error(`${name} not ready within ${readyTimeoutMs} ms: ${lines.slice(-5).join(' | ')}`));
+    }, readyTimeoutMs);
     void exited.then(({ code, signal }) => {
       clearInterval(timer);
-      reject(new Error(`worker exited before it was ready (${code ?? signal}): ${lines.slice(-5).join(' | ')}`));
+      clearTimeout(deadline);
+      reject(new Error(`${name} exited before it was ready (${code ?? signal}): ${lines.slice(-5).join(' | ')}`));
     });
   });
   const alive = () => child.exitCode === null && child.signalCode === null;
