@@ -15,6 +15,7 @@ import type { RunnerEvent } from '../../src/logging';
 import { createWorkers } from '../../src/worker';
 import { sprintWorkflow } from '../../src/workflows';
 import type { TickOutcome } from '../../src/workflows/sprint/ports';
+import type { DispatchSummary } from '../../src/contracts/summary';
 import { seedPromotionCases, type SeedPromotionCase } from '../support/seed-promotion';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from '../support/temporal';
 
@@ -70,7 +71,7 @@ describe('test_runner_recovery_and_promotion 1–11 through sprintWorkflow (real
       preflight: async () => ({ status: 'PASS' }),
       checkCodexMcp: async () => ({ servers: ['github', 'github_projects'] }),
       loadSprintPlan: async () => ({ path: '/plans/sprint-plan.json', plan: current()[1].sprintPlan }),
-      ...tickStandIns(async (): Promise<TickOutcome> => ({ routed: 0, routedItems: [], summary: current()[1].board as unknown as Record<string, unknown>, endOfSprint: false, exitCode: 0 })),
+      ...tickStandIns(async (): Promise<TickOutcome> => ({ routed: 0, routedItems: [], summary: current()[1].board as unknown as DispatchSummary, endOfSprint: false, exitCode: 0 })),
       promoteToReady: async (body: Record<string, unknown>) => {
         runs.get(current()[0])!.posts.push(body);
         return { updated: { Status: 'Ready' } };

@@ -122,7 +122,7 @@ export async function runKickoff(request: KickoffRequest, acts: KickoffActs): Pr
   const sprintPlan = applied.sprintPlanCache as unknown as Record<string, unknown>;
   if (applied.fallback) {
     emit(applied.fallback.event.type, applied.fallback.event);
-    await autopromote(applied.fallback.summary as unknown as Record<string, unknown>, sprintPlan, request.readyLimit, { ...acts.promotion, dryRun: false });
+    await autopromote(applied.fallback.summary, sprintPlan, request.readyLimit, { ...acts.promotion, dryRun: false });
   }
   emit('KICKOFF_RESULT', { status: 'APPLIED', kickoff_id: kickoffId, plan_apply: payload, promoted });
   const cache = applied.sprintPlanCache;

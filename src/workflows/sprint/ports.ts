@@ -5,6 +5,7 @@ import type { BoardStatus } from '../item/messages';
 import type { ItemSettings } from '../item/item-state';
 import type { OrchestratorState } from '../../contracts/state-file';
 import type { StateDelta } from '../../domain/state-delta';
+import type { DispatchSummary } from '../../contracts/summary';
 import type { RoutableIntent } from './messages';
 
 /** The worker's configuration, snapshotted into the sprint's history at start. */
@@ -26,7 +27,7 @@ export interface SprintSettings {
 export interface TickOutcome {
   routed: number;
   routedItems: Array<{ issueNumber: number; projectItemId: string | null; intents: number }>;
-  summary: Record<string, unknown> | null;
+  summary: DispatchSummary | null;
   endOfSprint: boolean;
   exitCode: number;
   /** When the orchestrator started reading the board (ms since the epoch, the worker's clock). */
@@ -51,7 +52,7 @@ export interface OrchestratorRun {
   /** Otherwise: what the run changed in the state it was given. */
   delta?: StateDelta;
   intents: RoutableIntent[];
-  summary: Record<string, unknown> | null;
+  summary: DispatchSummary | null;
   endOfSprint: boolean;
   /** When the orchestrator started reading the board (ms since the epoch, the worker's clock). */
   observedAtMs: number;

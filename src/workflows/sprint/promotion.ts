@@ -54,11 +54,11 @@ export async function executePromotionSteps(steps: PromotionStep[], ctx: Promoti
 }
 
 /** ../../../docs/spec/runner-behaviour.md §5 on one summary: fill the Ready buffer up to `readyTarget`, sanitising the sprint plan's graph first. */
-export async function autopromote(summary: Record<string, unknown>, sprintPlan: Record<string, unknown> | null, readyTarget: number, ctx: PromotionContext): Promise<void> {
+export async function autopromote(summary: DispatchSummary, sprintPlan: Record<string, unknown> | null, readyTarget: number, ctx: PromotionContext): Promise<void> {
   let plan;
   try {
     plan = planAutopromotion({
-      summary: summary as DispatchSummary, sprintPlan, readyTarget, dryRun: ctx.dryRun,
+      summary, sprintPlan, readyTarget, dryRun: ctx.dryRun,
       regenAttempts: ctx.regenAttempts, nowIso: new Date().toISOString(), requestPath: ctx.regenRequestPath,
     });
   } catch (err) {
