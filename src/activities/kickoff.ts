@@ -1,7 +1,7 @@
 /**
  * Kickoff adapters (../../docs/spec/runner-behaviour.md §4): the Codex plan generation (ORCHESTRATOR bundle, §4.2
  * prompt, read-only sandbox, one JSON re-ask), plan-apply, the sprint plan file, and the `codex mcp
- * list` startup check (../../docs/spec/runner-behaviour.md §3.7). The decisions between them live in domain/kickoff.ts and the workflow.
+ * list` startup check (../../docs/spec/runner-behaviour.md §3.7). The decisions between them live in domain/kickoff-plan.ts, kickoff-apply.ts, kickoff-once.ts and the workflow.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -13,10 +13,9 @@ import { KickoffRecordSchema, type PlanApplyDraft, type SprintPlanCache } from '
 import { parseAt } from '../contracts/parse';
 import { parseMcpListJson, requiredMcpServerProblems } from '../domain/codex-mcp-list';
 import { CodexWorkerError, HttpError, KickoffError, RunnerError } from '../domain/errors';
-import {
-  describePartialPlanApply, existingKickoffFromPlanFile, existingKickoffFromRecord, existingKickoffFromStateFile, kickoffApplyUnknownError, kickoffBackendError,
-  type ExistingKickoff,
-} from '../domain/kickoff';
+import { kickoffBackendError } from '../domain/kickoff-plan';
+import { describePartialPlanApply } from '../domain/kickoff-apply';
+import { existingKickoffFromPlanFile, existingKickoffFromRecord, existingKickoffFromStateFile, kickoffApplyUnknownError, type ExistingKickoff } from '../domain/kickoff-once';
 import { buildBaseInstructions, buildKickoffCodexArguments, buildKickoffPrompt, KICKOFF_REASK_PROMPT } from '../domain/prompts';
 import { pythonJsonFileText } from '../domain/python-json';
 import { parseKickoffOutput } from '../domain/worker-result';

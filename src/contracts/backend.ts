@@ -50,7 +50,7 @@ export type ResolveLinkedPrResponse = z.infer<typeof ResolveLinkedPrResponseSche
 
 /**
  * POST /internal/plan-apply, 200 (../../docs/spec/backend-orchestrator-contract.md §A.4). `status` APPLIED and the entries of `created` are
- * checked by the kickoff with its own codes (domain/kickoff.ts, planKickoffApply).
+ * checked by the kickoff with its own codes (domain/kickoff-apply.ts, planKickoffApply).
  */
 export const PlanApplyResponseSchema = z.looseObject({
   role: z.string().optional(),

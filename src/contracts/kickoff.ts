@@ -1,7 +1,7 @@
 /**
  * Kickoff messages (../../docs/spec/runner-behaviour.md §4, §10.3; ../../docs/spec/backend-orchestrator-contract.md §A.4, §B.3).
  *
- * The plan Codex produced is parsed by validateKickoffPlan (domain/kickoff.ts: the old runner's 23
+ * The plan Codex produced is parsed by validateKickoffPlan (domain/kickoff-plan.ts: the old runner's 23
  * rules in their order, with their codes) and the plan-apply answers by BackendClient
  * (contracts/backend.ts) and planKickoffApply / describePartialPlanApply; the draft and the sprint
  * plan cache are what the runner itself writes. So these are types, not schemas. The one schema here

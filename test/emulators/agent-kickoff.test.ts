@@ -1,7 +1,8 @@
 /** The agent emulator's kickoff answer must be a plan the runner accepts (it stands in for the model). */
 import { kickoffPlanFor, parseKickoffPrompt } from '../../emulators/agent/kickoff';
 import { buildKickoffPrompt } from '../../src/domain/prompts';
-import { toPlanApplyDraft, validateKickoffPlan } from '../../src/domain/kickoff';
+import { validateKickoffPlan } from '../../src/domain/kickoff-plan';
+import { toPlanApplyDraft } from '../../src/domain/kickoff-apply';
 
 describe('agent emulator kickoff plan', () => {
   // ../../docs/spec/runner-behaviour.md §4.2

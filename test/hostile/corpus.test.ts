@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { ConfigError, RunnerError } from '../../src/domain/errors';
 import { decodeIntentLine, parseIntentLine } from '../../src/domain/intents';
-import { validateKickoffPlan } from '../../src/domain/kickoff';
+import { validateKickoffPlan } from '../../src/domain/kickoff-plan';
 import { extractToolText, parseWorkerResult } from '../../src/domain/worker-result';
 import { reworkPayloadProblem } from '../../src/workflows/item/messages';
 import { sprintInputProblem } from '../../src/workflows/sprint/messages';

@@ -304,7 +304,7 @@ export function workerOutputCases(count: number, seed = 2): Case<WorkerOutputInp
 }
 
 // ---------------------------------------------------------------------------------------------
-// Kickoff plans (src/domain/kickoff.ts validateKickoffPlan(plan, 'M1', 2))
+// Kickoff plans (src/domain/kickoff-plan.ts validateKickoffPlan(plan, 'M1', 2))
 
 export function validKickoffPlan(): Record<string, unknown> {
   const task = (title: string, extra: Record<string, unknown> = {}) => ({

@@ -17,7 +17,7 @@ import { BOARD_STATUSES, CLASSIFICATIONS, REVIEWER_OUTCOMES, ROLES } from '../..
 import { classifyFailure } from '../../src/domain/classify';
 import { CodexWorkerError, HttpError } from '../../src/domain/errors';
 import { IntakeRefusal, parseDispatchSummary } from '../../src/domain/intake-batch';
-import { describePartialPlanApply } from '../../src/domain/kickoff';
+import { describePartialPlanApply } from '../../src/domain/kickoff-apply';
 import { buildBaseInstructions } from '../../src/domain/prompts';
 import { parseStateFileReporting, serializeStateFile } from '../../src/domain/state-file';
 import { parseWorkerResult } from '../../src/domain/worker-result';

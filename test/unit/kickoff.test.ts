@@ -5,11 +5,9 @@
  */
 import type { KickoffPlan } from '../../src/contracts/kickoff';
 import { HttpError, KickoffError } from '../../src/domain/errors';
-import {
-  describePartialPlanApply, existingKickoffFromPlanFile, existingKickoffFromRecord, existingKickoffFromStateFile, kickoffAlreadyDoneError,
-  kickoffApplyUnknownError, kickoffDependencyCycles, kickoffIdFor, refuseDependencyCycles, kickoffBackendError, parseIssueBodyMarkdown, planKickoffApply, prevalidateKickoff, requireKickoffGoal, toPlanApplyDraft,
-  validateKickoffPlan,
-} from '../../src/domain/kickoff';
+import { kickoffDependencyCycles, refuseDependencyCycles, kickoffBackendError, prevalidateKickoff, requireKickoffGoal, validateKickoffPlan } from '../../src/domain/kickoff-plan';
+import { describePartialPlanApply, parseIssueBodyMarkdown, planKickoffApply, toPlanApplyDraft } from '../../src/domain/kickoff-apply';
+import { existingKickoffFromPlanFile, existingKickoffFromRecord, existingKickoffFromStateFile, kickoffAlreadyDoneError, kickoffApplyUnknownError, kickoffIdFor } from '../../src/domain/kickoff-once';
 
 const NOW = '2026-11-25T09:00:00.000Z';
 const body = (goal = 'Do the thing.') =>

@@ -16,10 +16,9 @@ import * as wf from '@temporalio/workflow';
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, type ActivityOptions } from '@temporalio/common';
 import type { KickoffRecord, PlanApplyDraft } from '../../contracts/kickoff';
 import { RunnerError } from '../../domain/errors';
-import {
-  goalIssueNumberOf, kickoffAlreadyDoneError, kickoffApplyUnknownError, kickoffIdFor, kickoffRecord, planKickoffApply, prevalidateKickoff,
-  refuseDependencyCycles, toPlanApplyDraft, validateKickoffPlan,
-} from '../../domain/kickoff';
+import { prevalidateKickoff, refuseDependencyCycles, validateKickoffPlan } from '../../domain/kickoff-plan';
+import { goalIssueNumberOf, planKickoffApply, toPlanApplyDraft } from '../../domain/kickoff-apply';
+import { kickoffAlreadyDoneError, kickoffApplyUnknownError, kickoffIdFor, kickoffRecord } from '../../domain/kickoff-once';
 import { emit } from '../events';
 import { EXIT_CODES, type KickoffSummary } from './messages';
 import type { MainActivities, OrchestratorActivities, ReviewerActivities } from '../activity-queues';
