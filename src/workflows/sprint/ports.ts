@@ -1,6 +1,6 @@
 /** What the sprint workflow asks of the outside world. Types only. */
 import type { PlanApplyDraft, SprintPlanCache } from '../../contracts/kickoff';
-import type { ExistingKickoff } from '../../domain/kickoff';
+import type { ExistingKickoff } from '../../domain/kickoff-once';
 import type { BoardStatus } from '../item/messages';
 import type { ItemSettings } from '../item/item-state';
 import type { OrchestratorState } from '../../contracts/state-file';
@@ -92,7 +92,7 @@ export interface LoadedSprintPlan {
 }
 
 export interface PlanApplyOptions {
-  /** The kickoff's idempotency identity (domain/kickoff.ts kickoffIdFor), sent as `kickoff_id`. */
+  /** The kickoff's idempotency identity (domain/kickoff-once.ts kickoffIdFor), sent as `kickoff_id`. */
   kickoffId?: string;
 }
 
