@@ -251,6 +251,9 @@ const VARIABLES = [
   // Telemetry (src/telemetry): metrics and the one JSON log stream of a worker.
   readElsewhere('RUNNER_METRICS_ADDRESS', 'src/telemetry/settings.ts', { default: null, rule: 'host:port' }, '*new*: the worker\'s Prometheus endpoint (GET /metrics: the SDK\'s metrics and `sprint_runner_*`); unset = none'),
   readElsewhere('RUNNER_LOG_LEVEL', 'src/telemetry/settings.ts', { default: 'info', rule: 'trace, debug, info, warn or error' }, '*new*: lowest level of the Temporal SDK and Core log lines on stderr, each one JSON line'),
+  // Optional OpenTelemetry tracing (src/telemetry/tracing.ts): the standard OTEL_* variables.
+  readElsewhere('OTEL_EXPORTER_OTLP_ENDPOINT', 'src/telemetry/tracing.ts', { default: null, rule: 'http(s) URL' }, '*new*: turns tracing on: client calls and activities of every command and worker as OpenTelemetry spans, sent over OTLP/HTTP to `<URL>/v1/traces` (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`: the full traces URL instead); unset = no tracing, nothing loaded'),
+  readElsewhere('OTEL_EXPORTER_OTLP_PROTOCOL', 'src/telemetry/tracing.ts', { default: 'http/protobuf', rule: 'http/protobuf or http/json' }, '*new*: the OTLP body encoding (also `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`); gRPC is not supported. `OTEL_SERVICE_NAME` (default `sprint-runner`), `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_BSP_*` apply as in the OpenTelemetry SDK; `OTEL_SDK_DISABLED=true` turns tracing off'),
   // Safe upgrades (docs/upgrading.md): Worker Deployment Versioning of `sprint-runner worker`.
   variable(
     'RUNNER_WORKER_VERSIONING',

@@ -21,7 +21,7 @@ import { createActivitySets } from './activities';
 import { QUEUE_ROLES, type QueueRole } from './workflows/activity-queues';
 import { taskQueuesFor } from './temporal/task-queues';
 import { emitEvent, type RunnerEvent } from './logging';
-import { installTelemetryRuntime, workerInterceptors } from './telemetry';
+import { installTelemetryRuntime, tracingClientInterceptors, workerInterceptors } from './telemetry';
 import type { EventSinks } from './workflows/events';
 import { freshPrebuiltWorkflowBundle } from './workflow-bundle';
 
@@ -56,7 +56,8 @@ export const MAX_CACHED_WORKFLOWS = 1000;
 export async function createWorkers(options: CreateWorkersOptions): Promise<WorkerSet> {
   const { config, connection } = options;
   const queues = taskQueuesFor(config.temporalTaskQueue);
-  const client = new Client({ connection: connection as never, namespace: config.temporalNamespace });
+  // Activities' client calls (signalWithStart of item workflows) carry the activity's trace when tracing is on.
+  const client = new Client({ connection: connection as never, namespace: config.temporalNamespace, interceptors: tracingClientInterceptors() });
   const sets = options.activities ? null : createActivitySets(config, () => client);
   const activitiesFor = (role: QueueRole): object => options.activities ?? sets![role];
   const base = {
@@ -125,8 +126,9 @@ export interface WorkerProcessOptions {
 }
 
 export async function runWorkerProcess(config: RunnerConfig, options: WorkerProcessOptions = {}): Promise<void> {
-  installTelemetryRuntime();
+  // Settings first: a bad profile must end the process, before the Runtime (which keeps it alive) exists.
   const settings = resolveConnectionSettings(config);
+  installTelemetryRuntime();
   const connection = await connectNative(settings);
   // A namespace set only in a connection profile applies to the workers too.
   config = { ...config, temporalNamespace: settings.namespace };

@@ -1,6 +1,7 @@
 /**
  * One fresh Codex process (`codex mcp-server` or `codex app-server`, CODEX_TRANSPORT) for the length of an activity: Temporal heartbeats (elapsed seconds,
- * tokens so far) every 5 s and a WORKER_HEARTBEAT event every 30 s while it works, and on
+ * tokens so far) every 5 s and a WORKER_HEARTBEAT event every 30 s while it works, its token usage
+ * handed to the metrics interceptor when it ends (src/telemetry/codex-usage.ts), and on
  * cancellation (watchdog, shutdown, heartbeat timeout) the running turn is interrupted and every
  * process of the run (Codex, its MCP servers, their children) is killed before the activity ends.
  * Shared by worker runs and kickoff.
@@ -9,6 +10,7 @@ import { Context } from '@temporalio/activity';
 import type { RunnerConfig } from '../config';
 import { childEnv } from '../config';
 import { emitEvent } from '../logging';
+import { reportCodexTokenUsage } from '../telemetry/codex-usage';
 import type { CodexToolArguments } from '../domain/prompts';
 import type { BackendClient } from './backend-client';
 import { askCodex, codexRunConfig, codexRunOverrides, openCodex, resolveCodexTransport, type CodexSession } from './codex-session';
@@ -62,6 +64,9 @@ export async function inCodexSession<T>(
     return await work(session, ctx.cancellationSignal);
   } finally {
     stopBeats();
+    // What this process used, for sprint_runner_codex_tokens (src/telemetry/codex-usage.ts), whatever the outcome.
+    const usage = session.tokenUsage();
+    reportCodexTokenUsage(ctx, { input: usage.input, output: usage.output, total: usage.total });
     ctx.cancellationSignal.removeEventListener('abort', kill);
     await session.close();
   }

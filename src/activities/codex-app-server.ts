@@ -21,7 +21,7 @@ import {
   type InitializeParams, type ThreadStartParams, type TurnInterruptParams, type TurnStartParams,
 } from '../codex-protocol/app-server-messages';
 import { CodexWorkerError } from '../domain/errors';
-import { CodexProcessSession } from './codex-process-session';
+import { CodexProcessSession, tokenUsageOf } from './codex-process-session';
 import { ChildProcessTransport } from './codex-stdio-transport';
 
 const CLIENT_NAME = 'sprint-runner';
@@ -168,7 +168,12 @@ export class AppServerSession extends CodexProcessSession {
     switch (method) {
       case 'thread/tokenUsage/updated': {
         const usage = parse(TokenUsageUpdatedSchema);
-        if (usage) this.tokensByThread.set(usage.threadId, usage.tokenUsage.total.totalTokens);
+        if (usage) {
+          const total = usage.tokenUsage.total;
+          this.tokensByThread.set(usage.threadId, tokenUsageOf({
+            input: total['inputTokens'], cachedInput: total['cachedInputTokens'], output: total['outputTokens'], reasoningOutput: total['reasoningOutputTokens'], total: total.totalTokens,
+          }));
+        }
         break;
       }
       case 'item/completed': {

@@ -19,7 +19,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { CodexWorkerError } from '../domain/errors';
-import { CodexProcessSession } from './codex-process-session';
+import { CodexProcessSession, tokenUsageOf, type CodexTokenUsage } from './codex-process-session';
 import { ChildProcessTransport, OversizedMessageError, type ChildExit } from './codex-stdio-transport';
 
 export { assertCodexVersionSupportsMcpServer, parseCodexVersion } from '../domain/codex-version';
@@ -100,6 +100,8 @@ export interface McpCodexSession {
   reply(threadId: string, prompt: string, options: CodexCallOptions): Promise<CallToolResult>;
   /** Sum over threads of the latest `token_count` total_token_usage.total_tokens. */
   tokensSoFar(): number;
+  /** Sum over threads of the latest `token_count` total_token_usage (input, output, … and total). */
+  tokenUsage(): CodexTokenUsage;
   /** Whether the server process has exited (crash or close). */
   readonly exited: boolean;
   readonly exit: ChildExit | undefined;
@@ -166,9 +168,14 @@ class Session extends CodexProcessSession implements McpCodexSession {
     const msg = params.msg as CodexEventMsg;
     const threadId = params._meta?.threadId;
     if (msg.type === 'token_count') {
-      const info = msg['info'] as { total_token_usage?: { total_tokens?: unknown } } | null | undefined;
-      const total = numberOrUndefined(info?.total_token_usage?.total_tokens);
-      if (total !== undefined) this.tokensByThread.set(threadId ?? '', total);
+      const info = msg['info'] as { total_token_usage?: Record<string, unknown> } | null | undefined;
+      const usage = info?.total_token_usage;
+      const total = numberOrUndefined(usage?.total_tokens);
+      if (total !== undefined) {
+        this.tokensByThread.set(threadId ?? '', tokenUsageOf({
+          input: usage?.input_tokens, cachedInput: usage?.cached_input_tokens, output: usage?.output_tokens, reasoningOutput: usage?.reasoning_output_tokens, total,
+        }));
+      }
     }
     for (const listener of this.eventListeners) listener();
     this.options.onEvent?.(msg, params._meta?.requestId, threadId);

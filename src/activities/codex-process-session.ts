@@ -5,9 +5,28 @@
  */
 import type { ChildExit, ChildProcessTransport } from './codex-stdio-transport';
 
+/**
+ * A thread's token usage as Codex reports it (MCP `token_count` total_token_usage, app-server
+ * `thread/tokenUsage/updated` total): `input` includes `cachedInput`, `output` includes
+ * `reasoningOutput`; a field the transport did not send is 0.
+ */
+export interface CodexTokenUsage {
+  input: number;
+  cachedInput: number;
+  output: number;
+  reasoningOutput: number;
+  total: number;
+}
+
+/** A CodexTokenUsage from the transport's fields (missing or non-numeric ones are 0). */
+export function tokenUsageOf(fields: { input?: unknown; cachedInput?: unknown; output?: unknown; reasoningOutput?: unknown; total: number }): CodexTokenUsage {
+  const n = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0);
+  return { input: n(fields.input), cachedInput: n(fields.cachedInput), output: n(fields.output), reasoningOutput: n(fields.reasoningOutput), total: n(fields.total) };
+}
+
 export abstract class CodexProcessSession {
   /** Latest total token usage per thread id (each transport reports it in its own event). */
-  protected readonly tokensByThread = new Map<string, number>();
+  protected readonly tokensByThread = new Map<string, CodexTokenUsage>();
 
   constructor(protected readonly transport: ChildProcessTransport) {}
 
@@ -25,9 +44,16 @@ export abstract class CodexProcessSession {
   }
 
   tokensSoFar(): number {
-    let total = 0;
-    for (const value of this.tokensByThread.values()) total += value;
-    return total;
+    return this.tokenUsage().total;
+  }
+
+  /** Token usage summed over the process's threads (each thread's latest report). */
+  tokenUsage(): CodexTokenUsage {
+    const sum = tokenUsageOf({ total: 0 });
+    for (const usage of this.tokensByThread.values()) {
+      for (const key of Object.keys(sum) as Array<keyof CodexTokenUsage>) sum[key] += usage[key];
+    }
+    return sum;
   }
 
   /** The process's state for an error's details: pid, exit and the last stderr lines. */

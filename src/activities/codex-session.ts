@@ -16,8 +16,9 @@ import type { CodexToolArguments } from '../domain/prompts';
 import { extractThreadId, extractToolText } from '../domain/worker-result';
 import { openAppServerSession } from './codex-app-server';
 import { openCodexSession as openMcpSession } from './codex-mcp';
+import type { CodexTokenUsage } from './codex-process-session';
 
-export type { CodexTransportKind };
+export type { CodexTransportKind, CodexTokenUsage };
 
 export interface CodexTurnOptions {
   timeoutMs: number;
@@ -36,6 +37,8 @@ export interface CodexSession {
   /** Another turn on the same thread (same process). */
   reask(threadId: string, prompt: string, options: CodexTurnOptions): Promise<CodexTurnResult>;
   tokensSoFar(): number;
+  /** Token usage by kind, summed over the process's threads (CodexTokenUsage). */
+  tokenUsage(): CodexTokenUsage;
   readonly exited: boolean;
   /** Interrupts a running turn (app-server), then kills the process tree and waits for it. Idempotent. */
   close(): Promise<void>;
@@ -105,7 +108,7 @@ export async function openCodex(options: OpenCodexOptions): Promise<CodexSession
   });
 }
 
-type ProcessSide = Pick<CodexSession, 'pid' | 'serverVersion' | 'exited' | 'tokensSoFar' | 'close'>;
+type ProcessSide = Pick<CodexSession, 'pid' | 'serverVersion' | 'exited' | 'tokensSoFar' | 'tokenUsage' | 'close'>;
 
 /** The port over one transport's session: the process side is the same for both, the turns are the transport's. */
 function asCodexSession(transport: CodexTransportKind, session: ProcessSide, turns: Pick<CodexSession, 'start' | 'reask'>): CodexSession {
@@ -115,6 +118,7 @@ function asCodexSession(transport: CodexTransportKind, session: ProcessSide, tur
     get serverVersion() { return session.serverVersion; },
     get exited() { return session.exited; },
     tokensSoFar: () => session.tokensSoFar(),
+    tokenUsage: () => session.tokenUsage(),
     close: () => session.close(),
     ...turns,
   };

@@ -3,6 +3,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../temporal/deployment';
+import { shutdownTracing } from '../telemetry/tracing';
 import { registerConfigCommand } from './commands/config';
 import { registerDevServerCommand } from './commands/dev-server';
 import { registerWorkerCommand } from './commands/worker';
@@ -42,6 +43,9 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     process.stderr.write(`sprint-runner: ${(err as Error).message}\n`);
     return 1;
+  } finally {
+    // The spans of this command (OTEL_EXPORTER_OTLP_* set) leave before the process ends.
+    await shutdownTracing();
   }
 }
 

@@ -3,8 +3,10 @@
  * interceptor sees each activity's name, input, result or failure, and the heartbeats it sends.
  * What each activity is known by (its registered name) and which fields are read:
  *
- * - runCodexWorker: input.intent.role; result role/status/outcome, `tokens` when the result has it,
- *   else the last heartbeat's `tokens`; a failure's details[0].classification, or `cancelled`.
+ * - runCodexWorker: input.intent.role; result role/status/outcome; a failure's
+ *   details[0].classification, or `cancelled`. Tokens: what the run's Codex session reported when it
+ *   ended (codex-usage.ts: input and output), else a `tokens` total on the result or the last
+ *   heartbeat (counted as kind `other`).
  * - runOrchestratorTick (one activity per tick): input.sprint; result.routed, result.summary.status_counts.
  * - runOrchestrator (the tick's first half): input.sprint; result.inline.summary.status_counts (a
  *   `staged` result carries no summary: that tick leaves the board gauge as it was).
@@ -17,6 +19,7 @@ import type { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, type MetricMeter } from '@temporalio/common';
 import type { ActivityInterceptors, ActivityInterceptorsFactory } from '@temporalio/worker';
 import { BoardStatusSchema } from '../contracts/messages';
+import { reportedOrTotal, tokenIncrements } from './codex-usage';
 import { runnerMetrics } from './metrics';
 
 const TICK_ACTIVITIES = new Set(['runOrchestratorTick', 'runOrchestrator', 'routeIntents']);
@@ -45,7 +48,7 @@ async function observeCodexRun(ctx: Context, meter: () => MetricMeter, input: un
       const metrics = runnerMetrics(meter());
       metrics.codexRuns.add(1, { role, status, outcome, classification });
       metrics.codexRunDuration.record(Date.now() - startedAt, { role, status });
-      if (tokens !== null && tokens > 0) metrics.codexTokens.add(Math.round(tokens), { role });
+      for (const { kind, value } of tokenIncrements(reportedOrTotal(ctx, tokens))) metrics.codexTokens.add(value, { role, kind });
     });
   };
   try {

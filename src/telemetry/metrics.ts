@@ -22,7 +22,11 @@ export interface RunnerMetrics {
   codexRuns: MetricCounter;
   /** Wall time of a Codex run attempt, by role and status. */
   codexRunDuration: MetricHistogram;
-  /** Tokens a Codex run used (as last reported), by role. */
+  /**
+   * Tokens Codex runs used, by role and kind: `input` (cached input included) and `output` (reasoning
+   * included) as Codex reported them when the run's session ended; `other` = a total without a
+   * breakdown. Summed over kinds: the runs' total tokens.
+   */
   codexTokens: MetricCounter;
   /** Intents handed to their item workflows, by sprint. */
   intentsRouted: MetricCounter;
@@ -40,7 +44,7 @@ export function runnerMetrics(meter: MetricMeter): RunnerMetrics {
     metrics = {
       codexRuns: meter.createCounter(METRIC.codexRuns, 'runs', 'Codex runs finished, by role, status, outcome and classification'),
       codexRunDuration: meter.createHistogram(METRIC.codexRunDuration, 'int', 'ms', 'Codex run attempt wall time'),
-      codexTokens: meter.createCounter(METRIC.codexTokens, 'tokens', 'Tokens used by Codex runs, by role'),
+      codexTokens: meter.createCounter(METRIC.codexTokens, 'tokens', 'Tokens used by Codex runs, by role and kind (input, output, other)'),
       intentsRouted: meter.createCounter(METRIC.intentsRouted, 'intents', 'Intents routed to item workflows'),
       intentsRefused: meter.createCounter(METRIC.intentsRefused, 'batches', 'Orchestrator batches refused, by reason'),
       boardItems: meter.createGauge(METRIC.boardItems, 'int', 'items', 'Board items per status as the orchestrator last counted them'),

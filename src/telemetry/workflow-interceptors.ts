@@ -10,14 +10,26 @@
  * - sprint_runner_blocked_retries{classification, error_code, result}: the item workflow's
  *   Blocked → Ready retry (the `retryBlockedItem` activity it schedules when the cooldown ends),
  *   `landed` or `failed`.
+ *
+ * And trace propagation for the optional OpenTelemetry tracing (src/telemetry/tracing.ts): the
+ * `_tracer-data` header the workflow was started with (by a traced client) is put on the activities,
+ * local activities and child workflows it schedules and on its continue-as-new, unless they carry
+ * one already — so their spans are in the trace of the call that started the workflow. A header
+ * changes no command (the server does not compare headers on replay); a workflow started without one
+ * (tracing off, every recorded history) schedules exactly what it did before.
  */
-import { metricMeter, type ActivityInput, type Next, type UpdateInput, type WorkflowInboundCallsInterceptor, type WorkflowInterceptors, type WorkflowOutboundCallsInterceptor } from '@temporalio/workflow';
+import {
+  metricMeter, type ActivityInput, type ContinueAsNewInput, type Headers, type LocalActivityInput, type Next, type StartChildWorkflowExecutionInput, type UpdateInput,
+  type WorkflowExecuteInput, type WorkflowInboundCallsInterceptor, type WorkflowInterceptors, type WorkflowOutboundCallsInterceptor,
+} from '@temporalio/workflow';
 
 // Kept in step with src/telemetry/metrics.ts (this module runs in the workflow sandbox and imports nothing of ours).
 const REWORK_REQUESTS = 'sprint_runner_rework_requests';
 const BLOCKED_RETRIES = 'sprint_runner_blocked_retries';
 const REWORK_UPDATE = 'requestRework';
 const BLOCKED_RETRY_ACTIVITY = 'retryBlockedItem';
+// @temporalio/interceptors-opentelemetry's TRACE_HEADER.
+const TRACE_HEADER = '_tracer-data';
 
 function count(name: string, description: string, tags: Record<string, string>): void {
   try {
@@ -67,7 +79,51 @@ class BlockedRetryMetrics implements WorkflowOutboundCallsInterceptor {
   }
 }
 
-export const interceptors = (): WorkflowInterceptors => ({
-  inbound: [new ReworkMetrics()],
-  outbound: [new BlockedRetryMetrics()],
-});
+/** The trace header of this workflow run (one per workflow: the factory below makes one per run). */
+interface TraceCarrier {
+  header?: Headers[string];
+}
+
+class TraceFromStart implements WorkflowInboundCallsInterceptor {
+  constructor(private readonly carrier: TraceCarrier) {}
+
+  execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+    const header = input.headers[TRACE_HEADER];
+    if (header) this.carrier.header = header;
+    return next(input);
+  }
+}
+
+class TraceOnward implements WorkflowOutboundCallsInterceptor {
+  constructor(private readonly carrier: TraceCarrier) {}
+
+  private withTrace<T extends { headers: Headers }>(input: T): T {
+    const header = this.carrier.header;
+    if (!header || input.headers[TRACE_HEADER]) return input;
+    return { ...input, headers: { ...input.headers, [TRACE_HEADER]: header } };
+  }
+
+  scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>): Promise<unknown> {
+    return next(this.withTrace(input));
+  }
+
+  scheduleLocalActivity(input: LocalActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>): Promise<unknown> {
+    return next(this.withTrace(input));
+  }
+
+  startChildWorkflowExecution(input: StartChildWorkflowExecutionInput, next: Next<WorkflowOutboundCallsInterceptor, 'startChildWorkflowExecution'>): Promise<[Promise<string>, Promise<unknown>]> {
+    return next(this.withTrace(input));
+  }
+
+  continueAsNew(input: ContinueAsNewInput, next: Next<WorkflowOutboundCallsInterceptor, 'continueAsNew'>): Promise<never> {
+    return next(this.withTrace(input));
+  }
+}
+
+export const interceptors = (): WorkflowInterceptors => {
+  const carrier: TraceCarrier = {};
+  return {
+    inbound: [new ReworkMetrics(), new TraceFromStart(carrier)],
+    outbound: [new BlockedRetryMetrics(), new TraceOnward(carrier)],
+  };
+};

@@ -6,12 +6,14 @@
  * TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_SERVER_NAME, …) through
  * `@temporalio/envconfig`. Our config's temporalAddress/temporalNamespace are the fallback when
  * neither sets a value. One resolver serves the CLI client (src/client/connect.ts) and the worker.
+ * The commands' `--profile NAME` / `--config-file PATH` set TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE
+ * (src/client/connect.ts), so they mean exactly what the variables mean.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
+import { loadClientConfig, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 
 type Env = Record<string, string | undefined>;
@@ -49,7 +51,7 @@ export function resolveConnectionSettings(fallback: ConnectionFallback, env: Env
   const profileName = env.TEMPORAL_PROFILE || 'default';
   const configFile = configFilePath(env);
   if (env.TEMPORAL_CONFIG_FILE && !existsSync(env.TEMPORAL_CONFIG_FILE)) {
-    throw new ConnectionSettingsError(`TEMPORAL_CONFIG_FILE=${env.TEMPORAL_CONFIG_FILE} does not exist`);
+    throw new ConnectionSettingsError(`the Temporal config file ${env.TEMPORAL_CONFIG_FILE} (--config-file / TEMPORAL_CONFIG_FILE) does not exist`);
   }
   let profile;
   try {
@@ -59,7 +61,15 @@ export function resolveConnectionSettings(fallback: ConnectionFallback, env: Env
       ...(configFile ? { configSource: { path: configFile } } : { disableFile: true }),
     });
   } catch (err) {
-    throw new ConnectionSettingsError(`cannot read Temporal profile "${profileName}"${configFile ? ` from ${configFile}` : ''}: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    if (configFile && /^Profile '.*' not found/.test(message)) {
+      const known = profileNames(configFile);
+      throw new ConnectionSettingsError(
+        `Temporal profile "${profileName}" is not in ${configFile} (${known.length ? `its profiles: ${known.join(', ')}` : 'it has no profiles'}); ` +
+          'name one with --profile or TEMPORAL_PROFILE, or another file with --config-file or TEMPORAL_CONFIG_FILE',
+      );
+    }
+    throw new ConnectionSettingsError(`cannot read Temporal profile "${profileName}"${configFile ? ` from ${configFile}` : ''}: ${message}`);
   }
   const options = toClientOptions(profile);
   const address = options.connectionOptions.address ?? fallback.temporalAddress;
@@ -110,6 +120,15 @@ export async function connectNative(settings: TemporalConnectionSettings): Promi
   return NativeConnection.connect(settings.connectionOptions).catch((err: unknown) => {
     throw new TemporalUnreachableError(settings, err);
   });
+}
+
+/** The profile names of a config file (empty when it cannot be read). */
+function profileNames(configFile: string): string[] {
+  try {
+    return Object.keys(loadClientConfig({ configSource: { path: configFile } }).profiles).sort();
+  } catch {
+    return [];
+  }
 }
 
 function firstLine(err: unknown): string {

@@ -60,9 +60,55 @@ describe('connection settings: profile file, then TEMPORAL_* env, then our confi
     writeFileSync(cert, 'CERT');
     expect(() => resolveConnectionSettings(fallback, { ...noFile, TEMPORAL_TLS_CLIENT_CERT_PATH: cert })).toThrow(ConnectionSettingsError);
     expect(() => resolveConnectionSettings(fallback, { ...noFile, TEMPORAL_CONFIG_FILE: join(dir, 'missing.toml') })).toThrow(/does not exist/);
-    const file = profileFile('[profile.a]\naddress = "a:1"\n');
-    expect(() => resolveConnectionSettings(fallback, { ...noFile, TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'b' })).toThrow(/profile "b"/);
+    const file = profileFile('[profile.a]\naddress = "a:1"\n[profile.c]\naddress = "c:1"\n');
+    expect(() => resolveConnectionSettings(fallback, { ...noFile, TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'b' }))
+      .toThrow(`Temporal profile "b" is not in ${file} (its profiles: a, c); name one with --profile or TEMPORAL_PROFILE, or another file with --config-file or TEMPORAL_CONFIG_FILE`);
   });
+});
+
+describe('--profile / --config-file on the commands that connect (real CLI, real dev server)', () => {
+  const bin = join(__dirname, '..', '..', 'bin', 'sprint-runner.js');
+  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [bin, ...args], { env: { ...withoutTemporalEnv(), ...noFile, ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) }));
+  });
+  // The profile is the only thing that names the test server and its namespace (no TEMPORAL_* in the env).
+  const file = () => profileFile(`[profile.test]\naddress = "${process.env.TEMPORAL_TEST_ADDRESS}"\nnamespace = "sr-spare"\n[profile.other]\naddress = "127.0.0.1:1"\n`);
+
+  it('status --profile NAME --config-file PATH connects through that profile (address and namespace)', async () => {
+    const run = await cli(['status', '--sprint', 'PROFILED1', '--json', '--profile', 'test', '--config-file', file()]);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(run.stdout)).toMatchObject({ sprint: 'PROFILED1', phase: 'no sprint workflow', items: [] });
+    // The flag wins over the variable, like any flag: TEMPORAL_PROFILE names the dead profile here.
+    const flagWins = await cli(['status', '--sprint', 'PROFILED1', '--json', '--profile', 'test'], { TEMPORAL_CONFIG_FILE: file(), TEMPORAL_PROFILE: 'other' });
+    expect(flagWins.code).toBe(0);
+  }, 90_000);
+
+  it.each([
+    [['status', '--sprint', 'M1']],
+    [['worker']],
+    [['rework', '--sprint', 'M1', '--issue', '1', '--reason', 'x']],
+    [['close', '--sprint', 'M1']],
+    [['pause', '--sprint', 'M1']],
+  ])('`sprint-runner %j --profile missing` names the profile and the ones the file has', async (args) => {
+    const path = file();
+    const run = await cli([...args, '--profile', 'missing', '--config-file', path]);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain(`Temporal profile "missing" is not in ${path} (its profiles: other, test)`);
+  }, 90_000);
+
+  it('run: a missing profile is a CONFIG_ERROR (exit 2) before anything starts; an empty flag is a usage error', async () => {
+    const path = file();
+    const run = await cli(['run', '--once', '--sprint', 'M1', '--profile', 'missing', '--config-file', path]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('"type":"CONFIG_ERROR"');
+    expect(run.stderr).toContain('Temporal profile \\"missing\\" is not in');
+    const empty = await cli(['status', '--sprint', 'M1', '--profile', '']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('--profile needs a value');
+    const noFileThere = await cli(['doctor', '--config-file', join(dir, 'nope.toml')]);
+    expect(noFileThere.stdout + noFileThere.stderr).toContain(`the Temporal config file ${join(dir, 'nope.toml')} (--config-file / TEMPORAL_CONFIG_FILE) does not exist`);
+  }, 90_000);
 });
 
 function withoutTemporalEnv(): NodeJS.ProcessEnv {

@@ -7,8 +7,9 @@
  * pushes) or the worker wrote on stderr, and the SDK's own metrics come out of the same endpoint.
  * Every stderr line of the worker is one JSON object.
  *
- * Token totals are not checked here: the runCodexWorker result does not carry them yet, and a run
- * shorter than its 5 s heartbeat reports none (see src/telemetry/activity-interceptor.ts).
+ * Tokens: each role's runs report a scripted total; the counter per role and kind is checked against
+ * what the emulator reports for that total (read from a reference session of the same emulator, not
+ * computed here) times the Codex processes that answered.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -21,6 +22,8 @@ import { startBackendEmulator, type BackendEmulator } from '../../emulators/back
 import { writeDemoPolicy } from '../../scripts/demo/settings';
 import { freePort } from '../../src/temporal/dev-server';
 import { requestReworkUpdate, sprintWorkflow } from '../../src/workflows';
+import { openCodexSession } from '../../src/activities/codex-mcp';
+import { AGENT_EMULATOR } from '../codex/support';
 import { AGENT_BIN, ORCHESTRATOR_CMD, boardItem } from '../support/e2e';
 import { linkedPr, transitionLog } from '../support/fault-rig';
 import { eventually } from '../support/item-harness';
@@ -30,6 +33,28 @@ import { parsePrometheus, sumOf, type Sample } from './prometheus';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'sprint-runner.js');
 const FAIL_FINDING = 'R1: metrics test finding, please add the empty case';
+/** total_tokens each role's Codex runs report (agent script `tokens`). */
+const TOKENS = { EXECUTOR: 1733, REVIEWER: 2411 } as const;
+
+/** What the agent emulator reports (token_count total_token_usage) for a one-turn run of `tokens` total tokens. */
+async function emulatorReport(tokens: number): Promise<{ input: number; output: number; total: number }> {
+  let report: Record<string, number> | null = null;
+  const session = await openCodexSession({
+    command: AGENT_EMULATOR, args: ['mcp-server'],
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', AGENT_SCRIPT_JSON: JSON.stringify({ defaults: { tokens } }) },
+    onEvent: (msg) => {
+      if (msg.type === 'token_count') report = (msg['info'] as { total_token_usage: Record<string, number> }).total_token_usage;
+    },
+  });
+  try {
+    await session.callCodex({ prompt: 'reference', 'approval-policy': 'never', sandbox: 'read-only' }, { timeoutMs: 30_000 });
+  } finally {
+    await session.close();
+  }
+  const got = report as Record<string, number> | null;
+  if (!got) throw new Error('the agent emulator reported no token_count');
+  return { input: got.input_tokens!, output: got.output_tokens!, total: got.total_tokens! };
+}
 
 describe('worker metrics endpoint during a sprint (real worker process, real server, emulators)', () => {
   let temporal: TestTemporal;
@@ -77,7 +102,7 @@ describe('worker metrics endpoint during a sprint (real worker process, real ser
     const taskQueue = uniqueTaskQueue('metrics');
     const agentScript = {
       defaults: { thinkMs: 50 },
-      roles: { REVIEWER: { outcome: 'PASS' } },
+      roles: { EXECUTOR: { tokens: TOKENS.EXECUTOR }, REVIEWER: { outcome: 'PASS', tokens: TOKENS.REVIEWER } },
       issues: {
         // #1's claim run crashes right after its claim (TRANSIENT, both activity attempts) → Blocked →
         // the blocked retry (→ Ready); the crashed run's claim marker keeps a new claim off #1, so it stays Ready.
@@ -173,6 +198,24 @@ describe('worker metrics endpoint during a sprint (real worker process, real ser
     // Every run has its duration observed, per role.
     for (const role of ['EXECUTOR', 'REVIEWER']) {
       expect(sumOf(final, 'sprint_runner_codex_run_duration_count', { role })).toBe(runs({ role }));
+    }
+  });
+
+  it('tokens by role and kind: what the emulator reported, summed over the Codex processes that answered', async () => {
+    const runs = (tags: Record<string, string>) => sumOf(final, 'sprint_runner_codex_runs', tags);
+    for (const role of ['EXECUTOR', 'REVIEWER'] as const) {
+      const report = await emulatorReport(TOKENS[role]);
+      expect(report.total).toBe(TOKENS[role]);
+      // Codex processes that answered: every session the worker started for the role, less the crashed
+      // ones (each error run here is a scripted crash: its emulator dies before its token_count). A
+      // run attempt that succeeds without asking Codex (a recovered result) reports no tokens.
+      const sessions = events().filter((e) => e.type === 'CODEX_SESSION_STARTED' && e.role === role).length;
+      const answered = sessions - runs({ role, status: 'error' }) - runs({ role, status: 'cancelled' });
+      expect(answered).toBeGreaterThanOrEqual(2);
+      const tokens = (kind?: string) => sumOf(final, 'sprint_runner_codex_tokens', kind ? { role, kind } : { role });
+      expect({ input: tokens('input'), output: tokens('output'), other: tokens('other') })
+        .toEqual({ input: answered * report.input, output: answered * report.output, other: answered * (report.total - report.input - report.output) });
+      expect(tokens()).toBe(answered * TOKENS[role]);
     }
   });
 

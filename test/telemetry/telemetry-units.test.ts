@@ -1,12 +1,13 @@
 /**
- * The telemetry pieces without a server: the activity interceptor's readings of results, failures
- * and heartbeats (the current one-activity tick and the two-activity one), the stderr guard, the
- * settings from the environment.
+ * The telemetry pieces without a server: the activity interceptor's readings of results, failures,
+ * heartbeats and Codex token reports (the current one-activity tick and the two-activity one), the
+ * stderr guard, the settings from the environment.
  */
 import { PassThrough } from 'node:stream';
 import { ApplicationFailure, CancelledFailure, type MetricMeter, type MetricTags } from '@temporalio/common';
 import type { Context } from '@temporalio/activity';
 import { metricsActivityInterceptors } from '../../src/telemetry/activity-interceptor';
+import { reportCodexTokenUsage, takeCodexTokenUsage, tokenIncrements } from '../../src/telemetry/codex-usage';
 import { asJsonLine, keepStreamJsonLines } from '../../src/telemetry/json-stderr';
 import { telemetrySettingsFrom } from '../../src/telemetry/settings';
 
@@ -60,7 +61,8 @@ describe('activity metrics interceptor', () => {
     expect((ctx as unknown as { sent: unknown[] }).sent).toEqual([{ tokens: 800 }, { tokens: 1200 }]);
     expect(recorded.find((r) => r.name === 'sprint_runner_codex_runs')).toMatchObject({ value: 1, tags: { role: 'REVIEWER', status: 'succeeded', outcome: 'PASS', classification: 'none' } });
     expect(recorded.find((r) => r.name === 'sprint_runner_codex_run_duration')).toMatchObject({ kind: 'histogram', tags: { role: 'REVIEWER', status: 'succeeded' } });
-    expect(recorded.find((r) => r.name === 'sprint_runner_codex_tokens')).toMatchObject({ value: 1200, tags: { role: 'REVIEWER' } });
+    // A bare total (no session report): kind `other`, so the sum over kinds stays the total.
+    expect(recorded.filter((r) => r.name === 'sprint_runner_codex_tokens')).toEqual([{ name: 'sprint_runner_codex_tokens', kind: 'counter', value: 1200, tags: { role: 'REVIEWER', kind: 'other' } }]);
   });
 
   it('prefers tokens carried by the result over the last heartbeat', async () => {
@@ -69,7 +71,33 @@ describe('activity metrics interceptor', () => {
       c.heartbeat({ tokens: 10 });
       return { role: 'EXECUTOR', status: 'succeeded', outcome: null, tokens: 5200 };
     });
-    expect(recorded.filter((r) => r.name === 'sprint_runner_codex_tokens')).toEqual([{ name: 'sprint_runner_codex_tokens', kind: 'counter', value: 5200, tags: { role: 'EXECUTOR' } }]);
+    expect(recorded.filter((r) => r.name === 'sprint_runner_codex_tokens')).toEqual([{ name: 'sprint_runner_codex_tokens', kind: 'counter', value: 5200, tags: { role: 'EXECUTOR', kind: 'other' } }]);
+  });
+
+  it('counts what the run\'s Codex sessions reported when they ended, by kind, over any heartbeat — also for a failed run', async () => {
+    const { meter, recorded } = recordingMeter();
+    await execute('runCodexWorker', meter, reviewerIntent, async (c) => {
+      c.heartbeat({ tokens: 10 });
+      reportCodexTokenUsage(c, { input: 900, output: 250, total: 1150 });
+      // A second session of the same activity adds to the first; a total beyond input + output is `other`.
+      reportCodexTokenUsage(c, { input: 100, output: 50, total: 160 });
+      return { role: 'REVIEWER', status: 'succeeded', outcome: 'PASS' };
+    });
+    const failure = ApplicationFailure.create({ type: 'CodexWorkerError', message: 'stdio lost', details: [{ classification: 'TRANSIENT' }] });
+    await expect(execute('runCodexWorker', meter, { intent: { role: 'EXECUTOR' } }, async (c) => {
+      reportCodexTokenUsage(c, { input: 40, output: 2, total: 42 });
+      throw failure;
+    })).rejects.toBe(failure);
+    const tokens = recorded.filter((r) => r.name === 'sprint_runner_codex_tokens').map((r) => [r.tags.role, r.tags.kind, r.value]);
+    expect(tokens).toEqual([['REVIEWER', 'input', 1000], ['REVIEWER', 'output', 300], ['REVIEWER', 'other', 10], ['EXECUTOR', 'input', 40], ['EXECUTOR', 'output', 2]]);
+  });
+
+  it('a usage report is taken once: it never reaches another run', () => {
+    const ctx = {};
+    reportCodexTokenUsage(ctx, { input: 1, output: 1, total: 2 });
+    expect(takeCodexTokenUsage(ctx)).toEqual({ input: 1, output: 1, total: 2 });
+    expect(takeCodexTokenUsage(ctx)).toBeNull();
+    expect(tokenIncrements({ input: 0, output: 0, total: 0 })).toEqual([]);
   });
 
   it('counts a failed run with the classification of its failure, a cancelled one as CANCELLED, and rethrows both', async () => {

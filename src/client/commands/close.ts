@@ -7,13 +7,12 @@ import type { Command } from 'commander';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { SprintCloseSchema, describeIssues } from '../../contracts/messages';
 import { closeUpdate, sprintWorkflowId } from '../../workflows/sprint/messages';
-import { withClient } from '../connect';
+import { withClient, withConnectionFlags } from '../connect';
 import { loadConfigOrReport } from './config';
 import { requireSprintName, withUsageErrors } from '../cli-args';
 
 export function registerCloseCommand(program: Command): void {
-  program
-    .command('close')
+  withConnectionFlags(program.command('close'))
     .description('Close a sprint: no new runs; runs in flight finish; then every item workflow of the sprint ends.')
     .requiredOption('--sprint <sprint>', 'sprint, e.g. M1')
     .option('--reason <text>', 'why the sprint is closed (kept in its result)', 'closed by an operator')

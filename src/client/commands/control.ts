@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/workflow';
 import { pauseSignal, resumeSignal, sprintStatusQuery, sprintWorkflowId, stopSignal, tickSignal } from '../../workflows/sprint/messages';
-import { withClient } from '../connect';
+import { withClient, withConnectionFlags } from '../connect';
 import { loadConfigOrReport } from './config';
 import { requireSprintName, withUsageErrors } from '../cli-args';
 
@@ -19,8 +19,7 @@ const CONTROLS: Array<{ name: string; signal: SignalDefinition; description: str
 
 export function registerControlCommands(program: Command): void {
   for (const control of CONTROLS) {
-    program
-      .command(control.name)
+    withConnectionFlags(program.command(control.name))
       .description(control.description)
       .requiredOption('--sprint <sprint>', 'sprint, e.g. M1')
       .action(withUsageErrors(async (options: { sprint: string }) => {

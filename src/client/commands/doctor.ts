@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { formatCheck, runDoctor } from '../doctor';
 import { loadConfigOrReport } from './config';
+import { withConnectionFlags } from '../connect';
 
 export function registerDoctorCommand(program: Command): void {
-  program
-    .command('doctor')
+  withConnectionFlags(program.command('doctor'))
     .description('Check what a real run needs (Temporal server and CLI, Codex + its GitHub MCP servers, backend preflight).')
     .action(async () => {
       const config = loadConfigOrReport();

@@ -2,12 +2,11 @@ import type { Command } from 'commander';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { itemWorkflowId, requestReworkUpdate, reworkPayloadProblem } from '../../workflows/item/messages';
 import { parseIssueNumber, requireSprintName, withUsageErrors } from '../cli-args';
-import { withClient } from '../connect';
+import { withClient, withConnectionFlags } from '../connect';
 import { loadConfigOrReport } from './config';
 
 export function registerReworkCommand(program: Command): void {
-  program
-    .command('rework')
+  withConnectionFlags(program.command('rework'))
     .description('Ask for human rework on an item awaiting approval (Needs Human Approval → In Review).')
     .requiredOption('--sprint <sprint>', 'sprint, e.g. M1')
     .requiredOption('--issue <number>', 'issue number of the item')

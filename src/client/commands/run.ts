@@ -15,9 +15,11 @@ import { countRetries, type RetryCounts } from '../retries';
 import { taskQueuesFor } from '../../temporal/task-queues';
 import { replanWhileRunningProblem } from '../kickoff-replan';
 import { loadConfigOrReport } from './config';
+import { withConnectionFlags } from '../connect';
 import { sprintNameProblem } from '../cli-args';
 import { createSdkLogger } from '../../sdk-logger';
-import { connectNative, resolveConnectionSettings, TemporalUnreachableError } from '../../temporal/connection';
+import { ConnectionSettingsError, connectNative, resolveConnectionSettings, TemporalUnreachableError } from '../../temporal/connection';
+import { tracingClientInterceptors } from '../../telemetry/tracing';
 
 interface RunOptions {
   dryRun?: boolean;
@@ -66,8 +68,7 @@ export function sprintInputFromFlags(options: RunOptions, envSprint: string | nu
 }
 
 export function registerRunCommand(program: Command): void {
-  program
-    .command('run')
+  withConnectionFlags(program.command('run'))
     .description('Run a sprint (the Python runner drop-in): start or attach to its workflow, print events, exit with its code.')
     .option('--dry-run', 'no Codex for workers, no backend writes')
     .addOption(new Option('--once', 'one orchestrator tick, then wait for the runs it started').conflicts('loop'))
@@ -86,17 +87,27 @@ export function registerRunCommand(program: Command): void {
       if (!input) return;
       // A sprint's deliberate stop is one compact line, not a WARN stack trace (src/sdk-logger.ts).
       Runtime.install({ logger: createSdkLogger('WARN') });
-      const connection = await connectNative(resolveConnectionSettings(config)).catch((err: unknown) => {
+      const settings = (() => {
+        try {
+          return resolveConnectionSettings(config);
+        } catch (err) {
+          if (!(err instanceof ConnectionSettingsError)) throw err;
+          return configError(err.message);
+        }
+      })();
+      if (!settings) return;
+      const connection = await connectNative(settings).catch((err: unknown) => {
         if (!(err instanceof TemporalUnreachableError)) throw err;
         process.stderr.write(`${JSON.stringify({ type: 'CONFIG_ERROR', error: err.message })}\n`);
         process.exitCode = 2;
         return null;
       });
       if (!connection) return;
-      const workers = options.worker ? await createWorkers({ config, connection }) : null;
+      // A namespace set only in the connection profile (--profile) applies to the workers and client too.
+      const workers = options.worker ? await createWorkers({ config: { ...config, temporalNamespace: settings.namespace }, connection }) : null;
       const running = workers?.run();
       try {
-        const client = new Client({ connection: connection as never, namespace: config.temporalNamespace });
+        const client = new Client({ connection: connection as never, namespace: settings.namespace, interceptors: tracingClientInterceptors() });
         const replanProblem = input.replan ? await replanWhileRunningProblem(client, sprintWorkflowId(input.sprint), input.sprint) : null;
         if (replanProblem) {
           process.stderr.write(`${JSON.stringify({ type: 'HARD_STOP', reason: 'kickoff_failed', code: 'kickoff_replan_while_running', exit_code: 2, error: replanProblem })}\n`);

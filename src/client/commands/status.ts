@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { sprintStatusQuery, sprintWorkflowId } from '../../workflows/sprint/messages';
 import { itemStatusQuery, type ItemStatus } from '../../workflows/item/messages';
-import { withClient } from '../connect';
+import { withClient, withConnectionFlags } from '../connect';
 import { loadConfigOrReport } from './config';
 import { parseStrictInt, requireSprintName, withUsageErrors } from '../cli-args';
 
@@ -73,8 +73,7 @@ export function formatItemTable(items: ItemStatus[]): string {
 }
 
 export function registerStatusCommand(program: Command): void {
-  program
-    .command('status')
+  withConnectionFlags(program.command('status'))
     .description('Show every item of a sprint: board status, current run, next timer.')
     .option('--sprint <sprint>', 'sprint (default ORCHESTRATOR_SPRINT)')
     .option('--json', 'machine-readable output')

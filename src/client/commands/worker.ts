@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { loadConfigOrReport } from './config';
+import { withConnectionFlags } from '../connect';
 import { parseWorkerRoles, withUsageErrors } from '../cli-args';
 
 export function registerWorkerCommand(program: Command): void {
-  program
-    .command('worker')
+  withConnectionFlags(program.command('worker'))
     .description(
       'Run a worker: workflows + activities on TEMPORAL_TASK_QUEUE, as Worker Deployment Version ' +
         'RUNNER_DEPLOYMENT_NAME.<build id> (docs/upgrading.md; Ctrl-C/SIGTERM shuts down within RUNNER_SHUTDOWN_GRACE_S).',
