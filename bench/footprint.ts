@@ -23,7 +23,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { sprintWorkflow, sprintWorkflowId, stopSignal } from '../src/workflows';
+import { itemWorkflowId, sprintStatusQuery, sprintWorkflow, sprintWorkflowId, stopSignal } from '../src/workflows';
 import { ROOT, startBenchTemporal, type BenchTemporal } from './support/temporal';
 import { boardItem, startBenchRig, type BenchRig } from './support/rig';
 import { ET, eventTimeMs } from './support/history';
@@ -198,7 +198,26 @@ interface SprintFigures {
   meanRssMiB: number | null;
   emittedToSpawned: Distribution;
   notSpawned: number;
+  /** Orchestrator ticks of the sprint until every item was in Needs Human Approval. */
+  ticks: number | null;
+  /** History events of the sprint's current run and of every item workflow (all their runs). */
+  historyEvents: number | null;
   problems: string[];
+}
+
+/** Events in the histories of the sprint (its current run) and of its items (every run of each). */
+async function historyEvents(temporal: BenchTemporal, sprint: string, items: number): Promise<number | null> {
+  try {
+    let total = (await temporal.client.workflow.getHandle(sprintWorkflowId(sprint)).fetchHistory()).events?.length ?? 0;
+    for (let issue = 1; issue <= items; issue += 1) {
+      for await (const run of temporal.client.workflow.list({ query: `WorkflowId="${itemWorkflowId(sprint, issue)}"` })) {
+        total += (await temporal.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory()).events?.length ?? 0;
+      }
+    }
+    return total;
+  } catch {
+    return null;
+  }
 }
 
 /** S Ready items to Needs Human Approval with the real orchestrator emulator and agent emulator. */
@@ -248,7 +267,9 @@ async function sprintRun(ctx: BenchContext, items: number, executors: number, re
       const worker1 = worker.cpuS();
       const server1 = procCpuS(serverPid) ?? 0;
       const peakRssMiB = worker.peakRssMiB();
+      const ticks = await handle.query(sprintStatusQuery).then((status) => status.ticks).catch(() => null);
       await handle.signal(stopSignal).catch(() => undefined);
+      const events = await historyEvents(temporal, sprint, items);
       const taps = readJsonl<{ at: number; run_id: string }>(tapLog);
       const spawned = new Map<string, number>();
       for (const call of readJsonl<{ spawned_at?: number; run_id: string | null; tool: string }>(agentLog)) {
@@ -268,6 +289,7 @@ async function sprintRun(ctx: BenchContext, items: number, executors: number, re
         meanRssMiB: rssSamples.length ? rssSamples.reduce((a, v) => a + v, 0) / rssSamples.length : null,
         emittedToSpawned: distribution(latencies),
         notSpawned: emitted.size - latencies.length,
+        ticks, historyEvents: events,
       };
     } finally {
       await worker.stop();
@@ -410,6 +432,9 @@ export async function footprintBench(ctx: BenchContext): Promise<BenchResult> {
     add('  runner CPU per Codex run: worker process', perRun(s.workerCpuS, s.runs), 's');
     add('  runner CPU per Codex run: Temporal dev server', perRun(s.serverCpuS, s.runs), 's');
     add('  excluded: orchestrator + agent processes per Codex run', perRun(s.childrenCpuS, s.runs), 's', undefined, 'the worker\'s reaped children (cutime+cstime): orchestrator emulator per tick, agent emulator per run');
+    add('  history events per Codex run (sprint + item workflows)', perRun(s.historyEvents ?? 0, s.historyEvents === null ? 0 : s.runs), 'events', undefined,
+      'every event of the item workflows (all runs) and of the sprint\'s current run, after the stop signal');
+    add('  orchestrator ticks: count / mean period', `${s.ticks ?? '–'} / ${s.ticks ? (s.wallS / s.ticks).toFixed(2) : '–'}`, 'count / s', undefined, 'ticks until every item was in Needs Human Approval; the period at 1 s ticks (before fixed-rate ticks: 1 s + the tick\'s duration)');
     add(`worker RSS: ${items}-item sprint at 3/2 (peak)`, round(s.peakRssMiB, 0), 'MiB', '≤ 200', 'VmHWM of the worker process; agents and orchestrator are other processes');
     add(`  worker RSS: ${items}-item sprint at 3/2 (mean)`, round(s.meanRssMiB, 0), 'MiB');
     add(`intent emitted → Codex spawned at 3/2 (p50/p95/p99, ${s.emittedToSpawned.n} runs)`, pct(s.emittedToSpawned), 'ms', 'p99 ≤ 100',

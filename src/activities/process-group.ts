@@ -5,7 +5,7 @@
  * groups), and signals or kills all of it. Used by the Codex transport and the orchestrator tick.
  */
 import { releaseGroup, watchDescendant, watchGroup } from './group-reaper';
-import { killTree, readProcTable, trackProcessTree } from './process-tree';
+import { killTree, procAlive, readProc, readProcTable, trackProcessTree } from './process-tree';
 
 /** Groups still owned, SIGKILLed if this process exits without releasing them (the watcher covers `kill -9`). */
 const liveGroups = new Set<number>();
@@ -56,9 +56,8 @@ export function ownProcessGroup(pgid: number): OwnedProcessGroup {
       } catch {
         // group already gone
       }
-      const table = readProcTable();
       for (const { pid, start } of tree.descendants()) {
-        if (table.get(pid)?.start !== start) continue;
+        if (!procAlive({ pid, start })) continue;
         try {
           process.kill(pid, signal);
         } catch {
@@ -92,6 +91,9 @@ function groupAlive(pgid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
   if (process.platform !== 'linux') return true;
+  // Usually the leader itself still runs (one file); only a group whose leader is gone or a zombie needs the whole table.
+  const leader = readProc(pgid);
+  if (leader && leader.pgid === pgid && leader.state !== 'Z' && leader.state !== 'X') return true;
   for (const p of readProcTable().values()) if (p.pgid === pgid && p.state !== 'Z' && p.state !== 'X') return true;
   return false;
 }

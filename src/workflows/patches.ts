@@ -8,3 +8,13 @@ export const STATE_IN_WORKFLOW_PATCH = 'orchestrator-state-in-workflow';
 
 /** Issue #14: a claim lost after it landed is released (In Progress → Blocked → Ready at once) and re-claimed with its own run_id. */
 export const CLAIM_RESUME_PATCH = 'claim-resume-same-run-id';
+
+/**
+ * Issue #18: the sprint ticks at a fixed rate: the next tick is due the poll interval after the
+ * previous one *started* (the wait is shortened by the tick's duration; none after a tick that
+ * overran). Before it, the wait was the whole interval after the tick ended.
+ */
+export const FIXED_RATE_TICKS_PATCH = 'sprint-fixed-rate-ticks';
+
+/** Issue #18: an item workflow upserts its search attributes and memo only when their values changed. */
+export const UPSERT_ON_CHANGE_PATCH = 'item-upsert-on-change';

@@ -57,6 +57,8 @@ describe('itemWorkflow state machine (real server)', () => {
     expect(h.named('blockAtReviewCycleCap')).toHaveLength(1);
     expect(h.named('blockAtReviewCycleCap')[0]!.input).toMatchObject({ reviewCycleCount: 5 });
     expect(h.types().filter((t) => t === 'REVIEW_CYCLE_CAP_BLOCKED')).toHaveLength(1);
+    // Issue #18: search attributes and memo are upserted only when a value changes.
+    expect(await redundantUpserts(handle)).toEqual([]);
   });
 
   it('the same intent delivered twice runs once', async () => {
@@ -215,3 +217,26 @@ describe('itemWorkflow state machine (real server)', () => {
     expect(spans.REVIEWER!.start).toBeGreaterThanOrEqual(spans.EXECUTOR!.end);
   });
 });
+
+/** Search-attribute and memo upserts in a workflow's history that changed no value (issue #18: there should be none). */
+async function redundantUpserts(handle: { fetchHistory(): Promise<{ events?: Array<Record<string, any> & { eventId?: unknown }> | null }> }): Promise<string[]> {
+  const history = await handle.fetchHistory();
+  const text = (payload: { data?: Uint8Array | null } | null | undefined) => Buffer.from(payload?.data ?? []).toString('utf8');
+  const attributes = new Map<string, string>();
+  const memo = new Map<string, string>();
+  const redundant: string[] = [];
+  const apply = (what: string, known: Map<string, string>, fields: Record<string, { data?: Uint8Array | null }> | null | undefined, eventId: unknown, initial: boolean) => {
+    if (!fields) return;
+    const entries = Object.entries(fields);
+    if (!initial && entries.every(([key, payload]) => known.get(key) === text(payload))) redundant.push(`event ${String(eventId)}: ${what} ${entries.map(([key, payload]) => `${key}=${text(payload)}`).join(', ')}`);
+    for (const [key, payload] of entries) known.set(key, text(payload));
+  };
+  for (const event of history.events ?? []) {
+    const started = event.workflowExecutionStartedEventAttributes;
+    apply('search attributes', attributes, started?.searchAttributes?.indexedFields, event.eventId, true);
+    apply('memo', memo, started?.memo?.fields, event.eventId, true);
+    apply('search attributes', attributes, event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields, event.eventId, false);
+    apply('memo', memo, event.workflowPropertiesModifiedEventAttributes?.upsertedMemo?.fields, event.eventId, false);
+  }
+  return redundant;
+}

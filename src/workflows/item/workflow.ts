@@ -11,16 +11,17 @@
 import * as wf from '@temporalio/workflow';
 import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import {
-  BoardObservationSchema, MESSAGE_VERSION, REVIEWER_OUTCOMES, RecoveredRunResultRequestSchema, ReworkRequestSchema, RunIntentMessageSchema, RunResultRecordSchema,
+  BoardObservationSchema, MESSAGE_VERSION, RecoveredRunResultRequestSchema, ReworkRequestSchema, RunIntentMessageSchema, RunResultRecordSchema,
   SprintClosedSchema,
 } from '../../contracts/messages';
+import { REVIEWER_OUTCOMES } from '../../contracts/vocabulary';
 import { isRetryableFailure } from '../../domain/classify';
 import { extractPrUrl } from '../../domain/worker-result';
 import { BoardStatusKey, IssueNumberKey, RoleKey, SprintKey } from '../../temporal/search-attributes';
 import { activitiesOn } from '../activity-queues';
 import { emit } from '../events';
 import { activityCause, applicationFailureOf } from '../failures';
-import { CLAIM_RESUME_PATCH, STATE_IN_WORKFLOW_PATCH } from '../patches';
+import { CLAIM_RESUME_PATCH, STATE_IN_WORKFLOW_PATCH, UPSERT_ON_CHANGE_PATCH } from '../patches';
 import { acceptMessage, rejectPayload, parseOrThrow } from '../message-door';
 import { initialItemState, ItemState, REVIEW_CYCLE_CAP, STALL_ESCALATION_DISPATCHES, type CarriedItemState, type ItemSettings, type QueuedIntent } from './item-state';
 import {
@@ -126,11 +127,14 @@ export async function itemWorkflow(input: ItemWorkflowInput): Promise<ItemResult
     return item.status();
   });
 
-  wf.upsertSearchAttributes([
+  const identity: SearchAttributePair[] = [
     { key: SprintKey, value: input.sprint },
     { key: IssueNumberKey, value: input.issueNumber },
-  ]);
-  publish(item);
+  ];
+  // Issue #18: one upsert with the first publish's attributes (and only what a continued run lacks).
+  const upsertOnChange = wf.patched(UPSERT_ON_CHANGE_PATCH);
+  if (!upsertOnChange) wf.upsertSearchAttributes(identity);
+  publish(item, upsertOnChange ? identity : []);
 
   const idle = () => item.currentRun === null && !item.data.queue.length && !pendingRework.length;
   const ending = () => idle() && (item.closing !== null || item.data.boardStatus === 'Done');
@@ -236,22 +240,50 @@ function activities(settings: ItemSettings) {
   return { board, state, handoff, runCodexWorker, retry, untilLanded };
 }
 
-/** Publishes the item to the Web UI: search attributes, current details and memo. */
-function publish(item: ItemState): void {
+/** Publishes the item to the Web UI: search attributes (`also`: more of them), current details and memo. */
+function publish(item: ItemState, also: SearchAttributePair[] = []): void {
   const { data } = item;
-  wf.upsertSearchAttributes([
+  upsertChangedSearchAttributes([
+    ...also,
     { key: BoardStatusKey, value: data.boardStatus ?? 'Unknown' },
     { key: RoleKey, value: item.currentRun?.role ?? null },
   ]);
   const title = data.title ? ` ${data.title}` : '';
   const run = item.currentRun ? ` · running ${item.currentRun.role} ${item.currentRun.runId.slice(0, 8)}` : '';
   wf.setCurrentDetails(`${item.sprint} · #${item.issueNumber}${title} · ${data.boardStatus ?? 'status unknown'}${run}`);
-  wf.upsertMemo({
+  upsertChangedMemo({
     issue_url: `issue #${item.issueNumber}`,
     pr_url: data.prUrl,
     project_item_id: data.projectItemId,
   });
   reportToSprint(item);
+}
+
+type SearchAttributePair = { key: typeof SprintKey; value: string | null } | { key: typeof IssueNumberKey; value: number | null };
+
+/**
+ * Upserts the attributes whose value differs from the workflow's current ones (workflowInfo()
+ * follows every upsert, and a continued run starts with its predecessor's): an unchanged upsert is a
+ * command, a history event and a visibility write for nothing (issue #18). Runs from before the
+ * patch upsert them all, every time.
+ */
+function upsertChangedSearchAttributes(pairs: SearchAttributePair[]): void {
+  if (!wf.patched(UPSERT_ON_CHANGE_PATCH)) {
+    wf.upsertSearchAttributes(pairs);
+    return;
+  }
+  const current = wf.workflowInfo().typedSearchAttributes;
+  const changed = pairs.filter((pair) => ((current.get(pair.key) as unknown) ?? null) !== pair.value);
+  if (changed.length) wf.upsertSearchAttributes(changed);
+}
+
+/** The memo, when a field differs from the workflow's current memo (see upsertChangedSearchAttributes). */
+function upsertChangedMemo(memo: Record<string, string | null>): void {
+  if (wf.patched(UPSERT_ON_CHANGE_PATCH)) {
+    const current = wf.workflowInfo().memo ?? {};
+    if (Object.entries(memo).every(([key, value]) => (current[key] ?? null) === value)) return;
+  }
+  wf.upsertMemo(memo);
 }
 
 /** Keeps the sprint's view current; only changes are sent. A finished sprint is no error. */

@@ -14,7 +14,7 @@
 import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import { ItemReportSchema, SprintCloseSchema, SprintItemsPageRequestSchema } from '../../contracts/messages';
-import type { DispatchSummary } from '../../contracts/summary';
+import { BOARD_STATUSES } from '../../contracts/vocabulary';
 import { sprintFinished } from '../../domain/completion';
 import { planTitles } from '../../domain/plan-titles';
 import { SprintKey } from '../../temporal/search-attributes';
@@ -35,6 +35,7 @@ import { failureFromActivity, failureFromTick, stop } from './stops';
 import { activitiesOn, type MainActivities, type OrchestratorActivities } from '../activity-queues';
 import type { TaskQueues } from '../../temporal/task-queues';
 import { OrchestratorStateAuthority, STATE_IN_WORKFLOW_PATCH, type CarriedOrchestratorState } from './orchestrator-state';
+import { FIXED_RATE_TICKS_PATCH } from '../patches';
 
 export interface SprintCarried extends CarriedOrchestratorState {
   ticks: number;
@@ -236,6 +237,8 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   };
 
   for (;;) {
+    /** Workflow time at which this iteration's tick started (null: no tick, e.g. paused). */
+    let tickStartedAt: number | null = null;
     if (stopping) {
       await drain();
       return close(closeReason === 'stop signal' ? 'stopped' : 'closed');
@@ -244,6 +247,7 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     if (!state.paused) {
       if (input.mode !== 'once' || state.ticks === 0) {
         tickRequested = false; // a tick signal from now on asks for another one
+        tickStartedAt = Date.now();
         await tick(input, state, settings, { tickActs, acts, routeActs, authority }, promotion, activity);
         describe();
       }
@@ -272,10 +276,15 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     }
     if (state.paused) tickRequested = false;
     // While humans review, only a slow board check runs; an item report wakes the sprint at once.
-    const waitMs = phase === 'awaiting-humans' ? (settings.idlePollMs ?? DEFAULT_IDLE_POLL_MS) : settings.pollIntervalMs;
-    await wf.condition(() => tickRequested || stopping, waitMs, {
-      summary: phase === 'awaiting-humans' ? `Awaiting humans; board check in ${formatWait(waitMs)}` : `Next orchestrator tick in ${formatWait(waitMs)}`,
-    });
+    const intervalMs = phase === 'awaiting-humans' ? (settings.idlePollMs ?? DEFAULT_IDLE_POLL_MS) : settings.pollIntervalMs;
+    // Fixed rate (issue #18): the next tick is due the interval after this one started, not after it
+    // ended; after a tick that overran, the next starts at once (one catch-up, never a burst).
+    const waitMs = tickStartedAt !== null && wf.patched(FIXED_RATE_TICKS_PATCH) ? intervalMs - (Date.now() - tickStartedAt) : intervalMs;
+    if (waitMs > 0) {
+      await wf.condition(() => tickRequested || stopping, waitMs, {
+        summary: phase === 'awaiting-humans' ? `Awaiting humans; board check in ${formatWait(waitMs)}` : `Next orchestrator tick in ${formatWait(waitMs)}`,
+      });
+    }
     if (continueAsNewDue() && !stopping) await continueAsNew();
   }
 }
@@ -405,7 +414,7 @@ async function tick(input: SprintInput, state: SprintCarried, settings: SprintSe
   );
   if (outcome.summary) {
     state.lastSummary = outcome.summary;
-    const finished = outcome.endOfSprint || sprintFinished(outcome.summary as DispatchSummary, state.sprintPlan);
+    const finished = outcome.endOfSprint || sprintFinished(outcome.summary, state.sprintPlan);
     state.orchestratorReportsComplete = finished && changedDuringTick.size === 0;
     await observeBoard(input, state, outcome.summary, acts, changedDuringTick, outcome.observedAtMs, activity);
     if (settings.autopromote) await autopromote(outcome.summary, state.sprintPlan, settings.readyBuffer, promotion);
@@ -469,9 +478,8 @@ async function observeBoard(
   });
 }
 
-const BOARD_STATUSES: readonly string[] = ['Backlog', 'Ready', 'In Progress', 'In Review', 'Needs Human Approval', 'Blocked', 'Done'];
 function isBoardStatus(value: unknown): value is BoardStatus {
-  return typeof value === 'string' && BOARD_STATUSES.includes(value);
+  return typeof value === 'string' && (BOARD_STATUSES as readonly string[]).includes(value);
 }
 
 /** Titles from the sprint plan for these issues (they name the item workflows in `status` and the Web UI). */
