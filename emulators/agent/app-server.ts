@@ -160,6 +160,7 @@ export class AppServerEmulator {
           signal,
           elicit: () => this.elicit(thread, turnId),
           startChild: () => this.startChild(thread, turnId),
+          commandRan: async (command, output, exitCode) => this.reportCommand(thread, turnId, command, output, exitCode),
         });
         thread.played = played;
         ({ text, isError, tokens } = played);
@@ -198,6 +199,16 @@ export class AppServerEmulator {
     })) as Json | undefined;
     const decision = answer?.['decision'];
     return typeof decision === 'string' ? decision : `denied (no decision: ${JSON.stringify(answer ?? null).slice(0, 100)})`;
+  }
+
+  /** item/started + item/completed of a commandExecution that ran to completion. */
+  private reportCommand(thread: ThreadState, turnId: string, command: string, output: string, exitCode: number): void {
+    const started = Date.now();
+    const item = { type: 'commandExecution', id: `call_${randomUUID().slice(0, 8)}`, pluginId: null, scriptPath: null, command, cwd: thread.cwd, processId: null, source: 'agent', commandActions: [] };
+    this.notify('item/started', { item: { ...item, status: 'inProgress', aggregatedOutput: null, exitCode: null, durationMs: null }, threadId: thread.id, turnId, startedAtMs: started });
+    this.notify('item/completed', {
+      item: { ...item, status: exitCode === 0 ? 'completed' : 'failed', aggregatedOutput: output, exitCode, durationMs: Date.now() - started }, threadId: thread.id, turnId, completedAtMs: Date.now(),
+    });
   }
 
   private async startChild(thread: ThreadState, turnId: string): Promise<void> {

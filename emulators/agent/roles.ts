@@ -21,6 +21,8 @@ export interface RolePlayHooks {
   /** Applies a scripted crash/hang for this phase (resolves when there is none). */
   checkpoint(behaviour: AgentBehaviour, phase: 'start' | 'end'): Promise<void>;
   think(ms: number): Promise<void>;
+  /** Reports a backend call the way Codex reports the shell command it ran for it (command + output). */
+  commandRan(command: string, output: string, exitCode: number): Promise<void>;
 }
 
 export interface RolePlay {
@@ -150,6 +152,8 @@ export async function playRole(prompt: WorkerPrompt, script: AgentScript, hooks:
 
   if (role === 'EXECUTOR' && intent.endpoint === CLAIM_ENDPOINT) {
     const claim = await http.post(intent.endpoint, intent.body);
+    // A real agent makes this call with a shell command (curl), which Codex reports with its output.
+    await hooks.commandRan(curlCommand(http.baseUrl, intent.endpoint, intent.body), claim.text, claim.ok ? 0 : 22);
     if (!claim.ok) {
       return done(base({ status: 'failed', summary: 'claim-ready-item failed', errors: [httpError(intent.endpoint, claim)] }));
     }
@@ -257,4 +261,10 @@ export async function playRole(prompt: WorkerPrompt, script: AgentScript, hooks:
     urls: prUrl ? { pr_url: prUrl } : {},
     errors,
   }));
+}
+
+/** The curl command line an agent would run for a backend call (what Codex reports as the command). */
+function curlCommand(baseUrl: string, path: string, body: unknown): string {
+  const json = JSON.stringify(body).replace(/'/g, "'\\''");
+  return `curl -sS -X POST -H 'content-type: application/json' -d '${json}' ${baseUrl}${path}`;
 }

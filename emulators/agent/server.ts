@@ -134,6 +134,8 @@ export interface PlayContext {
   elicit(): Promise<string>;
   /** Starts the SIGTERM-ignoring child and reports it as a command execution. */
   startChild(): Promise<void>;
+  /** Reports a finished shell command (begin + end events with its output), as Codex does. */
+  commandRan(command: string, output: string, exitCode: number): Promise<void>;
 }
 
 /** The scripted behaviour for one prompt (a worker RUN_INTENT, the kickoff prompt, or any text): shared by both protocols. */
@@ -157,6 +159,7 @@ export async function playPrompt(script: AgentScript, prompt: string, ctx: PlayC
         await checkpoint(b, phase, ctx.signal);
       },
       think: (ms) => sleepUnlessAborted(ms, ctx.signal),
+      commandRan: (command, output, exitCode) => ctx.commandRan(command, output, exitCode),
     });
     behaviour = play.behaviour;
     result = play.result;
@@ -290,6 +293,19 @@ export class AgentEmulator {
     });
   }
 
+  /** exec_command_begin / exec_command_end of a command that ran to completion (the fields of codex 0.153.4). */
+  private async reportCommand(emit: ReturnType<AgentEmulator['emitter']>, turnId: string, commandLine: string, output: string, exitCode: number): Promise<void> {
+    const callId = `call_${randomUUID().slice(0, 8)}`;
+    const command = ['/bin/bash', '-lc', commandLine];
+    const common = { call_id: callId, process_id: null, turn_id: turnId, command, cwd: `file://${process.cwd()}`, parsed_cmd: [{ type: 'unknown', cmd: commandLine }], source: 'unified_exec_startup' };
+    const startedAt = Date.now();
+    await emit({ type: 'exec_command_begin', ...common, started_at_ms: startedAt });
+    await emit({
+      type: 'exec_command_end', ...common, completed_at_ms: Date.now(), stdout: output, stderr: '', aggregated_output: output, exit_code: exitCode,
+      duration: { secs: 0, nanos: (Date.now() - startedAt) * 1e6 }, formatted_output: output, status: exitCode === 0 ? 'completed' : 'failed',
+    });
+  }
+
   private async finish(
     emit: ReturnType<AgentEmulator['emitter']>, threadId: string, turnId: string, startedAt: number,
     text: string, tokens: number, isError: boolean,
@@ -347,6 +363,7 @@ export class AgentEmulator {
         signal: extra.signal,
         elicit: () => this.elicit(extra, threadId, turnId, emit),
         startChild: () => this.startChildProcess(emit, turnId),
+        commandRan: (command, output, exitCode) => this.reportCommand(emit, turnId, command, output, exitCode),
       });
       const answer = await this.finish(emit, threadId, turnId, startedAt, played.text, played.tokens, played.isError);
       this.threads.set(threadId, { runId: played.runId, role: played.role, behaviour: played.behaviour, replyText: played.replyText, tokens: played.tokens });

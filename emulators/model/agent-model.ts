@@ -59,6 +59,9 @@ export function agentModel(script: AgentScript): AgentModel {
         if ((behaviour.at ?? 'start') === phase && behaviour.mode === 'hang') await new Promise<never>(() => undefined);
       },
       think: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      // The model emulator makes the backend calls itself, not through the real codex binary's shell,
+      // so there is no command execution to report (the runner then does not learn a claim early).
+      commandRan: async () => undefined,
     });
     const result: WorkerResultJson = play.result;
     if (play.behaviour.mode === 'wrongRunId') result.run_id = '00000000-0000-4000-8000-000000000000';

@@ -40,6 +40,7 @@ export async function inCodexSession<T>(
   config: RunnerConfig,
   label: { run_id: string; role: string },
   work: (session: CodexSession, signal: AbortSignal) => Promise<T>,
+  onCommandFinished?: (command: string, output: string | null) => void,
 ): Promise<T> {
   const ctx = Context.current();
   const env = childEnv(process.env, config.childEnvAllowlist);
@@ -52,6 +53,7 @@ export async function inCodexSession<T>(
     runConfig: codexRunConfig(config.secretEnvNames),
     env,
     onApprovalDenied: (message) => emitEvent({ type: 'CODEX_ELICITATION_DENIED', ...label, transport, message }),
+    onCommandFinished,
   });
   emitEvent({ type: 'CODEX_SESSION_STARTED', ...label, transport, pid: session.pid, codex_version: session.serverVersion.version });
   const kill = () => void session.close();
@@ -80,6 +82,8 @@ export interface CodexQuestion<T> {
   parse: (text: string) => T;
   reaskPrompt: string;
   toolsCallTimeoutS: number;
+  /** Each shell command Codex ran, once finished (see OpenCodexOptions.onCommandFinished). */
+  onCommandFinished?: (command: string, output: string | null) => void;
 }
 
 /**
@@ -97,5 +101,5 @@ export function askCodexInSession<T>(config: RunnerConfig, backend: BackendClien
       reaskTimeoutMs: REASK_TIMEOUT_MS,
       signal,
     });
-  });
+  }, question.onCommandFinished);
 }

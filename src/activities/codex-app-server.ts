@@ -16,7 +16,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import {
-  AgentMessageItemSchema, AppServerEnvelopeSchema, DENIALS, ErrorNotificationSchema, InitializeResponseSchema, ItemCompletedSchema,
+  AgentMessageItemSchema, AppServerEnvelopeSchema, CommandExecutionItemSchema, DENIALS, ErrorNotificationSchema, InitializeResponseSchema, ItemCompletedSchema,
   ThreadStartResponseSchema, TokenUsageUpdatedSchema, TurnCompletedSchema, TurnStartResponseSchema,
   type InitializeParams, type ThreadStartParams, type TurnInterruptParams, type TurnStartParams,
 } from '../codex-protocol/app-server-messages';
@@ -70,6 +70,8 @@ export interface OpenAppServerOptions {
   onStdoutNoise?: (line: string, error: Error) => void;
   /** A message that failed validation, or another protocol problem; the session goes on. */
   onProtocolError?: (error: Error) => void;
+  /** A commandExecution item completed: its command line and aggregated output. */
+  onCommandFinished?: (command: string, output: string | null) => void;
 }
 
 interface Pending {
@@ -181,6 +183,8 @@ export class AppServerSession extends CodexProcessSession {
         if (!item || !active || item.threadId !== active.threadId || (active.turnId && item.turnId !== active.turnId)) break;
         const message = AgentMessageItemSchema.safeParse(item.item);
         if (message.success) active.lastText = message.data.text;
+        const command = CommandExecutionItemSchema.safeParse(item.item);
+        if (command.success) this.options.onCommandFinished?.(command.data.command, command.data.aggregatedOutput);
         break;
       }
       case 'error': {

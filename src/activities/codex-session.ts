@@ -61,6 +61,8 @@ export interface OpenCodexOptions {
   /** An approval / elicitation request Codex sent; it was refused. */
   onApprovalDenied?: (message: string) => void;
   onProtocolError?: (error: Error) => void;
+  /** A shell command Codex ran finished: the command line and its output (claim runs read their claim from it). */
+  onCommandFinished?: (command: string, output: string | null) => void;
 }
 
 export async function openCodex(options: OpenCodexOptions): Promise<CodexSession> {
@@ -79,6 +81,7 @@ export async function openCodex(options: OpenCodexOptions): Promise<CodexSession
     const session = await openAppServerSession({
       ...processOptions,
       args: ['app-server', ...extra],
+      onCommandFinished: options.onCommandFinished,
       onApprovalDenied: (method, params) => {
         const command = (params as { command?: unknown } | null)?.command;
         options.onApprovalDenied?.(`${method}${typeof command === 'string' ? `: ${command}` : ''}`);
@@ -101,6 +104,12 @@ export async function openCodex(options: OpenCodexOptions): Promise<CodexSession
     ...processOptions,
     args: [...options.mcpArgs, ...extra],
     onElicitation: (request) => options.onApprovalDenied?.(request.message),
+    onEvent: options.onCommandFinished && ((msg) => {
+      if (msg.type !== 'exec_command_end') return;
+      const command = Array.isArray(msg['command']) ? msg['command'].map(String).join(' ') : String(msg['command'] ?? '');
+      const output = msg['aggregated_output'] ?? msg['stdout'];
+      options.onCommandFinished!(command, typeof output === 'string' ? output : null);
+    }),
   });
   return asCodexSession('mcp', session, {
     start: async (args, turn) => (await session.callCodex({ ...args, ...(options.runConfig ? { config: options.runConfig } : {}) }, turn)) as CodexTurnResult,

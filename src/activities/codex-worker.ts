@@ -7,14 +7,20 @@ import { Context } from '@temporalio/activity';
 import type { RunnerConfig } from '../config';
 import { buildBaseInstructions, buildCodexToolArguments, buildWorkerPrompt, WORKER_REASK_PROMPT } from '../domain/prompts';
 import { parseWorkerResult } from '../domain/worker-result';
+import { claimedItemFromCommand, type ClaimedItem } from '../domain/claim-observation';
+import { CLAIM_ENDPOINT } from '../domain/intents';
+import { emitEvent } from '../logging';
 import type { CodexRunInput, WorkerResult } from '../workflows/item/ports';
 import type { BackendClient } from './backend-client';
 import { askCodexInSession } from './codex-activity-session';
 
-export function createCodexWorkerActivity(config: RunnerConfig, backend: BackendClient) {
+/** Records in the item workflow which item a claim run holds, as soon as its claim call answered. */
+export type ClaimRecorder = (workflowId: string, runId: string, claimed: ClaimedItem) => void;
+
+export function createCodexWorkerActivity(config: RunnerConfig, backend: BackendClient, recordClaim?: ClaimRecorder) {
   return async function runCodexWorker(input: CodexRunInput): Promise<WorkerResult & { attempt: number }> {
     const { intent } = input;
-    const { attempt } = Context.current().info;
+    const { attempt, workflowExecution } = Context.current().info;
     const expected = { run_id: intent.run_id.trim(), role: intent.role };
     const prompt = buildWorkerPrompt(config.backendBaseUrl, (input.rawIntent ?? intent) as unknown as { role: string; run_id: string });
     const result = await askCodexInSession(config, backend, {
@@ -24,7 +30,20 @@ export function createCodexWorkerActivity(config: RunnerConfig, backend: Backend
       parse: (text) => parseWorkerResult(text, expected),
       reaskPrompt: WORKER_REASK_PROMPT,
       toolsCallTimeoutS: input.toolsCallTimeoutS,
+      onCommandFinished: intent.endpoint === CLAIM_ENDPOINT && recordClaim && workflowExecution ? claimObserver(intent.run_id, (claimed) => recordClaim(workflowExecution.workflowId, intent.run_id, claimed)) : undefined,
     });
     return { ...result, attempt };
+  };
+}
+
+/** The first claim call that answered with an item, reported once. */
+function claimObserver(runId: string, record: (claimed: ClaimedItem) => void): (command: string, output: string | null) => void {
+  let seen = false;
+  return (command, output) => {
+    const claimed = seen ? null : claimedItemFromCommand(command, output);
+    if (!claimed) return;
+    seen = true;
+    emitEvent({ type: 'CLAIM_OBSERVED', run_id: runId, issue_number: claimed.issueNumber, project_item_id: claimed.projectItemId });
+    record(claimed);
   };
 }

@@ -19,7 +19,7 @@ import { createOrchestratorTickActivities } from './orchestrator-tick';
 import { createSprintActivities } from './sprint';
 import { createSprintStateActivities } from './sprint-state';
 import * as smoke from './smoke';
-import { withRecoverableResult } from './run-result-recovery';
+import { claimRecorder, withRecoverableResult } from './run-result-recovery';
 
 /** These heartbeat with their own details (progress, resume points); the rest get a plain heartbeat. */
 const SELF_HEARTBEATING = new Set(['runCodexWorker', 'generateKickoffPlan', 'runOrchestratorTick', 'routeIntents']);
@@ -29,7 +29,7 @@ export function createActivitySets(config: RunnerConfig, client: () => Client): 
   const sprint = createSprintActivities(config, backend, client);
   const kickoff = createKickoffActivities(config, backend, client);
   const board = createBoardActivities(backend);
-  const runCodexWorker = withRecoverableResult(client, createCodexWorkerActivity(config, backend));
+  const runCodexWorker = withRecoverableResult(client, createCodexWorkerActivity(config, backend, claimRecorder(client)));
   const sets: QueueActivities = {
     main: queueSet('main', {
       loadSprintSettings: sprint.loadSprintSettings,

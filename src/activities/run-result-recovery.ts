@@ -6,14 +6,16 @@
  * recorded result of its run_id (a query) and returns that instead of starting Codex again.
  *
  * The recorded result lives in the item workflow's history (the signal) and in its memory until
- * the run ends (then it is dropped; it is never carried through continue-as-new).
+ * the run ends (then it is dropped; it is never carried through continue-as-new). A claim run's
+ * claimed item is recorded the same way, as soon as its claim call answered (claimRecorder).
  */
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { MESSAGE_VERSION } from '../contracts/messages';
 import { emitEvent } from '../logging';
-import { recoveredRunResultQuery, runResultRecordedSignal } from '../workflows/item/messages';
+import { recoveredRunResultQuery, runClaimedSignal, runResultRecordedSignal } from '../workflows/item/messages';
 import type { CodexRunInput, WorkerResult } from '../workflows/item/ports';
+import type { ClaimRecorder } from './codex-worker';
 
 type RunResult = WorkerResult & { attempt?: number };
 
@@ -39,26 +41,38 @@ export function withRecoverableResult(client: () => Client, run: (input: CodexRu
     const result = await run(input);
     // Waits briefly for the record (so a completion right after an outage finds the server back),
     // but never holds the completion long: the record goes on in the background until it lands.
-    const recorded = recordResult(() => item().signal(runResultRecordedSignal, { version: MESSAGE_VERSION, runId, result }), runId);
+    const recorded = recordInItem(() => item().signal(runResultRecordedSignal, { version: MESSAGE_VERSION, runId, result }), runId, 'CODEX_RESULT_NOT_RECORDED', () => ctx.cancellationSignal.aborted);
     await Promise.race([recorded, new Promise((resolve) => setTimeout(resolve, RECORD_WAIT_MS))]);
     return result;
   };
 }
 
-/** Retries the signal until the server takes it, within RECORD_RESULT_PATIENCE_MS (it may outlive the activity). */
-async function recordResult(send: () => Promise<void>, runId: string): Promise<void> {
-  const ctx = Context.current();
+/**
+ * The item a claim run holds, signalled to its item workflow in the background as soon as Codex's
+ * claim call answered (a lost claim is resumed on that item: item workflow, resumeLostClaim).
+ */
+export function claimRecorder(client: () => Client): ClaimRecorder {
+  return (workflowId, runId, claimed) => {
+    const send = () => client().workflow.getHandle(workflowId).signal(runClaimedSignal, { version: MESSAGE_VERSION, runId, ...claimed });
+    void recordInItem(send, runId, 'CLAIM_NOT_RECORDED', () => false).then((recorded) => {
+      if (recorded) emitEvent({ type: 'CLAIM_RECORDED', run_id: runId, workflow_id: workflowId, issue_number: claimed.issueNumber });
+    });
+  };
+}
+
+/** Retries the signal until the server takes it, within RECORD_RESULT_PATIENCE_MS (it may outlive the activity); true: taken. */
+async function recordInItem(send: () => Promise<void>, runId: string, failureEvent: string, cancelled: () => boolean): Promise<boolean> {
   const deadline = Date.now() + RECORD_RESULT_PATIENCE_MS;
   for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 5_000)) {
     try {
       await send();
-      return;
+      return true;
     } catch (err) {
       // The item workflow has ended: nobody will ask for the result.
-      if (err instanceof WorkflowNotFoundError) return;
-      if (Date.now() + delayMs > deadline || ctx.cancellationSignal.aborted) {
-        emitEvent({ type: 'CODEX_RESULT_NOT_RECORDED', run_id: runId, error: (err as Error).message });
-        return;
+      if (err instanceof WorkflowNotFoundError) return false;
+      if (Date.now() + delayMs > deadline || cancelled()) {
+        emitEvent({ type: failureEvent, run_id: runId, error: (err as Error).message });
+        return false;
       }
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }

@@ -72,7 +72,7 @@ accepts<typeof TurnStartResponseSchema, TurnStartResponse>(true);
 export const TurnCompletedSchema = z.looseObject({ threadId: z.string(), turn: TurnSchema });
 accepts<typeof TurnCompletedSchema, TurnCompletedNotification>(true);
 
-/** `item/completed`; only `agentMessage` items are read further (their `text`). */
+/** `item/completed`; `agentMessage` items are read further (their `text`), and `commandExecution` ones (command, output). */
 export const ItemCompletedSchema = z.looseObject({
   threadId: z.string(),
   turnId: z.string(),
@@ -80,6 +80,7 @@ export const ItemCompletedSchema = z.looseObject({
 });
 accepts<typeof ItemCompletedSchema, ItemCompletedNotification>(true);
 export const AgentMessageItemSchema = z.looseObject({ type: z.literal('agentMessage'), text: z.string() });
+export const CommandExecutionItemSchema = z.looseObject({ type: z.literal('commandExecution'), command: z.string(), aggregatedOutput: z.string().nullable() });
 
 const TokenBreakdownSchema = z.looseObject({ totalTokens: z.number() });
 export const TokenUsageUpdatedSchema = z.looseObject({

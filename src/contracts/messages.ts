@@ -126,6 +126,13 @@ export const RunResultRecordSchema = z.strictObject({
 });
 export const RecoveredRunResultRequestSchema = z.strictObject({ runId });
 
+/**
+ * The item a claim run holds, recorded in the item workflow the claim intent was routed to as soon
+ * as Codex's claim call answered: the backend hands out the next Ready item, which may be another
+ * one, and has no read route to find it later. A lost claim is resumed on this item.
+ */
+export const RunClaimRecordSchema = z.strictObject({ version, runId, issueNumber, projectItemId: z.string().min(1).max(200) });
+
 /** A tick result too large for one payload arrives in slices (each far below the payload limit). */
 export const TICK_RESULT_SLICE_CHARS = 128 * 1024;
 export const StageTickResultSchema = z.strictObject({

@@ -18,3 +18,10 @@ export const FIXED_RATE_TICKS_PATCH = 'sprint-fixed-rate-ticks';
 
 /** Issue #18: an item workflow upserts its search attributes and memo only when their values changed. */
 export const UPSERT_ON_CHANGE_PATCH = 'item-upsert-on-change';
+
+/**
+ * Issue #14, stop 13: a lost claim is resumed on the item its run really holds (the claim call's
+ * answer, recorded by the activity through the runClaimed signal), which may be another item than
+ * the one its intent was routed to.
+ */
+export const CLAIM_HELD_ITEM_PATCH = 'claim-resume-held-item';

@@ -62,7 +62,7 @@ describe('hostile payloads for every message of every workflow, through the temp
   });
   afterAll(async () => temporal.close());
 
-  it('itemWorkflow: runIntent, boardObserved, sprintClosed dropped; requestRework refused; itemStatus with a payload refused', async () => {
+  it('itemWorkflow: runIntent, boardObserved, sprintClosed, runResultRecorded, runClaimed dropped; requestRework refused; itemStatus with a payload refused', async () => {
     const h = new ItemHarness(temporal);
     await h.start();
     try {
@@ -71,7 +71,7 @@ describe('hostile payloads for every message of every workflow, through the temp
       const before = await handle.query(itemStatusQuery);
       let signals = 0;
       for (const payload of HOSTILE) {
-        for (const name of ['runIntent', 'boardObserved', 'sprintClosed']) {
+        for (const name of ['runIntent', 'boardObserved', 'sprintClosed', 'runResultRecorded', 'runClaimed']) {
           const sent = await temporalCli(['workflow', 'signal', '--workflow-id', handle.workflowId, '--name', name, ...inputs(payload)]);
           expect(sent).toMatchObject({ status: 0 });
           signals += 1;

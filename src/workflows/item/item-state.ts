@@ -81,6 +81,8 @@ export class ItemState {
   sprintWorkflowId: string | null = null;
   /** Results of runs in flight recorded by their activity (never carried: a run ends before continue-as-new). */
   readonly recoveredResults = new Map<string, WorkerResult & { attempt?: number }>();
+  /** The item each claim run in flight holds, as its claim call answered (not carried either). */
+  readonly claimsHeld = new Map<string, { issueNumber: number; projectItemId: string }>();
   /** The last report sent to the sprint, to send only changes. */
   lastReport: string | null = null;
   /** Why the sprint closed, once it has: the workflow ends after its current run. */

@@ -7,7 +7,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { z } from 'zod';
 import {
   BoardObservationSchema, ReworkRequestSchema, RunIntentMessageSchema, SprintClosedSchema, describeIssues,
-  type BoardStatus, type RecoveredRunResultRequestSchema, type ReworkRequest, type RunResultRecordSchema,
+  type BoardStatus, type RecoveredRunResultRequestSchema, type ReworkRequest, type RunClaimRecordSchema, type RunResultRecordSchema,
 } from '../../contracts/messages';
 
 import type { Role } from '../../contracts/vocabulary';
@@ -77,6 +77,8 @@ export const requestReworkUpdate = defineUpdate<ReworkOutcome, [ReworkRequest]>(
 export const itemStatusQuery = defineQuery<ItemStatus>('itemStatus');
 /** A finished Codex run's result, recorded before its activity completes (see RunResultRecordSchema). */
 export const runResultRecordedSignal = defineSignal<[z.infer<typeof RunResultRecordSchema>]>('runResultRecorded');
+/** The item a claim run in flight holds (see RunClaimRecordSchema); a lost claim is resumed on it. */
+export const runClaimedSignal = defineSignal<[z.infer<typeof RunClaimRecordSchema>]>('runClaimed');
 /** The recorded result of a run still in flight, or null: a retried activity returns it instead of re-running Codex. */
 export const recoveredRunResultQuery = defineQuery<z.infer<typeof RunResultRecordSchema>['result'] | null, [z.infer<typeof RecoveredRunResultRequestSchema>]>('recoveredRunResult');
 

@@ -11,7 +11,7 @@
 import * as wf from '@temporalio/workflow';
 import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import {
-  BoardObservationSchema, MESSAGE_VERSION, RecoveredRunResultRequestSchema, ReworkRequestSchema, RunIntentMessageSchema, RunResultRecordSchema,
+  BoardObservationSchema, MESSAGE_VERSION, RecoveredRunResultRequestSchema, ReworkRequestSchema, RunClaimRecordSchema, RunIntentMessageSchema, RunResultRecordSchema,
   SprintClosedSchema,
 } from '../../contracts/messages';
 import { REVIEWER_OUTCOMES } from '../../contracts/vocabulary';
@@ -21,11 +21,11 @@ import { BoardStatusKey, IssueNumberKey, RoleKey, SprintKey } from '../../tempor
 import { activitiesOn } from '../activity-queues';
 import { emit } from '../events';
 import { activityCause, applicationFailureOf } from '../failures';
-import { CLAIM_RESUME_PATCH, STATE_IN_WORKFLOW_PATCH, UPSERT_ON_CHANGE_PATCH } from '../patches';
+import { CLAIM_HELD_ITEM_PATCH, CLAIM_RESUME_PATCH, STATE_IN_WORKFLOW_PATCH, UPSERT_ON_CHANGE_PATCH } from '../patches';
 import { acceptMessage, rejectPayload, parseOrThrow } from '../message-door';
 import { initialItemState, ItemState, REVIEW_CYCLE_CAP, STALL_ESCALATION_DISPATCHES, type CarriedItemState, type ItemSettings, type QueuedIntent } from './item-state';
 import {
-  boardObservedSignal, itemStatusQuery, recoveredRunResultQuery, requestReworkUpdate, runIntentSignal, runResultRecordedSignal, sprintClosedSignal,
+  boardObservedSignal, itemStatusQuery, recoveredRunResultQuery, requestReworkUpdate, runClaimedSignal, runIntentSignal, runResultRecordedSignal, sprintClosedSignal,
   type BoardStatus, type Classification, type ItemResult, type ReworkOutcome, type ReworkRequest,
 } from './messages';
 import type { ItemActivities, WorkerResult } from './ports';
@@ -75,6 +75,11 @@ export async function itemWorkflow(input: ItemWorkflowInput): Promise<ItemResult
   wf.setHandler(runResultRecordedSignal, (...args: unknown[]) => {
     const record = acceptMessage(workflowId, 'runResultRecorded', RunResultRecordSchema, args);
     if (record && item.currentRun?.runId === record.runId) item.recoveredResults.set(record.runId, record.result);
+  });
+  // The item a claim run in flight holds (the backend hands out the next Ready item, maybe not this one).
+  wf.setHandler(runClaimedSignal, (...args: unknown[]) => {
+    const record = acceptMessage(workflowId, 'runClaimed', RunClaimRecordSchema, args);
+    if (record && item.currentRun?.runId === record.runId) item.claimsHeld.set(record.runId, { issueNumber: record.issueNumber, projectItemId: record.projectItemId });
   });
   wf.setHandler(recoveredRunResultQuery, (...args: unknown[]) => item.recoveredResults.get(parseOrThrow(RecoveredRunResultRequestSchema, args).runId) ?? null);
   // Signals that arrived before the workflow started are dispatched as each handler is set, so
@@ -363,6 +368,7 @@ async function runIntent(item: ItemState, acts: Acts, delivered: QueuedIntent): 
   } finally {
     item.currentRun = null;
     item.recoveredResults.delete(intent.run_id);
+    item.claimsHeld.delete(intent.run_id);
     publish(item);
   }
 }
@@ -462,7 +468,16 @@ async function onRunResult(item: ItemState, acts: Acts, delivered: QueuedIntent,
     // releasing the item to Ready and claiming again with the same run_id gets it back at once; if
     // that cannot be done, block it for an automatic retry (cooldown) instead.
     const emptyClaimRetry = result.status === 'succeeded' && !prUrl && intent.endpoint === CLAIM_ENDPOINT && (result.attempt ?? 1) > 1;
-    if (emptyClaimRetry && claimedByAnotherRun(item)) {
+    // The item the lost attempt claimed, when its claim call's answer was recorded: that one is released.
+    const held = emptyClaimRetry ? item.claimsHeld.get(runId) : undefined;
+    if (held && wf.patched(CLAIM_HELD_ITEM_PATCH)) {
+      if (await resumeLostClaim(item, acts, delivered, result.attempt ?? 1, held)) return;
+      await onRunFailure(item, acts, role, runId, elapsedS, {
+        classification: 'TRANSIENT', errorCode: 'claim_lost_on_retry',
+        message: `claim run retried (attempt ${result.attempt}) after its worker was lost; #${held.issueNumber}, which it held, could not be released`,
+      });
+      return;
+    } else if (emptyClaimRetry && claimedByAnotherRun(item)) {
       emit('CLAIM_RETRY_EMPTY', { run_id: runId, issue_number: item.issueNumber, status: item.data.boardStatus, attempt: result.attempt });
     } else if (emptyClaimRetry) {
       if (await resumeLostClaim(item, acts, delivered, result.attempt ?? 1)) return;
@@ -501,26 +516,30 @@ function claimedByAnotherRun(item: ItemState): boolean {
  * at once (the policy has no In Progress → Ready), then the same intent runs again. The backend
  * gives a claim retried with the same run_id the item it holds a live claim marker on
  * (../../../docs/spec/backend-orchestrator-contract.md §A.6), so the item is worked on again without
- * waiting out a blocked-retry cooldown or the claim's lease. Once per run_id; false: not done.
+ * waiting out a blocked-retry cooldown or the claim's lease. The item released is the one the run's
+ * claim call answered with (`held`, recorded by the activity), which may be another than this
+ * workflow's; without that record, this one. Once per run_id; false: not done.
  */
-async function resumeLostClaim(item: ItemState, acts: Acts, delivered: QueuedIntent, attempt: number): Promise<boolean> {
+async function resumeLostClaim(item: ItemState, acts: Acts, delivered: QueuedIntent, attempt: number, held?: { issueNumber: number; projectItemId: string }): Promise<boolean> {
   const runId = delivered.intent.run_id;
-  const projectItemId = item.data.projectItemId;
-  // Past In Progress was ruled out by the caller (claimedByAnotherRun); Ready or unknown may be a stale
-  // view of the claim that landed, and the backend refuses the release if the item is really Ready.
-  if (!projectItemId || item.data.claimsResumed?.includes(runId) || !wf.patched(CLAIM_RESUME_PATCH)) return false;
+  const target = held ?? { issueNumber: item.issueNumber, projectItemId: item.data.projectItemId };
+  const own = target.issueNumber === item.issueNumber;
+  // Without `held`, past In Progress was ruled out by the caller (claimedByAnotherRun); Ready or unknown may be a
+  // stale view of the claim that landed, and the backend refuses the release if the item is really Ready.
+  if (!target.projectItemId || item.data.claimsResumed?.includes(runId) || !wf.patched(CLAIM_RESUME_PATCH)) return false;
   item.data.claimsResumed = [...(item.data.claimsResumed ?? []), runId].slice(-20);
   const message = `claim run retried (attempt ${attempt}) after its worker was lost; releasing the claim to re-claim it with the same run_id`;
+  const { issueNumber, projectItemId } = target;
   try {
-    await acts.board.blockItem({ issueNumber: item.issueNumber, projectItemId, fromStatus: 'In Progress', classification: 'TRANSIENT', message, runId });
-    item.observeStatus('Blocked', Date.now());
-    await acts.board.retryBlockedItem({ issueNumber: item.issueNumber, projectItemId, classification: 'TRANSIENT', errorCode: 'claim_lost_on_retry', blockedMinutes: 0, runId });
-    item.observeStatus('Ready', Date.now());
+    await acts.board.blockItem({ issueNumber, projectItemId, fromStatus: 'In Progress', classification: 'TRANSIENT', message, runId });
+    if (own) item.observeStatus('Blocked', Date.now());
+    await acts.board.retryBlockedItem({ issueNumber, projectItemId, classification: 'TRANSIENT', errorCode: 'claim_lost_on_retry', blockedMinutes: 0, runId });
+    if (own) item.observeStatus('Ready', Date.now());
   } catch (err) {
-    emit('CLAIM_RESUME_FAILED', { run_id: runId, issue_number: item.issueNumber, error: describeFailure(err).message });
+    emit('CLAIM_RESUME_FAILED', { run_id: runId, issue_number: issueNumber, error: describeFailure(err).message });
     return false;
   }
-  emit('CLAIM_RESUMED', { run_id: runId, issue_number: item.issueNumber, project_item_id: projectItemId, attempt });
+  emit('CLAIM_RESUMED', { run_id: runId, issue_number: issueNumber, project_item_id: projectItemId, attempt, routed_to: item.issueNumber });
   publish(item);
   await runIntent(item, acts, delivered);
   return true;
