@@ -65,7 +65,11 @@ function spawnCliWorker(env: Record<string, string>, log: WriteStream, options: 
   const spawnedAt = Date.now();
   const child = spawn(process.execPath, [...execArgv, CLI, 'worker'], {
     env: {
-      ...process.env, ...env, RUNNER_WORKER_VERSIONING: 'false', RUNNER_SHUTDOWN_GRACE_S: '2', RUNNER_LOG_FORMAT: 'json',
+      ...process.env,
+      ...env,
+      RUNNER_WORKER_VERSIONING: 'false',
+      RUNNER_SHUTDOWN_GRACE_S: '2',
+      RUNNER_LOG_FORMAT: 'json',
       ...(options.noDist ? { SPRINT_RUNNER_NO_DIST: '1', SPRINT_RUNNER_TRUST_DIST: '0' } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,7 +108,10 @@ function spawnCliWorker(env: Record<string, string>, log: WriteStream, options: 
   void exited.then(() => process.off('exit', killOnExit));
   const pid = child.pid!;
   const worker: CliWorker & { lastDryRunAt(): number } = {
-    child, pid, spawnedAt, events,
+    child,
+    pid,
+    spawnedAt,
+    events,
     count: (type) => counts.get(type) ?? 0,
     peakRssMiB: () => procPeakRssMiB(pid),
     cpuS: () => {
@@ -126,15 +133,23 @@ function spawnCliWorker(env: Record<string, string>, log: WriteStream, options: 
 }
 
 async function workerReady(worker: CliWorker, timeoutMs = 120_000): Promise<void> {
-  await waitFor('RUNNER_WORKER_READY from the CLI worker', () => {
-    if (worker.child.exitCode !== null) throw new Error(`CLI worker exited with ${worker.child.exitCode} before it was ready`);
-    return worker.count('RUNNER_WORKER_READY') > 0;
-  }, timeoutMs, 50);
+  await waitFor(
+    'RUNNER_WORKER_READY from the CLI worker',
+    () => {
+      if (worker.child.exitCode !== null) throw new Error(`CLI worker exited with ${worker.child.exitCode} before it was ready`);
+      return worker.count('RUNNER_WORKER_READY') > 0;
+    },
+    timeoutMs,
+    50,
+  );
 }
 
 function readJsonl<T>(path: string): T[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
 }
 
 // ---------------------------------------------------------------- sections
@@ -166,21 +181,30 @@ async function coldStart(ctx: BenchContext, noDist: boolean): Promise<{ firstTas
   return withSection({ board: { items: [] } }, async ({ temporal, rig, log }) => {
     const workflowId = `footprint-cold-${process.pid}-${Date.now()}`;
     const handle = await temporal.client.workflow.start('smokeWorkflow', {
-      taskQueue: rig.config.temporalTaskQueue, workflowId, args: [{ timerMs: 1, waitForSignalMs: 1 }],
+      taskQueue: rig.config.temporalTaskQueue,
+      workflowId,
+      args: [{ timerMs: 1, waitForSignalMs: 1 }],
     });
     const worker = spawnCliWorker(rig.configEnv, log, { noDist });
     try {
       await workerReady(worker);
       const readyS = (worker.events.find((e) => e.type === 'RUNNER_WORKER_READY')!.at_ms - worker.spawnedAt) / 1000;
-      const started = await waitFor('the first workflow task', async () => {
-        const history = await handle.fetchHistory();
-        return history.events?.find((e) => e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_STARTED) ?? null;
-      }, 120_000, 100);
+      const started = await waitFor(
+        'the first workflow task',
+        async () => {
+          const history = await handle.fetchHistory();
+          return history.events?.find((e) => e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_STARTED) ?? null;
+        },
+        120_000,
+        100,
+      );
       // Only the first task matters (the smoke workflow's activity lives on another queue's worker set).
       await handle.terminate('footprint: cold start measured').catch(() => undefined);
       await sleep(500);
       const result = { firstTaskS: (eventTimeMs(started) - worker.spawnedAt) / 1000, readyS, idleRssMiB: procRssMiB(worker.pid), cpuS: worker.cpuS().self };
-      ctx.log(`footprint: cold start (${noDist ? 'tsx, bundling at start' : 'compiled'}) ${result.firstTaskS.toFixed(2)} s to the first task, RSS ${result.idleRssMiB?.toFixed(0)} MiB, CPU ${result.cpuS.toFixed(2)} s`);
+      ctx.log(
+        `footprint: cold start (${noDist ? 'tsx, bundling at start' : 'compiled'}) ${result.firstTaskS.toFixed(2)} s to the first task, RSS ${result.idleRssMiB?.toFixed(0)} MiB, CPU ${result.cpuS.toFixed(2)} s`,
+      );
       return result;
     } finally {
       await worker.stop();
@@ -224,115 +248,148 @@ async function historyEvents(temporal: BenchTemporal, sprint: string, items: num
 async function sprintRun(ctx: BenchContext, items: number, executors: number, reviewers: number, thinkMs: number, cpuProfDir?: string): Promise<SprintFigures> {
   const sprint = 'M1';
   const board = Array.from({ length: items }, (_, i) => boardItem(i + 1, 'Ready', sprint));
-  return withSection({
-    board: { items: board },
-    config: {
-      RUNNER_MAX_EXECUTORS: String(executors), RUNNER_MAX_REVIEWERS: String(reviewers), ORCHESTRATOR_POLL_INTERVAL_MS: '1000',
-      // Stall handling is not what this measures (runs queue behind the slots).
-      REVIEW_STALL_POLLS: '100000', REVIEW_STALL_MINUTES: '600',
+  return withSection(
+    {
+      board: { items: board },
+      config: {
+        RUNNER_MAX_EXECUTORS: String(executors),
+        RUNNER_MAX_REVIEWERS: String(reviewers),
+        ORCHESTRATOR_POLL_INTERVAL_MS: '1000',
+        // Stall handling is not what this measures (runs queue behind the slots).
+        REVIEW_STALL_POLLS: '100000',
+        REVIEW_STALL_MINUTES: '600',
+      },
+      childEnv: { AGENT_SCRIPT_JSON: JSON.stringify({ defaults: { thinkMs } }) },
     },
-    childEnv: { AGENT_SCRIPT_JSON: JSON.stringify({ defaults: { thinkMs } }) },
-  }, async ({ temporal, rig, log }) => {
-    const tapLog = join(rig.dir, 'tap.jsonl');
-    const agentLog = join(rig.dir, 'agent.jsonl');
-    const worker = spawnCliWorker({ ...rig.configEnv, ORCHESTRATOR_BENCH_TAP_LOG: tapLog, AGENT_EVENTS_LOG: agentLog }, log, { cpuProfDir });
-    const problems: string[] = [];
-    try {
-      await workerReady(worker);
-      await sleep(500);
-      const serverPid = temporal.server.process.pid;
-      const worker0 = worker.cpuS();
-      const server0 = procCpuS(serverPid) ?? 0;
-      const rssSamples: number[] = [];
-      const sampler = setInterval(() => {
-        const rss = procRssMiB(worker.pid);
-        if (rss !== null) rssSamples.push(rss);
-      }, 500);
-      const t0 = Date.now();
-      ctx.log(`footprint: sprint of ${items} items at ${executors}/${reviewers} slots, think ${thinkMs} ms`);
-      const handle = await temporal.client.workflow.start(sprintWorkflow, {
-        taskQueue: rig.config.temporalTaskQueue, workflowId: sprintWorkflowId(sprint), args: [{ sprint, mode: 'loop' }],
-      });
+    async ({ temporal, rig, log }) => {
+      const tapLog = join(rig.dir, 'tap.jsonl');
+      const agentLog = join(rig.dir, 'agent.jsonl');
+      const worker = spawnCliWorker({ ...rig.configEnv, ORCHESTRATOR_BENCH_TAP_LOG: tapLog, AGENT_EVENTS_LOG: agentLog }, log, { cpuProfDir });
+      const problems: string[] = [];
       try {
-        await waitFor(`${items} items in Needs Human Approval`, () => {
-          if (worker.child.exitCode !== null) throw new Error(`CLI worker exited with ${worker.child.exitCode}`);
-          const stop = worker.events.find((e) => e.type === 'HARD_STOP');
-          if (stop) throw new Error(`the sprint stopped: ${String(stop.error ?? stop.reason).slice(0, 300)}`);
-          return rig.backend.board.listProjectItems().filter((i) => i.fields.Status === 'Needs Human Approval').length === items;
-        }, 8 * 60_000, 200);
+        await workerReady(worker);
+        await sleep(500);
+        const serverPid = temporal.server.process.pid;
+        const worker0 = worker.cpuS();
+        const server0 = procCpuS(serverPid) ?? 0;
+        const rssSamples: number[] = [];
+        const sampler = setInterval(() => {
+          const rss = procRssMiB(worker.pid);
+          if (rss !== null) rssSamples.push(rss);
+        }, 500);
+        const t0 = Date.now();
+        ctx.log(`footprint: sprint of ${items} items at ${executors}/${reviewers} slots, think ${thinkMs} ms`);
+        const handle = await temporal.client.workflow.start(sprintWorkflow, {
+          taskQueue: rig.config.temporalTaskQueue,
+          workflowId: sprintWorkflowId(sprint),
+          args: [{ sprint, mode: 'loop' }],
+        });
+        try {
+          await waitFor(
+            `${items} items in Needs Human Approval`,
+            () => {
+              if (worker.child.exitCode !== null) throw new Error(`CLI worker exited with ${worker.child.exitCode}`);
+              const stop = worker.events.find((e) => e.type === 'HARD_STOP');
+              if (stop) throw new Error(`the sprint stopped: ${String(stop.error ?? stop.reason).slice(0, 300)}`);
+              return rig.backend.board.listProjectItems().filter((i) => i.fields.Status === 'Needs Human Approval').length === items;
+            },
+            8 * 60_000,
+            200,
+          );
+        } finally {
+          clearInterval(sampler);
+        }
+        const wallS = (Date.now() - t0) / 1000;
+        const worker1 = worker.cpuS();
+        const server1 = procCpuS(serverPid) ?? 0;
+        const peakRssMiB = worker.peakRssMiB();
+        const ticks = await handle
+          .query(sprintStatusQuery)
+          .then((status) => status.ticks)
+          .catch(() => null);
+        await handle.signal(stopSignal).catch(() => undefined);
+        const events = await historyEvents(temporal, sprint, items);
+        const taps = readJsonl<{ at: number; run_id: string }>(tapLog);
+        const spawned = new Map<string, number>();
+        for (const call of readJsonl<{ spawned_at?: number; run_id: string | null; tool: string }>(agentLog)) {
+          if (call.run_id && call.spawned_at && !spawned.has(call.run_id)) spawned.set(call.run_id, call.spawned_at);
+        }
+        const emitted = new Map<string, number>();
+        for (const tap of taps) if (!emitted.has(tap.run_id)) emitted.set(tap.run_id, tap.at);
+        const latencies = [...emitted].filter(([runId]) => spawned.has(runId)).map(([runId, at]) => spawned.get(runId)! - at);
+        const runs = spawned.size;
+        if (runs < 2 * items) problems.push(`${runs} Codex runs for ${items} items (expected ≥ ${2 * items})`);
+        return {
+          runs,
+          wallS,
+          problems,
+          workerCpuS: worker1.self - worker0.self,
+          childrenCpuS: worker1.children - worker0.children,
+          serverCpuS: server1 - server0,
+          peakRssMiB,
+          meanRssMiB: rssSamples.length ? rssSamples.reduce((a, v) => a + v, 0) / rssSamples.length : null,
+          emittedToSpawned: distribution(latencies),
+          notSpawned: emitted.size - latencies.length,
+          ticks,
+          historyEvents: events,
+        };
       } finally {
-        clearInterval(sampler);
+        await worker.stop();
       }
-      const wallS = (Date.now() - t0) / 1000;
-      const worker1 = worker.cpuS();
-      const server1 = procCpuS(serverPid) ?? 0;
-      const peakRssMiB = worker.peakRssMiB();
-      const ticks = await handle.query(sprintStatusQuery).then((status) => status.ticks).catch(() => null);
-      await handle.signal(stopSignal).catch(() => undefined);
-      const events = await historyEvents(temporal, sprint, items);
-      const taps = readJsonl<{ at: number; run_id: string }>(tapLog);
-      const spawned = new Map<string, number>();
-      for (const call of readJsonl<{ spawned_at?: number; run_id: string | null; tool: string }>(agentLog)) {
-        if (call.run_id && call.spawned_at && !spawned.has(call.run_id)) spawned.set(call.run_id, call.spawned_at);
-      }
-      const emitted = new Map<string, number>();
-      for (const tap of taps) if (!emitted.has(tap.run_id)) emitted.set(tap.run_id, tap.at);
-      const latencies = [...emitted].filter(([runId]) => spawned.has(runId)).map(([runId, at]) => spawned.get(runId)! - at);
-      const runs = spawned.size;
-      if (runs < 2 * items) problems.push(`${runs} Codex runs for ${items} items (expected ≥ ${2 * items})`);
-      return {
-        runs, wallS, problems,
-        workerCpuS: worker1.self - worker0.self,
-        childrenCpuS: worker1.children - worker0.children,
-        serverCpuS: server1 - server0,
-        peakRssMiB,
-        meanRssMiB: rssSamples.length ? rssSamples.reduce((a, v) => a + v, 0) / rssSamples.length : null,
-        emittedToSpawned: distribution(latencies),
-        notSpawned: emitted.size - latencies.length,
-        ticks, historyEvents: events,
-      };
-    } finally {
-      await worker.stop();
-    }
-  });
+    },
+  );
 }
 
 /** K item workflows routed by one tick and left open (dry run, loop mode): the worker's RSS. */
 async function openItems(ctx: BenchContext, k: number): Promise<{ idleRssMiB: number | null; openRssMiB: number | null; openS: number }> {
-  return withSection({
-    board: { items: [] },
-    config: { RUNNER_DRY_RUN: 'true', ORCHESTRATOR_POLL_INTERVAL_MS: String(30 * 60_000) },
-  }, async ({ temporal, rig, log }) => {
-    const worker = spawnCliWorker({ ...rig.configEnv, ORCHESTRATOR_EMULATOR_SYNTHETIC_INTENTS: String(k) }, log);
-    try {
-      await workerReady(worker);
-      await sleep(1000);
-      const idleRssMiB = procRssMiB(worker.pid);
-      const t0 = Date.now();
-      const handle = await temporal.client.workflow.start(sprintWorkflow, {
-        taskQueue: rig.config.temporalTaskQueue, workflowId: sprintWorkflowId('M1'), args: [{ sprint: 'M1', mode: 'loop', dryRun: true }],
-      });
-      // Counted on the server (visibility), not through the sprint: what is measured is the worker
-      // holding K open item workflows, whatever the sprint does after routing them.
-      await waitFor(`${k} item workflows open`, async () => {
-        if (worker.count('DRY_RUN_WOULD_EXECUTE') < k) return false;
-        const open = await temporal.client.workflow.count('WorkflowType="itemWorkflow" AND ExecutionStatus="Running"').catch(() => null);
-        return open !== null && open.count >= k;
-      }, 6 * 60_000, 1000);
-      const openS = (Date.now() - t0) / 1000;
-      await sleep(2000);
-      const openRssMiB = procRssMiB(worker.pid);
-      ctx.log(`footprint: ${k} open item workflows after ${openS.toFixed(1)} s, worker RSS ${openRssMiB?.toFixed(0)} MiB (idle ${idleRssMiB?.toFixed(0)})`);
-      await handle.signal(stopSignal).catch(() => undefined);
-      return { idleRssMiB, openRssMiB, openS };
-    } finally {
-      await worker.stop();
-    }
-  });
+  return withSection(
+    {
+      board: { items: [] },
+      config: { RUNNER_DRY_RUN: 'true', ORCHESTRATOR_POLL_INTERVAL_MS: String(30 * 60_000) },
+    },
+    async ({ temporal, rig, log }) => {
+      const worker = spawnCliWorker({ ...rig.configEnv, ORCHESTRATOR_EMULATOR_SYNTHETIC_INTENTS: String(k) }, log);
+      try {
+        await workerReady(worker);
+        await sleep(1000);
+        const idleRssMiB = procRssMiB(worker.pid);
+        const t0 = Date.now();
+        const handle = await temporal.client.workflow.start(sprintWorkflow, {
+          taskQueue: rig.config.temporalTaskQueue,
+          workflowId: sprintWorkflowId('M1'),
+          args: [{ sprint: 'M1', mode: 'loop', dryRun: true }],
+        });
+        // Counted on the server (visibility), not through the sprint: what is measured is the worker
+        // holding K open item workflows, whatever the sprint does after routing them.
+        await waitFor(
+          `${k} item workflows open`,
+          async () => {
+            if (worker.count('DRY_RUN_WOULD_EXECUTE') < k) return false;
+            const open = await temporal.client.workflow.count('WorkflowType="itemWorkflow" AND ExecutionStatus="Running"').catch(() => null);
+            return open !== null && open.count >= k;
+          },
+          6 * 60_000,
+          1000,
+        );
+        const openS = (Date.now() - t0) / 1000;
+        await sleep(2000);
+        const openRssMiB = procRssMiB(worker.pid);
+        ctx.log(`footprint: ${k} open item workflows after ${openS.toFixed(1)} s, worker RSS ${openRssMiB?.toFixed(0)} MiB (idle ${idleRssMiB?.toFixed(0)})`);
+        await handle.signal(stopSignal).catch(() => undefined);
+        return { idleRssMiB, openRssMiB, openS };
+      } finally {
+        await worker.stop();
+      }
+    },
+  );
 }
 
 /** N intents from one orchestrator run, routed and executed (dry run) by the CLI worker. */
-async function intake(ctx: BenchContext, n: number, maxS: number): Promise<{ rate: number | null; wallS: number; executed: number; finished: boolean; workerCpuS: number; serverCpuS: number }> {
+async function intake(
+  ctx: BenchContext,
+  n: number,
+  maxS: number,
+): Promise<{ rate: number | null; wallS: number; executed: number; finished: boolean; workerCpuS: number; serverCpuS: number }> {
   return withSection({ board: { items: [] }, config: { RUNNER_DRY_RUN: 'true' } }, async ({ temporal, rig, log }) => {
     const worker = spawnCliWorker({ ...rig.configEnv, ORCHESTRATOR_EMULATOR_SYNTHETIC_INTENTS: String(n) }, log) as CliWorker & { lastDryRunAt(): number };
     try {
@@ -342,7 +399,9 @@ async function intake(ctx: BenchContext, n: number, maxS: number): Promise<{ rat
       const t0 = Date.now();
       ctx.log(`footprint: intake of ${n} intents (dry run)`);
       const handle = await temporal.client.workflow.start(sprintWorkflow, {
-        taskQueue: rig.config.temporalTaskQueue, workflowId: sprintWorkflowId('M1'), args: [{ sprint: 'M1', mode: 'once', dryRun: true }],
+        taskQueue: rig.config.temporalTaskQueue,
+        workflowId: sprintWorkflowId('M1'),
+        args: [{ sprint: 'M1', mode: 'once', dryRun: true }],
       });
       const progress = setInterval(() => ctx.log(`footprint: intake ${Math.round((Date.now() - t0) / 1000)} s, ${worker.count('DRY_RUN_WOULD_EXECUTE')} executed`), 30_000);
       let finished = false;
@@ -401,7 +460,8 @@ export async function footprintBench(ctx: BenchContext): Promise<BenchResult> {
 
   // What operators run after `npm run setup`: build first when dist/ is missing or older than the sources.
   const freshness = require('../scripts/build-freshness.js') as { freshDist(p: string): string | null; freshEmulatorBundle(n: string): string | null };
-  const current = () => Boolean(freshness.freshDist('client/cli.js') && freshPrebuiltWorkflowBundle() && freshness.freshEmulatorBundle('agent') && freshness.freshEmulatorBundle('orchestrator-tap'));
+  const current = () =>
+    Boolean(freshness.freshDist('client/cli.js') && freshPrebuiltWorkflowBundle() && freshness.freshEmulatorBundle('agent') && freshness.freshEmulatorBundle('orchestrator-tap'));
   if (!current() && process.env.BENCH_FOOTPRINT_BUILD !== '0') {
     ctx.log('footprint: dist/ missing or stale: npm run build');
     const build = spawnSync(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'scripts', 'build.ts')], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -417,9 +477,20 @@ export async function footprintBench(ctx: BenchContext): Promise<BenchResult> {
     const cold = await coldStart(ctx, false);
     const coldTsx = await coldStart(ctx, true);
     details.coldStart = { compiled: cold, tsx: coldTsx };
-    add('worker cold start to first poll', round(cold.firstTaskS, 2), 's', '≤ 2',
-      'spawn of `node bin/sprint-runner.js worker` (dist/ + prebuilt workflow bundle when current) → WorkflowTaskStarted of a workflow already waiting on the queue');
-    add('  same, tsx + bundling at start (SPRINT_RUNNER_NO_DIST=1)', round(coldTsx.firstTaskS, 2), 's', undefined, 'the path without a build: TypeScript transpiled and webpack run at every start');
+    add(
+      'worker cold start to first poll',
+      round(cold.firstTaskS, 2),
+      's',
+      '≤ 2',
+      'spawn of `node bin/sprint-runner.js worker` (dist/ + prebuilt workflow bundle when current) → WorkflowTaskStarted of a workflow already waiting on the queue',
+    );
+    add(
+      '  same, tsx + bundling at start (SPRINT_RUNNER_NO_DIST=1)',
+      round(coldTsx.firstTaskS, 2),
+      's',
+      undefined,
+      'the path without a build: TypeScript transpiled and webpack run at every start',
+    );
     add('  worker CPU to first task: compiled / tsx', `${cold.cpuS.toFixed(2)} / ${coldTsx.cpuS.toFixed(2)}`, 's');
     add('  worker RSS idle: compiled / tsx', `${cold.idleRssMiB?.toFixed(0)} / ${coldTsx.idleRssMiB?.toFixed(0)}`, 'MiB');
   }
@@ -427,18 +498,45 @@ export async function footprintBench(ctx: BenchContext): Promise<BenchResult> {
     const s = await sprintRun(ctx, items, 3, 2, thinkMs, cpuProfDir);
     details.sprint = s;
     problems.push(...s.problems);
-    add('runner CPU per Codex run: worker + Temporal server', perRun(s.workerCpuS + s.serverCpuS, s.runs), 's', '≤ 0.15',
-      `${items} Ready items → Needs Human Approval at 3/2 slots, 1 s ticks, think ${thinkMs} ms; ${s.runs} Codex runs in ${s.wallS.toFixed(0)} s; /proc utime+stime of the worker pid and the dev-server pid`);
+    add(
+      'runner CPU per Codex run: worker + Temporal server',
+      perRun(s.workerCpuS + s.serverCpuS, s.runs),
+      's',
+      '≤ 0.15',
+      `${items} Ready items → Needs Human Approval at 3/2 slots, 1 s ticks, think ${thinkMs} ms; ${s.runs} Codex runs in ${s.wallS.toFixed(0)} s; /proc utime+stime of the worker pid and the dev-server pid`,
+    );
     add('  runner CPU per Codex run: worker process', perRun(s.workerCpuS, s.runs), 's');
     add('  runner CPU per Codex run: Temporal dev server', perRun(s.serverCpuS, s.runs), 's');
-    add('  excluded: orchestrator + agent processes per Codex run', perRun(s.childrenCpuS, s.runs), 's', undefined, 'the worker\'s reaped children (cutime+cstime): orchestrator emulator per tick, agent emulator per run');
-    add('  history events per Codex run (sprint + item workflows)', perRun(s.historyEvents ?? 0, s.historyEvents === null ? 0 : s.runs), 'events', undefined,
-      'every event of the item workflows (all runs) and of the sprint\'s current run, after the stop signal');
-    add('  orchestrator ticks: count / mean period', `${s.ticks ?? '–'} / ${s.ticks ? (s.wallS / s.ticks).toFixed(2) : '–'}`, 'count / s', undefined, 'ticks until every item was in Needs Human Approval; the period at 1 s ticks (before fixed-rate ticks: 1 s + the tick\'s duration)');
+    add(
+      '  excluded: orchestrator + agent processes per Codex run',
+      perRun(s.childrenCpuS, s.runs),
+      's',
+      undefined,
+      "the worker's reaped children (cutime+cstime): orchestrator emulator per tick, agent emulator per run",
+    );
+    add(
+      '  history events per Codex run (sprint + item workflows)',
+      perRun(s.historyEvents ?? 0, s.historyEvents === null ? 0 : s.runs),
+      'events',
+      undefined,
+      "every event of the item workflows (all runs) and of the sprint's current run, after the stop signal",
+    );
+    add(
+      '  orchestrator ticks: count / mean period',
+      `${s.ticks ?? '–'} / ${s.ticks ? (s.wallS / s.ticks).toFixed(2) : '–'}`,
+      'count / s',
+      undefined,
+      "ticks until every item was in Needs Human Approval; the period at 1 s ticks (before fixed-rate ticks: 1 s + the tick's duration)",
+    );
     add(`worker RSS: ${items}-item sprint at 3/2 (peak)`, round(s.peakRssMiB, 0), 'MiB', '≤ 200', 'VmHWM of the worker process; agents and orchestrator are other processes');
     add(`  worker RSS: ${items}-item sprint at 3/2 (mean)`, round(s.meanRssMiB, 0), 'MiB');
-    add(`intent emitted → Codex spawned at 3/2 (p50/p95/p99, ${s.emittedToSpawned.n} runs)`, pct(s.emittedToSpawned), 'ms', 'p99 ≤ 100',
-      'orchestrator emulator stdout write of RUN_INTENT → agent emulator process start (performance.timeOrigin); includes waiting for a free slot');
+    add(
+      `intent emitted → Codex spawned at 3/2 (p50/p95/p99, ${s.emittedToSpawned.n} runs)`,
+      pct(s.emittedToSpawned),
+      'ms',
+      'p99 ≤ 100',
+      'orchestrator emulator stdout write of RUN_INTENT → agent emulator process start (performance.timeOrigin); includes waiting for a free slot',
+    );
     if (s.notSpawned) add('  intents emitted but never spawned (3/2)', s.notSpawned, 'count');
   }
   if (sections.has('wide')) {
@@ -452,16 +550,31 @@ export async function footprintBench(ctx: BenchContext): Promise<BenchResult> {
   if (sections.has('open')) {
     const o = await openItems(ctx, openK);
     details.open = o;
-    add(`worker RSS: ${openK.toLocaleString('en-US')} open item workflows`, round(o.openRssMiB, 0), 'MiB', '≤ 300', `VmRSS of the worker with ${openK} item workflows open (idle before: ${o.idleRssMiB?.toFixed(0)} MiB)`);
+    add(
+      `worker RSS: ${openK.toLocaleString('en-US')} open item workflows`,
+      round(o.openRssMiB, 0),
+      'MiB',
+      '≤ 300',
+      `VmRSS of the worker with ${openK} item workflows open (idle before: ${o.idleRssMiB?.toFixed(0)} MiB)`,
+    );
   }
   if (sections.has('intake')) {
     const i = await intake(ctx, intakeN, intakeMaxS);
     details.intake = i;
     if (!i.finished) problems.push(`intake not finished after ${intakeMaxS} s`);
     if (i.executed !== intakeN) problems.push(`intake executed ${i.executed} of ${intakeN}`);
-    add(`intake: ${intakeN.toLocaleString('en-US')} intents from one orchestrator run`, round(i.rate, 0), 'intents/s', '≥ 300',
-      'sprint start → last dry run executed (DRY_RUN_WOULD_EXECUTE on the worker\'s stderr)');
-    add('  intake CPU per intent: worker / server', `${((1000 * i.workerCpuS) / Math.max(1, i.executed)).toFixed(2)} / ${((1000 * i.serverCpuS) / Math.max(1, i.executed)).toFixed(2)}`, 'ms');
+    add(
+      `intake: ${intakeN.toLocaleString('en-US')} intents from one orchestrator run`,
+      round(i.rate, 0),
+      'intents/s',
+      '≥ 300',
+      "sprint start → last dry run executed (DRY_RUN_WOULD_EXECUTE on the worker's stderr)",
+    );
+    add(
+      '  intake CPU per intent: worker / server',
+      `${((1000 * i.workerCpuS) / Math.max(1, i.executed)).toFixed(2)} / ${((1000 * i.serverCpuS) / Math.max(1, i.executed)).toFixed(2)}`,
+      'ms',
+    );
   }
 
   const values = Object.fromEntries(figures.map((f) => [f.metric, f.value]));

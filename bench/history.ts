@@ -31,17 +31,24 @@ const TICKS_14_DAYS = (14 * 24 * 3600) / 15;
 function quietSummary(boardItems: number, sprint: string): DispatchSummary {
   const statuses = ['In Progress', 'In Review', 'Needs Human Approval'];
   const processed = Array.from({ length: boardItems }, (_, i) => ({
-    issue_number: i + 1, project_item_id: `PVTI_${i + 1}`, status: statuses[i % 3]!,
+    issue_number: i + 1,
+    project_item_id: `PVTI_${i + 1}`,
+    status: statuses[i % 3]!,
     last_dispatch: { role: 'EXECUTOR', run_id: '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f', dispatched_at: '2026-01-05T10:00:00.000Z' },
-    stall: null, in_review_origin: '',
+    stall: null,
+    in_review_origin: '',
   }));
   const counts = Object.fromEntries(STATUS_ORDER.map((s) => [s, processed.filter((p) => p.status === s).length])) as DispatchSummary['status_counts'];
   return {
-    sprint, poll_count: 1, in_scope_total: boardItems, status_counts: counts,
+    sprint,
+    poll_count: 1,
+    in_scope_total: boardItems,
+    status_counts: counts,
     intents_emitted: { EXECUTOR: 0, REVIEWER: 0, total: 0 },
     skipped: { not_in_scope: 0, dedupe_same_status: boardItems, concurrency_limit: 0 },
     needs_attention: { stalled_in_progress: [], in_review_churn: [] },
-    processed_items: processed, completed: false,
+    processed_items: processed,
+    completed: false,
   };
 }
 
@@ -68,7 +75,9 @@ export async function historyBench(ctx: BenchContext): Promise<BenchResult> {
       const cpu = cpuMeter(temporal.server.process.pid);
       const t0 = Date.now();
       const handle = await temporal.client.workflow.start(sprintWorkflow, {
-        taskQueue: rig.config.temporalTaskQueue, workflowId: sprintWorkflowId('M1'), args: [{ sprint: 'M1', mode: 'loop' }],
+        taskQueue: rig.config.temporalTaskQueue,
+        workflowId: sprintWorkflowId('M1'),
+        args: [{ sprint: 'M1', mode: 'loop' }],
       });
       // The dev server fires timers with ~1 s granularity, so a 1 ms poll interval still ticks at
       // ~1/s. Ticks are driven with the sprint's `tick` signal instead: sent once the previous tick
@@ -126,22 +135,72 @@ export async function historyBench(ctx: BenchContext): Promise<BenchResult> {
       const canIn14Days = ticksPerTimerRun ? Math.ceil(TICKS_14_DAYS / ticksPerTimerRun) - 1 : null;
       if (!completedRuns.length) problems.push(`no continue-as-new within ${result.ticks} ticks: raise BENCH_HISTORY_MAX_S / BENCH_HISTORY_TICKS`);
       return {
-        name: 'history', title: `Sprint history: ${result.ticks} ticks of a ${boardItems}-item board, extrapolated to 14 days of 15 s ticks`,
-        wallS: (Date.now() - started) / 1000, problems,
+        name: 'history',
+        title: `Sprint history: ${result.ticks} ticks of a ${boardItems}-item board, extrapolated to 14 days of 15 s ticks`,
+        wallS: (Date.now() - started) / 1000,
+        problems,
         figures: [
-          { metric: 'ticks driven (tick signal after each tick)', value: result.ticks, unit: 'ticks', note: `${round(result.ticks / (loopMs / 1000), 1)} ticks/s; orchestrator = /bin/sh printing a ${boardItems}-item DISPATCH_SUMMARY; poll timer 15 s (cancelled by each tick signal)` },
+          {
+            metric: 'ticks driven (tick signal after each tick)',
+            value: result.ticks,
+            unit: 'ticks',
+            note: `${round(result.ticks / (loopMs / 1000), 1)} ticks/s; orchestrator = /bin/sh printing a ${boardItems}-item DISPATCH_SUMMARY; poll timer 15 s (cancelled by each tick signal)`,
+          },
           { metric: 'runs (continued-as-new + current)', value: `${completedRuns.length} + 1`, unit: 'runs' },
-          { metric: 'ticks per completed run', value: ticksPerRun.length ? ticksPerRun.join(', ') : '–', unit: 'ticks', note: `continue-as-new trigger observed: ${completedRuns.length ? (byEventCount ? `RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE (${threshold} events)` : 'continueAsNewSuggested (server; history size)') : 'none yet'}` },
+          {
+            metric: 'ticks per completed run',
+            value: ticksPerRun.length ? ticksPerRun.join(', ') : '–',
+            unit: 'ticks',
+            note: `continue-as-new trigger observed: ${completedRuns.length ? (byEventCount ? `RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE (${threshold} events)` : 'continueAsNewSuggested (server; history size)') : 'none yet'}`,
+          },
           { metric: 'history events per run (max / p50)', value: `${maxEvents} / ${eventsPerRun.p50}`, unit: 'events' },
           { metric: 'history size per run (max / p50)', value: `${round(bytesPerRun.max! / 1024 / 1024, 2)} / ${round(bytesPerRun.p50! / 1024 / 1024, 2)}`, unit: 'MiB' },
-          { metric: 'per tick: events (timer-driven) / bytes', value: `${round(eventsPerTimerTick, 1)} / ${round(bytesPerTick / 1024, 1)} KiB`, unit: '', note: 'measured minus the one bench tick signal per tick' },
-          { metric: '14 days × 15 s = 80,640 ticks → continue-as-new runs', value: canIn14Days, unit: 'runs', note: 'extrapolated: 80,640 / ticks per run (timer-driven); the history per run stays at the per-run max above' },
-          { metric: '14 days: history written over all runs', value: round((bytesPerTick * TICKS_14_DAYS) / 1024 / 1024, 0), unit: 'MiB', note: 'bytes per tick × 80,640; retained by the server per closed run until the namespace retention expires' },
+          {
+            metric: 'per tick: events (timer-driven) / bytes',
+            value: `${round(eventsPerTimerTick, 1)} / ${round(bytesPerTick / 1024, 1)} KiB`,
+            unit: '',
+            note: 'measured minus the one bench tick signal per tick',
+          },
+          {
+            metric: '14 days × 15 s = 80,640 ticks → continue-as-new runs',
+            value: canIn14Days,
+            unit: 'runs',
+            note: 'extrapolated: 80,640 / ticks per run (timer-driven); the history per run stays at the per-run max above',
+          },
+          {
+            metric: '14 days: history written over all runs',
+            value: round((bytesPerTick * TICKS_14_DAYS) / 1024 / 1024, 0),
+            unit: 'MiB',
+            note: 'bytes per tick × 80,640; retained by the server per closed run until the namespace retention expires',
+          },
         ],
         details: {
-          boardItems, historyEventsBeforeContinue: threshold, ticks: result.ticks, loopMs, cpu: cpuUsed, runs: runs.map(({ runId, events, bytes, activities, timers, signals, workflowTasks, continuedAsNew }) => ({ runId, events, bytes, ticks: activities, timers, signals, workflowTasks, continuedAsNew })),
-          eventsPerRun, bytesPerRun, eventsPerTick, eventsPerTimerTick, bytesPerTick, signalsSent, ticksPerTimerRun, ticks14Days: TICKS_14_DAYS, continueAsNewRuns14Days: canIn14Days,
-          eventTypes: figures.eventTypes, firstRunTimeline: timeline(figures.allEvents.slice(0, 60)),
+          boardItems,
+          historyEventsBeforeContinue: threshold,
+          ticks: result.ticks,
+          loopMs,
+          cpu: cpuUsed,
+          runs: runs.map(({ runId, events, bytes, activities, timers, signals, workflowTasks, continuedAsNew }) => ({
+            runId,
+            events,
+            bytes,
+            ticks: activities,
+            timers,
+            signals,
+            workflowTasks,
+            continuedAsNew,
+          })),
+          eventsPerRun,
+          bytesPerRun,
+          eventsPerTick,
+          eventsPerTimerTick,
+          bytesPerTick,
+          signalsSent,
+          ticksPerTimerRun,
+          ticks14Days: TICKS_14_DAYS,
+          continueAsNewRuns14Days: canIn14Days,
+          eventTypes: figures.eventTypes,
+          firstRunTimeline: timeline(figures.allEvents.slice(0, 60)),
         },
       };
     } finally {

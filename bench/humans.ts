@@ -16,7 +16,9 @@ import { ET, eventTimeMs, workflowFigures } from './support/history';
 import { distribution, envInt, pct, waitFor } from './support/stats';
 import type { BenchContext, BenchResult } from './types';
 
-function intentRole(event: { workflowExecutionSignaledEventAttributes?: { signalName?: string | null; input?: { payloads?: Array<{ data?: Uint8Array | null }> | null } | null } | null }): string | null {
+function intentRole(event: {
+  workflowExecutionSignaledEventAttributes?: { signalName?: string | null; input?: { payloads?: Array<{ data?: Uint8Array | null }> | null } | null } | null;
+}): string | null {
   const attributes = event.workflowExecutionSignaledEventAttributes;
   if (attributes?.signalName !== 'runIntent') return null;
   const data = attributes.input?.payloads?.[0]?.data;
@@ -43,7 +45,9 @@ export async function humansBench(ctx: BenchContext): Promise<BenchResult> {
     });
     try {
       const handle = await temporal.client.workflow.start(sprintWorkflow, {
-        taskQueue: rig.config.temporalTaskQueue, workflowId: sprintWorkflowId('M1'), args: [{ sprint: 'M1', mode: 'loop' }],
+        taskQueue: rig.config.temporalTaskQueue,
+        workflowId: sprintWorkflowId('M1'),
+        args: [{ sprint: 'M1', mode: 'loop' }],
       });
       const awaiting = () => waitFor('sprint awaiting humans', async () => (await handle.query(sprintStatusQuery).catch(() => null))?.phase === 'awaiting-humans', 120_000, 50);
       await awaiting();
@@ -51,16 +55,41 @@ export async function humansBench(ctx: BenchContext): Promise<BenchResult> {
       const reworkAt = new Map<number, number>();
       for (let issue = 1; issue <= k; issue += 1) {
         // Every item has its workflow once the sprint saw it on the board.
-        await waitFor(`item #${issue} workflow`, () => temporal.client.workflow.getHandle(itemWorkflowId('M1', issue)).describe().then(() => true, () => false), 30_000, 50);
+        await waitFor(
+          `item #${issue} workflow`,
+          () =>
+            temporal.client.workflow
+              .getHandle(itemWorkflowId('M1', issue))
+              .describe()
+              .then(
+                () => true,
+                () => false,
+              ),
+          30_000,
+          50,
+        );
         const start = Date.now();
         await temporal.client.workflow.getHandle(itemWorkflowId('M1', issue)).executeUpdate(requestReworkUpdate, { args: [{ reason: `bench rework of #${issue}` }] });
         reworkAt.set(issue, start);
         // The update returned once the move landed; wait for the fix-up and re-review to bring it back.
-        await waitFor(`#${issue} reviewed again`, () => rig.backend.board.effectLog().some((e) => e.kind === 'transition' && e.issue_number === issue && e.from === 'In Review' && e.to === 'Needs Human Approval' && Date.parse(e.at) >= start), 120_000, 50);
-        await waitFor(`#${issue} back in Needs Human Approval`, async () => {
-          const status = await handle.query(sprintStatusQuery).catch(() => null);
-          return status?.phase === 'awaiting-humans' && status.items.find((item) => item.issueNumber === issue)?.boardStatus === 'Needs Human Approval';
-        }, 120_000, 50);
+        await waitFor(
+          `#${issue} reviewed again`,
+          () =>
+            rig.backend.board
+              .effectLog()
+              .some((e) => e.kind === 'transition' && e.issue_number === issue && e.from === 'In Review' && e.to === 'Needs Human Approval' && Date.parse(e.at) >= start),
+          120_000,
+          50,
+        );
+        await waitFor(
+          `#${issue} back in Needs Human Approval`,
+          async () => {
+            const status = await handle.query(sprintStatusQuery).catch(() => null);
+            return status?.phase === 'awaiting-humans' && status.items.find((item) => item.issueNumber === issue)?.boardStatus === 'Needs Human Approval';
+          },
+          120_000,
+          50,
+        );
       }
       const toFirstIntent: number[] = [];
       const toReviewer: number[] = [];
@@ -80,10 +109,23 @@ export async function humansBench(ctx: BenchContext): Promise<BenchResult> {
       if (reviewer.p99 !== null && reviewer.p99 > 2000) problems.push(`rework → reviewer dispatched p99 ${reviewer.p99} ms is over the 2 s goal`);
       await handle.executeUpdate('close', { args: [{ reason: 'bench done' }] });
       return {
-        name: 'humans', title: `Humans in the loop: ${k} reworks on a sprint awaiting humans`, wallS: (Date.now() - started) / 1000, problems,
+        name: 'humans',
+        title: `Humans in the loop: ${k} reworks on a sprint awaiting humans`,
+        wallS: (Date.now() - started) / 1000,
+        problems,
         figures: [
-          { metric: `rework → first intent dispatched (p50/p95/p99, ${firstIntent.n})`, value: pct(firstIntent), unit: 'ms', note: 'client executeUpdate call → first runIntent signal in the item history (the executor fix-up)' },
-          { metric: `rework → reviewer dispatched (p50/p95/p99, ${reviewer.n})`, value: pct(reviewer), unit: 'ms', note: 'client executeUpdate call → the REVIEWER runIntent signal (after the fix-up ran); goal ≤ 2 s p99' },
+          {
+            metric: `rework → first intent dispatched (p50/p95/p99, ${firstIntent.n})`,
+            value: pct(firstIntent),
+            unit: 'ms',
+            note: 'client executeUpdate call → first runIntent signal in the item history (the executor fix-up)',
+          },
+          {
+            metric: `rework → reviewer dispatched (p50/p95/p99, ${reviewer.n})`,
+            value: pct(reviewer),
+            unit: 'ms',
+            note: 'client executeUpdate call → the REVIEWER runIntent signal (after the fix-up ran); goal ≤ 2 s p99',
+          },
         ],
         details: { items: k, firstIntent, reviewer },
       };

@@ -59,7 +59,7 @@ export async function intakeBench(ctx: BenchContext): Promise<BenchResult> {
       // Every item's view, page by page (one query answer must stay below the payload limit).
       const readItems = async () => {
         const items = [];
-        for (let offset = 0; ; ) {
+        for (let offset = 0; ;) {
           const page = await handle.query(sprintItemsQuery, { offset, limit: 1000 });
           items.push(...page.items);
           offset += page.items.length;
@@ -70,7 +70,10 @@ export async function intakeBench(ctx: BenchContext): Promise<BenchResult> {
       if (!result) await handle.terminate('bench time limit').catch(() => undefined);
 
       const taps = existsSync(tapLog)
-        ? readFileSync(tapLog, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { at: number; run_id: string })
+        ? readFileSync(tapLog, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as { at: number; run_id: string })
         : [];
       const emitted = new Set(taps.map((t) => t.run_id));
       const dryRuns = rig.events.filter((e) => e.type === 'DRY_RUN_WOULD_EXECUTE');
@@ -98,9 +101,17 @@ export async function intakeBench(ctx: BenchContext): Promise<BenchResult> {
       const pctDelivered = delivered === null ? null : (100 * Math.min(delivered, n)) / n;
       const pctExecuted = (100 * executed.size) / n;
       return {
-        name: 'intake', title: `Intake: ${n} intents in one orchestrator run`, wallS: (Date.now() - started) / 1000, problems,
+        name: 'intake',
+        title: `Intake: ${n} intents in one orchestrator run`,
+        wallS: (Date.now() - started) / 1000,
+        problems,
         figures: [
-          { metric: 'intents emitted / delivered / executed', value: `${emitted.size} / ${delivered ?? '?'} / ${executed.size}`, unit: 'count', note: 'delivered = intentsReceived reported by the items to the sprint (? = sprintStatus query unanswered); executed = dry-run executions (DRY_RUN_WOULD_EXECUTE, no Codex)' },
+          {
+            metric: 'intents emitted / delivered / executed',
+            value: `${emitted.size} / ${delivered ?? '?'} / ${executed.size}`,
+            unit: 'count',
+            note: 'delivered = intentsReceived reported by the items to the sprint (? = sprintStatus query unanswered); executed = dry-run executions (DRY_RUN_WOULD_EXECUTE, no Codex)',
+          },
           { metric: 'delivered', value: round(pctDelivered, 2), unit: '%' },
           { metric: 'executed (dry run)', value: round(pctExecuted, 2), unit: '%' },
           { metric: 'duplicates / missing', value: `${duplicates} / ${missing}`, unit: 'count' },
@@ -112,16 +123,32 @@ export async function intakeBench(ctx: BenchContext): Promise<BenchResult> {
           { metric: 'last line → last dry run executed', value: round((lastRun - lastTap) / 1000, 1), unit: 's' },
         ],
         details: {
-          n, wallMs, cpu: cpuUsed, itemsReportedBusy: stuckBusy, emitted: emitted.size, delivered, executed: executed.size, duplicates, missing, itemsOk,
-          finished: result !== null, maxS,
+          n,
+          wallMs,
+          cpu: cpuUsed,
+          itemsReportedBusy: stuckBusy,
+          emitted: emitted.size,
+          delivered,
+          executed: executed.size,
+          duplicates,
+          missing,
+          itemsOk,
+          finished: result !== null,
+          maxS,
           sprintResult: result && { reason: result.reason, ticks: result.ticks, intentsRouted: result.intentsRouted },
-          orchestratorPrintMs: lastTap - firstTap, lastLineToRoutedMs: routedEvent ? routedEvent.at_ms - lastTap : null,
+          orchestratorPrintMs: lastTap - firstTap,
+          lastLineToRoutedMs: routedEvent ? routedEvent.at_ms - lastTap : null,
           lastLineToLastRunMs: lastRun - lastTap,
           sprintHistory: sprintHistory && {
-            runs: sprintHistory.runs.length, events: sprintHistory.events, bytes: sprintHistory.bytes, workflowTasks: sprintHistory.workflowTasks,
-            eventTypes: sprintHistory.eventTypes, wftScheduleToStartMs: distribution(sprintHistory.wftScheduleToStartMs),
+            runs: sprintHistory.runs.length,
+            events: sprintHistory.events,
+            bytes: sprintHistory.bytes,
+            workflowTasks: sprintHistory.workflowTasks,
+            eventTypes: sprintHistory.eventTypes,
+            wftScheduleToStartMs: distribution(sprintHistory.wftScheduleToStartMs),
             wftStartToCompleteMs: distribution(sprintHistory.wftStartToCompleteMs),
-          }, sprintStartToFirstLineMs: firstTap - t0,
+          },
+          sprintStartToFirstLineMs: firstTap - t0,
         },
       };
     } finally {

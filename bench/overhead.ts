@@ -25,7 +25,10 @@ import type { BenchContext, BenchResult } from './types';
 
 function readJsonl<T>(path: string): T[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
 }
 
 function payloadJson(payload: { data?: Uint8Array | null } | null | undefined): unknown {
@@ -89,14 +92,19 @@ async function intentToToolsCall(ctx: BenchContext, temporal: Awaited<ReturnType
   try {
     ctx.log(`overhead: ${m} REVIEWER intents over ${transport}`);
     const handle = await temporal.client.workflow.start(sprintWorkflow, {
-      taskQueue: rig.config.temporalTaskQueue, workflowId: sprintWorkflowId(sprint), args: [{ sprint, mode: 'once' }],
+      taskQueue: rig.config.temporalTaskQueue,
+      workflowId: sprintWorkflowId(sprint),
+      args: [{ sprint, mode: 'once' }],
     });
     await handle.result();
     const taps = readJsonl<{ at: number; run_id: string }>(tapLog);
     const calls = readJsonl<{ at: number; tool: string; run_id: string | null }>(agentLog).filter((c) => c.tool === 'codex' && c.run_id);
     const callAt = new Map<string, number>();
     for (const call of calls) if (!callAt.has(call.run_id!)) callAt.set(call.run_id!, call.at);
-    const figures = await manyWorkflowFigures(temporal.client, items.map((i) => itemWorkflowId(sprint, i.issue_number)));
+    const figures = await manyWorkflowFigures(
+      temporal.client,
+      items.map((i) => itemWorkflowId(sprint, i.issue_number)),
+    );
     const started = new Map<string, number>();
     for (const f of figures) for (const [runId, entry] of timelineFromHistory(f.allEvents)) if (entry.startedAt !== null) started.set(runId, entry.startedAt);
     const total = distribution(taps.filter((t) => callAt.has(t.run_id)).map((t) => callAt.get(t.run_id)! - t.at));
@@ -117,7 +125,10 @@ export async function overheadBench(ctx: BenchContext): Promise<BenchResult> {
   try {
     // ---- (a) per transport, side by side (each on a fresh rig and sprint) ----
     const perTransport = {} as Record<'mcp' | 'app-server', Awaited<ReturnType<typeof intentToToolsCall>>>;
-    for (const [transport, sprint] of [['mcp', 'M2'], ['app-server', 'M3']] as const) {
+    for (const [transport, sprint] of [
+      ['mcp', 'M2'],
+      ['app-server', 'M3'],
+    ] as const) {
       perTransport[transport] = await intentToToolsCall(ctx, temporal, m, transport, sprint);
       if (perTransport[transport].total.n !== m) problems.push(`${transport}: ${m - perTransport[transport].total.n} intents never reached the agent`);
     }
@@ -138,7 +149,9 @@ export async function overheadBench(ctx: BenchContext): Promise<BenchResult> {
       const cpu = cpuMeter(temporal.server.process.pid);
       const t0 = Date.now();
       const handle = await temporal.client.workflow.start(sprintWorkflow, {
-        taskQueue: rig.config.temporalTaskQueue, workflowId: sprintWorkflowId('M1'), args: [{ sprint: 'M1', mode: 'once' }],
+        taskQueue: rig.config.temporalTaskQueue,
+        workflowId: sprintWorkflowId('M1'),
+        args: [{ sprint: 'M1', mode: 'once' }],
       });
       const result = await handle.result();
       const sprintMs = Date.now() - t0;
@@ -147,12 +160,17 @@ export async function overheadBench(ctx: BenchContext): Promise<BenchResult> {
       const calls = readJsonl<{ at: number; tool: string; run_id: string | null }>(agentLog).filter((c) => c.tool === 'codex' && c.run_id);
       const callAt = new Map<string, number>();
       for (const call of calls) if (!callAt.has(call.run_id!)) callAt.set(call.run_id!, call.at);
-      const figures = await manyWorkflowFigures(temporal.client, items.map((i) => itemWorkflowId('M1', i.issue_number)));
+      const figures = await manyWorkflowFigures(
+        temporal.client,
+        items.map((i) => itemWorkflowId('M1', i.issue_number)),
+      );
       const fromHistory = new Map<string, Omit<RunTimeline, 'emittedAt' | 'toolsCallAt'>>();
       for (const f of figures) for (const [runId, entry] of timelineFromHistory(f.allEvents)) fromHistory.set(runId, entry);
       const timelines: RunTimeline[] = taps.map((tap) => ({
         ...(fromHistory.get(tap.run_id) ?? { signaledAt: null, scheduledAt: null, startedAt: null }),
-        runId: tap.run_id, emittedAt: tap.at, toolsCallAt: callAt.get(tap.run_id) ?? null,
+        runId: tap.run_id,
+        emittedAt: tap.at,
+        toolsCallAt: callAt.get(tap.run_id) ?? null,
       }));
       const span = (from: keyof RunTimeline, to: keyof RunTimeline): Distribution =>
         distribution(timelines.filter((t) => t[from] !== null && t[to] !== null).map((t) => (t[to] as number) - (t[from] as number)));
@@ -184,7 +202,8 @@ export async function overheadBench(ctx: BenchContext): Promise<BenchResult> {
           transitions.set(entry.issue_number, Date.parse(entry.at));
         }
       }
-      const reworkLatency = (issues: number[]) => distribution(issues.filter((i) => transitions.has(i) && reworkAt.has(i)).map((i) => transitions.get(i)! - reworkAt.get(i)!.start));
+      const reworkLatency = (issues: number[]) =>
+        distribution(issues.filter((i) => transitions.has(i) && reworkAt.has(i)).map((i) => transitions.get(i)! - reworkAt.get(i)!.start));
       const updateRoundTrip = (issues: number[]) => distribution(issues.filter((i) => reworkAt.has(i)).map((i) => reworkAt.get(i)!.done - reworkAt.get(i)!.start));
       const seq = Array.from({ length: half }, (_, i) => i + 1);
       const burst = Array.from({ length: m - half }, (_, i) => half + 1 + i);
@@ -193,31 +212,84 @@ export async function overheadBench(ctx: BenchContext): Promise<BenchResult> {
       if (transitions.size !== m) problems.push(`${m - transitions.size} rework transitions missing in the backend log`);
 
       const result2 = {
-        name: 'overhead', title: `Overhead: ${m} items in flight, agent think time 0`, wallS: (Date.now() - started) / 1000, problems,
+        name: 'overhead',
+        title: `Overhead: ${m} items in flight, agent think time 0`,
+        wallS: (Date.now() - started) / 1000,
+        problems,
         figures: [
-          { metric: `intent emitted → agent tools/call (p50/p95/p99, ${total.n} runs)`, value: pct(total), unit: 'ms', note: 'orchestrator stdout write of the RUN_INTENT line → agent emulator receives tools/call codex (AGENT_EVENTS_LOG)' },
-          { metric: '  emitted → runIntent signal in item history', value: pct(toSignal), unit: 'ms', note: 'includes waiting for the orchestrator process to exit, validation, spooling, signal-with-start' },
+          {
+            metric: `intent emitted → agent tools/call (p50/p95/p99, ${total.n} runs)`,
+            value: pct(total),
+            unit: 'ms',
+            note: 'orchestrator stdout write of the RUN_INTENT line → agent emulator receives tools/call codex (AGENT_EVENTS_LOG)',
+          },
+          {
+            metric: '  emitted → runIntent signal in item history',
+            value: pct(toSignal),
+            unit: 'ms',
+            note: 'includes waiting for the orchestrator process to exit, validation, spooling, signal-with-start',
+          },
           { metric: '  signal → runCodexWorker scheduled', value: pct(toScheduled), unit: 'ms', note: 'item workflow task' },
           { metric: '  scheduled → activity started', value: pct(toStarted), unit: 'ms', note: 'reviewer activity queue (slots = M)' },
           { metric: '  activity started → tools/call', value: pct(toCall), unit: 'ms', note: 'agent process spawn (node + tsx), MCP initialize, tools/list, GET agent-context' },
-          { metric: `requestRework → backend transition, one at a time (p50/p95/p99, ${seqLatency.n})`, value: pct(seqLatency), unit: 'ms', note: 'client executeUpdate call → backend effect-log time of Needs Human Approval → In Review (HUMAN)' },
+          {
+            metric: `requestRework → backend transition, one at a time (p50/p95/p99, ${seqLatency.n})`,
+            value: pct(seqLatency),
+            unit: 'ms',
+            note: 'client executeUpdate call → backend effect-log time of Needs Human Approval → In Review (HUMAN)',
+          },
           { metric: `requestRework → backend transition, ${burst.length} at once (p50/p95/p99)`, value: pct(burstLatency), unit: 'ms' },
-          { metric: 'requestRework update round trip, one at a time (p50)', value: round(updateRoundTrip(seq).p50, 0), unit: 'ms', note: 'the update returns once the backend accepted the move' },
+          {
+            metric: 'requestRework update round trip, one at a time (p50)',
+            value: round(updateRoundTrip(seq).p50, 0),
+            unit: 'ms',
+            note: 'the update returns once the backend accepted the move',
+          },
           { metric: `sprint tick: start → all ${m} reviews handed off`, value: round(sprintMs / 1000, 1), unit: 's' },
         ],
         details: {
-          items: m, sprintMs, cpu: cpuA, sprintResult: { reason: result.reason, ticks: result.ticks, intentsRouted: result.intentsRouted },
-          intentToToolsCall: total, emittedToSignal: toSignal, signalToScheduled: toScheduled, scheduledToStarted: toStarted, startedToToolsCall: toCall,
-          reworkSequential: seqLatency, reworkBurst: burstLatency, reworkUpdateRoundTripSequential: updateRoundTrip(seq), reworkUpdateRoundTripBurst: updateRoundTrip(burst),
+          items: m,
+          sprintMs,
+          cpu: cpuA,
+          sprintResult: { reason: result.reason, ticks: result.ticks, intentsRouted: result.intentsRouted },
+          intentToToolsCall: total,
+          emittedToSignal: toSignal,
+          signalToScheduled: toScheduled,
+          scheduledToStarted: toStarted,
+          startedToToolsCall: toCall,
+          reworkSequential: seqLatency,
+          reworkBurst: burstLatency,
+          reworkUpdateRoundTripSequential: updateRoundTrip(seq),
+          reworkUpdateRoundTripBurst: updateRoundTrip(burst),
           runnerBackendCalls: rig.runnerCalls,
           intentToFirstTurnByTransport: perTransport,
         },
       };
       result2.figures.push(
-        { metric: `intent emitted → first turn, MCP (p50/p95/p99, ${perTransport.mcp.total.n} runs)`, value: pct(perTransport.mcp.total), unit: 'ms', note: 'agent emulator as `codex mcp-server`: tools/call codex received' },
-        { metric: `intent emitted → first turn, app-server (p50/p95/p99, ${perTransport['app-server'].total.n} runs)`, value: pct(perTransport['app-server'].total), unit: 'ms', note: 'agent emulator as `codex app-server`: turn/start received' },
-        { metric: '  activity started → first turn, MCP (p50/p95/p99)', value: pct(perTransport.mcp.toCall), unit: 'ms', note: 'spawn, initialize, tools/list, agent-context, tools/call' },
-        { metric: '  activity started → first turn, app-server (p50/p95/p99)', value: pct(perTransport['app-server'].toCall), unit: 'ms', note: 'spawn, initialize, agent-context, thread/start, turn/start' },
+        {
+          metric: `intent emitted → first turn, MCP (p50/p95/p99, ${perTransport.mcp.total.n} runs)`,
+          value: pct(perTransport.mcp.total),
+          unit: 'ms',
+          note: 'agent emulator as `codex mcp-server`: tools/call codex received',
+        },
+        {
+          metric: `intent emitted → first turn, app-server (p50/p95/p99, ${perTransport['app-server'].total.n} runs)`,
+          value: pct(perTransport['app-server'].total),
+          unit: 'ms',
+          note: 'agent emulator as `codex app-server`: turn/start received',
+        },
+        {
+          metric: '  activity started → first turn, MCP (p50/p95/p99)',
+          value: pct(perTransport.mcp.toCall),
+          unit: 'ms',
+          note: 'spawn, initialize, tools/list, agent-context, tools/call',
+        },
+        {
+          metric: '  activity started → first turn, app-server (p50/p95/p99)',
+          value: pct(perTransport['app-server'].toCall),
+          unit: 'ms',
+          note: 'spawn, initialize, agent-context, thread/start, turn/start',
+        },
       );
       return result2;
     } finally {

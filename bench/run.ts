@@ -32,7 +32,9 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
 };
 
 function selected(): string[] {
-  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+  const only = process.env.BENCH_ONLY?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!only?.length) return Object.keys(BENCHES);
   const unknown = only.filter((name) => !BENCHES[name]);
   if (unknown.length) throw new Error(`BENCH_ONLY: unknown benchmark(s) ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}`);
@@ -52,8 +54,11 @@ export function renderTable(results: BenchResult[]): string {
   for (const result of results) {
     result.figures.forEach((figure, index) =>
       rows.push([
-        index === 0 ? result.name : '', figure.metric, formatValue(figure.value),
-        ...(extra ? [figure.previous === undefined ? '' : formatValue(figure.previous), figure.goal ?? ''] : []), figure.unit,
+        index === 0 ? result.name : '',
+        figure.metric,
+        formatValue(figure.value),
+        ...(extra ? [figure.previous === undefined ? '' : formatValue(figure.previous), figure.goal ?? ''] : []),
+        figure.unit,
       ]),
     );
     if (result.problems.length) rows.push(['', 'PROBLEMS', result.problems.join('; '), ...(extra ? ['', ''] : []), '']);
@@ -124,7 +129,9 @@ async function main(): Promise<void> {
     const notes = result.figures.filter((f) => f.note).map((f) => `  - ${f.metric}: ${f.note}`);
     if (notes.length) process.stdout.write(`${result.name} — ${result.title}\n${notes.join('\n')}\n`);
   }
-  process.stdout.write(`\ntotal bench wall time: ${wallS.toFixed(1)} s on ${machine.cpus}× ${machine.cpuModel}, node ${machine.node}; load average at start ${machine.loadAvgAtStart.join(' ')}, at end ${loadAvgAtEnd.join(' ')}\n`);
+  process.stdout.write(
+    `\ntotal bench wall time: ${wallS.toFixed(1)} s on ${machine.cpus}× ${machine.cpuModel}, node ${machine.node}; load average at start ${machine.loadAvgAtStart.join(' ')}, at end ${loadAvgAtEnd.join(' ')}\n`,
+  );
   process.stdout.write(`results: ${jsonPath}\nlog:     ${logPath}\n`);
   logStream.end();
   const failed = results.some((r) => r.problems.length);

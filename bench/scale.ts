@@ -40,7 +40,8 @@ export async function scaleBench(ctx: BenchContext): Promise<BenchResult> {
   const temporal = await startBenchTemporal();
   try {
     const rig = await startBenchRig(temporal, {
-      board: { items: [] }, noWorkers: true,
+      board: { items: [] },
+      noWorkers: true,
       config: { RUNNER_DRY_RUN: 'true', ORCHESTRATOR_POLL_INTERVAL_MS: String(30 * 60_000) },
     });
     const metricsAddress = `127.0.0.1:${await freePort()}`;
@@ -48,8 +49,11 @@ export async function scaleBench(ctx: BenchContext): Promise<BenchResult> {
     const child = fork(join(__dirname, 'support', 'worker-process.ts'), [], {
       execArgv: ['--require', 'tsx/cjs'],
       env: {
-        ...process.env, ...rig.configEnv, ORCHESTRATOR_EMULATOR_SYNTHETIC_INTENTS: String(k),
-        BENCH_WORKFLOW_BUNDLE: await workflowBundle(), BENCH_METRICS_ADDR: metricsAddress,
+        ...process.env,
+        ...rig.configEnv,
+        ORCHESTRATOR_EMULATOR_SYNTHETIC_INTENTS: String(k),
+        BENCH_WORKFLOW_BUNDLE: await workflowBundle(),
+        BENCH_METRICS_ADDR: metricsAddress,
       },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
@@ -74,7 +78,9 @@ export async function scaleBench(ctx: BenchContext): Promise<BenchResult> {
       return { ...s, vmRssMiB: procRssMiB(child.pid) ?? s.memory.rss / MiB };
     };
     const memoryRow = (s: ChildStats & { vmRssMiB: number }) => ({
-      rssMiB: round(s.vmRssMiB, 1), heapUsedMiB: round(s.memory.heapUsed / MiB, 1), externalMiB: round(s.memory.external / MiB, 1),
+      rssMiB: round(s.vmRssMiB, 1),
+      heapUsedMiB: round(s.memory.heapUsed / MiB, 1),
+      externalMiB: round(s.memory.external / MiB, 1),
     });
     try {
       await nextMessage<{ pid: number }>('ready');
@@ -85,7 +91,9 @@ export async function scaleBench(ctx: BenchContext): Promise<BenchResult> {
       const workerCpu0 = procCpuS(child.pid) ?? 0;
       const t0 = Date.now();
       const handle = await temporal.client.workflow.start(sprintWorkflow, {
-        taskQueue: rig.config.temporalTaskQueue, workflowId: sprintWorkflowId('M1'), args: [{ sprint: 'M1', mode: 'loop', dryRun: true }],
+        taskQueue: rig.config.temporalTaskQueue,
+        workflowId: sprintWorkflowId('M1'),
+        args: [{ sprint: 'M1', mode: 'loop', dryRun: true }],
       });
       let lastViewLog = Date.now();
       const allReported = (status: string | null) => async () => {
@@ -117,8 +125,13 @@ export async function scaleBench(ctx: BenchContext): Promise<BenchResult> {
       for (let r = 0; r < rounds; r += 1) {
         const status = statuses[r % 2]!;
         const r0 = Date.now();
-        await mapLimit(Array.from({ length: k }, (_, i) => i + 1), 64, (issue) =>
-          temporal.client.workflow.getHandle(itemWorkflowId('M1', issue)).signal(boardObservedSignal, { version: 1, status: status as 'In Review', projectItemId: `PVTI_${issue}` }),
+        await mapLimit(
+          Array.from({ length: k }, (_, i) => i + 1),
+          64,
+          (issue) =>
+            temporal.client.workflow
+              .getHandle(itemWorkflowId('M1', issue))
+              .signal(boardObservedSignal, { version: 1, status: status as 'In Review', projectItemId: `PVTI_${issue}` }),
         );
         await waitFor(`round ${r + 1} processed`, allReported(status), 10 * 60_000, 500);
         roundMs.push(Date.now() - r0);
@@ -133,7 +146,10 @@ export async function scaleBench(ctx: BenchContext): Promise<BenchResult> {
       if (stuckBusy) problems.push(`${stuckBusy} of ${k} items still reported busy to the sprint after their dry run (product: dry-run runIntent does not report)`);
 
       ctx.log('scale: fetching item histories');
-      const figures = await manyWorkflowFigures(temporal.client, Array.from({ length: k }, (_, i) => itemWorkflowId('M1', i + 1)));
+      const figures = await manyWorkflowFigures(
+        temporal.client,
+        Array.from({ length: k }, (_, i) => itemWorkflowId('M1', i + 1)),
+      );
       const s2s = distribution(figures.flatMap((f) => f.wftScheduleToStartMs));
       const s2c = distribution(figures.flatMap((f) => f.wftStartToCompleteMs));
       const hit = (m: Record<string, number>) => metricSum(m, 'temporal_sticky_cache_hit');
@@ -147,26 +163,62 @@ export async function scaleBench(ctx: BenchContext): Promise<BenchResult> {
       handle.signal(stopSignal).catch(() => undefined);
       const rssPerWorkflowKiB = ((withOpen.vmRssMiB - baseline.vmRssMiB) * 1024) / k;
       return {
-        name: 'scale', title: `Scale: ${k} open item workflows on one worker process`, wallS: (Date.now() - started) / 1000, problems,
+        name: 'scale',
+        title: `Scale: ${k} open item workflows on one worker process`,
+        wallS: (Date.now() - started) / 1000,
+        problems,
         figures: [
-          { metric: 'open workflows (visibility count, incl. the sprint)', value: running.count, unit: 'workflows', note: 'worker = child process running createWorkers() (bench/support/worker-process.ts), all four queues' },
+          {
+            metric: 'open workflows (visibility count, incl. the sprint)',
+            value: running.count,
+            unit: 'workflows',
+            note: 'worker = child process running createWorkers() (bench/support/worker-process.ts), all four queues',
+          },
           { metric: `time to open ${k} (one tick, dry run)`, value: round(openMs / 1000, 1), unit: 's' },
-          { metric: 'worker RSS: idle / K open / after rounds', value: `${baseline.vmRssMiB.toFixed(0)} / ${withOpen.vmRssMiB.toFixed(0)} / ${afterRounds.vmRssMiB.toFixed(0)}`, unit: 'MiB', note: 'VmRSS of the worker process (V8 heap + Rust core + isolate contexts)' },
+          {
+            metric: 'worker RSS: idle / K open / after rounds',
+            value: `${baseline.vmRssMiB.toFixed(0)} / ${withOpen.vmRssMiB.toFixed(0)} / ${afterRounds.vmRssMiB.toFixed(0)}`,
+            unit: 'MiB',
+            note: 'VmRSS of the worker process (V8 heap + Rust core + isolate contexts)',
+          },
           { metric: 'worker RSS growth per open workflow', value: round(rssPerWorkflowKiB, 0), unit: 'KiB' },
-          { metric: 'worker V8 heap used: idle / K open / after rounds', value: `${(baseline.memory.heapUsed / MiB).toFixed(0)} / ${(withOpen.memory.heapUsed / MiB).toFixed(0)} / ${(afterRounds.memory.heapUsed / MiB).toFixed(0)}`, unit: 'MiB' },
-          { metric: `signal round on all ${k} (p50 of ${rounds})`, value: round(distribution(roundMs).p50! / 1000, 1), unit: 's', note: 'bench sends boardObserved to every item (64 in flight) until the sprint sees every new status' },
+          {
+            metric: 'worker V8 heap used: idle / K open / after rounds',
+            value: `${(baseline.memory.heapUsed / MiB).toFixed(0)} / ${(withOpen.memory.heapUsed / MiB).toFixed(0)} / ${(afterRounds.memory.heapUsed / MiB).toFixed(0)}`,
+            unit: 'MiB',
+          },
+          {
+            metric: `signal round on all ${k} (p50 of ${rounds})`,
+            value: round(distribution(roundMs).p50! / 1000, 1),
+            unit: 's',
+            note: 'bench sends boardObserved to every item (64 in flight) until the sprint sees every new status',
+          },
           { metric: 'WFT schedule→start p50/p95/p99', value: pct(s2s), unit: 'ms', note: 'item histories: WorkflowTaskScheduled → WorkflowTaskStarted (all item WFTs)' },
           { metric: 'WFT start→complete p50/p95/p99', value: pct(s2c), unit: 'ms', note: 'WorkflowTaskStarted → WorkflowTaskCompleted' },
-          { metric: 'sticky cache hits / misses during the rounds', value: `${roundHits} / ${roundMisses}`, unit: 'WFT', note: 'worker Prometheus temporal_sticky_cache_hit / _miss deltas' },
+          {
+            metric: 'sticky cache hits / misses during the rounds',
+            value: `${roundHits} / ${roundMisses}`,
+            unit: 'WFT',
+            note: 'worker Prometheus temporal_sticky_cache_hit / _miss deltas',
+          },
           { metric: 'sticky cache size / max cached workflows', value: `${cacheSize} / ${afterRounds.maxCachedWorkflows}`, unit: 'workflows' },
         ],
         details: {
-          items: k, rounds, openMs, itemsReportedBusyAtEnd: stuckBusy, roundMs, runningWorkflows: running.count, cpu: cpuUsed,
+          items: k,
+          rounds,
+          openMs,
+          itemsReportedBusyAtEnd: stuckBusy,
+          roundMs,
+          runningWorkflows: running.count,
+          cpu: cpuUsed,
           memory: { baseline: memoryRow(baseline), withOpen: memoryRow(withOpen), afterRounds: memoryRow(afterRounds) },
-          maxCachedWorkflows: afterRounds.maxCachedWorkflows, maxConcurrentWorkflowTaskExecutions: afterRounds.maxConcurrentWorkflowTaskExecutions,
+          maxCachedWorkflows: afterRounds.maxCachedWorkflows,
+          maxConcurrentWorkflowTaskExecutions: afterRounds.maxConcurrentWorkflowTaskExecutions,
           workerEvents: afterRounds.events,
-          wftScheduleToStartMs: s2s, wftStartToCompleteMs: s2c,
-          itemEvents: distribution(figures.map((f) => f.events)), itemWorkflowTasks: distribution(figures.map((f) => f.workflowTasks)),
+          wftScheduleToStartMs: s2s,
+          wftStartToCompleteMs: s2c,
+          itemEvents: distribution(figures.map((f) => f.events)),
+          itemWorkflowTasks: distribution(figures.map((f) => f.workflowTasks)),
           sticky: { hitsTotal: hit(metricsEnd), missesTotal: miss(metricsEnd), roundHits, roundMisses, cacheSize, forcedEvictions },
           workerMetricNames: metricNames(metricsEnd),
         },

@@ -28,11 +28,14 @@ export async function sprintBench(ctx: BenchContext): Promise<BenchResult> {
     const rig = await startBenchRig(temporal, {
       board: { items },
       config: {
-        RUNNER_MAX_EXECUTORS: String(executors), RUNNER_MAX_REVIEWERS: String(reviewers), ORCHESTRATOR_POLL_INTERVAL_MS: String(pollMs),
+        RUNNER_MAX_EXECUTORS: String(executors),
+        RUNNER_MAX_REVIEWERS: String(reviewers),
+        ORCHESTRATOR_POLL_INTERVAL_MS: String(pollMs),
         // Stall handling is not what this measures: with runs queued behind the slots an item may
         // wait in In Review longer than the default 50 polls; keep the review-stall timer and the
         // orchestrator's reviewer re-dispatch out of the way.
-        REVIEW_STALL_POLLS: '100000', REVIEW_STALL_MINUTES: '600',
+        REVIEW_STALL_POLLS: '100000',
+        REVIEW_STALL_MINUTES: '600',
       },
       childEnv: { AGENT_SCRIPT_JSON: JSON.stringify({ defaults: { thinkMs: 0 } }) },
     });
@@ -43,7 +46,9 @@ export async function sprintBench(ctx: BenchContext): Promise<BenchResult> {
       const cpu = cpuMeter(temporal.server.process.pid);
       const t0 = Date.now();
       const handle = await temporal.client.workflow.start(sprintWorkflow, {
-        taskQueue: rig.config.temporalTaskQueue, workflowId: sprintWorkflowId('M1'), args: [{ sprint: 'M1', mode: 'loop' }],
+        taskQueue: rig.config.temporalTaskQueue,
+        workflowId: sprintWorkflowId('M1'),
+        args: [{ sprint: 'M1', mode: 'loop' }],
       });
       const progress = setInterval(() => {
         const counts: Record<string, number> = {};
@@ -72,7 +77,10 @@ export async function sprintBench(ctx: BenchContext): Promise<BenchResult> {
       if (passes !== s) problems.push(`${passes} PASS reviews for ${s} items`);
 
       ctx.log('sprint: fetching histories');
-      const itemFigures = await manyWorkflowFigures(temporal.client, items.map((i) => itemWorkflowId('M1', i.issue_number)));
+      const itemFigures = await manyWorkflowFigures(
+        temporal.client,
+        items.map((i) => itemWorkflowId('M1', i.issue_number)),
+      );
       const sprintFigures = await workflowFigures(temporal.client, handle.workflowId);
       const itemEvents = itemFigures.reduce((a, f) => a + f.events, 0);
       const itemWfts = itemFigures.reduce((a, f) => a + f.workflowTasks, 0);
@@ -89,31 +97,76 @@ export async function sprintBench(ctx: BenchContext): Promise<BenchResult> {
       const stickyMiss = metricSum(metrics1, 'temporal_sticky_cache_miss') - metricSum(metrics0, 'temporal_sticky_cache_miss');
 
       return {
-        name: 'sprint', title: `Sprint throughput: ${s} items, executor + reviewer PASS each`, wallS: (Date.now() - started) / 1000, problems,
+        name: 'sprint',
+        title: `Sprint throughput: ${s} items, executor + reviewer PASS each`,
+        wallS: (Date.now() - started) / 1000,
+        problems,
         figures: [
-          { metric: `wall time (start → completed, ${result.ticks} ticks)`, value: round(wallMs / 1000, 1), unit: 's', note: `items seeded Ready (no kickoff); RUNNER_MAX_EXECUTORS=${executors}, RUNNER_MAX_REVIEWERS=${reviewers}, poll ${pollMs} ms, thinkMs 0` },
+          {
+            metric: `wall time (start → completed, ${result.ticks} ticks)`,
+            value: round(wallMs / 1000, 1),
+            unit: 's',
+            note: `items seeded Ready (no kickoff); RUNNER_MAX_EXECUTORS=${executors}, RUNNER_MAX_REVIEWERS=${reviewers}, poll ${pollMs} ms, thinkMs 0`,
+          },
           { metric: 'items completed (→ Needs Human Approval)', value: `${nha} / ${s}`, unit: 'items' },
           { metric: 'throughput', value: round(s / (wallMs / 60_000), 1), unit: 'items/min' },
           { metric: 'Codex runs per item (executor + reviewer)', value: round((executorRuns + reviewerRuns) / s, 2), unit: 'runs' },
-          { metric: 'workflow tasks per item', value: round(allWfts / s, 1), unit: 'WFT', note: `item workflows ${round(itemWfts / s, 1)} + sprint workflow ${round(sprintFigures.workflowTasks / s, 1)} per item` },
-          { metric: 'history events per item', value: round(allEvents / s, 1), unit: 'events', note: `item workflows ${round(itemEvents / s, 1)} + sprint ${round(sprintFigures.events / s, 1)}; sprint ran ${sprintFigures.runs.length} run(s)` },
+          {
+            metric: 'workflow tasks per item',
+            value: round(allWfts / s, 1),
+            unit: 'WFT',
+            note: `item workflows ${round(itemWfts / s, 1)} + sprint workflow ${round(sprintFigures.workflowTasks / s, 1)} per item`,
+          },
+          {
+            metric: 'history events per item',
+            value: round(allEvents / s, 1),
+            unit: 'events',
+            note: `item workflows ${round(itemEvents / s, 1)} + sprint ${round(sprintFigures.events / s, 1)}; sprint ran ${sprintFigures.runs.length} run(s)`,
+          },
           { metric: 'activities per item', value: round((itemActivities + sprintFigures.activities) / s, 1), unit: 'activities' },
           { metric: 'WFT schedule→start / start→complete p50/p95/p99', value: `${pct(wftLatency)} | ${pct(wftProcessing)}`, unit: 'ms' },
-          { metric: 'backend HTTP calls per item (all /internal)', value: round(backendCalls / s, 2), unit: 'calls', note: 'backend emulator per-route counters; runner = activities in this process (global fetch counted), rest = orchestrator + agents' },
+          {
+            metric: 'backend HTTP calls per item (all /internal)',
+            value: round(backendCalls / s, 2),
+            unit: 'calls',
+            note: 'backend emulator per-route counters; runner = activities in this process (global fetch counted), rest = orchestrator + agents',
+          },
           { metric: '  of which the runner', value: round(runnerCalls / s, 2), unit: 'calls' },
           { metric: 'sticky cache hits / misses (in-process worker)', value: `${stickyHit} / ${stickyMiss}`, unit: 'WFT' },
         ],
         details: {
-          items: s, executors, reviewers, pollMs, wallMs, cpu: cpuUsed, ticks: result.ticks, intentsRouted: result.intentsRouted,
-          executorRuns, reviewerRuns, passes, itemEvents, itemWfts, itemActivities,
-          sprintWorkflow: { runs: sprintFigures.runs, events: sprintFigures.events, workflowTasks: sprintFigures.workflowTasks, bytes: sprintFigures.bytes, eventTypes: sprintFigures.eventTypes },
+          items: s,
+          executors,
+          reviewers,
+          pollMs,
+          wallMs,
+          cpu: cpuUsed,
+          ticks: result.ticks,
+          intentsRouted: result.intentsRouted,
+          executorRuns,
+          reviewerRuns,
+          passes,
+          itemEvents,
+          itemWfts,
+          itemActivities,
+          sprintWorkflow: {
+            runs: sprintFigures.runs,
+            events: sprintFigures.events,
+            workflowTasks: sprintFigures.workflowTasks,
+            bytes: sprintFigures.bytes,
+            eventTypes: sprintFigures.eventTypes,
+          },
           itemEventsDistribution: distribution(itemFigures.map((f) => f.events)),
           itemEventTypesTotal: itemFigures.reduce<Record<string, number>>((acc, f) => {
             for (const [k, v] of Object.entries(f.eventTypes)) acc[k] = (acc[k] ?? 0) + v;
             return acc;
           }, {}),
-          wftScheduleToStartMs: wftLatency, wftStartToCompleteMs: wftProcessing,
-          backendCallsByRoute: stats.calls, runnerCallsByRoute: rig.runnerCalls, stickyCacheHits: stickyHit, stickyCacheMisses: stickyMiss,
+          wftScheduleToStartMs: wftLatency,
+          wftStartToCompleteMs: wftProcessing,
+          backendCallsByRoute: stats.calls,
+          runnerCallsByRoute: rig.runnerCalls,
+          stickyCacheHits: stickyHit,
+          stickyCacheMisses: stickyMiss,
         },
       };
     } finally {

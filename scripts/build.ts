@@ -14,7 +14,11 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import {
-  comparableModules, PREBUILT_WORKFLOW_BUNDLE, PREBUILT_WORKFLOW_BUNDLE_MANIFEST, WORKFLOW_INTERCEPTOR_MODULES, workflowSdkVersion,
+  comparableModules,
+  PREBUILT_WORKFLOW_BUNDLE,
+  PREBUILT_WORKFLOW_BUNDLE_MANIFEST,
+  WORKFLOW_INTERCEPTOR_MODULES,
+  workflowSdkVersion,
   type WorkflowBundleManifest,
 } from '../src/workflow-bundle';
 
@@ -99,13 +103,23 @@ async function bundleEmulators(): Promise<void> {
     rmSync(manifestPath, { force: true });
     const builtAt = Date.now();
     const result = await esbuild.build({
-      entryPoints: [join(ROOT, entry)], outfile: join(outDir, `${name}.js`), bundle: true, platform: 'node', target: 'node20', format: 'cjs',
+      entryPoints: [join(ROOT, entry)],
+      outfile: join(outDir, `${name}.js`),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
       // Dependencies bundled too: one file to read instead of hundreds of module resolutions per spawn.
-      sourcemap: 'linked', metafile: true, logLevel: 'warning', plugins: [sourceFixes(join(ROOT, entry))],
+      sourcemap: 'linked',
+      metafile: true,
+      logLevel: 'warning',
+      plugins: [sourceFixes(join(ROOT, entry))],
       banner: { js: 'var __bundleDir = __dirname;' },
     });
     // Dependencies change with package-lock.json; only the project's own files are checked one by one.
-    const inputs = Object.keys(result.metafile.inputs).map((input) => relative(ROOT, join(process.cwd(), input))).filter((input) => !input.includes('node_modules'));
+    const inputs = Object.keys(result.metafile.inputs)
+      .map((input) => relative(ROOT, join(process.cwd(), input)))
+      .filter((input) => !input.includes('node_modules'));
     writeFileSync(manifestPath, `${JSON.stringify({ builtAt, entry, inputs: [...inputs, 'package-lock.json'] }, null, 1)}\n`);
   }
   log(`emulators → dist/emulators/ (${Object.keys(EMULATOR_ENTRIES).join(', ')})`);

@@ -31,10 +31,7 @@ import type { ItemStatus } from '../src/workflows/item/messages';
 import type { SprintInput, SprintResult, SprintStatus } from '../src/workflows/sprint/messages';
 import { startBackendEmulator, type BackendEmulator } from '../emulators/backend';
 import { clock, progressLine, say } from './demo/progress';
-import {
-  DEMO_AGENT_SCRIPT_FILE, DEMO_BOARD, DEMO_BOARD_FILE, DEMO_ISSUES, DEMO_SPRINT, ROOT, demoRunnerEnv, parseDemoArgs, writeDemoPolicy, type DemoArgs,
-} from './demo/settings';
-
+import { DEMO_AGENT_SCRIPT_FILE, DEMO_BOARD, DEMO_BOARD_FILE, DEMO_ISSUES, DEMO_SPRINT, ROOT, demoRunnerEnv, parseDemoArgs, writeDemoPolicy, type DemoArgs } from './demo/settings';
 
 async function portIsFree(port: number): Promise<boolean> {
   return new Promise((done) => {
@@ -139,7 +136,10 @@ function runDemo(args: DemoArgs): Demo {
     const uiPort = await pickPort(args.uiPort, 8233);
     say(`${clock()} starting the Temporal dev server (${temporalBin}) on 127.0.0.1:${port}, Web UI on :${uiPort}…`);
     devServer = await startDevServer({
-      port, uiPort, dbFile: join(stateDir, 'temporal', 'temporal.db'), logLevel: 'error',
+      port,
+      uiPort,
+      dbFile: join(stateDir, 'temporal', 'temporal.db'),
+      logLevel: 'error',
       env: { ...process.env, TEMPORAL_CLI_PATH: ownSessionLauncher(temporalBin, stateDir) },
     });
     guard();
@@ -184,8 +184,14 @@ function runDemo(args: DemoArgs): Demo {
     const uiQuery = `${devServer.uiUrl!.replace('127.0.0.1', 'localhost')}/namespaces/default/workflows?query=${encodeURIComponent(`Sprint="${DEMO_SPRINT}"`)}`;
     say(
       `DEMO_INFO ${JSON.stringify({
-        sprint: DEMO_SPRINT, temporal_address: address, web_ui: uiQuery, backend_url: backend.url, task_queue: config.temporalTaskQueue,
-        dev_server_pid: devServer.process.pid, issues: DEMO_ISSUES, state_dir: stateDir,
+        sprint: DEMO_SPRINT,
+        temporal_address: address,
+        web_ui: uiQuery,
+        backend_url: backend.url,
+        task_queue: config.temporalTaskQueue,
+        dev_server_pid: devServer.process.pid,
+        issues: DEMO_ISSUES,
+        state_dir: stateDir,
       })}`,
     );
     say(
@@ -215,7 +221,10 @@ function runDemo(args: DemoArgs): Demo {
 
     const boardStatuses = () => Object.fromEntries(backend!.board.listProjectItems().map((item) => [item.issue_number, item.fields.Status]));
     const itemWorkflowStatus = async (issue: number): Promise<ItemStatus | null> =>
-      client.workflow.getHandle(`sprint-${DEMO_SPRINT}-item-${issue}`).query<ItemStatus>('itemStatus').catch(() => null);
+      client.workflow
+        .getHandle(`sprint-${DEMO_SPRINT}-item-${issue}`)
+        .query<ItemStatus>('itemStatus')
+        .catch(() => null);
 
     // 4. The sprint, started once: it stays open while humans review (phase awaiting-humans), and a
     // rework brings it back to work by itself.
@@ -252,7 +261,10 @@ function runDemo(args: DemoArgs): Demo {
             [
               '',
               `${clock()} ✔ sprint-${DEMO_SPRINT} awaits humans after ${elapsed.toFixed(1)}s (its workflow stays open; no automatic work is left):`,
-              ...items.map((item, i) => `    #${item?.issueNumber ?? DEMO_ISSUES[i]} ${item?.title ?? DEMO_BOARD.issues[String(DEMO_ISSUES[i])]?.title ?? ''}  ${item?.boardStatus ?? statuses[DEMO_ISSUES[i]!]} (PR ${item?.prUrl ?? '-'})`),
+              ...items.map(
+                (item, i) =>
+                  `    #${item?.issueNumber ?? DEMO_ISSUES[i]} ${item?.title ?? DEMO_BOARD.issues[String(DEMO_ISSUES[i])]?.title ?? ''}  ${item?.boardStatus ?? statuses[DEMO_ISSUES[i]!]} (PR ${item?.prUrl ?? '-'})`,
+              ),
               '',
               ' Try it:',
               `   ${envPrefix}npx sprint-runner status --sprint ${DEMO_SPRINT}`,

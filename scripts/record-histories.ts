@@ -144,9 +144,19 @@ export const SCENARIOS: Scenario[] = [
         { CODEX_TOOLS_CALL_TIMEOUT_S: '3', BLOCKED_RETRY_MINUTES: '0.1', BLOCKED_RETRY_MAX_ATTEMPTS: '2' },
       );
       const sprint = await ctx.startSprint(rig);
-      await waitUntil('BLOCKED_RETRY of #221', async () => rig.events.filter((e) => e.type === 'BLOCKED_RETRY').length, (n) => n >= 1, 120_000);
+      await waitUntil(
+        'BLOCKED_RETRY of #221',
+        async () => rig.events.filter((e) => e.type === 'BLOCKED_RETRY').length,
+        (n) => n >= 1,
+        120_000,
+      );
       // What follows the retry (a new claim) is the pass scenario's story: close once the item is Ready.
-      await waitUntil('#221 back to Ready', async () => rig.backend.board.listProjectItems()[0]?.fields.Status, (s) => s === 'Ready', 30_000);
+      await waitUntil(
+        '#221 back to Ready',
+        async () => rig.backend.board.listProjectItems()[0]?.fields.Status,
+        (s) => s === 'Ready',
+        30_000,
+      );
       await new Promise((done) => setTimeout(done, 2_000));
       await closeSprint(sprint, { awaitHumans: false });
       await ctx.record(itemWorkflowId('M1', 221), 'item: review FAIL → fix-up mcp_timeout → Blocked → blocked-retry timer → Ready; ended by the sprint close');
@@ -173,7 +183,12 @@ export const SCENARIOS: Scenario[] = [
       const item = ctx.temporal.client.workflow.getHandle(itemWorkflowId('M1', 241));
       await item.executeUpdate(requestReworkUpdate, { args: [{ reason: 'Add a test for the empty body case', steps: ['Cover the 4xx branch'] }] });
       const reviewed = () => rig.backend.board.effectLog().filter((e) => e.kind === 'transition' && e.issue_number === 241).length;
-      await waitUntil('rework re-reviewed', async () => reviewed(), (n) => n >= 3, 90_000);
+      await waitUntil(
+        'rework re-reviewed',
+        async () => reviewed(),
+        (n) => n >= 3,
+        90_000,
+      );
       await closeSprint(sprint);
       await ctx.record(item.workflowId, 'item: PASS → Needs Human Approval → requestRework (update) → fix-up → re-review PASS');
       await ctx.record(sprint.workflowId, 'sprint: awaiting-humans woken by a rework, then closed');
@@ -196,10 +211,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'sprint-continue-as-new',
     what: 'sprint and items continue as new (RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE=40) and still finish',
     async run(ctx) {
-      const rig = await ctx.rig(
-        { items: [boardItem(261, 'Backlog'), boardItem(262, 'Backlog')] },
-        { RUNNER_READY_BUFFER: '1', RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE: '40' },
-      );
+      const rig = await ctx.rig({ items: [boardItem(261, 'Backlog'), boardItem(262, 'Backlog')] }, { RUNNER_READY_BUFFER: '1', RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE: '40' });
       const sprint = await ctx.startSprint(rig);
       await closeSprint(sprint);
       const first = await ctx.temporal.client.workflow.getHandle(sprint.workflowId, sprint.firstExecutionRunId).describe();
@@ -245,7 +257,11 @@ function parseArgs(argv: string[]): Args {
     };
     if (flag === '--release') args.release = value();
     else if (flag === '--out') args.out = resolve(value());
-    else if (flag === '--only') args.only = value().split(',').map((name) => name.trim()).filter(Boolean);
+    else if (flag === '--only')
+      args.only = value()
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean);
     else if (flag === '--parallel') args.parallel = Math.max(1, Number(value()) || 1);
     else if (flag === '--help' || flag === '-h') {
       process.stdout.write(`usage: npm run record-histories -- [--release NAME] [--out DIR] [--only ${SCENARIOS.map((s) => s.name).join(',')}] [--parallel N]\n`);
@@ -266,7 +282,9 @@ async function main(): Promise<void> {
   if (!/^[\w.+-]+$/.test(release)) throw new Error(`--release ${JSON.stringify(release)}: use letters, digits, '.', '_', '+', '-' only`);
   const target = join(args.out, release);
   if (existsSync(target)) {
-    throw new Error(`${relative(ROOT, target)} exists: a release's histories are never overwritten. Pass --release NEW_NAME (or delete the folder if it is yours and uncommitted).`);
+    throw new Error(
+      `${relative(ROOT, target)} exists: a release's histories are never overwritten. Pass --release NEW_NAME (or delete the folder if it is yours and uncommitted).`,
+    );
   }
   const unknown = (args.only ?? []).filter((name) => !SCENARIOS.some((s) => s.name === name));
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
@@ -311,7 +329,8 @@ async function main(): Promise<void> {
       };
       const rigs: E2eRig[] = [];
       const ctx: ScenarioContext = {
-        temporal, namespace,
+        temporal,
+        namespace,
         async rig(board, env = {}) {
           // startE2eRig overwrites AGENT_SCRIPT_JSON with its argument: pass the shared script. The sprint
           // plan file is per scenario (its default is in the working directory, shared by every sprint M1).
@@ -322,7 +341,9 @@ async function main(): Promise<void> {
         },
         startSprint(rig, extra = {}) {
           return temporal.client.workflow.start(sprintWorkflow, {
-            taskQueue: rig.config.temporalTaskQueue, workflowId: sprintWorkflowId('M1'), args: [{ sprint: 'M1', mode: 'loop', ...extra }],
+            taskQueue: rig.config.temporalTaskQueue,
+            workflowId: sprintWorkflowId('M1'),
+            args: [{ sprint: 'M1', mode: 'loop', ...extra }],
           });
         },
         async record(workflowId, description, runId) {
@@ -332,8 +353,14 @@ async function main(): Promise<void> {
           const file = `${scenario.name}.${workflowId}${index ? `.run${index + 1}` : ''}.json`;
           writeFileSync(join(histories, file), `${historyToJSON(history)}\n`);
           entries.push({
-            file, scenario: scenario.name, workflowId, runId: described.runId, workflowType: described.type, status: described.status.name,
-            events: history.events?.length ?? 0, description,
+            file,
+            scenario: scenario.name,
+            workflowId,
+            runId: described.runId,
+            workflowType: described.type,
+            status: described.status.name,
+            events: history.events?.length ?? 0,
+            description,
           });
         },
       };
@@ -360,8 +387,11 @@ async function main(): Promise<void> {
 
     entries.sort((a, b) => a.file.localeCompare(b.file));
     const manifest: HistoriesManifest = {
-      release, recordedAt: new Date().toISOString(), code: { version: packageVersion(), commit: gitCommit() },
-      temporalCli: '1.5.1', histories: entries,
+      release,
+      recordedAt: new Date().toISOString(),
+      code: { version: packageVersion(), commit: gitCommit() },
+      temporalCli: '1.5.1',
+      histories: entries,
     };
     writeFileSync(join(histories, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     mkdirSync(args.out, { recursive: true });

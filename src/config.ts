@@ -245,15 +245,50 @@ const VARIABLES = [
   variable('TEMPORAL_TASK_QUEUE', 'temporalTaskQueue', str('sprint-runner'), 'base task queue'),
   readElsewhere('TEMPORAL_CLI_PATH', 'src/temporal/dev-server.ts', { default: null, rule: 'path' }, 'use this `temporal` binary instead of building one'),
   // Connections the way Temporal's own tools read them (@temporalio/envconfig; docs/cluster.md).
-  readElsewhere('TEMPORAL_PROFILE', 'src/temporal/connection.ts', { default: 'default', rule: 'profile name' }, '*new*: the connection profile of the Temporal config file (address, namespace, TLS, API key) used by every command and worker; TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE above apply when no profile sets them'),
-  readElsewhere('TEMPORAL_CONFIG_FILE', 'src/temporal/connection.ts', { default: null, rule: 'path' }, '*new*: the Temporal config file (default: the CLI\'s `temporal.toml` in the user config dir)'),
-  readElsewhere('TEMPORAL_TLS_CLIENT_CERT_PATH', 'src/temporal/connection.ts', { default: null, rule: 'path' }, '*new*: mTLS client certificate (with `TEMPORAL_TLS_CLIENT_KEY_PATH`, `TEMPORAL_TLS_SERVER_CA_CERT_PATH`, `TEMPORAL_TLS_SERVER_NAME`, `TEMPORAL_TLS`; `TEMPORAL_API_KEY` for Temporal Cloud)'),
+  readElsewhere(
+    'TEMPORAL_PROFILE',
+    'src/temporal/connection.ts',
+    { default: 'default', rule: 'profile name' },
+    '*new*: the connection profile of the Temporal config file (address, namespace, TLS, API key) used by every command and worker; TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE above apply when no profile sets them',
+  ),
+  readElsewhere(
+    'TEMPORAL_CONFIG_FILE',
+    'src/temporal/connection.ts',
+    { default: null, rule: 'path' },
+    "*new*: the Temporal config file (default: the CLI's `temporal.toml` in the user config dir)",
+  ),
+  readElsewhere(
+    'TEMPORAL_TLS_CLIENT_CERT_PATH',
+    'src/temporal/connection.ts',
+    { default: null, rule: 'path' },
+    '*new*: mTLS client certificate (with `TEMPORAL_TLS_CLIENT_KEY_PATH`, `TEMPORAL_TLS_SERVER_CA_CERT_PATH`, `TEMPORAL_TLS_SERVER_NAME`, `TEMPORAL_TLS`; `TEMPORAL_API_KEY` for Temporal Cloud)',
+  ),
   // Telemetry (src/telemetry): metrics and the one JSON log stream of a worker.
-  readElsewhere('RUNNER_METRICS_ADDRESS', 'src/telemetry/settings.ts', { default: null, rule: 'host:port' }, '*new*: the worker\'s Prometheus endpoint (GET /metrics: the SDK\'s metrics and `sprint_runner_*`); unset = none'),
-  readElsewhere('RUNNER_LOG_LEVEL', 'src/telemetry/settings.ts', { default: 'info', rule: 'trace, debug, info, warn or error' }, '*new*: lowest level of the Temporal SDK and Core log lines on stderr, each one JSON line'),
+  readElsewhere(
+    'RUNNER_METRICS_ADDRESS',
+    'src/telemetry/settings.ts',
+    { default: null, rule: 'host:port' },
+    "*new*: the worker's Prometheus endpoint (GET /metrics: the SDK's metrics and `sprint_runner_*`); unset = none",
+  ),
+  readElsewhere(
+    'RUNNER_LOG_LEVEL',
+    'src/telemetry/settings.ts',
+    { default: 'info', rule: 'trace, debug, info, warn or error' },
+    '*new*: lowest level of the Temporal SDK and Core log lines on stderr, each one JSON line',
+  ),
   // Optional OpenTelemetry tracing (src/telemetry/tracing.ts): the standard OTEL_* variables.
-  readElsewhere('OTEL_EXPORTER_OTLP_ENDPOINT', 'src/telemetry/tracing.ts', { default: null, rule: 'http(s) URL' }, '*new*: turns tracing on: client calls and activities of every command and worker as OpenTelemetry spans, sent over OTLP/HTTP to `<URL>/v1/traces` (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`: the full traces URL instead); unset = no tracing, nothing loaded'),
-  readElsewhere('OTEL_EXPORTER_OTLP_PROTOCOL', 'src/telemetry/tracing.ts', { default: 'http/protobuf', rule: 'http/protobuf or http/json' }, '*new*: the OTLP body encoding (also `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`); gRPC is not supported. `OTEL_SERVICE_NAME` (default `sprint-runner`), `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_BSP_*` apply as in the OpenTelemetry SDK; `OTEL_SDK_DISABLED=true` turns tracing off'),
+  readElsewhere(
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
+    'src/telemetry/tracing.ts',
+    { default: null, rule: 'http(s) URL' },
+    '*new*: turns tracing on: client calls and activities of every command and worker as OpenTelemetry spans, sent over OTLP/HTTP to `<URL>/v1/traces` (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`: the full traces URL instead); unset = no tracing, nothing loaded',
+  ),
+  readElsewhere(
+    'OTEL_EXPORTER_OTLP_PROTOCOL',
+    'src/telemetry/tracing.ts',
+    { default: 'http/protobuf', rule: 'http/protobuf or http/json' },
+    '*new*: the OTLP body encoding (also `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`); gRPC is not supported. `OTEL_SERVICE_NAME` (default `sprint-runner`), `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_BSP_*` apply as in the OpenTelemetry SDK; `OTEL_SDK_DISABLED=true` turns tracing off',
+  ),
   // Safe upgrades (docs/upgrading.md): Worker Deployment Versioning of `sprint-runner worker`.
   variable(
     'RUNNER_WORKER_VERSIONING',

@@ -33,7 +33,11 @@ export function compactSdkLine(entry: LogEntry): string | null {
   const meta = entry.meta ?? {};
   const error = meta.error as { message?: unknown } | undefined;
   return JSON.stringify({
-    type: 'WORKFLOW_FAILED', level: entry.level, workflow_type: meta.workflowType, workflow_id: meta.workflowId, run_id: meta.runId,
+    type: 'WORKFLOW_FAILED',
+    level: entry.level,
+    workflow_type: meta.workflowType,
+    workflow_id: meta.workflowId,
+    run_id: meta.runId,
     error: typeof error?.message === 'string' ? error.message : String(error),
   });
 }
@@ -62,7 +66,12 @@ export function sdkLogLine(entry: LogEntry): string {
 /** `error` → error, error_type, error_stack (one string), error_cause (the cause chain's messages). */
 export function flattenError(key: string, error: Error): Record<string, string> {
   const out: Record<string, string> = { [key]: error.message, [`${key}_type`]: errorType(error) };
-  if (error.stack) out[`${key}_stack`] = error.stack.split('\n').slice(0, STACK_FRAMES + 1).map((line) => line.trim()).join(' | ');
+  if (error.stack)
+    out[`${key}_stack`] = error.stack
+      .split('\n')
+      .slice(0, STACK_FRAMES + 1)
+      .map((line) => line.trim())
+      .join(' | ');
   const causes: string[] = [];
   for (let cause = error.cause; cause instanceof Error && causes.length < 5; cause = cause.cause) causes.push(`${errorType(cause)}: ${cause.message}`);
   if (causes.length) out[`${key}_cause`] = causes.join(' <- ');

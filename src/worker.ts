@@ -106,7 +106,10 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     workers,
     run: async () => {
       emitEvent({
-        type: 'RUNNER_WORKER_READY', address: config.temporalAddress, namespace: config.temporalNamespace, task_queues: roles.map((r) => queues[r]),
+        type: 'RUNNER_WORKER_READY',
+        address: config.temporalAddress,
+        namespace: config.temporalNamespace,
+        task_queues: roles.map((r) => queues[r]),
         // The build id an operator promotes with `temporal worker deployment set-current-version`.
         deployment_name: options.versioning?.version.deploymentName ?? null,
         build_id: options.versioning?.version.buildId ?? null,
@@ -163,7 +166,10 @@ async function announceRouting(config: RunnerConfig, connection: NativeConnectio
       emitEvent({ type: 'RUNNER_DEPLOYMENT_CURRENT', deployment_name: deploymentName, build_id: buildId });
     } else {
       emitEvent({
-        type: 'RUNNER_DEPLOYMENT_NOT_CURRENT', deployment_name: deploymentName, build_id: buildId, current_build_id: outcome.current,
+        type: 'RUNNER_DEPLOYMENT_NOT_CURRENT',
+        deployment_name: deploymentName,
+        build_id: buildId,
+        current_build_id: outcome.current,
         hint: `this worker gets tasks once its version is current: temporal worker deployment set-current-version --deployment-name ${deploymentName} --build-id ${buildId}`,
       });
     }

@@ -39,7 +39,11 @@ export function workflowSdkVersion(): string {
  */
 export function comparableModules(modules: readonly string[]): string[] {
   return modules.map((module) =>
-    module.startsWith('/') ? relative(ROOT, module).replace(/^dist\//, 'src/').replace(/\.(ts|js)$/, '') : module,
+    module.startsWith('/')
+      ? relative(ROOT, module)
+          .replace(/^dist\//, 'src/')
+          .replace(/\.(ts|js)$/, '')
+      : module,
   );
 }
 

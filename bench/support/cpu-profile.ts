@@ -46,8 +46,13 @@ export function summarise(profile: CpuProfile, top = 25): string {
     perModule.set(mod, (perModule.get(mod) ?? 0) + us);
   }
   const table = (title: string, map: Map<string, number>) =>
-    [`${title} (self time, of ${(total / 1e6).toFixed(2)} s sampled)`,
-      ...[...map].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1e6).toFixed(2).padStart(6)} s  ${name}`)].join('\n');
+    [
+      `${title} (self time, of ${(total / 1e6).toFixed(2)} s sampled)`,
+      ...[...map]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, top)
+        .map(([name, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1e6).toFixed(2).padStart(6)} s  ${name}`),
+    ].join('\n');
   return `${table('modules', perModule)}\n\n${table('functions', perFunction)}\n`;
 }
 

@@ -18,9 +18,7 @@ export const AGENT_BIN = join(ROOT, 'emulators', 'agent', 'codex-emulator.js');
 export function tapOrchestratorCmd(): string {
   const { freshEmulatorBundle } = require('../../scripts/build-freshness.js') as { freshEmulatorBundle(name: string): string | null };
   const compiled = freshEmulatorBundle('orchestrator-tap');
-  return compiled
-    ? `${process.execPath} ${compiled} --loop`
-    : `${process.execPath} --require tsx/cjs ${join(ROOT, 'bench', 'support', 'orchestrator-tap.ts')} --loop`;
+  return compiled ? `${process.execPath} ${compiled} --loop` : `${process.execPath} --require tsx/cjs ${join(ROOT, 'bench', 'support', 'orchestrator-tap.ts')} --loop`;
 }
 export const IDLE_ORCHESTRATOR_CMD = `/bin/sh ${join(ROOT, 'bench', 'support', 'idle-orchestrator.sh')}`;
 
@@ -105,7 +103,13 @@ export async function startBenchRig(temporal: BenchTemporal, options: RigOptions
       });
   const running = workers.run();
   return {
-    backend, config, configEnv, workers, events, runnerCalls, dir,
+    backend,
+    config,
+    configEnv,
+    workers,
+    events,
+    runnerCalls,
+    dir,
     async stop() {
       workers.shutdown();
       await running.catch(() => undefined);
@@ -140,7 +144,9 @@ export function benchConfigEnv(temporal: BenchTemporal, backendUrl: string, dir:
 /** A project item in the orchestrator's items-file format (../../docs/spec/backend-orchestrator-contract.md §B.1). */
 export function boardItem(issue: number, status: string, sprint = 'M1') {
   return {
-    project_item_id: `PVTI_${issue}`, issue_number: issue, issue_url: `https://github.com/acme/app/issues/${issue}`,
+    project_item_id: `PVTI_${issue}`,
+    issue_number: issue,
+    issue_url: `https://github.com/acme/app/issues/${issue}`,
     fields: { Status: status, Size: 'S', Area: 'api', Priority: 'P1', Sprint: sprint },
   };
 }
@@ -148,7 +154,9 @@ export function boardItem(issue: number, status: string, sprint = 'M1') {
 /** An open PR linked to its issue the way the emulated executor links it (Refs + run marker). */
 export function linkedPr(issue: number, number: number) {
   return {
-    number, issue_number: issue, head_ref: `executor/issue-${issue}`,
+    number,
+    issue_number: issue,
+    head_ref: `executor/issue-${issue}`,
     body: `Work for #${issue}.\n\nRefs #${issue}\n\n<!-- EXECUTOR_RUN_V1\nissue: ${issue}\nproject_item_id: PVTI_${issue}\nrun_id: 6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f\n-->`,
   };
 }

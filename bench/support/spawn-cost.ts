@@ -27,7 +27,9 @@ async function main(): Promise<void> {
   const touch = (i: number) => resident.forEach((page) => (page[i % page.length] = 2));
   const rss = () => (process.memoryUsage().rss / 2 ** 20).toFixed(0);
   const report = (label: string, cpu: NodeJS.CpuUsage, blockedNs: bigint, wallMs: number) =>
-    console.log(`${label}: caller CPU ${((cpu.user + cpu.system) / 1000 / n).toFixed(1)} ms/spawn, event loop blocked ${(Number(blockedNs) / 1e6 / n).toFixed(2)} ms/spawn, ${(wallMs / n).toFixed(1)} ms/run`);
+    console.log(
+      `${label}: caller CPU ${((cpu.user + cpu.system) / 1000 / n).toFixed(1)} ms/spawn, event loop blocked ${(Number(blockedNs) / 1e6 / n).toFixed(2)} ms/spawn, ${(wallMs / n).toFixed(1)} ms/run`,
+    );
 
   let cpu0 = process.cpuUsage();
   let t0 = Date.now();

@@ -22,13 +22,19 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const set = await createWorkers({
-    config, connection, workflowBundle: { codePath: process.env.BENCH_WORKFLOW_BUNDLE! }, onEvent: count, shutdownGraceTime: '2s',
+    config,
+    connection,
+    workflowBundle: { codePath: process.env.BENCH_WORKFLOW_BUNDLE! },
+    onEvent: count,
+    shutdownGraceTime: '2s',
   });
   const main = set.workers[0]!;
   process.on('message', (message) => {
     if (message === 'stats') {
       process.send?.({
-        kind: 'stats', memory: process.memoryUsage(), events: counts,
+        kind: 'stats',
+        memory: process.memoryUsage(),
+        events: counts,
         maxCachedWorkflows: main.options.maxCachedWorkflows,
         maxConcurrentWorkflowTaskExecutions: main.options.maxConcurrentWorkflowTaskExecutions,
       });

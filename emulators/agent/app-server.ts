@@ -68,7 +68,10 @@ export class AppServerEmulator {
     const path = this.env['AGENT_EVENTS_LOG'];
     if (!path) return;
     const at = Date.now();
-    appendFileSync(path, `${JSON.stringify({ at, iso: new Date(at).toISOString(), pid: process.pid, spawned_at: Math.round(performance.timeOrigin), tool, transport: 'app-server', run_id: played?.runId ?? null, role: played?.role ?? null })}\n`);
+    appendFileSync(
+      path,
+      `${JSON.stringify({ at, iso: new Date(at).toISOString(), pid: process.pid, spawned_at: Math.round(performance.timeOrigin), tool, transport: 'app-server', run_id: played?.runId ?? null, role: played?.role ?? null })}\n`,
+    );
   }
 
   handleLine(line: string): void {
@@ -96,17 +99,42 @@ export class AppServerEmulator {
     const params = (message['params'] ?? {}) as Json;
     switch (method) {
       case 'initialize':
-        reply({ userAgent: `codex_emulator/${EMULATOR_VERSION} (emulated; agent-emulator)`, codexHome: this.env['CODEX_HOME'] ?? '/nonexistent', platformFamily: 'unix', platformOs: process.platform });
+        reply({
+          userAgent: `codex_emulator/${EMULATOR_VERSION} (emulated; agent-emulator)`,
+          codexHome: this.env['CODEX_HOME'] ?? '/nonexistent',
+          platformFamily: 'unix',
+          platformOs: process.platform,
+        });
         return;
       case 'thread/start': {
         const parsed = ThreadStartSchema.safeParse(params);
         if (!parsed.success) return fail(-32602, `Invalid request: ${parsed.error.issues[0]?.message ?? 'invalid params'}`);
         const thread: ThreadState = { id: randomUUID(), cwd: parsed.data.cwd ?? process.cwd(), played: null, tokens: 0, running: null };
         this.threads.set(thread.id, thread);
-        const view = { id: thread.id, sessionId: thread.id, forkedFromId: null, parentThreadId: null, preview: '', ephemeral: false, modelProvider: 'emulator', createdAt: Math.floor(Date.now() / 1000), updatedAt: Math.floor(Date.now() / 1000), cwd: thread.cwd };
+        const view = {
+          id: thread.id,
+          sessionId: thread.id,
+          forkedFromId: null,
+          parentThreadId: null,
+          preview: '',
+          ephemeral: false,
+          modelProvider: 'emulator',
+          createdAt: Math.floor(Date.now() / 1000),
+          updatedAt: Math.floor(Date.now() / 1000),
+          cwd: thread.cwd,
+        };
         reply({
-          thread: view, model: 'agent-emulator', modelProvider: 'emulator', serviceTier: null, disabledPluginIds: [], cwd: thread.cwd, instructionSources: [],
-          approvalPolicy: parsed.data.approvalPolicy ?? 'on-request', approvalsReviewer: 'user', sandbox: { type: parsed.data.sandbox ?? 'read-only' }, reasoningEffort: null,
+          thread: view,
+          model: 'agent-emulator',
+          modelProvider: 'emulator',
+          serviceTier: null,
+          disabledPluginIds: [],
+          cwd: thread.cwd,
+          instructionSources: [],
+          approvalPolicy: parsed.data.approvalPolicy ?? 'on-request',
+          approvalsReviewer: 'user',
+          sandbox: { type: parsed.data.sandbox ?? 'read-only' },
+          reasoningEffort: null,
         });
         this.notify('thread/started', { thread: view });
         return;
@@ -141,10 +169,16 @@ export class AppServerEmulator {
   private async runTurn(thread: ThreadState, turnId: string, prompt: string, signal: AbortSignal): Promise<void> {
     const startedAt = Date.now();
     const turnView = (status: string, items: Json[], error: Json | null) => ({
-      id: turnId, items, status, error, startedAt: Math.floor(startedAt / 1000),
-      completedAt: status === 'inProgress' ? null : Math.floor(Date.now() / 1000), durationMs: status === 'inProgress' ? null : Date.now() - startedAt,
+      id: turnId,
+      items,
+      status,
+      error,
+      startedAt: Math.floor(startedAt / 1000),
+      completedAt: status === 'inProgress' ? null : Math.floor(Date.now() / 1000),
+      durationMs: status === 'inProgress' ? null : Date.now() - startedAt,
     });
-    const item = (method: 'item/started' | 'item/completed', body: Json) => this.notify(method, { item: body, threadId: thread.id, turnId, ...(method === 'item/completed' ? { completedAtMs: Date.now() } : { startedAtMs: Date.now() }) });
+    const item = (method: 'item/started' | 'item/completed', body: Json) =>
+      this.notify(method, { item: body, threadId: thread.id, turnId, ...(method === 'item/completed' ? { completedAtMs: Date.now() } : { startedAtMs: Date.now() }) });
     this.notify('turn/started', { threadId: thread.id, turn: turnView('inProgress', [], null) });
     const userItem = { type: 'userMessage', id: randomUUID(), content: [{ type: 'text', text: prompt, text_elements: [] }] };
     item('item/started', userItem);
@@ -171,7 +205,14 @@ export class AppServerEmulator {
       }
       const last = Math.max(0, tokens - thread.tokens);
       thread.tokens = tokens;
-      const usage = (total: number) => ({ totalTokens: total, inputTokens: Math.round(total * 0.8), cachedInputTokens: 0, cacheWriteInputTokens: 0, outputTokens: total - Math.round(total * 0.8), reasoningOutputTokens: 0 });
+      const usage = (total: number) => ({
+        totalTokens: total,
+        inputTokens: Math.round(total * 0.8),
+        cachedInputTokens: 0,
+        cacheWriteInputTokens: 0,
+        outputTokens: total - Math.round(total * 0.8),
+        reasoningOutputTokens: 0,
+      });
       this.notify('thread/tokenUsage/updated', { threadId: thread.id, turnId, tokenUsage: { total: usage(tokens), last: usage(last), modelContextWindow: 258400 } });
       if (isError) {
         const error = { message: text, codexErrorInfo: 'other', additionalDetails: null };
@@ -192,10 +233,15 @@ export class AppServerEmulator {
   }
 
   private async elicit(thread: ThreadState, turnId: string): Promise<string> {
-    const command = '/bin/bash -lc \'git push --force origin HEAD\'';
+    const command = "/bin/bash -lc 'git push --force origin HEAD'";
     const answer = (await this.request('item/commandExecution/requestApproval', {
-      threadId: thread.id, turnId, itemId: `call_${randomUUID().slice(0, 8)}`, command, cwd: thread.cwd,
-      reason: 'emulated escalation request', availableDecisions: ['accept', 'decline'],
+      threadId: thread.id,
+      turnId,
+      itemId: `call_${randomUUID().slice(0, 8)}`,
+      command,
+      cwd: thread.cwd,
+      reason: 'emulated escalation request',
+      availableDecisions: ['accept', 'decline'],
     })) as Json | undefined;
     const decision = answer?.['decision'];
     return typeof decision === 'string' ? decision : `denied (no decision: ${JSON.stringify(answer ?? null).slice(0, 100)})`;
@@ -204,10 +250,28 @@ export class AppServerEmulator {
   /** item/started + item/completed of a commandExecution that ran to completion. */
   private reportCommand(thread: ThreadState, turnId: string, command: string, output: string, exitCode: number): void {
     const started = Date.now();
-    const item = { type: 'commandExecution', id: `call_${randomUUID().slice(0, 8)}`, pluginId: null, scriptPath: null, command, cwd: thread.cwd, processId: null, source: 'agent', commandActions: [] };
-    this.notify('item/started', { item: { ...item, status: 'inProgress', aggregatedOutput: null, exitCode: null, durationMs: null }, threadId: thread.id, turnId, startedAtMs: started });
+    const item = {
+      type: 'commandExecution',
+      id: `call_${randomUUID().slice(0, 8)}`,
+      pluginId: null,
+      scriptPath: null,
+      command,
+      cwd: thread.cwd,
+      processId: null,
+      source: 'agent',
+      commandActions: [],
+    };
+    this.notify('item/started', {
+      item: { ...item, status: 'inProgress', aggregatedOutput: null, exitCode: null, durationMs: null },
+      threadId: thread.id,
+      turnId,
+      startedAtMs: started,
+    });
     this.notify('item/completed', {
-      item: { ...item, status: exitCode === 0 ? 'completed' : 'failed', aggregatedOutput: output, exitCode, durationMs: Date.now() - started }, threadId: thread.id, turnId, completedAtMs: Date.now(),
+      item: { ...item, status: exitCode === 0 ? 'completed' : 'failed', aggregatedOutput: output, exitCode, durationMs: Date.now() - started },
+      threadId: thread.id,
+      turnId,
+      completedAtMs: Date.now(),
     });
   }
 
@@ -219,8 +283,21 @@ export class AppServerEmulator {
       child.once('error', reject);
     });
     this.notify('item/started', {
-      item: { type: 'commandExecution', id: `call_${randomUUID().slice(0, 8)}`, command: `${process.execPath} -e ${JSON.stringify(code)}`, cwd: thread.cwd, processId: String(child.pid), status: 'inProgress', commandActions: [], aggregatedOutput: null, exitCode: null, durationMs: null },
-      threadId: thread.id, turnId, startedAtMs: Date.now(),
+      item: {
+        type: 'commandExecution',
+        id: `call_${randomUUID().slice(0, 8)}`,
+        command: `${process.execPath} -e ${JSON.stringify(code)}`,
+        cwd: thread.cwd,
+        processId: String(child.pid),
+        status: 'inProgress',
+        commandActions: [],
+        aggregatedOutput: null,
+        exitCode: null,
+        durationMs: null,
+      },
+      threadId: thread.id,
+      turnId,
+      startedAtMs: Date.now(),
     });
   }
 }

@@ -11,14 +11,5 @@ export const AGENT_EMULATOR_BIN = resolve(__dirname, 'codex-emulator.js');
 export { AgentEmulator, EMULATOR_VERSION, runAgentEmulator } from './server';
 export { parseWorkerPrompt, type EmulatedIntent, type WorkerPrompt } from './prompt';
 export { executorMarker, executorPrBody, type WorkerResultJson } from './roles';
-export {
-  AgentBehaviourSchema,
-  AgentScriptSchema,
-  loadAgentScript,
-  parseAgentScript,
-  resolveBehaviour,
-  type AgentBehaviour,
-  type AgentRole,
-  type AgentScript,
-} from './script';
+export { AgentBehaviourSchema, AgentScriptSchema, loadAgentScript, parseAgentScript, resolveBehaviour, type AgentBehaviour, type AgentRole, type AgentScript } from './script';
 export { AppServerEmulator, runAppServerEmulator } from './app-server';

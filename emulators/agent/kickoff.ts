@@ -18,7 +18,12 @@ export interface KickoffPrompt {
 const MIN_TASKS = 3;
 const MAX_TASKS = 25;
 /** Components of the backend emulator's default repository, with a fitting task area. */
-const COMPONENTS = [['apps/api', 'api'], ['apps/runner', 'runner'], ['apps/web', 'infra'], ['packages/shared', 'infra']] as const;
+const COMPONENTS = [
+  ['apps/api', 'api'],
+  ['apps/runner', 'runner'],
+  ['apps/web', 'infra'],
+  ['packages/shared', 'infra'],
+] as const;
 
 /** null when the prompt is not the ../../docs/spec/runner-behaviour.md §4.2 kickoff prompt. */
 export function parseKickoffPrompt(prompt: string): KickoffPrompt | null {
@@ -31,20 +36,40 @@ export function parseKickoffPrompt(prompt: string): KickoffPrompt | null {
   return { sprint, readyLimit, goal: prompt.slice(start + 'Goal text (verbatim):\n'.length, end).trim() };
 }
 
-const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'task';
+const slug = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40) || 'task';
 
 function body(goal: string, file: string): string {
   return [
-    '## Goal', goal, '',
-    '## Non-goals', '- Unrelated refactoring', '',
-    '## Acceptance Criteria', `- ${goal} works as described`, '- Tests cover the new behaviour', '',
-    '## Files Likely Touched', `- ${file}`, '',
-    '## Definition of Done', '- Tests pass', '- Reviewed and approved',
+    '## Goal',
+    goal,
+    '',
+    '## Non-goals',
+    '- Unrelated refactoring',
+    '',
+    '## Acceptance Criteria',
+    `- ${goal} works as described`,
+    '- Tests cover the new behaviour',
+    '',
+    '## Files Likely Touched',
+    `- ${file}`,
+    '',
+    '## Definition of Done',
+    '- Tests pass',
+    '- Reviewed and approved',
   ].join('\n');
 }
 
 export function kickoffPlanFor(request: KickoffPrompt): Record<string, unknown> {
-  const lines = request.goal.split('\n').map((line) => line.trim()).filter((line) => line.startsWith('- ')).map((line) => line.slice(2).trim());
+  const lines = request.goal
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('- '))
+    .map((line) => line.slice(2).trim());
   const firstLine = request.goal.split('\n')[0]!.trim();
   while (lines.length < MIN_TASKS) lines.push(`${['Implement', 'Test', 'Document'][lines.length]} ${firstLine}`.slice(0, 80));
   const specs = lines.slice(0, MAX_TASKS).map((line) => {
@@ -53,7 +78,10 @@ export function kickoffPlanFor(request: KickoffPrompt): Record<string, unknown> 
     return { title: `[TASK] ${name}`, name, dependsOn: after ? [`[TASK] ${after[1]!.trim()}`] : [] };
   });
   const limit = Math.min(request.readyLimit, 3);
-  const readySet = specs.filter((spec) => spec.dependsOn.length === 0).slice(0, limit).map((spec) => spec.title);
+  const readySet = specs
+    .filter((spec) => spec.dependsOn.length === 0)
+    .slice(0, limit)
+    .map((spec) => spec.title);
   const componentOf = new Map<string, (typeof COMPONENTS)[number]>();
   let next = 0;
   const tasks = specs.map((spec) => {

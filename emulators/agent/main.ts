@@ -34,8 +34,13 @@ export function formatMcpList(servers: ListedServer[]): string {
   if (servers.length === 0) return 'No MCP servers configured yet. Try `codex mcp add my-tool -- my-command`.\n';
   const header = ['Name', 'Command', 'Args', 'Env', 'Cwd', 'Status', 'Auth'];
   const rows = servers.map((server) => [
-    server.name, 'npx', `-y ${server.name.replace(/_/g, '-')}-mcp`, 'GITHUB_PAT=*****', '-',
-    server.enabled ? 'enabled' : 'disabled', 'Unsupported',
+    server.name,
+    'npx',
+    `-y ${server.name.replace(/_/g, '-')}-mcp`,
+    'GITHUB_PAT=*****',
+    '-',
+    server.enabled ? 'enabled' : 'disabled',
+    'Unsupported',
   ]);
   const widths = header.map((_, col) => Math.max(...[header, ...rows].map((row) => row[col]!.length)));
   const line = (row: string[]) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ');
@@ -43,15 +48,19 @@ export function formatMcpList(servers: ListedServer[]): string {
 }
 
 function mcpListJson(servers: ListedServer[]): string {
-  return `${JSON.stringify(servers.map((server) => ({
-    name: server.name,
-    enabled: server.enabled,
-    disabled_reason: null,
-    transport: { type: 'stdio', command: 'npx', args: ['-y', `${server.name.replace(/_/g, '-')}-mcp`], env: {}, env_vars: ['GITHUB_PAT'], cwd: null },
-    startup_timeout_sec: null,
-    tool_timeout_sec: null,
-    auth_status: 'unsupported',
-  })), null, 2)}\n`;
+  return `${JSON.stringify(
+    servers.map((server) => ({
+      name: server.name,
+      enabled: server.enabled,
+      disabled_reason: null,
+      transport: { type: 'stdio', command: 'npx', args: ['-y', `${server.name.replace(/_/g, '-')}-mcp`], env: {}, env_vars: ['GITHUB_PAT'], cwd: null },
+      startup_timeout_sec: null,
+      tool_timeout_sec: null,
+      auth_status: 'unsupported',
+    })),
+    null,
+    2,
+  )}\n`;
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {

@@ -100,14 +100,7 @@ export function executorMarker(issue: number, projectItemId: string, runId: stri
 }
 
 export function executorPrBody(issue: number, projectItemId: string, runId: string): string {
-  return [
-    `Implements issue #${issue} (emulated executor run).`,
-    '',
-    `Refs #${issue}`,
-    '',
-    executorMarker(issue, projectItemId, runId),
-    '',
-  ].join('\n');
+  return [`Implements issue #${issue} (emulated executor run).`, '', `Refs #${issue}`, '', executorMarker(issue, projectItemId, runId), ''].join('\n');
 }
 
 export async function playRole(prompt: WorkerPrompt, script: AgentScript, hooks: RolePlayHooks): Promise<RolePlay> {
@@ -168,7 +161,9 @@ export async function playRole(prompt: WorkerPrompt, script: AgentScript, hooks:
     await enter(issueNumber);
     if (behaviour.status === 'failed') {
       await leave();
-      return done(base({ status: 'failed', summary: `scripted executor failure on issue #${issueNumber}`, errors: [{ code: 'scripted_failure', message: 'agent script status=failed' }] }));
+      return done(
+        base({ status: 'failed', summary: `scripted executor failure on issue #${issueNumber}`, errors: [{ code: 'scripted_failure', message: 'agent script status=failed' }] }),
+      );
     }
     const prPath = '/__admin/prs';
     const pr = await http.post(prPath, {
@@ -188,20 +183,30 @@ export async function playRole(prompt: WorkerPrompt, script: AgentScript, hooks:
     const prNumber = int(prRecord['number']) ?? int(prRecord['pr_number']);
     const updatePath = '/internal/project-item/update-field';
     const update = await http.post(updatePath, {
-      role: 'EXECUTOR', project_item_id: projectItemId, field: 'Status', value: 'In Review',
+      role: 'EXECUTOR',
+      project_item_id: projectItemId,
+      field: 'Status',
+      value: 'In Review',
     });
     await leave();
     if (!update.ok) {
-      return done(base({
-        status: 'failed', summary: `opened PR #${prNumber ?? '?'} but could not move issue #${issueNumber} to In Review`,
-        urls: prUrl ? { pr_url: prUrl } : {}, errors: [httpError(updatePath, update)], marker_verified: true,
-      }));
+      return done(
+        base({
+          status: 'failed',
+          summary: `opened PR #${prNumber ?? '?'} but could not move issue #${issueNumber} to In Review`,
+          urls: prUrl ? { pr_url: prUrl } : {},
+          errors: [httpError(updatePath, update)],
+          marker_verified: true,
+        }),
+      );
     }
-    return done(base({
-      summary: `Opened PR #${prNumber ?? '?'} for issue #${issueNumber} and moved it to In Review.`,
-      urls: prUrl ? { pr_url: prUrl } : {},
-      marker_verified: true,
-    }));
+    return done(
+      base({
+        summary: `Opened PR #${prNumber ?? '?'} for issue #${issueNumber} and moved it to In Review.`,
+        urls: prUrl ? { pr_url: prUrl } : {},
+        marker_verified: true,
+      }),
+    );
   }
 
   if (intent.endpoint !== RESOLVE_ENDPOINT) {
@@ -214,12 +219,14 @@ export async function playRole(prompt: WorkerPrompt, script: AgentScript, hooks:
   const linkage = await http.post(intent.endpoint, intent.body);
   if (!linkage.ok) {
     await leave();
-    return done(base({
-      status: 'failed',
-      outcome: role === 'REVIEWER' ? 'INCOMPLETE' : null,
-      summary: 'resolve-linked-pr failed',
-      errors: [httpError(intent.endpoint, linkage)],
-    }));
+    return done(
+      base({
+        status: 'failed',
+        outcome: role === 'REVIEWER' ? 'INCOMPLETE' : null,
+        summary: 'resolve-linked-pr failed',
+        errors: [httpError(intent.endpoint, linkage)],
+      }),
+    );
   }
   const linked = record(linkage.json);
   const prUrl = str(linked['pr_url']) ?? '';
@@ -228,39 +235,59 @@ export async function playRole(prompt: WorkerPrompt, script: AgentScript, hooks:
   if (role === 'EXECUTOR') {
     if (behaviour.status === 'failed') {
       await leave();
-      return done(base({ status: 'failed', summary: `scripted fix-up failure on issue #${issueNumber ?? '?'}`, errors: [{ code: 'scripted_failure', message: 'agent script status=failed' }] }));
+      return done(
+        base({
+          status: 'failed',
+          summary: `scripted fix-up failure on issue #${issueNumber ?? '?'}`,
+          errors: [{ code: 'scripted_failure', message: 'agent script status=failed' }],
+        }),
+      );
     }
     const pushPath = `/__admin/prs/${prNumber ?? 0}/push`;
     const push = await http.post(pushPath, { role: 'EXECUTOR', run_id: intent.run_id });
     await leave();
     if (!push.ok) {
-      return done(base({ status: 'failed', summary: `could not push to PR #${prNumber ?? '?'}`, urls: prUrl ? { pr_url: prUrl } : {}, errors: [httpError(pushPath, push)], marker_verified: true }));
+      return done(
+        base({
+          status: 'failed',
+          summary: `could not push to PR #${prNumber ?? '?'}`,
+          urls: prUrl ? { pr_url: prUrl } : {},
+          errors: [httpError(pushPath, push)],
+          marker_verified: true,
+        }),
+      );
     }
-    return done(base({
-      summary: `Pushed a fix-up commit to PR #${prNumber ?? '?'} for issue #${issueNumber ?? '?'}.`,
-      urls: prUrl ? { pr_url: prUrl } : {},
-      marker_verified: true,
-    }));
+    return done(
+      base({
+        summary: `Pushed a fix-up commit to PR #${prNumber ?? '?'} for issue #${issueNumber ?? '?'}.`,
+        urls: prUrl ? { pr_url: prUrl } : {},
+        marker_verified: true,
+      }),
+    );
   }
 
   const outcome = behaviour.outcome ?? 'PASS';
   const errors: WorkerResultJson['errors'] = [];
   if (issueNumber && (behaviour.comment !== undefined || outcome !== 'PASS')) {
-    const body = behaviour.comment ?? (outcome === 'FAIL'
-      ? '- [ ] R1: add a deterministic test for the changed behaviour (done when the test fails before the change and passes after).'
-      : '- [ ] R1: review could not be completed; re-run the review.');
+    const body =
+      behaviour.comment ??
+      (outcome === 'FAIL'
+        ? '- [ ] R1: add a deterministic test for the changed behaviour (done when the test fails before the change and passes after).'
+        : '- [ ] R1: review could not be completed; re-run the review.');
     const commentPath = `/__admin/issues/${issueNumber}/comments`;
     const comment = await http.post(commentPath, { body, role: 'REVIEWER', run_id: intent.run_id });
     if (!comment.ok) errors.push(httpError(commentPath, comment));
   }
   await leave();
-  return done(base({
-    status: behaviour.status ?? 'succeeded',
-    outcome,
-    summary: `Review of PR #${prNumber ?? '?'} for issue #${issueNumber ?? '?'}: ${outcome}.`,
-    urls: prUrl ? { pr_url: prUrl } : {},
-    errors,
-  }));
+  return done(
+    base({
+      status: behaviour.status ?? 'succeeded',
+      outcome,
+      summary: `Review of PR #${prNumber ?? '?'} for issue #${issueNumber ?? '?'}: ${outcome}.`,
+      urls: prUrl ? { pr_url: prUrl } : {},
+      errors,
+    }),
+  );
 }
 
 /** The curl command line an agent would run for a backend call (what Codex reports as the command). */

@@ -10,13 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import {
-  ListToolsRequestSchema,
-  type CallToolResult,
-  type ServerNotification,
-  type ServerRequest,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ListToolsRequestSchema, type CallToolResult, type ServerNotification, type ServerRequest, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import codexTools from './codex-tools-0.153.4.json';
 import { kickoffPlanFor, parseKickoffPrompt } from './kickoff';
@@ -182,8 +176,7 @@ export async function playPrompt(script: AgentScript, prompt: string, ctx: PlayC
     replyText = JSON.stringify(result, null, 2);
   } else {
     const kickoff = parseKickoffPrompt(prompt);
-    replyText = behaviour.text
-      ?? (kickoff ? JSON.stringify(kickoffPlanFor(kickoff), null, 2) : `agent-emulator answer to: ${prompt.slice(0, 200)}`);
+    replyText = behaviour.text ?? (kickoff ? JSON.stringify(kickoffPlanFor(kickoff), null, 2) : `agent-emulator answer to: ${prompt.slice(0, 200)}`);
     if (decision !== undefined) replyText = `${replyText} [elicitation decision: ${decision}]`;
   }
   const isError = behaviour.mode === 'isError';
@@ -206,20 +199,11 @@ export class AgentEmulator {
     private readonly script: AgentScript,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
-    this.mcp = new McpServer(
-      { name: 'codex-mcp-server', title: 'Codex', version: EMULATOR_VERSION },
-      { capabilities: { tools: { listChanged: true } } },
-    );
+    this.mcp = new McpServer({ name: 'codex-mcp-server', title: 'Codex', version: EMULATOR_VERSION }, { capabilities: { tools: { listChanged: true } } });
     const loose = z.looseObject({});
-    this.mcp.registerTool(
-      'codex',
-      { title: 'Codex', description: CODEX_TOOLS[0]?.description, inputSchema: loose, outputSchema: loose },
-      (args, extra) => this.codex(args, extra),
-    );
-    this.mcp.registerTool(
-      'codex-reply',
-      { title: 'Codex Reply', description: CODEX_TOOLS[1]?.description, inputSchema: loose, outputSchema: loose },
-      (args, extra) => this.codexReply(args, extra),
+    this.mcp.registerTool('codex', { title: 'Codex', description: CODEX_TOOLS[0]?.description, inputSchema: loose, outputSchema: loose }, (args, extra) => this.codex(args, extra));
+    this.mcp.registerTool('codex-reply', { title: 'Codex Reply', description: CODEX_TOOLS[1]?.description, inputSchema: loose, outputSchema: loose }, (args, extra) =>
+      this.codexReply(args, extra),
     );
     // Serve the exact 0.153.4 schemas rather than the ones McpServer derives from the zod shapes.
     this.mcp.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: CODEX_TOOLS }));
@@ -234,7 +218,10 @@ export class AgentEmulator {
     if (!path) return;
     const at = Date.now();
     // spawned_at: when this process started (performance.timeOrigin), the "Codex spawned" time of the bench.
-    appendFileSync(path, `${JSON.stringify({ at, iso: new Date(at).toISOString(), pid: process.pid, spawned_at: Math.round(performance.timeOrigin), tool, run_id: runId, role })}\n`);
+    appendFileSync(
+      path,
+      `${JSON.stringify({ at, iso: new Date(at).toISOString(), pid: process.pid, spawned_at: Math.round(performance.timeOrigin), tool, run_id: runId, role })}\n`,
+    );
   }
 
   private emitter(extra: Extra, threadId: string, turnId: string) {
@@ -251,8 +238,13 @@ export class AgentEmulator {
     const command = ['/bin/bash', '-lc', 'git push --force origin HEAD'];
     const cwd = process.cwd();
     await emit({
-      type: 'exec_approval_request', call_id: callId, turn_id: turnId, command, cwd,
-      reason: 'emulated escalation request', parsed_cmd: [{ type: 'unknown', cmd: command[2] }],
+      type: 'exec_approval_request',
+      call_id: callId,
+      turn_id: turnId,
+      command,
+      cwd,
+      reason: 'emulated escalation request',
+      parsed_cmd: [{ type: 'unknown', cmd: command[2] }],
       available_decisions: ['approved', 'abort'],
     });
     try {
@@ -262,8 +254,13 @@ export class AgentEmulator {
           params: {
             message: `Allow Codex to run \`${command.join(' ')}\` in \`${cwd}\`?`,
             requestedSchema: { type: 'object', properties: {} },
-            threadId, codex_elicitation: 'exec-approval', codex_mcp_tool_call_id: String(extra.requestId),
-            codex_event_id: turnId, codex_call_id: callId, codex_command: command, codex_cwd: cwd,
+            threadId,
+            codex_elicitation: 'exec-approval',
+            codex_mcp_tool_call_id: String(extra.requestId),
+            codex_event_id: turnId,
+            codex_call_id: callId,
+            codex_command: command,
+            codex_cwd: cwd,
             codex_parsed_cmd: [{ type: 'unknown', cmd: command[2] }],
           },
         } as unknown as Parameters<Extra['sendRequest']>[0],
@@ -287,8 +284,14 @@ export class AgentEmulator {
     });
     const command = [process.execPath, '-e', code];
     await emit({
-      type: 'exec_command_begin', call_id: `call_${randomUUID().slice(0, 8)}`, process_id: String(child.pid), turn_id: turnId,
-      started_at_ms: Date.now(), command, cwd: `file://${process.cwd()}`, parsed_cmd: [{ type: 'unknown', cmd: command.join(' ') }],
+      type: 'exec_command_begin',
+      call_id: `call_${randomUUID().slice(0, 8)}`,
+      process_id: String(child.pid),
+      turn_id: turnId,
+      started_at_ms: Date.now(),
+      command,
+      cwd: `file://${process.cwd()}`,
+      parsed_cmd: [{ type: 'unknown', cmd: command.join(' ') }],
       source: 'unified_exec_startup',
     });
   }
@@ -297,18 +300,39 @@ export class AgentEmulator {
   private async reportCommand(emit: ReturnType<AgentEmulator['emitter']>, turnId: string, commandLine: string, output: string, exitCode: number): Promise<void> {
     const callId = `call_${randomUUID().slice(0, 8)}`;
     const command = ['/bin/bash', '-lc', commandLine];
-    const common = { call_id: callId, process_id: null, turn_id: turnId, command, cwd: `file://${process.cwd()}`, parsed_cmd: [{ type: 'unknown', cmd: commandLine }], source: 'unified_exec_startup' };
+    const common = {
+      call_id: callId,
+      process_id: null,
+      turn_id: turnId,
+      command,
+      cwd: `file://${process.cwd()}`,
+      parsed_cmd: [{ type: 'unknown', cmd: commandLine }],
+      source: 'unified_exec_startup',
+    };
     const startedAt = Date.now();
     await emit({ type: 'exec_command_begin', ...common, started_at_ms: startedAt });
     await emit({
-      type: 'exec_command_end', ...common, completed_at_ms: Date.now(), stdout: output, stderr: '', aggregated_output: output, exit_code: exitCode,
-      duration: { secs: 0, nanos: (Date.now() - startedAt) * 1e6 }, formatted_output: output, status: exitCode === 0 ? 'completed' : 'failed',
+      type: 'exec_command_end',
+      ...common,
+      completed_at_ms: Date.now(),
+      stdout: output,
+      stderr: '',
+      aggregated_output: output,
+      exit_code: exitCode,
+      duration: { secs: 0, nanos: (Date.now() - startedAt) * 1e6 },
+      formatted_output: output,
+      status: exitCode === 0 ? 'completed' : 'failed',
     });
   }
 
   private async finish(
-    emit: ReturnType<AgentEmulator['emitter']>, threadId: string, turnId: string, startedAt: number,
-    text: string, tokens: number, isError: boolean,
+    emit: ReturnType<AgentEmulator['emitter']>,
+    threadId: string,
+    turnId: string,
+    startedAt: number,
+    text: string,
+    tokens: number,
+    isError: boolean,
   ): Promise<CallToolResult> {
     if (isError) {
       await emit({ type: 'error', message: text, codex_error_info: 'other' });
@@ -318,8 +342,12 @@ export class AgentEmulator {
     const usage = (total: number) => {
       const input = Math.round(total * 0.8);
       return {
-        input_tokens: input, cached_input_tokens: 0, cache_write_input_tokens: 0,
-        output_tokens: total - input, reasoning_output_tokens: 0, total_tokens: total,
+        input_tokens: input,
+        cached_input_tokens: 0,
+        cache_write_input_tokens: 0,
+        output_tokens: total - input,
+        reasoning_output_tokens: 0,
+        total_tokens: total,
       };
     };
     const state = this.threads.get(threadId);
@@ -331,9 +359,13 @@ export class AgentEmulator {
     });
     const completedAt = Date.now();
     await emit({
-      type: 'task_complete', turn_id: turnId, last_agent_message: text,
-      started_at: Math.floor(startedAt / 1000), completed_at: Math.floor(completedAt / 1000),
-      duration_ms: completedAt - startedAt, time_to_first_token_ms: null,
+      type: 'task_complete',
+      turn_id: turnId,
+      last_agent_message: text,
+      started_at: Math.floor(startedAt / 1000),
+      completed_at: Math.floor(completedAt / 1000),
+      duration_ms: completedAt - startedAt,
+      time_to_first_token_ms: null,
     });
     return { content: [{ type: 'text', text }], structuredContent: { threadId, content: text } };
   }
@@ -349,11 +381,20 @@ export class AgentEmulator {
     const turnId = randomUUID();
     const startedAt = Date.now();
     const emit = this.emitter(extra, threadId, turnId);
-    await emit({
-      type: 'session_configured', session_id: threadId, thread_id: threadId, model: args.model ?? 'agent-emulator',
-      model_provider_id: 'emulator', approval_policy: args['approval-policy'] ?? 'on-request',
-      sandbox: args.sandbox ?? 'read-only', cwd: args.cwd ?? process.cwd(), rollout_path: null,
-    }, '');
+    await emit(
+      {
+        type: 'session_configured',
+        session_id: threadId,
+        thread_id: threadId,
+        model: args.model ?? 'agent-emulator',
+        model_provider_id: 'emulator',
+        approval_policy: args['approval-policy'] ?? 'on-request',
+        sandbox: args.sandbox ?? 'read-only',
+        cwd: args.cwd ?? process.cwd(),
+        rollout_path: null,
+      },
+      '',
+    );
     await emit({ type: 'mcp_startup_complete', ready: [], failed: [], cancelled: [] }, '');
     await emit({ type: 'task_started', turn_id: turnId, started_at: Math.floor(startedAt / 1000), model_context_window: 258400, collaboration_mode_kind: 'default' });
     await emit({ type: 'user_message', message: args.prompt, images: [], local_images: [], text_elements: [] });
@@ -383,7 +424,10 @@ export class AgentEmulator {
     const known = threadId ? this.threads.get(threadId) : undefined;
     this.logCall('codex-reply', known?.runId ?? null, known?.role ?? null);
     if (!threadId) throw new Error('Missing threadId');
-    if (!UUID.test(threadId)) throw new Error(`Failed to parse thread_id: invalid character: expected an optional prefix of \`urn:uuid:\` followed by [0-9a-fA-F-], found \`${threadId.replace(/[0-9a-f-]/gi, '').charAt(0)}\``);
+    if (!UUID.test(threadId))
+      throw new Error(
+        `Failed to parse thread_id: invalid character: expected an optional prefix of \`urn:uuid:\` followed by [0-9a-fA-F-], found \`${threadId.replace(/[0-9a-f-]/gi, '').charAt(0)}\``,
+      );
     const state = this.threads.get(threadId);
     if (!state) {
       const text = `Session not found for thread_id: ${threadId}`;

@@ -131,8 +131,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: BackendContext): 
     const parsed = preflightSchema.safeParse(request.body);
     if (!parsed.success) return invalid(reply, parsed.error);
     ctx.preflight.status = parsed.data.status;
-    ctx.preflight.errors =
-      parsed.data.status === 'PASS' ? [] : parsed.data.transient ? [{ ...TEMPLATE_TRANSIENT_ERROR }] : (parsed.data.errors ?? []);
+    ctx.preflight.errors = parsed.data.status === 'PASS' ? [] : parsed.data.transient ? [{ ...TEMPLATE_TRANSIENT_ERROR }] : (parsed.data.errors ?? []);
     return ctx.preflight;
   });
 

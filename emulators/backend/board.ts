@@ -66,16 +66,7 @@ export interface BoardSeed {
   prs?: PullRequestSeed[];
 }
 
-export type EffectKind =
-  | 'transition'
-  | 'field_updated'
-  | 'comment'
-  | 'claim'
-  | 'pr_opened'
-  | 'pr_pushed'
-  | 'pr_merged'
-  | 'plan_apply'
-  | 'issue_created';
+export type EffectKind = 'transition' | 'field_updated' | 'comment' | 'claim' | 'pr_opened' | 'pr_pushed' | 'pr_merged' | 'plan_apply' | 'issue_created';
 
 export interface EffectLogEntry {
   seq: number;

@@ -83,11 +83,7 @@ export function checkHandoff(key: HandoffResponseKey, body: Body, role: string, 
         'Requested actions:',
         ...bullets(requested.length > 0 ? requested : [reason]),
         '',
-        ...markerBlock(
-          'HUMAN_REWORK_REQUEST_V1',
-          [`project_item_id: ${projectItemId}`, `from: ${from}`, `to: ${to}`, `requested_by_role: ${role}`],
-          body.run_id,
-        ),
+        ...markerBlock('HUMAN_REWORK_REQUEST_V1', [`project_item_id: ${projectItemId}`, `from: ${from}`, `to: ${to}`, `requested_by_role: ${role}`], body.run_id),
       ];
       return { issueNumber: body.issue_number, comment: comment.join('\n') };
     }

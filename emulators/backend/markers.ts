@@ -85,13 +85,7 @@ export interface RunMarker {
 }
 
 export function formatRunMarker(marker: { issue: number; project_item_id: string; run_id?: string }): string {
-  return [
-    '<!-- EXECUTOR_RUN_V1',
-    `issue: ${marker.issue}`,
-    `project_item_id: ${marker.project_item_id}`,
-    ...(marker.run_id ? [`run_id: ${marker.run_id}`] : []),
-    '-->',
-  ].join('\n');
+  return ['<!-- EXECUTOR_RUN_V1', `issue: ${marker.issue}`, `project_item_id: ${marker.project_item_id}`, ...(marker.run_id ? [`run_id: ${marker.run_id}`] : []), '-->'].join('\n');
 }
 
 /**

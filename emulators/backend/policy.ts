@@ -125,10 +125,8 @@ export interface TransitionDecision {
 
 /** Exact {from,to} rule first, then a "*" rule with the same target. No rule means denied. */
 export function checkTransition(transitions: unknown, role: string, from: string, to: string): TransitionDecision {
-  const rules: TransitionRule[] =
-    isPlainObject(transitions) && Array.isArray(transitions.transitions) ? (transitions.transitions as TransitionRule[]) : [];
-  const rule =
-    rules.find((entry) => entry.from === from && entry.to === to) ?? rules.find((entry) => entry.from === '*' && entry.to === to);
+  const rules: TransitionRule[] = isPlainObject(transitions) && Array.isArray(transitions.transitions) ? (transitions.transitions as TransitionRule[]) : [];
+  const rule = rules.find((entry) => entry.from === from && entry.to === to) ?? rules.find((entry) => entry.from === '*' && entry.to === to);
   if (!rule) return { allowed: false, automation_allowed: false };
   const roles = Array.isArray(rule.allowed_roles) ? rule.allowed_roles : [];
   return {

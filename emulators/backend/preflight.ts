@@ -40,9 +40,7 @@ export async function evaluatePreflight(ctx: BackendContext, role: string, optio
     if (err.path !== IDENTITY_POLICY_PATH) return { status: 500, body: { error: err.message, path: err.path } };
     return {
       status: 200,
-      body: failBody(role, '', ctx, [
-        { source: 'project_identity', path: IDENTITY_POLICY_PATH, code: 'target_identity_policy_invalid', message: err.message },
-      ]),
+      body: failBody(role, '', ctx, [{ source: 'project_identity', path: IDENTITY_POLICY_PATH, code: 'target_identity_policy_invalid', message: err.message }]),
     };
   }
 
@@ -54,18 +52,11 @@ export async function evaluatePreflight(ctx: BackendContext, role: string, optio
     const { code, ...rest } = err.details;
     return {
       status: 200,
-      body: failBody(role, bundle.bundle_hash, ctx, [
-        { source: 'project_identity', path: IDENTITY_POLICY_PATH, code, message: err.message, ...rest },
-      ]),
+      body: failBody(role, bundle.bundle_hash, ctx, [{ source: 'project_identity', path: IDENTITY_POLICY_PATH, code, message: err.message, ...rest }]),
     };
   }
 
-  const configured: PreflightErrorEntry[] =
-    ctx.preflight.status === 'FAIL'
-      ? ctx.preflight.errors.length > 0
-        ? ctx.preflight.errors
-        : [TEMPLATE_MISSING_ERROR]
-      : [];
+  const configured: PreflightErrorEntry[] = ctx.preflight.status === 'FAIL' ? (ctx.preflight.errors.length > 0 ? ctx.preflight.errors : [TEMPLATE_MISSING_ERROR]) : [];
   const errors = options.localSchemaOnly ? configured.filter((entry) => entry.source !== 'project_schema') : configured;
   const schemaErrors = errors.filter((entry) => entry.source === 'project_schema');
   const templateFailed = errors.some((entry) => entry.source === 'template');

@@ -142,10 +142,7 @@ interface Entry {
   meta: ScopeMeta;
 }
 
-export function computeSprintPlanMetadata(
-  issues: PlannedIssue[],
-  map: ArchitectureMap,
-): { sprint_plan: SprintPlan; ownership_index: OwnershipIndex } {
+export function computeSprintPlanMetadata(issues: PlannedIssue[], map: ArchitectureMap): { sprint_plan: SprintPlan; ownership_index: OwnershipIndex } {
   const buckets = normalizeBuckets(map.buckets);
   const sharedCore = new Set(map.shared_core_paths);
   const entries: Entry[] = [];
@@ -164,11 +161,7 @@ export function computeSprintPlanMetadata(
     const isGoal = isSprintGoalIssue(issue);
     const owns = isGoal ? [] : uniqueSorted([primary, ...touch_paths.filter((path) => sharedCore.has(path))].filter(Boolean));
     const sharedOwned = owns.filter((path) => sharedCore.has(path));
-    const group_id = isGoal
-      ? 'meta:sprint-goal'
-      : sharedOwned.length > 0
-        ? `shared:${sharedOwned[0]}`
-        : `component:${owns[0] ?? 'unknown'}`;
+    const group_id = isGoal ? 'meta:sprint-goal' : sharedOwned.length > 0 ? `shared:${sharedOwned[0]}` : `component:${owns[0] ?? 'unknown'}`;
     entries.push({
       issue_number: issue.issue_number,
       title: issue.title.trim(),
@@ -196,10 +189,7 @@ export function computeSprintPlanMetadata(
   }
 
   const byPlanOrder = (a: Entry, b: Entry) =>
-    priorityRank(a.priority) - priorityRank(b.priority) ||
-    a.plan_order - b.plan_order ||
-    a.title.localeCompare(b.title) ||
-    a.issue_number - b.issue_number;
+    priorityRank(a.priority) - priorityRank(b.priority) || a.plan_order - b.plan_order || a.title.localeCompare(b.title) || a.issue_number - b.issue_number;
 
   // Chain the CHAINED items of each group: each depends on the one before it.
   const groups = new Map<string, Entry[]>();

@@ -25,12 +25,7 @@ function tomlString(value: string): string {
 function githubMcpServersToml(): string[] {
   // The launcher runs the compiled stand-in when `npm run build` made a current one (else tsx).
   const launcher = join(__dirname, '..', 'github-mcp', 'github-mcp-emulator.js');
-  return ['github', 'github_projects'].flatMap((name) => [
-    `[mcp_servers.${name}]`,
-    `command = ${tomlString(process.execPath)}`,
-    `args = ${JSON.stringify([launcher, name])}`,
-    '',
-  ]);
+  return ['github', 'github_projects'].flatMap((name) => [`[mcp_servers.${name}]`, `command = ${tomlString(process.execPath)}`, `args = ${JSON.stringify([launcher, name])}`, '']);
 }
 
 /** Further stdio MCP servers for config.toml (e.g. test stand-ins). */
@@ -41,7 +36,13 @@ function extraMcpServersToml(servers: ExtraMcpServers): string[] {
     `[mcp_servers.${name}]`,
     `command = ${tomlString(server.command)}`,
     `args = ${JSON.stringify(server.args)}`,
-    ...(server.env ? [`env = { ${Object.entries(server.env).map(([k, v]) => `${k} = ${tomlString(v)}`).join(', ')} }`] : []),
+    ...(server.env
+      ? [
+          `env = { ${Object.entries(server.env)
+            .map(([k, v]) => `${k} = ${tomlString(v)}`)
+            .join(', ')} }`,
+        ]
+      : []),
     '',
   ]);
 }

@@ -113,7 +113,10 @@ export function startModelEmulator(options: { script: ModelScript; host?: string
     const item = answerWithTool
       ? shellCallItem(body, script.toolCall!.command, `call_emulated_${seq}`)
       : {
-          type: 'message', id: `msg_emulated_${seq}`, role: 'assistant', status: 'completed',
+          type: 'message',
+          id: `msg_emulated_${seq}`,
+          role: 'assistant',
+          status: 'completed',
           content: [{ type: 'output_text', text, annotations: [] }],
         };
     const usage = script.usage ?? { input_tokens: 120, output_tokens: 30 };
@@ -124,10 +127,14 @@ export function startModelEmulator(options: { script: ModelScript; host?: string
       {
         type: 'response.completed',
         response: {
-          id: responseId, object: 'response', status: 'completed',
+          id: responseId,
+          object: 'response',
+          status: 'completed',
           usage: {
-            input_tokens: usage.input_tokens, input_tokens_details: { cached_tokens: 0 },
-            output_tokens: usage.output_tokens, output_tokens_details: { reasoning_tokens: 0 },
+            input_tokens: usage.input_tokens,
+            input_tokens_details: { cached_tokens: 0 },
+            output_tokens: usage.output_tokens,
+            output_tokens_details: { reasoning_tokens: 0 },
             total_tokens: usage.input_tokens + usage.output_tokens,
           },
         },

@@ -13,14 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rename } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TargetIdentityError, resolveTargetIdentity } from '../backend/identity';
-import {
-  BundleError,
-  DEFAULT_POLICY_DIR,
-  IDENTITY_POLICY_PATH,
-  SCHEMA_POLICY_PATH,
-  loadPolicyBundle,
-  schemaFieldOptions,
-} from '../backend/policy';
+import { BundleError, DEFAULT_POLICY_DIR, IDENTITY_POLICY_PATH, SCHEMA_POLICY_PATH, loadPolicyBundle, schemaFieldOptions } from '../backend/policy';
 import { writeJsonAtomic } from '../shared/json-file';
 import {
   CodedError,

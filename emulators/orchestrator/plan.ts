@@ -49,9 +49,7 @@ export interface OrchestratorState {
   ownership_index?: Record<string, unknown>;
 }
 
-export type IntentBody =
-  | { role: 'EXECUTOR'; run_id: string; sprint: string }
-  | { role: DispatchRole; issue_number: number; run_id: string };
+export type IntentBody = { role: 'EXECUTOR'; run_id: string; sprint: string } | { role: DispatchRole; issue_number: number; run_id: string };
 
 export interface RunIntent {
   type: 'RUN_INTENT';
@@ -203,11 +201,7 @@ export function updateSeenState(args: {
     last_dispatched_at: toIso(previous.last_dispatched_at),
     last_dispatched_poll: nonNegativeInt(previous.last_dispatched_poll),
     last_run_id: hasText(previous.last_run_id) ? previous.last_run_id : '',
-    reviewer_dispatches_for_current_status: changed
-      ? 0
-      : Number.isInteger(previous.reviewer_dispatches_for_current_status)
-        ? previous.reviewer_dispatches_for_current_status!
-        : 0,
+    reviewer_dispatches_for_current_status: changed ? 0 : Number.isInteger(previous.reviewer_dispatches_for_current_status) ? previous.reviewer_dispatches_for_current_status! : 0,
     review_cycle_count: changed ? 0 : nonNegativeInt(previous.review_cycle_count),
     last_reviewer_outcome: changed || !hasText(previous.last_reviewer_outcome) ? '' : previous.last_reviewer_outcome.trim().toUpperCase(),
     last_reviewer_feedback_at: changed ? '' : toIso(previous.last_reviewer_feedback_at),
@@ -319,8 +313,7 @@ export function buildRunPlan(options: BuildRunPlanOptions): RunPlan {
   const intents: RunIntent[] = [];
   const maybeDispatch = (item: ScopedItem, role: DispatchRole, endpoint: RunIntent['endpoint'], cap: number): boolean => {
     const state = items[item.project_item_id];
-    const alreadyDispatched =
-      state.last_dispatched_role === role && state.last_dispatched_status === item.status && state.last_dispatched_poll >= state.status_since_poll;
+    const alreadyDispatched = state.last_dispatched_role === role && state.last_dispatched_status === item.status && state.last_dispatched_poll >= state.status_since_poll;
     if (alreadyDispatched) {
       const reviewerRetryDue =
         role === 'REVIEWER' &&
@@ -338,9 +331,7 @@ export function buildRunPlan(options: BuildRunPlanOptions): RunPlan {
     }
     const runId = uuidFactory();
     const body: IntentBody =
-      role === 'EXECUTOR' && endpoint === CLAIM_ENDPOINT
-        ? { role, run_id: runId, sprint: scopeSprint }
-        : { role, issue_number: item.issue_number, run_id: runId };
+      role === 'EXECUTOR' && endpoint === CLAIM_ENDPOINT ? { role, run_id: runId, sprint: scopeSprint } : { role, issue_number: item.issue_number, run_id: runId };
     intents.push({ type: 'RUN_INTENT', role, run_id: runId, endpoint, body });
     state.last_dispatched_role = role;
     state.last_dispatched_status = item.status;
@@ -372,8 +363,7 @@ export function buildRunPlan(options: BuildRunPlanOptions): RunPlan {
     if (outcome === '') {
       maybeDispatch(item, 'REVIEWER', RESOLVE_ENDPOINT, maxReviewers);
     } else if (outcome === 'FAIL' || outcome === 'INCOMPLETE') {
-      const answeredFeedback =
-        hasText(state.last_reviewer_feedback_at) && executorResponded && isLater(state.last_executor_response_at, state.last_reviewer_feedback_at);
+      const answeredFeedback = hasText(state.last_reviewer_feedback_at) && executorResponded && isLater(state.last_executor_response_at, state.last_reviewer_feedback_at);
       if (answeredFeedback) maybeDispatch(item, 'REVIEWER', RESOLVE_ENDPOINT, maxReviewers);
       else maybeDispatch(item, 'EXECUTOR', RESOLVE_ENDPOINT, maxExecutors);
     }
@@ -393,12 +383,7 @@ export function buildRunPlan(options: BuildRunPlanOptions): RunPlan {
         last_activity_at: state.last_activity_at,
       });
     }
-    if (
-      item.status === 'In Review' &&
-      inReviewPolls >= reviewChurnPolls &&
-      state.last_dispatched_role === 'REVIEWER' &&
-      state.last_dispatched_status === 'In Review'
-    ) {
+    if (item.status === 'In Review' && inReviewPolls >= reviewChurnPolls && state.last_dispatched_role === 'REVIEWER' && state.last_dispatched_status === 'In Review') {
       summary.needs_attention.in_review_churn.push({
         issue_number: item.issue_number,
         project_item_id: item.project_item_id,

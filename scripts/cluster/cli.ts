@@ -10,7 +10,9 @@ function usage(): never {
 }
 
 function describe(state: RigState): string {
-  const env = Object.entries(rigClientEnv(state)).map(([k, v]) => `${k}=${v}`).join(' ');
+  const env = Object.entries(rigClientEnv(state))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   return [
     `frontend: ${state.address}${state.mtls ? ' (mTLS)' : ''}`,
     `web ui:   ${state.uiUrl ?? '(not started)'}`,

@@ -106,7 +106,11 @@ function run(cmd: string, args: string[], options: SpawnSyncOptions & { what: st
 export function ensureServerBuilt(env: Env = process.env, ui = true): void {
   const bins = serverBinaries(env);
   if (existsSync(bins.server) && existsSync(bins.sql) && existsSync(join(bins.schema, 'temporal', 'schema.sql')) && (!ui || existsSync(bins.ui))) return;
-  run('bash', [join(__dirname, 'build-server.sh'), '--no-compose', ...(ui ? [] : ['--no-ui'])], { what: 'building the Temporal server', stdio: 'inherit', env: env as NodeJS.ProcessEnv });
+  run('bash', [join(__dirname, 'build-server.sh'), '--no-compose', ...(ui ? [] : ['--no-ui'])], {
+    what: 'building the Temporal server',
+    stdio: 'inherit',
+    env: env as NodeJS.ProcessEnv,
+  });
 }
 
 function findPgBin(): string | null {
@@ -117,7 +121,9 @@ function findPgBin(): string | null {
   }
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return null;
-  const majors = readdirSync(base).filter((v) => /^\d+$/.test(v) && existsSync(join(base, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
+  const majors = readdirSync(base)
+    .filter((v) => /^\d+$/.test(v) && existsSync(join(base, v, 'bin', 'pg_ctl')))
+    .sort((a, b) => Number(b) - Number(a));
   return majors.length ? join(base, majors[0]!, 'bin') : null;
 }
 
@@ -223,7 +229,10 @@ function uidOf(user: string): number {
 function setupSchema(state: RigState, env: Env): void {
   const bins = serverBinaries(env);
   const base = ['--plugin', INFRASTRUCTURE.temporal.sqlPlugin, '--ep', '127.0.0.1', '-p', String(state.ports.postgres), '-u', 'temporal'];
-  for (const [db, folder] of [['temporal', 'temporal'], ['temporal_visibility', 'visibility']] as const) {
+  for (const [db, folder] of [
+    ['temporal', 'temporal'],
+    ['temporal_visibility', 'visibility'],
+  ] as const) {
     const marker = join(state.dir, `schema-${db}.done`);
     if (!existsSync(marker)) {
       run(bins.sql, [...base, '--db', db, 'create'], { what: `create database ${db}`, allowFail: true });
@@ -238,7 +247,14 @@ function setupSchema(state: RigState, env: Env): void {
 
 function certPaths(dir: string) {
   const certs = join(dir, 'certs');
-  return { dir: certs, ca: join(certs, 'ca.pem'), serverCert: join(certs, 'server.pem'), serverKey: join(certs, 'server.key'), clientCert: join(certs, 'client.pem'), clientKey: join(certs, 'client.key') };
+  return {
+    dir: certs,
+    ca: join(certs, 'ca.pem'),
+    serverCert: join(certs, 'server.pem'),
+    serverKey: join(certs, 'server.key'),
+    clientCert: join(certs, 'client.pem'),
+    clientKey: join(certs, 'client.key'),
+  };
 }
 
 export function serverConfigYaml(state: RigState): string {
@@ -278,7 +294,12 @@ export function serverConfigYaml(state: RigState): string {
       ]
     : [];
   const service = (name: string, grpc: number, member: number, http?: number) => [
-    `  ${name}:`, `    rpc:`, `      grpcPort: ${grpc}`, `      membershipPort: ${member}`, `      bindOnIP: "127.0.0.1"`, ...(http ? [`      httpPort: ${http}`] : []),
+    `  ${name}:`,
+    `    rpc:`,
+    `      grpcPort: ${grpc}`,
+    `      membershipPort: ${member}`,
+    `      bindOnIP: "127.0.0.1"`,
+    ...(http ? [`      httpPort: ${http}`] : []),
   ];
   return [
     '# Written by scripts/cluster/rig.ts (npm run cluster -- up); rewritten on every up.',
@@ -357,9 +378,7 @@ export function cliConnectionArgs(state: RigState): string[] {
 
 /** Environment for a process that should reach the rig the way an operator's would (mTLS: through the profile). */
 export function rigClientEnv(state: RigState): Record<string, string> {
-  return state.mtls
-    ? { TEMPORAL_CONFIG_FILE: state.profileFile!, TEMPORAL_PROFILE: state.profile! }
-    : { TEMPORAL_ADDRESS: state.address, TEMPORAL_NAMESPACE: state.namespace };
+  return state.mtls ? { TEMPORAL_CONFIG_FILE: state.profileFile!, TEMPORAL_PROFILE: state.profile! } : { TEMPORAL_ADDRESS: state.address, TEMPORAL_NAMESPACE: state.namespace };
 }
 
 function temporalCli(env: Env): string {
@@ -394,7 +413,12 @@ async function waitHealthy(state: RigState, env: Env, timeoutMs = 90_000): Promi
 
 function tail(file: string, lines = 15): string {
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).map((line) => (line.length > 400 ? `${line.slice(0, 400)}…` : line)).join('\n');
+    return readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(-lines)
+      .map((line) => (line.length > 400 ? `${line.slice(0, 400)}…` : line))
+      .join('\n');
   } catch {
     return '(no log)';
   }
@@ -407,9 +431,15 @@ export async function startServer(state: RigState, env: Env = process.env): Prom
   mkdirSync(configDir, { recursive: true });
   writeFileSync(join(configDir, 'development.yaml'), serverConfigYaml(state));
   writeFileSync(join(state.dir, 'dynamicconfig.yaml'), DYNAMIC_CONFIG);
-  const pid = startDetached(bins.server, ['--root', state.dir, '--config', 'temporal-config', '--env', 'development', '--allow-no-auth', 'start'], join(state.dir, 'temporal.log'), state.dir, {
-    ...cliEnv(env),
-  });
+  const pid = startDetached(
+    bins.server,
+    ['--root', state.dir, '--config', 'temporal-config', '--env', 'development', '--allow-no-auth', 'start'],
+    join(state.dir, 'temporal.log'),
+    state.dir,
+    {
+      ...cliEnv(env),
+    },
+  );
   const next = { ...state, pids: { ...state.pids, server: pid } };
   writeState(next);
   await waitHealthy(next, env);
@@ -482,7 +512,10 @@ async function startUi(state: RigState, env: Env): Promise<RigState> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (!isAlive(pid)) throw new Error(`the Web UI server exited during start: ${tail(join(state.dir, 'ui.log'))}`);
-    const ok = await fetch(`${next.uiUrl}/`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${next.uiUrl}/`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return next;
     await sleep(200);
   }
@@ -548,7 +581,11 @@ export async function clusterUp(options: RigOptions = {}): Promise<RigState> {
   const previous = readRigState(dir);
   const mtls = options.mtls ?? false;
   let state: RigState = previous ?? {
-    dir, namespace: options.namespace ?? 'default', mtls, pgUser: pgUserFor(), pgBin,
+    dir,
+    namespace: options.namespace ?? 'default',
+    mtls,
+    pgUser: pgUserFor(),
+    pgBin,
     ports: {
       frontend: options.port ? options.port : options.port === 0 ? await freePort() : await portOr(7233),
       frontendHttp: await freePort(),
@@ -556,7 +593,13 @@ export async function clusterUp(options: RigOptions = {}): Promise<RigState> {
       ui: null,
       internal: [],
     },
-    pids: { server: null, ui: null }, address: '', uiUrl: null, profileFile: null, profile: null, certsDir: null, startMs: 0,
+    pids: { server: null, ui: null },
+    address: '',
+    uiUrl: null,
+    profileFile: null,
+    profile: null,
+    certsDir: null,
+    startMs: 0,
   };
   while (state.ports.internal.length < 7) state.ports.internal.push(await freeLowPort(state.ports.internal));
   state = { ...state, pgBin, address: `127.0.0.1:${state.ports.frontend}` };

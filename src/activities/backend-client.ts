@@ -69,7 +69,12 @@ export function parseAnswer<R extends BackendRoute>(route: R, payload: JsonObjec
   if (schema === null) return payload as BackendAnswer<R>;
   const parsed = schema.safeParse(payload);
   if (parsed.success) return parsed.data as BackendAnswer<R>;
-  const error = new HttpError('backend_invalid_payload', `backend ${route} answered a payload that breaks its contract: ${describeParseIssues(parsed.error, payload)}`, status, payload);
+  const error = new HttpError(
+    'backend_invalid_payload',
+    `backend ${route} answered a payload that breaks its contract: ${describeParseIssues(parsed.error, payload)}`,
+    status,
+    payload,
+  );
   error.details.route = route;
   error.details.issues = parseIssueList(parsed.error, payload);
   throw error;

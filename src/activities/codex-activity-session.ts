@@ -92,14 +92,19 @@ export interface CodexQuestion<T> {
  * session that heartbeats and is killed on cancellation.
  */
 export function askCodexInSession<T>(config: RunnerConfig, backend: BackendClient, question: CodexQuestion<T>): Promise<T> {
-  return inCodexSession(config, question.label, async (session, signal) => {
-    const bundle = await backend.get('/internal/agent-context', { role: question.bundleRole });
-    return askCodex(session, question.toolArguments(bundle), {
-      parse: question.parse,
-      reaskPrompt: question.reaskPrompt,
-      timeoutMs: question.toolsCallTimeoutS * 1000,
-      reaskTimeoutMs: REASK_TIMEOUT_MS,
-      signal,
-    });
-  }, question.onCommandFinished);
+  return inCodexSession(
+    config,
+    question.label,
+    async (session, signal) => {
+      const bundle = await backend.get('/internal/agent-context', { role: question.bundleRole });
+      return askCodex(session, question.toolArguments(bundle), {
+        parse: question.parse,
+        reaskPrompt: question.reaskPrompt,
+        timeoutMs: question.toolsCallTimeoutS * 1000,
+        reaskTimeoutMs: REASK_TIMEOUT_MS,
+        signal,
+      });
+    },
+    question.onCommandFinished,
+  );
 }

@@ -16,9 +16,21 @@ import { resolve as resolvePath } from 'node:path';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import {
-  AgentMessageItemSchema, AppServerEnvelopeSchema, CommandExecutionItemSchema, DENIALS, ErrorNotificationSchema, InitializeResponseSchema, ItemCompletedSchema,
-  ThreadStartResponseSchema, TokenUsageUpdatedSchema, TurnCompletedSchema, TurnStartResponseSchema,
-  type InitializeParams, type ThreadStartParams, type TurnInterruptParams, type TurnStartParams,
+  AgentMessageItemSchema,
+  AppServerEnvelopeSchema,
+  CommandExecutionItemSchema,
+  DENIALS,
+  ErrorNotificationSchema,
+  InitializeResponseSchema,
+  ItemCompletedSchema,
+  ThreadStartResponseSchema,
+  TokenUsageUpdatedSchema,
+  TurnCompletedSchema,
+  TurnStartResponseSchema,
+  type InitializeParams,
+  type ThreadStartParams,
+  type TurnInterruptParams,
+  type TurnStartParams,
 } from '../codex-protocol/app-server-messages';
 import { CodexWorkerError } from '../domain/errors';
 import { CodexProcessSession, tokenUsageOf } from './codex-process-session';
@@ -138,9 +150,13 @@ export class AppServerSession extends CodexProcessSession {
     this.pending.delete(message['id'] as number);
     if ('error' in message) {
       const error = message['error'] as { code: number; message: string; data?: unknown };
-      pending.reject(new CodexWorkerError('mcp_error_response', `app-server returned an error for ${pending.method}: ${error.message}`, {
-        method: pending.method, transport: 'app-server', error: { code: error.code, message: error.message, data: error.data ?? null },
-      }));
+      pending.reject(
+        new CodexWorkerError('mcp_error_response', `app-server returned an error for ${pending.method}: ${error.message}`, {
+          method: pending.method,
+          transport: 'app-server',
+          error: { code: error.code, message: error.message, data: error.data ?? null },
+        }),
+      );
     } else {
       pending.resolve(message['result']);
     }
@@ -153,9 +169,7 @@ export class AppServerSession extends CodexProcessSession {
     } catch {
       // logging must not change the answer
     }
-    const reply = denial !== undefined
-      ? { id, result: denial }
-      : { id, error: { code: -32601, message: `sprint-runner does not handle ${method}` } };
+    const reply = denial !== undefined ? { id, result: denial } : { id, error: { code: -32601, message: `sprint-runner does not handle ${method}` } };
     await this.transport.send(reply as unknown as JSONRPCMessage).catch(() => undefined);
   }
 
@@ -163,7 +177,14 @@ export class AppServerSession extends CodexProcessSession {
     const parse = <S extends z.ZodType>(schema: S): z.infer<S> | null => {
       const parsed = schema.safeParse(params);
       if (parsed.success) return parsed.data;
-      this.options.onProtocolError?.(new Error(`invalid ${method} notification: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`));
+      this.options.onProtocolError?.(
+        new Error(
+          `invalid ${method} notification: ${parsed.error.issues
+            .slice(0, 3)
+            .map((i) => `${i.path.join('.')}: ${i.message}`)
+            .join('; ')}`,
+        ),
+      );
       return null;
     };
     const active = this.active;
@@ -172,9 +193,16 @@ export class AppServerSession extends CodexProcessSession {
         const usage = parse(TokenUsageUpdatedSchema);
         if (usage) {
           const total = usage.tokenUsage.total;
-          this.tokensByThread.set(usage.threadId, tokenUsageOf({
-            input: total['inputTokens'], cachedInput: total['cachedInputTokens'], output: total['outputTokens'], reasoningOutput: total['reasoningOutputTokens'], total: total.totalTokens,
-          }));
+          this.tokensByThread.set(
+            usage.threadId,
+            tokenUsageOf({
+              input: total['inputTokens'],
+              cachedInput: total['cachedInputTokens'],
+              output: total['outputTokens'],
+              reasoningOutput: total['reasoningOutputTokens'],
+              total: total.totalTokens,
+            }),
+          );
         }
         break;
       }
@@ -243,9 +271,14 @@ export class AppServerSession extends CodexProcessSession {
           finish();
           const parsed = schema.safeParse(value);
           if (parsed.success) resolve(parsed.data);
-          else reject(new CodexWorkerError('mcp_invalid_result', `app-server ${method} returned a malformed result`, {
-            method, transport: 'app-server', issues: parsed.error.issues.slice(0, 10),
-          }));
+          else
+            reject(
+              new CodexWorkerError('mcp_invalid_result', `app-server ${method} returned a malformed result`, {
+                method,
+                transport: 'app-server',
+                issues: parsed.error.issues.slice(0, 10),
+              }),
+            );
         },
         reject: (error) => {
           finish();
@@ -304,9 +337,17 @@ export class AppServerSession extends CodexProcessSession {
       active.turnId = started.turn.id;
       signal?.addEventListener('abort', onAbort, { once: true });
       if (signal?.aborted) onAbort();
-      timer = setTimeout(() => active.fail(new CodexWorkerError('mcp_timeout', 'app-server turn timed out', {
-        method: 'turn/start', transport: 'app-server', timeout_ms: timeoutMs,
-      })), Math.max(1, deadline - Date.now()));
+      timer = setTimeout(
+        () =>
+          active.fail(
+            new CodexWorkerError('mcp_timeout', 'app-server turn timed out', {
+              method: 'turn/start',
+              transport: 'app-server',
+              timeout_ms: timeoutMs,
+            }),
+          ),
+        Math.max(1, deadline - Date.now()),
+      );
       let result: Parameters<ActiveTurn['done']>[0];
       try {
         result = await outcome;
@@ -372,7 +413,9 @@ export async function openAppServerSession(options: OpenAppServerOptions): Promi
     const tail = transport.stderrTail();
     if (tail.some((line) => /unrecognized subcommand|stdin is not a terminal/i.test(line))) {
       throw new CodexWorkerError('codex_version_unsupported', `\`${options.command} app-server\` did not start an app server: this codex has no app-server`, {
-        command: options.command, args: [...options.args], stderr_tail: tail.slice(-15),
+        command: options.command,
+        args: [...options.args],
+        stderr_tail: tail.slice(-15),
       });
     }
     throw error;

@@ -8,15 +8,7 @@
  * mcp_stdio_unavailable, mcp_cancelled, codex_version_unsupported.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import {
-  CallToolResultSchema,
-  ErrorCode,
-  ListToolsResultSchema,
-  McpError,
-  type CallToolResult,
-  type Implementation,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, ErrorCode, ListToolsResultSchema, McpError, type CallToolResult, type Implementation, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { CodexWorkerError } from '../domain/errors';
 import { CodexProcessSession, tokenUsageOf, type CodexTokenUsage } from './codex-process-session';
@@ -172,9 +164,16 @@ class Session extends CodexProcessSession implements McpCodexSession {
       const usage = info?.total_token_usage;
       const total = numberOrUndefined(usage?.total_tokens);
       if (total !== undefined) {
-        this.tokensByThread.set(threadId ?? '', tokenUsageOf({
-          input: usage?.input_tokens, cachedInput: usage?.cached_input_tokens, output: usage?.output_tokens, reasoningOutput: usage?.reasoning_output_tokens, total,
-        }));
+        this.tokensByThread.set(
+          threadId ?? '',
+          tokenUsageOf({
+            input: usage?.input_tokens,
+            cachedInput: usage?.cached_input_tokens,
+            output: usage?.output_tokens,
+            reasoningOutput: usage?.reasoning_output_tokens,
+            total,
+          }),
+        );
       }
     }
     for (const listener of this.eventListeners) listener();
@@ -187,10 +186,12 @@ class Session extends CodexProcessSession implements McpCodexSession {
 
   reply(threadId: string, prompt: string, options: CodexCallOptions): Promise<CallToolResult> {
     if (!this.hasCodexReply) {
-      return Promise.reject(new CodexWorkerError('mcp_missing_codex_reply_tool', 'codex mcp server does not offer the codex-reply tool', {
-        tools: this.tools.map((tool) => tool.name),
-        server: this.serverVersion,
-      }));
+      return Promise.reject(
+        new CodexWorkerError('mcp_missing_codex_reply_tool', 'codex mcp server does not offer the codex-reply tool', {
+          tools: this.tools.map((tool) => tool.name),
+          server: this.serverVersion,
+        }),
+      );
     }
     return this.callTool('codex-reply', { threadId, prompt }, options);
   }
@@ -243,12 +244,16 @@ class Session extends CodexProcessSession implements McpCodexSession {
     if (context.signal?.aborted) {
       const reason = context.signal.reason;
       return new CodexWorkerError('mcp_cancelled', `mcp call cancelled: ${reason instanceof Error ? reason.message : String(reason)}`, {
-        method: context.method, tool: context.tool ?? null,
+        method: context.method,
+        tool: context.tool ?? null,
       });
     }
     if (context.idleFired) {
       return new CodexWorkerError('mcp_timeout', `mcp call idle for ${context.idleTimeoutMs} ms (no codex/event)`, {
-        method: context.method, tool: context.tool ?? null, idle_timeout_ms: context.idleTimeoutMs, idle: true,
+        method: context.method,
+        tool: context.tool ?? null,
+        idle_timeout_ms: context.idleTimeoutMs,
+        idle: true,
       });
     }
     if (error instanceof McpError) {
@@ -257,16 +262,22 @@ class Session extends CodexProcessSession implements McpCodexSession {
       }
       if (error.code === ErrorCode.RequestTimeout) {
         return new CodexWorkerError('mcp_timeout', 'mcp call timed out', {
-          method: context.method, tool: context.tool ?? null, timeout_ms: context.timeoutMs,
+          method: context.method,
+          tool: context.tool ?? null,
+          timeout_ms: context.timeoutMs,
         });
       }
       return new CodexWorkerError('mcp_error_response', `mcp server returned an error: ${error.message}`, {
-        method: context.method, tool: context.tool ?? null, error: { code: error.code, message: error.message, data: error.data ?? null },
+        method: context.method,
+        tool: context.tool ?? null,
+        error: { code: error.code, message: error.message, data: error.data ?? null },
       });
     }
     if (error instanceof z.ZodError) {
       return new CodexWorkerError('mcp_invalid_result', 'mcp server returned a malformed result', {
-        method: context.method, tool: context.tool ?? null, issues: error.issues.slice(0, 10),
+        method: context.method,
+        tool: context.tool ?? null,
+        issues: error.issues.slice(0, 10),
       });
     }
     const message = error instanceof Error ? error.message : String(error);
@@ -319,9 +330,12 @@ export async function openCodexSession(options: OpenCodexSessionOptions): Promis
     const message = error instanceof Error ? error.message : String(error);
     const versionMatch = /protocol version is not supported: (.*)$/.exec(message);
     if (versionMatch) {
-      return fail(new CodexWorkerError('mcp_protocol_mismatch', 'mcp protocol version mismatch', {
-        actual: versionMatch[1], supported: 'see @modelcontextprotocol/sdk SUPPORTED_PROTOCOL_VERSIONS',
-      }));
+      return fail(
+        new CodexWorkerError('mcp_protocol_mismatch', 'mcp protocol version mismatch', {
+          actual: versionMatch[1],
+          supported: 'see @modelcontextprotocol/sdk SUPPORTED_PROTOCOL_VERSIONS',
+        }),
+      );
     }
     await transport.close();
     const tail = transport.stderrTail();
@@ -349,16 +363,20 @@ export async function openCodexSession(options: OpenCodexSessionOptions): Promis
   }
   const parsed = ListToolsResultSchema.safeParse(listed);
   if (!parsed.success) {
-    return fail(new CodexWorkerError('mcp_invalid_tools', 'mcp tools/list result has no valid tools array', {
-      result: JSON.stringify(listed)?.slice(0, 2000) ?? null,
-    }));
+    return fail(
+      new CodexWorkerError('mcp_invalid_tools', 'mcp tools/list result has no valid tools array', {
+        result: JSON.stringify(listed)?.slice(0, 2000) ?? null,
+      }),
+    );
   }
   session.tools = parsed.data.tools;
   if (!session.tools.some((tool) => tool.name === 'codex')) {
-    return fail(new CodexWorkerError('mcp_missing_codex_tool', 'mcp server does not offer the codex tool', {
-      tools: session.tools.map((tool) => tool.name),
-      server: session.serverVersion,
-    }));
+    return fail(
+      new CodexWorkerError('mcp_missing_codex_tool', 'mcp server does not offer the codex tool', {
+        tools: session.tools.map((tool) => tool.name),
+        server: session.serverVersion,
+      }),
+    );
   }
   return session;
 }

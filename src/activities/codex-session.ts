@@ -88,15 +88,19 @@ export async function openCodex(options: OpenCodexOptions): Promise<CodexSession
       },
     });
     return asCodexSession('app-server', session, {
-      start: (args, turn) => session.startThread({
-        config: options.runConfig,
-        prompt: args.prompt,
-        baseInstructions: args['base-instructions'],
-        developerInstructions: args['developer-instructions'],
-        cwd: args.cwd,
-        sandbox: args.sandbox,
-        approvalPolicy: args['approval-policy'],
-      }, turn),
+      start: (args, turn) =>
+        session.startThread(
+          {
+            config: options.runConfig,
+            prompt: args.prompt,
+            baseInstructions: args['base-instructions'],
+            developerInstructions: args['developer-instructions'],
+            cwd: args.cwd,
+            sandbox: args.sandbox,
+            approvalPolicy: args['approval-policy'],
+          },
+          turn,
+        ),
       reask: (threadId, prompt, turn) => session.reask(threadId, prompt, turn),
     });
   }
@@ -104,12 +108,14 @@ export async function openCodex(options: OpenCodexOptions): Promise<CodexSession
     ...processOptions,
     args: [...options.mcpArgs, ...extra],
     onElicitation: (request) => options.onApprovalDenied?.(request.message),
-    onEvent: options.onCommandFinished && ((msg) => {
-      if (msg.type !== 'exec_command_end') return;
-      const command = Array.isArray(msg['command']) ? msg['command'].map(String).join(' ') : String(msg['command'] ?? '');
-      const output = msg['aggregated_output'] ?? msg['stdout'];
-      options.onCommandFinished!(command, typeof output === 'string' ? output : null);
-    }),
+    onEvent:
+      options.onCommandFinished &&
+      ((msg) => {
+        if (msg.type !== 'exec_command_end') return;
+        const command = Array.isArray(msg['command']) ? msg['command'].map(String).join(' ') : String(msg['command'] ?? '');
+        const output = msg['aggregated_output'] ?? msg['stdout'];
+        options.onCommandFinished!(command, typeof output === 'string' ? output : null);
+      }),
   });
   return asCodexSession('mcp', session, {
     start: async (args, turn) => (await session.callCodex({ ...args, ...(options.runConfig ? { config: options.runConfig } : {}) }, turn)) as CodexTurnResult,
@@ -123,9 +129,15 @@ type ProcessSide = Pick<CodexSession, 'pid' | 'serverVersion' | 'exited' | 'toke
 function asCodexSession(transport: CodexTransportKind, session: ProcessSide, turns: Pick<CodexSession, 'start' | 'reask'>): CodexSession {
   return {
     transport,
-    get pid() { return session.pid; },
-    get serverVersion() { return session.serverVersion; },
-    get exited() { return session.exited; },
+    get pid() {
+      return session.pid;
+    },
+    get serverVersion() {
+      return session.serverVersion;
+    },
+    get exited() {
+      return session.exited;
+    },
     tokensSoFar: () => session.tokensSoFar(),
     tokenUsage: () => session.tokenUsage(),
     close: () => session.close(),

@@ -165,7 +165,10 @@ export class ChildProcessTransport implements Transport {
     const { command, args, env, cwd } = this.options;
     const spawnFailed = (error: NodeJS.ErrnoException) =>
       new CodexWorkerError('codex_spawn_failed', `could not start codex: ${error.message}`, {
-        command, args: [...args], cwd: cwd ?? null, errno: error.code ?? null,
+        command,
+        args: [...args],
+        cwd: cwd ?? null,
+        errno: error.code ?? null,
       });
     return new Promise<void>((resolve, reject) => {
       let spawned = false;

@@ -30,7 +30,10 @@ export function createCodexWorkerActivity(config: RunnerConfig, backend: Backend
       parse: (text) => parseWorkerResult(text, expected),
       reaskPrompt: WORKER_REASK_PROMPT,
       toolsCallTimeoutS: input.toolsCallTimeoutS,
-      onCommandFinished: intent.endpoint === CLAIM_ENDPOINT && recordClaim && workflowExecution ? claimObserver(intent.run_id, (claimed) => recordClaim(workflowExecution.workflowId, intent.run_id, claimed)) : undefined,
+      onCommandFinished:
+        intent.endpoint === CLAIM_ENDPOINT && recordClaim && workflowExecution
+          ? claimObserver(intent.run_id, (claimed) => recordClaim(workflowExecution.workflowId, intent.run_id, claimed))
+          : undefined,
     });
     return { ...result, attempt };
   };

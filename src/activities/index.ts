@@ -65,7 +65,5 @@ export function createActivitySets(config: RunnerConfig, client: () => Client): 
 
 /** Classified failures and heartbeats for every activity of a set. */
 function wrap<T extends object>(set: T): T {
-  return Object.fromEntries(
-    Object.entries(set).map(([name, fn]) => [name, classified(SELF_HEARTBEATING.has(name) ? fn : heartbeating(fn))]),
-  ) as T;
+  return Object.fromEntries(Object.entries(set).map(([name, fn]) => [name, classified(SELF_HEARTBEATING.has(name) ? fn : heartbeating(fn))])) as T;
 }

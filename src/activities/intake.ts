@@ -69,9 +69,7 @@ export function createIntakeActivities(config: RunnerConfig, client: () => Clien
         }
       } else {
         // The orchestrator run and the read of the state it wrote, with no runner update in between.
-        const { state: _state, ...collected } = await withStateFileLock(config.orchestratorStatePath, () =>
-          collectOrchestratorRun(config, input, config.orchestratorStatePath),
-        );
+        const { state: _state, ...collected } = await withStateFileLock(config.orchestratorStatePath, () => collectOrchestratorRun(config, input, config.orchestratorStatePath));
         spool = { ...collected, exitCode: 0 };
         await writeFileAtomically(spoolPath, JSON.stringify(spool));
       }

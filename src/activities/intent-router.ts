@@ -27,11 +27,19 @@ export function routingRequest(context: RoutingContext, entry: RoutableIntent) {
   const observedStatus = context.observedStatus[String(entry.issueNumber)];
   const title = context.titles?.[String(entry.issueNumber)];
   const start = {
-    sprint: context.sprint, issueNumber: entry.issueNumber, projectItemId: entry.projectItemId, settings: context.itemSettings,
-    sprintWorkflowId: context.sprintWorkflowId, title: title ?? null,
+    sprint: context.sprint,
+    issueNumber: entry.issueNumber,
+    projectItemId: entry.projectItemId,
+    settings: context.itemSettings,
+    sprintWorkflowId: context.sprintWorkflowId,
+    title: title ?? null,
   };
   const delivered: DeliveredIntent = {
-    version: MESSAGE_VERSION, intent, raw: entry.raw, intentHash: intentHash(entry.raw), routedAtMs: Date.now(),
+    version: MESSAGE_VERSION,
+    intent,
+    raw: entry.raw,
+    intentHash: intentHash(entry.raw),
+    routedAtMs: Date.now(),
     ...(observedStatus ? { observedStatus, observedAtMs: context.observedAtMs } : {}),
   };
   return {

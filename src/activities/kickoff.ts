@@ -71,9 +71,12 @@ export function createKickoffActivities(config: RunnerConfig, backend: BackendCl
         const failure = kickoffBackendError(err);
         if (partial) throw new KickoffError(failure.code, `${failure.message}: ${partial.message}`, { ...failure.details, partial });
         if (err.statusCode >= 400 && err.statusCode < 500) throw failure;
-        const cause = err.statusCode === 0 ? `no answer: ${err.message}`
-          : err.code === 'backend_invalid_payload' ? `HTTP ${err.statusCode} with an answer that breaks the contract: ${err.message}`
-          : `HTTP ${err.statusCode}: ${JSON.stringify(err.payload).slice(0, 300)}`;
+        const cause =
+          err.statusCode === 0
+            ? `no answer: ${err.message}`
+            : err.code === 'backend_invalid_payload'
+              ? `HTTP ${err.statusCode} with an answer that breaks the contract: ${err.message}`
+              : `HTTP ${err.statusCode}: ${JSON.stringify(err.payload).slice(0, 300)}`;
         throw kickoffApplyUnknownError(draft, options.kickoffId ?? '', cause);
       }
     },
@@ -89,9 +92,10 @@ export function createKickoffActivities(config: RunnerConfig, backend: BackendCl
       for await (const run of client().workflow.list({ query })) {
         if (run.runId === input.runId) continue;
         const record = KickoffRecordSchema.safeParse(run.memo?.kickoff);
-        const existing = record.success && record.data.sprint === input.sprint && record.data.backend === config.backendBaseUrl
-          ? existingKickoffFromRecord(record.data, { workflowId: run.workflowId, runId: run.runId, status: run.status.name })
-          : null;
+        const existing =
+          record.success && record.data.sprint === input.sprint && record.data.backend === config.backendBaseUrl
+            ? existingKickoffFromRecord(record.data, { workflowId: run.workflowId, runId: run.runId, status: run.status.name })
+            : null;
         if (existing) found.push(existing);
       }
       const planFile = await readJsonOrNull(config.sprintPlanPath);
@@ -140,9 +144,12 @@ export function createKickoffActivities(config: RunnerConfig, backend: BackendCl
         execFile(config.codexBin, ['mcp', 'list', '--json'], { timeout: MCP_LIST_TIMEOUT_MS, env: childEnv(process.env, config.childEnvAllowlist) }, (err, stdout, stderr) => {
           if (!err) return resolve(stdout);
           const exitCode = typeof err.code === 'number' ? err.code : null;
-          reject(new CodexWorkerError('codex_mcp_check_failed', `\`${config.codexBin} mcp list --json\` failed: ${err.message.split('\n')[0]}`, {
-            exit_code: exitCode, stderr: redactSecrets(String(stderr)).trim().slice(0, 2000),
-          }));
+          reject(
+            new CodexWorkerError('codex_mcp_check_failed', `\`${config.codexBin} mcp list --json\` failed: ${err.message.split('\n')[0]}`, {
+              exit_code: exitCode,
+              stderr: redactSecrets(String(stderr)).trim().slice(0, 2000),
+            }),
+          );
         });
       });
       let problems;
@@ -154,7 +161,9 @@ export function createKickoffActivities(config: RunnerConfig, backend: BackendCl
       if (problems.length) {
         const missing = problems.map((problem) => problem.name);
         throw new CodexWorkerError('codex_mcp_servers_missing', `Codex MCP servers missing or disabled: ${missing.join(', ')}`, {
-          missing, problems, hint: problems.map((problem) => `${problem.name}: ${problem.advice}`).join('; '),
+          missing,
+          problems,
+          hint: problems.map((problem) => `${problem.name}: ${problem.advice}`).join('; '),
         });
       }
       return { servers: ['github', 'github_projects'] };

@@ -50,7 +50,9 @@ export interface CollectedRun {
  * `measure` gives each intent's routing payload size (checked against RUNNER_MAX_PAYLOAD_BYTES).
  */
 export async function collectOrchestratorRun(
-  config: RunnerConfig, input: Omit<RoutingContext, 'observedAtMs' | 'observedStatus'> & { tick: number }, statePath: string,
+  config: RunnerConfig,
+  input: Omit<RoutingContext, 'observedAtMs' | 'observedStatus'> & { tick: number },
+  statePath: string,
 ): Promise<CollectedRun> {
   const ctx = Context.current();
   const observedAtMs = Date.now();
@@ -61,8 +63,14 @@ export async function collectOrchestratorRun(
   if (output.exitCode !== 0) {
     const exitCode = [2, 3, 4].includes(output.exitCode) ? output.exitCode : 2;
     throw ApplicationFailure.create({
-      type: 'OrchestratorExit', nonRetryable: true,
-      message: `orchestrator exited with ${output.exitCode}: ${output.stderrLines.filter((l) => !l.startsWith('{')).slice(-3).join(' | ') || 'see its stderr'}`,
+      type: 'OrchestratorExit',
+      nonRetryable: true,
+      message: `orchestrator exited with ${output.exitCode}: ${
+        output.stderrLines
+          .filter((l) => !l.startsWith('{'))
+          .slice(-3)
+          .join(' | ') || 'see its stderr'
+      }`,
       details: [{ exitCode, orchestratorExitCode: output.exitCode }],
     });
   }
@@ -110,9 +118,11 @@ export function createOrchestratorTickActivities(config: RunnerConfig, client: (
       // The workflow carries the state through continue-as-new: it must fit one payload.
       if (bytes > config.maxPayloadBytes - PAYLOAD_ENVELOPE_ALLOWANCE_BYTES) {
         throw ApplicationFailure.create({
-          type: 'OrchestratorStateTooLarge', nonRetryable: true,
-          message: `orchestrator_state_too_large: the orchestrator's state is ${bytes} bytes (${Object.keys(collected.state.items).length} items), more than `
-            + `RUNNER_MAX_PAYLOAD_BYTES ${config.maxPayloadBytes} less ${PAYLOAD_ENVELOPE_ALLOWANCE_BYTES} for the envelope; raise the server's limit.blobSize.error and RUNNER_MAX_PAYLOAD_BYTES, or split the sprint`,
+          type: 'OrchestratorStateTooLarge',
+          nonRetryable: true,
+          message:
+            `orchestrator_state_too_large: the orchestrator's state is ${bytes} bytes (${Object.keys(collected.state.items).length} items), more than ` +
+            `RUNNER_MAX_PAYLOAD_BYTES ${config.maxPayloadBytes} less ${PAYLOAD_ENVELOPE_ALLOWANCE_BYTES} for the envelope; raise the server's limit.blobSize.error and RUNNER_MAX_PAYLOAD_BYTES, or split the sprint`,
           details: [{ code: 'orchestrator_state_too_large', exitCode: 2, bytes }],
         });
       }
@@ -120,7 +130,10 @@ export function createOrchestratorTickActivities(config: RunnerConfig, client: (
       const run: OrchestratorRun = {
         ...(input.seed ? { seededState: collected.state } : { delta: stateDelta(start, collected.state) }),
         intents: collected.intents.map(({ raw, issueNumber, projectItemId }) => ({ raw, issueNumber, projectItemId })),
-        summary: collected.summary, endOfSprint: collected.endOfSprint, observedAtMs: collected.observedAtMs, observedStatus: collected.observedStatus,
+        summary: collected.summary,
+        endOfSprint: collected.endOfSprint,
+        observedAtMs: collected.observedAtMs,
+        observedStatus: collected.observedStatus,
         stateBytes: bytes,
       };
       const text = JSON.stringify(run);
@@ -133,7 +146,9 @@ export function createOrchestratorTickActivities(config: RunnerConfig, client: (
       for (let index = 0; index < slices; index += 1) {
         await handle.executeUpdate(stageTickResultUpdate, {
           updateId: `tick-${input.tick}-attempt-${attempt}-slice-${index}`,
-          args: [{ version: MESSAGE_VERSION, tick: input.tick, attempt, index, count: slices, text: text.slice(index * TICK_RESULT_SLICE_CHARS, (index + 1) * TICK_RESULT_SLICE_CHARS) }],
+          args: [
+            { version: MESSAGE_VERSION, tick: input.tick, attempt, index, count: slices, text: text.slice(index * TICK_RESULT_SLICE_CHARS, (index + 1) * TICK_RESULT_SLICE_CHARS) },
+          ],
         });
         ctx.heartbeat({ staged: index + 1 });
       }
@@ -166,7 +181,9 @@ export function refusalFailure(err: unknown, input: { sprint: string; tick: numb
     const where = err.line === null ? '' : ` (orchestrator stdout line ${err.line})`;
     emitEvent({ type: 'INTENT_REFUSED', sprint: input.sprint, tick: input.tick, code: err.code, line: err.line, error: err.message, details: err.details });
     return ApplicationFailure.create({
-      type: 'IntentError', nonRetryable: true, category: ApplicationFailureCategory.BENIGN,
+      type: 'IntentError',
+      nonRetryable: true,
+      category: ApplicationFailureCategory.BENIGN,
       message: `intent_error: ${err.code}: ${err.message}${where}`,
       details: [{ code: err.code, line: err.line, details: err.details, exitCode: 2 }],
     });
@@ -174,7 +191,9 @@ export function refusalFailure(err: unknown, input: { sprint: string; tick: numb
   if (err instanceof SummaryError) {
     emitEvent({ type: 'SUMMARY_REFUSED', sprint: input.sprint, tick: input.tick, code: err.code, error: err.message });
     return ApplicationFailure.create({
-      type: 'SummaryError', nonRetryable: true, category: ApplicationFailureCategory.BENIGN,
+      type: 'SummaryError',
+      nonRetryable: true,
+      category: ApplicationFailureCategory.BENIGN,
       message: `${err.code}: ${err.message}`,
       details: [{ code: err.code, details: {}, exitCode: 2 }],
     });
@@ -208,7 +227,9 @@ function trimSummary(summary: DispatchSummary): DispatchSummary {
   return {
     ...summary,
     processed_items: (summary.processed_items ?? []).map((item) => ({
-      issue_number: item.issue_number, project_item_id: item.project_item_id, status: item.status,
+      issue_number: item.issue_number,
+      project_item_id: item.project_item_id,
+      status: item.status,
     })),
   };
 }

@@ -32,7 +32,9 @@ export function withRecoverableResult(client: () => Client, run: (input: CodexRu
     const runId = input.intent.run_id;
     const item = () => client().workflow.getHandle(workflowId);
     if (ctx.info.attempt > 1) {
-      const recovered = await item().query(recoveredRunResultQuery, { runId }).catch(() => null);
+      const recovered = await item()
+        .query(recoveredRunResultQuery, { runId })
+        .catch(() => null);
       if (recovered) {
         emitEvent({ type: 'CODEX_RESULT_RECOVERED', run_id: runId, role: input.intent.role, attempt: ctx.info.attempt, recorded_by_attempt: recovered.attempt ?? null });
         return recovered;
@@ -41,7 +43,12 @@ export function withRecoverableResult(client: () => Client, run: (input: CodexRu
     const result = await run(input);
     // Waits briefly for the record (so a completion right after an outage finds the server back),
     // but never holds the completion long: the record goes on in the background until it lands.
-    const recorded = recordInItem(() => item().signal(runResultRecordedSignal, { version: MESSAGE_VERSION, runId, result }), runId, 'CODEX_RESULT_NOT_RECORDED', () => ctx.cancellationSignal.aborted);
+    const recorded = recordInItem(
+      () => item().signal(runResultRecordedSignal, { version: MESSAGE_VERSION, runId, result }),
+      runId,
+      'CODEX_RESULT_NOT_RECORDED',
+      () => ctx.cancellationSignal.aborted,
+    );
     await Promise.race([recorded, new Promise((resolve) => setTimeout(resolve, RECORD_WAIT_MS))]);
     return result;
   };
@@ -53,7 +60,10 @@ export function withRecoverableResult(client: () => Client, run: (input: CodexRu
  */
 export function claimRecorder(client: () => Client): ClaimRecorder {
   return (workflowId, runId, claimed) => {
-    const send = () => client().workflow.getHandle(workflowId).signal(runClaimedSignal, { version: MESSAGE_VERSION, runId, ...claimed });
+    const send = () =>
+      client()
+        .workflow.getHandle(workflowId)
+        .signal(runClaimedSignal, { version: MESSAGE_VERSION, runId, ...claimed });
     void recordInItem(send, runId, 'CLAIM_NOT_RECORDED', () => false).then((recorded) => {
       if (recorded) emitEvent({ type: 'CLAIM_RECORDED', run_id: runId, workflow_id: workflowId, issue_number: claimed.issueNumber });
     });

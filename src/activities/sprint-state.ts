@@ -18,17 +18,19 @@ export function createSprintStateActivities(client: () => Client): SprintStateAc
       return unlessSprintEnded(() => patientQuery(`run context in ${sprintWorkflowId}`, () => sprint(sprintWorkflowId).query(runContextQuery, { runId })), null);
     },
     async recordReviewerOutcomeInSprint({ sprintWorkflowId, issueNumber, outcome, at, runId }) {
-      const update = () => sprint(sprintWorkflowId).executeUpdate(recordReviewerOutcomeUpdate, {
-        updateId: `reviewer-outcome-${runId}`,
-        args: [{ version: MESSAGE_VERSION, issueNumber, outcome, at, runId }],
-      });
+      const update = () =>
+        sprint(sprintWorkflowId).executeUpdate(recordReviewerOutcomeUpdate, {
+          updateId: `reviewer-outcome-${runId}`,
+          args: [{ version: MESSAGE_VERSION, issueNumber, outcome, at, runId }],
+        });
       return unlessSprintEnded(update, { reviewCycleCount: null });
     },
     async recordExecutorResponseInSprint({ sprintWorkflowId, runId, at }) {
-      const update = () => sprint(sprintWorkflowId).executeUpdate(recordExecutorResponseUpdate, {
-        updateId: `executor-response-${runId}`,
-        args: [{ version: MESSAGE_VERSION, runId, at }],
-      });
+      const update = () =>
+        sprint(sprintWorkflowId).executeUpdate(recordExecutorResponseUpdate, {
+          updateId: `executor-response-${runId}`,
+          args: [{ version: MESSAGE_VERSION, runId, at }],
+        });
       return unlessSprintEnded(update, { recorded: false });
     },
   };

@@ -57,14 +57,28 @@ export function createSprintActivities(config: RunnerConfig, backend: BackendCli
     async notifyItems(input: NotifyItemsInput) {
       let notified = 0;
       await inBatches(input.changes, async (change) => {
-        const observation = { version: MESSAGE_VERSION, status: change.status, projectItemId: change.projectItemId, ...(input.observedAtMs !== undefined ? { observedAtMs: input.observedAtMs } : {}) };
+        const observation = {
+          version: MESSAGE_VERSION,
+          status: change.status,
+          projectItemId: change.projectItemId,
+          ...(input.observedAtMs !== undefined ? { observedAtMs: input.observedAtMs } : {}),
+        };
         try {
           if (change.start) {
             const title = input.titles?.[String(change.issueNumber)] ?? null;
             await client().workflow.signalWithStart('itemWorkflow', {
               workflowId: change.workflowId,
               taskQueue: input.itemSettings.taskQueues.main,
-              args: [{ sprint: input.sprint, issueNumber: change.issueNumber, projectItemId: change.projectItemId, settings: input.itemSettings, sprintWorkflowId: input.sprintWorkflowId, title }],
+              args: [
+                {
+                  sprint: input.sprint,
+                  issueNumber: change.issueNumber,
+                  projectItemId: change.projectItemId,
+                  settings: input.itemSettings,
+                  sprintWorkflowId: input.sprintWorkflowId,
+                  title,
+                },
+              ],
               signal: boardObservedSignal,
               signalArgs: [observation],
               staticSummary: `${input.sprint} · #${change.issueNumber}${title ? ` ${title}` : ''}`,
@@ -83,7 +97,9 @@ export function createSprintActivities(config: RunnerConfig, backend: BackendCli
       let ended = 0;
       await inBatches(input.workflowIds, async (workflowId) => {
         try {
-          await client().workflow.getHandle(workflowId).signal(sprintClosedSignal, { version: MESSAGE_VERSION, reason: input.reason.slice(0, 500) });
+          await client()
+            .workflow.getHandle(workflowId)
+            .signal(sprintClosedSignal, { version: MESSAGE_VERSION, reason: input.reason.slice(0, 500) });
           ended += 1;
         } catch (err) {
           // Already ended (Done, or never started): nothing to do.

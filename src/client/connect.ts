@@ -27,10 +27,13 @@ export async function withClient<T>(config: RunnerConfig, fn: (client: Client) =
 export function withConnectionFlags(command: Command): Command {
   return command
     .option('--profile <name>', 'Temporal connection profile of the config file (same as TEMPORAL_PROFILE; docs/cluster.md)')
-    .option('--config-file <path>', 'Temporal config file with the profiles (same as TEMPORAL_CONFIG_FILE; default: the temporal CLI\'s temporal.toml)')
+    .option('--config-file <path>', "Temporal config file with the profiles (same as TEMPORAL_CONFIG_FILE; default: the temporal CLI's temporal.toml)")
     .hook('preAction', (action) => {
       const { profile, configFile } = action.opts<{ profile?: string; configFile?: string }>();
-      for (const [flag, value, variable] of [['--profile', profile, 'TEMPORAL_PROFILE'], ['--config-file', configFile, 'TEMPORAL_CONFIG_FILE']] as const) {
+      for (const [flag, value, variable] of [
+        ['--profile', profile, 'TEMPORAL_PROFILE'],
+        ['--config-file', configFile, 'TEMPORAL_CONFIG_FILE'],
+      ] as const) {
         if (value === undefined) continue;
         // Exit 2 with the message, like every other usage error.
         if (!value.trim()) action.error(`${flag} needs a value`, { exitCode: 2, code: 'sprint-runner.usage' });

@@ -15,7 +15,9 @@ export function checkCodexBinary(config: RunnerConfig, env: NodeJS.ProcessEnv): 
   const version = spawnSync(config.codexBin, ['--version'], { encoding: 'utf8', timeout: 10_000, env });
   if (version.error || version.status !== 0) {
     return {
-      name, ok: false, detail: `CODEX_BIN=${config.codexBin} does not run (${version.error?.message ?? `exit ${version.status}`})`,
+      name,
+      ok: false,
+      detail: `CODEX_BIN=${config.codexBin} does not run (${version.error?.message ?? `exit ${version.status}`})`,
       fix: 'install Codex (`npm install -g @openai/codex`) and set CODEX_BIN to it',
     };
   }
@@ -26,7 +28,9 @@ export function checkCodexBinary(config: RunnerConfig, env: NodeJS.ProcessEnv): 
   if (parsed === null) return { name, ok: false, detail: `cannot read a version from ${JSON.stringify(text.slice(0, 100))}`, fix: 'point CODEX_BIN at the codex CLI' };
   if (transport === 'mcp' && !codexHasMcpServer(parsed)) {
     return {
-      name, ok: false, detail: `${text}: \`codex mcp-server\` was removed in 0.154.0, but CODEX_TRANSPORT=mcp`,
+      name,
+      ok: false,
+      detail: `${text}: \`codex mcp-server\` was removed in 0.154.0, but CODEX_TRANSPORT=mcp`,
       fix: 'unset CODEX_TRANSPORT (auto uses app-server for this release) or pin @openai/codex@0.153.4',
     };
   }
@@ -34,7 +38,9 @@ export function checkCodexBinary(config: RunnerConfig, env: NodeJS.ProcessEnv): 
   const help = spawnSync(config.codexBin, [...args, '--help'], { encoding: 'utf8', timeout: 10_000, env });
   if (help.status !== 0) {
     return {
-      name, ok: false, detail: `${text}, ${how}: \`${config.codexBin} ${args.join(' ')} --help\` exits ${help.status ?? help.error?.message}`,
+      name,
+      ok: false,
+      detail: `${text}, ${how}: \`${config.codexBin} ${args.join(' ')} --help\` exits ${help.status ?? help.error?.message}`,
       fix: transport === 'app-server' ? 'this Codex has no app-server: set CODEX_TRANSPORT=mcp or install a current @openai/codex' : 'check CODEX_MCP_ARGS',
     };
   }
@@ -46,7 +52,9 @@ export function checkCodexMcpServers(config: RunnerConfig, env: NodeJS.ProcessEn
   const list = spawnSync(config.codexBin, ['mcp', 'list', '--json'], { encoding: 'utf8', timeout: 10_000, env });
   if (list.error || list.status !== 0) {
     return {
-      name, ok: false, detail: `\`codex mcp list --json\` failed (${list.error?.message ?? `exit ${list.status}`})`,
+      name,
+      ok: false,
+      detail: `\`codex mcp list --json\` failed (${list.error?.message ?? `exit ${list.status}`})`,
       fix: 'check CODEX_BIN and CODEX_HOME (its config.toml must parse)',
     };
   }
@@ -54,7 +62,8 @@ export function checkCodexMcpServers(config: RunnerConfig, env: NodeJS.ProcessEn
     const problems = requiredMcpServerProblems(parseMcpListJson(list.stdout));
     if (problems.length === 0) return { name, ok: true, detail: 'github and github_projects enabled' };
     return {
-      name, ok: false,
+      name,
+      ok: false,
       detail: `missing or disabled: ${problems.map((problem) => `${problem.name} (${problem.problem})`).join(', ')}`,
       fix: problems.map((problem) => `${problem.name}: ${problem.advice}`).join('; '),
     };
@@ -71,8 +80,10 @@ export function checkBubblewrap(env: NodeJS.ProcessEnv): CheckResult {
   const bwrap = spawnSync('bwrap', ['--version'], { encoding: 'utf8', timeout: 10_000, env });
   if (bwrap.error || bwrap.status !== 0) {
     return {
-      name, ok: false, detail: '`bwrap` is not on PATH: Codex cannot sandbox the commands the model runs',
-      fix: 'apt-get install bubblewrap (or your distribution\'s bubblewrap package); `npm run setup` does it when it can',
+      name,
+      ok: false,
+      detail: '`bwrap` is not on PATH: Codex cannot sandbox the commands the model runs',
+      fix: "apt-get install bubblewrap (or your distribution's bubblewrap package); `npm run setup` does it when it can",
     };
   }
   return { name, ok: true, detail: bwrap.stdout.trim() };

@@ -29,7 +29,9 @@ async function checkTemporalServer(config: RunnerConfig): Promise<CheckResult> {
     }
   } catch (err) {
     return {
-      name, ok: false, detail: `not reachable at ${config.temporalAddress}: ${(err as Error).message.split('\n')[0]}`,
+      name,
+      ok: false,
+      detail: `not reachable at ${config.temporalAddress}: ${(err as Error).message.split('\n')[0]}`,
       fix: 'start one with `npx sprint-runner dev-server`, or set TEMPORAL_ADDRESS',
     };
   }
@@ -57,14 +59,18 @@ async function checkWorkerDeployment(config: RunnerConfig): Promise<CheckResult>
     const known = routing.versions.map((v) => `${v.buildId} (${v.status})`).join(', ');
     if (!thisBuild && (routing.currentBuildId || routing.rampingBuildId)) {
       return {
-        name, ok: false, detail: `${config.deploymentName}: ${current}${ramping}${self}`,
+        name,
+        ok: false,
+        detail: `${config.deploymentName}: ${current}${ramping}${self}`,
         fix: 'unversioned workers get no tasks while a version is current: unset RUNNER_WORKER_VERSIONING=false',
       };
     }
     return { name, ok: true, detail: `${config.deploymentName}: ${current}${ramping}${self}${known ? `; versions: ${known}` : ''}` };
   } catch (err) {
     return {
-      name, ok: false, detail: `${config.deploymentName}: unavailable (${(err as Error).message.split('\n')[0]})`,
+      name,
+      ok: false,
+      detail: `${config.deploymentName}: unavailable (${(err as Error).message.split('\n')[0]})`,
       fix: 'needs a reachable Temporal server ≥ 1.27 with Worker Deployments (the dev server of Temporal CLI 1.5.1 has them)',
     };
   } finally {
@@ -77,9 +83,7 @@ function checkTemporalCli(env: NodeJS.ProcessEnv): CheckResult {
   try {
     const bin = resolveTemporalCli(env);
     const version = temporalCliVersion(bin);
-    return version
-      ? { name, ok: true, detail: `${version} (${bin})` }
-      : { name, ok: false, detail: `${bin} does not run`, fix: 'rebuild it with `npm run setup`' };
+    return version ? { name, ok: true, detail: `${version} (${bin})` } : { name, ok: false, detail: `${bin} does not run`, fix: 'rebuild it with `npm run setup`' };
   } catch (err) {
     return { name, ok: false, detail: (err as Error).message, fix: 'run `npm run setup`, or set TEMPORAL_CLI_PATH' };
   }
@@ -93,7 +97,9 @@ async function checkBackend(config: RunnerConfig): Promise<CheckResult> {
     const body = (await response.json().catch(() => ({}))) as { status?: string; errors?: unknown[] };
     if (response.ok && body.status === 'PASS') return { name, ok: true, detail: `PASS at ${config.backendBaseUrl}` };
     return {
-      name, ok: false, detail: `HTTP ${response.status}, status ${body.status ?? 'missing'}: ${JSON.stringify(body.errors ?? []).slice(0, 300)}`,
+      name,
+      ok: false,
+      detail: `HTTP ${response.status}, status ${body.status ?? 'missing'}: ${JSON.stringify(body.errors ?? []).slice(0, 300)}`,
       fix: 'fix the errors the backend lists (project schema, issue template, target identity)',
     };
   } catch (err) {

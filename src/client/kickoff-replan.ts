@@ -9,8 +9,10 @@ export async function replanWhileRunningProblem(client: Client, workflowId: stri
   try {
     const description = await client.workflow.getHandle(workflowId).describe();
     if (description.status.name !== 'RUNNING') return null;
-    return `--replan needs sprint ${sprint}'s workflow ${workflowId} (run ${description.runId}) to have ended: it is still running. `
-      + `Stop it first (\`sprint-runner stop --sprint ${sprint}\`), then run the kickoff with --replan again.`;
+    return (
+      `--replan needs sprint ${sprint}'s workflow ${workflowId} (run ${description.runId}) to have ended: it is still running. ` +
+      `Stop it first (\`sprint-runner stop --sprint ${sprint}\`), then run the kickoff with --replan again.`
+    );
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return null;
     throw err;

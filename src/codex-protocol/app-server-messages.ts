@@ -29,9 +29,16 @@ import type { ApplyPatchApprovalResponse } from './app-server/ApplyPatchApproval
 import type { McpServerElicitationRequestResponse } from './app-server/v2/McpServerElicitationRequestResponse';
 
 export type {
-  InitializeParams, ThreadStartParams, TurnStartParams, TurnInterruptParams, ServerRequest,
-  CommandExecutionRequestApprovalResponse, FileChangeRequestApprovalResponse, ExecCommandApprovalResponse,
-  ApplyPatchApprovalResponse, McpServerElicitationRequestResponse,
+  InitializeParams,
+  ThreadStartParams,
+  TurnStartParams,
+  TurnInterruptParams,
+  ServerRequest,
+  CommandExecutionRequestApprovalResponse,
+  FileChangeRequestApprovalResponse,
+  ExecCommandApprovalResponse,
+  ApplyPatchApprovalResponse,
+  McpServerElicitationRequestResponse,
 };
 
 /** Compile-time check: every value of the generated type `G` passes schema `S`'s static type. */

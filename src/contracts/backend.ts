@@ -76,10 +76,12 @@ export const PlanApplyPartialFailSchema = z.looseObject({
   created: z
     .array(z.unknown())
     .catch([])
-    .transform((entries) => entries.flatMap((entry) => {
-      const parsed = PlanApplyCreatedEntrySchema.safeParse(entry);
-      return parsed.success ? [parsed.data] : [];
-    })),
+    .transform((entries) =>
+      entries.flatMap((entry) => {
+        const parsed = PlanApplyCreatedEntrySchema.safeParse(entry);
+        return parsed.success ? [parsed.data] : [];
+      }),
+    ),
   failed: z.looseObject({ index: numberOrNull, step: stringOrNull, error: stringOrNull }).nullable().catch(null),
 });
 export type PlanApplyPartialFail = z.output<typeof PlanApplyPartialFailSchema>;

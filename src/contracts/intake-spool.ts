@@ -11,12 +11,14 @@ import { BOARD_STATUSES } from './vocabulary';
 const positiveInt = z.number().int().positive();
 
 export const IntakeSpoolSchema = z.object({
-  intents: z.array(z.object({
-    line: positiveInt,
-    raw: z.record(z.string(), z.unknown()),
-    issueNumber: positiveInt,
-    projectItemId: z.string().nullable(),
-  })),
+  intents: z.array(
+    z.object({
+      line: positiveInt,
+      raw: z.record(z.string(), z.unknown()),
+      issueNumber: positiveInt,
+      projectItemId: z.string().nullable(),
+    }),
+  ),
   summary: DispatchSummarySchema.nullable(),
   endOfSprint: z.boolean(),
   observedAtMs: z.number().int().nonnegative(),

@@ -71,12 +71,12 @@ const printable = (what: string, max: number) =>
 
 export const ReworkRequestSchema = z.strictObject(
   {
-  reason: printable('rework reason', REWORK_REASON_MAX),
-  steps: z
-    .array(printable('rework step', REWORK_STEP_MAX), { error: 'rework steps must be an array of strings' })
-    .min(1, 'rework steps must not be empty when given')
-    .max(REWORK_STEPS_MAX, `at most ${REWORK_STEPS_MAX} rework steps`)
-    .optional(),
+    reason: printable('rework reason', REWORK_REASON_MAX),
+    steps: z
+      .array(printable('rework step', REWORK_STEP_MAX), { error: 'rework steps must be an array of strings' })
+      .min(1, 'rework steps must not be empty when given')
+      .max(REWORK_STEPS_MAX, `at most ${REWORK_STEPS_MAX} rework steps`)
+      .optional(),
   },
   { error: 'rework payload must be an object {reason, steps?}' },
 );

@@ -12,10 +12,25 @@ import { z } from 'zod';
 
 /** Documented item fields; the last four are the ones the runner writes. */
 export const STATE_ITEM_FIELDS = [
-  'last_seen_status', 'last_seen_sprint', 'last_seen_issue_number', 'last_seen_at', 'status_since_at', 'status_since_poll',
-  'last_activity_at', 'last_activity_indicator', 'last_dispatched_role', 'last_dispatched_status', 'last_dispatched_at',
-  'last_dispatched_poll', 'last_run_id', 'reviewer_dispatches_for_current_status', 'in_review_origin',
-  'last_reviewer_outcome', 'last_reviewer_feedback_at', 'review_cycle_count', 'last_executor_response_at',
+  'last_seen_status',
+  'last_seen_sprint',
+  'last_seen_issue_number',
+  'last_seen_at',
+  'status_since_at',
+  'status_since_poll',
+  'last_activity_at',
+  'last_activity_indicator',
+  'last_dispatched_role',
+  'last_dispatched_status',
+  'last_dispatched_at',
+  'last_dispatched_poll',
+  'last_run_id',
+  'reviewer_dispatches_for_current_status',
+  'in_review_origin',
+  'last_reviewer_outcome',
+  'last_reviewer_feedback_at',
+  'review_cycle_count',
+  'last_executor_response_at',
 ] as const;
 
 const StateItemSchema = z.record(z.string(), z.unknown());

@@ -70,7 +70,9 @@ export function planAutopromotion(input: AutopromotionInput): AutopromotionPlan 
 
   const board = boardOf(summary.processed_items);
   const sanitization = runSanitization(scopeItemsFrom(extractScopePlan(sprintPlan)), input.regenAttempts, {
-    previousSprintPlan: sprintPlan, nowIso: input.nowIso, requestPath: input.requestPath,
+    previousSprintPlan: sprintPlan,
+    nowIso: input.nowIso,
+    requestPath: input.requestPath,
   });
   const steps = sanitization.events.map(emit);
   if (sanitization.outcome !== 'clean') return { sanitization, steps, stop: sanitization.error };
@@ -105,8 +107,12 @@ export function planAutopromotion(input: AutopromotionInput): AutopromotionPlan 
 /** BOARD_PROMOTION_APPLIED after a live POST (autopromotion events say dry_run:false, kickoff ones do not). */
 export function promotionAppliedEvent(promotion: Promotion, backendPayload: unknown): RunnerEvent {
   return {
-    type: 'BOARD_PROMOTION_APPLIED', issue_number: promotion.issue_number, project_item_id: promotion.project_item_id,
-    from: 'Backlog', to: 'Ready', reason: promotion.reason,
+    type: 'BOARD_PROMOTION_APPLIED',
+    issue_number: promotion.issue_number,
+    project_item_id: promotion.project_item_id,
+    from: 'Backlog',
+    to: 'Ready',
+    reason: promotion.reason,
     ...(promotion.reason === 'ready_buffer_low' ? { dry_run: false } : {}),
     backend_payload: backendPayload,
   };
@@ -115,8 +121,14 @@ export function promotionAppliedEvent(promotion: Promotion, backendPayload: unkn
 /** BOARD_PROMOTION_APPLIED in dry-run: the body that would have been sent. */
 export function dryRunPromotionEvent(promotion: Promotion): RunnerEvent {
   return {
-    type: 'BOARD_PROMOTION_APPLIED', issue_number: promotion.issue_number, project_item_id: promotion.project_item_id,
-    from: 'Backlog', to: 'Ready', reason: promotion.reason, dry_run: true, body: promotion.body,
+    type: 'BOARD_PROMOTION_APPLIED',
+    issue_number: promotion.issue_number,
+    project_item_id: promotion.project_item_id,
+    from: 'Backlog',
+    to: 'Ready',
+    reason: promotion.reason,
+    dry_run: true,
+    body: promotion.body,
   };
 }
 
@@ -144,14 +156,21 @@ export class PathReservations {
  * items never hold reservations, so the old runner's extra "CHAINED may overlap Done" rule is implied.
  */
 export function promotionBlocker(
-  issue: number, meta: ScopeItem, statusByIssue: ReadonlyMap<number, string>, reservations: PathReservations, extra: Record<string, unknown> = {},
+  issue: number,
+  meta: ScopeItem,
+  statusByIssue: ReadonlyMap<number, string>,
+  reservations: PathReservations,
+  extra: Record<string, unknown> = {},
 ): RunnerEvent | null {
   if (typeof meta.isolation_mode === 'string' && meta.isolation_mode.toUpperCase() === 'CHAINED') {
     const dependency = meta.depends_on.find((dep): dep is number => isPositiveInt(dep) && statusByIssue.get(dep) !== 'Done');
     if (dependency !== undefined) {
       return {
-        type: 'BOARD_PROMOTION_SKIPPED_DEPENDENCY', issue_number: issue, depends_on: dependency,
-        depends_on_status: statusByIssue.get(dependency) ?? '', ...extra,
+        type: 'BOARD_PROMOTION_SKIPPED_DEPENDENCY',
+        issue_number: issue,
+        depends_on: dependency,
+        depends_on_status: statusByIssue.get(dependency) ?? '',
+        ...extra,
       };
     }
   }

@@ -7,8 +7,13 @@ import type { Classification } from '../contracts/vocabulary';
 
 /** CodexWorkerError codes that stop only the item (../../docs/spec/runner-behaviour.md §3.9), plus `codex_tool_error` (our isError check). */
 const ITEM_STOP_CODEX_CODES: ReadonlySet<string> = new Set([
-  'mcp_timeout', 'mcp_error_response', 'mcp_invalid_result', 'mcp_invalid_json', 'worker_invalid_output',
-  'worker_identity_mismatch', 'codex_tool_error',
+  'mcp_timeout',
+  'mcp_error_response',
+  'mcp_invalid_result',
+  'mcp_invalid_json',
+  'worker_invalid_output',
+  'worker_identity_mismatch',
+  'codex_tool_error',
 ]);
 
 /**

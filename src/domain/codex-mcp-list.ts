@@ -61,16 +61,19 @@ export function requiredMcpServerProblems(entries: readonly McpServerEntry[]): M
     const entry = entries.find((candidate) => candidate.name === name);
     if (!entry) {
       problems.push({
-        name, problem: 'missing',
+        name,
+        problem: 'missing',
         advice: `add it: \`codex mcp add ${name} --env GITHUB_PAT=… -- <command>\` (or a [mcp_servers.${name}] table in $CODEX_HOME/config.toml)`,
       });
     } else if (!entry.enabled) {
       const reason = entry.disabledReason ? ` (${entry.disabledReason})` : '';
       problems.push({
-        name, problem: 'disabled',
-        advice: entry.transport === 'streamable_http' && entry.authStatus && entry.authStatus !== 'bearer_token' && entry.authStatus !== 'unsupported'
-          ? `log in: \`codex mcp login ${name}\`${reason}`
-          : `enable it: set \`enabled = true\` under [mcp_servers.${name}] in $CODEX_HOME/config.toml${reason}`,
+        name,
+        problem: 'disabled',
+        advice:
+          entry.transport === 'streamable_http' && entry.authStatus && entry.authStatus !== 'bearer_token' && entry.authStatus !== 'unsupported'
+            ? `log in: \`codex mcp login ${name}\`${reason}`
+            : `enable it: set \`enabled = true\` under [mcp_servers.${name}] in $CODEX_HOME/config.toml${reason}`,
       });
     }
   }

@@ -40,7 +40,8 @@ export function codexRunConfig(extraSecretNames: readonly string[] = []): Record
 /** The same settings as `-c key=value` arguments (accepted by `codex mcp-server` and `codex app-server` alike). */
 export function codexRunOverrides(extraSecretNames: readonly string[] = []): string[] {
   return Object.entries(codexRunConfig(extraSecretNames)).flatMap(([key, value]) => [
-    '-c', `${key}=${Array.isArray(value) ? `[${value.map((v) => tomlString(String(v))).join(',')}]` : typeof value === 'string' ? tomlString(value) : String(value)}`,
+    '-c',
+    `${key}=${Array.isArray(value) ? `[${value.map((v) => tomlString(String(v))).join(',')}]` : typeof value === 'string' ? tomlString(value) : String(value)}`,
   ]);
 }
 

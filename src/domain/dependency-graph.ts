@@ -236,7 +236,9 @@ export function runSanitization(items: readonly ScopeItem[], regenAttempts: numb
       events.push({ type: 'sanitization_regen_exhausted', attempts, history });
       const message = 'dependency graph regeneration exhausted';
       return {
-        outcome: 'exhausted', events, history,
+        outcome: 'exhausted',
+        events,
+        history,
         error: { message, exitCode: 5, hardStop: { type: 'HARD_STOP', reason: 'sanitization_regen_exhausted', error: message, history } },
       };
     }
@@ -244,8 +246,13 @@ export function runSanitization(items: readonly ScopeItem[], regenAttempts: numb
     const { patchedItems, edgesRemoved } = removeCycleClosingEdges(current, cycles);
     if (attempts === 0 && edgesRemoved.length) {
       history.push({
-        attempt: attempts, tier: 'DETERMINISTIC_PATCH', cycles_targeted: cycles, edges_removed: edgesRemoved,
-        sanitization_report: graph.report, cycle_error: graph.error, patched_items: patchedItems,
+        attempt: attempts,
+        tier: 'DETERMINISTIC_PATCH',
+        cycles_targeted: cycles,
+        edges_removed: edgesRemoved,
+        sanitization_report: graph.report,
+        cycle_error: graph.error,
+        patched_items: patchedItems,
       });
       current = patchedItems;
       continue;
@@ -264,16 +271,27 @@ export function runSanitization(items: readonly ScopeItem[], regenAttempts: numb
       deterministic_patch_probe: { cycles_targeted: cycles, edges_removed: edgesRemoved },
     };
     history.push({
-      attempt: attempts, tier: 'PLANNER_REGEN', cycles_targeted: cycles, edges_removed: edgesRemoved,
-      sanitization_report: graph.report, cycle_error: graph.error, context_sent: regenRequest.context, request_path: context.requestPath,
-      handoff_requested: true, patched_items: patchedItems,
+      attempt: attempts,
+      tier: 'PLANNER_REGEN',
+      cycles_targeted: cycles,
+      edges_removed: edgesRemoved,
+      sanitization_report: graph.report,
+      cycle_error: graph.error,
+      context_sent: regenRequest.context,
+      request_path: context.requestPath,
+      handoff_requested: true,
+      patched_items: patchedItems,
     });
     events.push({ type: 'sanitization_regen_handoff_requested', attempts: attempts + 1, history, request_path: context.requestPath });
     const message = 'planner regeneration handoff requested';
     return {
-      outcome: 'handoff', events, history, regenRequest,
+      outcome: 'handoff',
+      events,
+      history,
+      regenRequest,
       error: {
-        message, exitCode: 6,
+        message,
+        exitCode: 6,
         hardStop: { type: 'HARD_STOP', reason: 'sanitization_regen_handoff_requested', error: message, request_path: context.requestPath, history },
       },
     };

@@ -31,7 +31,12 @@ export const MAX_SUMMARY_DEPTH = 64;
 
 /** A refused batch: the code, a message naming the problem, and the 1-based stdout line (null: not a stdout line). */
 export class IntakeRefusal extends IntentError {
-  constructor(code: string, message: string, details: Record<string, unknown>, readonly line: number | null) {
+  constructor(
+    code: string,
+    message: string,
+    details: Record<string, unknown>,
+    readonly line: number | null,
+  ) {
     super(code, message, details);
   }
 }
@@ -66,16 +71,27 @@ export function validateIntentLines(lines: readonly Uint8Array[], state: Orchest
     const { raw, ...intent } = parsed;
     const first = lineOfRunId.get(intent.run_id);
     if (first !== undefined) {
-      throw new IntakeRefusal('intent_duplicate_run_id', `run_id ${intent.run_id} is used by lines ${first} and ${line} of one batch (a run_id names one run)`, {
-        run_id: intent.run_id, first_line: first,
-      }, line);
+      throw new IntakeRefusal(
+        'intent_duplicate_run_id',
+        `run_id ${intent.run_id} is used by lines ${first} and ${line} of one batch (a run_id names one run)`,
+        {
+          run_id: intent.run_id,
+          first_line: first,
+        },
+        line,
+      );
     }
     lineOfRunId.set(intent.run_id, line);
     const bound = bindToItem(intent, state);
     if (!bound) {
-      throw new IntakeRefusal('intent_unbound', `claim intent ${intent.run_id} is not bound to any item in ${statePath} (no item has it as last_run_id with last_dispatched_role EXECUTOR)`, {
-        run_id: intent.run_id,
-      }, line);
+      throw new IntakeRefusal(
+        'intent_unbound',
+        `claim intent ${intent.run_id} is not bound to any item in ${statePath} (no item has it as last_run_id with last_dispatched_role EXECUTOR)`,
+        {
+          run_id: intent.run_id,
+        },
+        line,
+      );
     }
     batch.push({ line, intent, raw, ...bound });
   });
@@ -83,7 +99,10 @@ export function validateIntentLines(lines: readonly Uint8Array[], state: Orchest
 }
 
 /** Claims through the state file (../../docs/spec/runner-behaviour.md §10.2.3); everything else by the issue its body names. */
-export function bindToItem(intent: Pick<RunIntent, 'role' | 'endpoint' | 'run_id' | 'body'>, state: OrchestratorState): { issueNumber: number; projectItemId: string | null } | null {
+export function bindToItem(
+  intent: Pick<RunIntent, 'role' | 'endpoint' | 'run_id' | 'body'>,
+  state: OrchestratorState,
+): { issueNumber: number; projectItemId: string | null } | null {
   if (isClaimIntent(intent)) {
     const context = runContext(state, intent.run_id);
     return context && { issueNumber: context.issueNumber, projectItemId: context.projectItemId };
@@ -97,9 +116,16 @@ export function bindToItem(intent: Pick<RunIntent, 'role' | 'endpoint' | 'run_id
 export function checkPayloadSize(entry: Pick<BatchIntent, 'line' | 'intent'>, encodedBytes: number, maxPayloadBytes: number): void {
   const allowed = maxPayloadBytes - PAYLOAD_ENVELOPE_ALLOWANCE_BYTES;
   if (encodedBytes <= allowed) return;
-  throw new IntakeRefusal('intent_too_large', `intent ${entry.intent.run_id} would be sent as ${encodedBytes} bytes; at most ${Math.max(0, allowed)} fit (RUNNER_MAX_PAYLOAD_BYTES ${maxPayloadBytes} less ${PAYLOAD_ENVELOPE_ALLOWANCE_BYTES} for the envelope)`, {
-    run_id: entry.intent.run_id, encoded_bytes: encodedBytes, max_payload_bytes: maxPayloadBytes,
-  }, entry.line);
+  throw new IntakeRefusal(
+    'intent_too_large',
+    `intent ${entry.intent.run_id} would be sent as ${encodedBytes} bytes; at most ${Math.max(0, allowed)} fit (RUNNER_MAX_PAYLOAD_BYTES ${maxPayloadBytes} less ${PAYLOAD_ENVELOPE_ALLOWANCE_BYTES} for the envelope)`,
+    {
+      run_id: entry.intent.run_id,
+      encoded_bytes: encodedBytes,
+      max_payload_bytes: maxPayloadBytes,
+    },
+    entry.line,
+  );
 }
 
 /**
@@ -110,12 +136,17 @@ export function checkPayloadSize(entry: Pick<BatchIntent, 'line' | 'intent'>, en
  */
 export function parseDispatchSummary(text: string, summary: Record<string, unknown>): DispatchSummary {
   if (jsonNestingDepth(text, MAX_SUMMARY_DEPTH) > MAX_SUMMARY_DEPTH) throw new SummaryError('summary_invalid', `DISPATCH_SUMMARY nests deeper than ${MAX_SUMMARY_DEPTH} levels`);
-  return parseAt(DispatchSummarySchema, summary, (problem, error) =>
-    new SummaryError('summary_invalid', `DISPATCH_SUMMARY ${problem}`.slice(0, 500), { issues: parseIssueList(error, summary) }));
+  return parseAt(
+    DispatchSummarySchema,
+    summary,
+    (problem, error) => new SummaryError('summary_invalid', `DISPATCH_SUMMARY ${problem}`.slice(0, 500), { issues: parseIssueList(error, summary) }),
+  );
 }
 
 /** Per item of a batch: how many of its intents went to it (first seen order). */
-export function intentsPerItem(intents: ReadonlyArray<{ issueNumber: number; projectItemId: string | null }>): Array<{ issueNumber: number; projectItemId: string | null; intents: number }> {
+export function intentsPerItem(
+  intents: ReadonlyArray<{ issueNumber: number; projectItemId: string | null }>,
+): Array<{ issueNumber: number; projectItemId: string | null; intents: number }> {
   const items = new Map<number, { issueNumber: number; projectItemId: string | null; intents: number }>();
   for (const entry of intents) {
     const known = items.get(entry.issueNumber) ?? { issueNumber: entry.issueNumber, projectItemId: entry.projectItemId, intents: 0 };

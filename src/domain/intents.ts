@@ -37,8 +37,7 @@ export const RESOLVE_LINKED_PR_ENDPOINT = '/internal/reviewer/resolve-linked-pr'
 const ALLOWED_KEYS = new Set(['type', 'role', 'run_id', 'endpoint', 'body']);
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 // ignoreBOM keeps a leading BOM in the text (TextDecoder drops it by default), so it is refused, not hidden.
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -81,7 +80,9 @@ export function parseIntentLine(line: string): ParsedRunIntent {
   }
   if (!isObject(raw)) throw new IntentError('intent_invalid_type', 'intent line must be a JSON object');
 
-  const extras = Object.keys(raw).filter((key) => !ALLOWED_KEYS.has(key)).sort(compareCodePoints);
+  const extras = Object.keys(raw)
+    .filter((key) => !ALLOWED_KEYS.has(key))
+    .sort(compareCodePoints);
   if (extras.length) throw new IntentError('intent_unknown_fields', 'intent has unknown fields', { fields: extras });
 
   if (raw.type !== 'RUN_INTENT') throw new IntentError('intent_type_mismatch', 'intent type mismatch', { type: raw.type ?? null });
@@ -102,7 +103,9 @@ export function parseIntentLine(line: string): ParsedRunIntent {
   const allowed = ENDPOINT_ALLOWLIST[role];
   if (!allowed.includes(endpoint)) {
     throw new IntentError('intent_endpoint_not_allowed', 'intent endpoint is not allowed for role', {
-      role, endpoint, allowed: [...allowed].sort(compareCodePoints),
+      role,
+      endpoint,
+      allowed: [...allowed].sort(compareCodePoints),
     });
   }
 
@@ -113,7 +116,9 @@ export function parseIntentLine(line: string): ParsedRunIntent {
 
   if (endpoint === RESOLVE_LINKED_PR_ENDPOINT && !isPositiveSafeInteger(body.issue_number)) {
     throw new IntentError('intent_invalid_issue_number', `intent body.issue_number must be a positive integer for ${RESOLVE_LINKED_PR_ENDPOINT}`, {
-      role, endpoint, issue_number: describeValue(body.issue_number),
+      role,
+      endpoint,
+      issue_number: describeValue(body.issue_number),
     });
   }
 

@@ -20,8 +20,11 @@ const isPositiveInt = (value: unknown): value is number => Number.isInteger(valu
 const oneOf = <T extends string>(values: readonly T[], value: string): value is T => (values as readonly string[]).includes(value);
 
 const BRIEF_SECTIONS = [
-  ['goal', 'Goal'], ['non_goals', 'Non-goals'], ['acceptance_criteria', 'Acceptance Criteria'],
-  ['files_likely_touched', 'Files Likely Touched'], ['definition_of_done', 'Definition of Done'],
+  ['goal', 'Goal'],
+  ['non_goals', 'Non-goals'],
+  ['acceptance_criteria', 'Acceptance Criteria'],
+  ['files_likely_touched', 'Files Likely Touched'],
+  ['definition_of_done', 'Definition of Done'],
 ] as const;
 const LIST_ITEM_PREFIXES = ['- [ ] ', '- [x] ', '- [X] ', '- ', '* '];
 /** Python's str.splitlines() boundaries. */
@@ -43,7 +46,8 @@ export function parseIssueBodyMarkdown(markdown: string): IssueBrief {
     }
   }
   for (const [, heading] of BRIEF_SECTIONS) {
-    if (!sections.has(heading.toLowerCase())) throw new KickoffError('kickoff_body_markdown_missing_section', `body_markdown is missing section "## ${heading}"`, { section: heading });
+    if (!sections.has(heading.toLowerCase()))
+      throw new KickoffError('kickoff_body_markdown_missing_section', `body_markdown is missing section "## ${heading}"`, { section: heading });
   }
   const linesOf = (heading: string) => sections.get(heading.toLowerCase())!;
   const goal = linesOf('Goal').join('\n').trim();
@@ -69,7 +73,12 @@ export function parseIssueBodyMarkdown(markdown: string): IssueBrief {
 
 /** Kickoff task areas → the backend's policy areas (plan-apply knows no orchestrator/runner/tests). */
 const POLICY_AREA_FOR_TASK_AREA: Record<string, (typeof POLICY_AREAS)[number]> = {
-  infra: 'infra', orchestrator: 'infra', runner: 'infra', tests: 'infra', api: 'api', docs: 'docs',
+  infra: 'infra',
+  orchestrator: 'infra',
+  runner: 'infra',
+  tests: 'infra',
+  api: 'api',
+  docs: 'docs',
 };
 
 /** ../../docs/spec/runner-behaviour.md §4.4: goal issue first (with its labels), then the tasks in plan order. */
@@ -88,7 +97,12 @@ export function toPlanApplyDraft(plan: KickoffPlan): PlanApplyDraft {
     const area = POLICY_AREA_FOR_TASK_AREA[task.area];
     if (!area) throw new KickoffError('kickoff_invalid_area', `task area ${task.area} has no policy area`, { title: task.title, area: task.area });
     return {
-      title: task.title, ...parseIssueBodyMarkdown(task.body_markdown), size: task.size, area, priority: task.priority, initial_status: 'Backlog',
+      title: task.title,
+      ...parseIssueBodyMarkdown(task.body_markdown),
+      size: task.size,
+      area,
+      priority: task.priority,
+      initial_status: 'Backlog',
     };
   });
   const issues = [goal, ...tasks];
@@ -184,7 +198,11 @@ export function planKickoffApply(input: KickoffApplyInput): KickoffApplyPlan {
       continue;
     }
     const promotion: Promotion = {
-      issue_number: issue, project_item_id: mapping.projectItemId, title, reason: 'kickoff_ready_set', body: promoteToReadyBody(mapping.projectItemId),
+      issue_number: issue,
+      project_item_id: mapping.projectItemId,
+      title,
+      reason: 'kickoff_ready_set',
+      body: promoteToReadyBody(mapping.projectItemId),
     };
     readySet.push({ kind: 'promote', promotion });
     statusByIssue.set(issue, 'Ready');
@@ -195,22 +213,28 @@ export function planKickoffApply(input: KickoffApplyInput): KickoffApplyPlan {
   return {
     sprintPlanCache,
     readySet,
-    fallback: promotesSomething ? null : {
-      event: { type: 'KICKOFF_READY_SET_EMPTY', ready_set_titles: plan.ready_set_titles, fallback_ready_target: input.readyLimit },
-      summary: {
-        type: 'DISPATCH_SUMMARY',
-        sprint: sprintPlanCache.sprint,
-        status_counts: { Ready: 0, Backlog: tasks.length },
-        processed_items: tasks.map((task) => ({ issue_number: task.issue_number, project_item_id: task.project_item_id, status: 'Backlog' })),
-      },
-    },
+    fallback: promotesSomething
+      ? null
+      : {
+          event: { type: 'KICKOFF_READY_SET_EMPTY', ready_set_titles: plan.ready_set_titles, fallback_ready_target: input.readyLimit },
+          summary: {
+            type: 'DISPATCH_SUMMARY',
+            sprint: sprintPlanCache.sprint,
+            status_counts: { Ready: 0, Backlog: tasks.length },
+            processed_items: tasks.map((task) => ({ issue_number: task.issue_number, project_item_id: task.project_item_id, status: 'Backlog' })),
+          },
+        },
   };
 }
 
 export interface PartialPlanApplyReport {
   /** Issues that exist on GitHub now (not rolled back), including one created without its project item. */
   created: Array<{
-    index: number | null; title: string | null; issue_number: number | null; project_item_id: string | null; issue_url: string | null;
+    index: number | null;
+    title: string | null;
+    issue_number: number | null;
+    project_item_id: string | null;
+    issue_url: string | null;
     /** Set when plan-apply stopped after creating this issue: what it lacks. */
     incomplete?: string;
   }>;
@@ -233,18 +257,27 @@ export function describePartialPlanApply(body: unknown, draft?: PlanApplyDraft):
   if (!parsed.success) return null;
   const titleAt = (index: number | null) => (index !== null && draft?.issues[index]?.title) || null;
   const created: PartialPlanApplyReport['created'] = parsed.data.created.map((entry) => ({
-    index: entry.index, title: titleAt(entry.index), issue_number: entry.issue_number, project_item_id: entry.project_item_id, issue_url: entry.issue_url,
+    index: entry.index,
+    title: titleAt(entry.index),
+    issue_number: entry.issue_number,
+    project_item_id: entry.project_item_id,
+    issue_url: entry.issue_url,
   }));
   const failure = parsed.data.failed;
   const failed = failure && {
-    index: failure.index, title: titleAt(failure.index), step: failure.step ?? 'unknown step', error: failure.error ?? 'unknown error',
+    index: failure.index,
+    title: titleAt(failure.index),
+    step: failure.step ?? 'unknown step',
+    error: failure.error ?? 'unknown error',
   };
   const leftBehind = failed && LEFT_BEHIND_BY_FAILED_STEP[failed.step];
   if (failed && leftBehind && !created.some((entry) => entry.index === failed.index)) {
     created.push({ index: failed.index, title: failed.title, issue_number: null, project_item_id: null, issue_url: null, incomplete: leftBehind });
   }
   const createdText = created.length
-    ? created.map((entry) => `#${entry.issue_number ?? '?'}${entry.title ? ` "${entry.title}"` : ''} (${entry.incomplete ?? entry.project_item_id ?? 'no project item'})`).join(', ')
+    ? created
+        .map((entry) => `#${entry.issue_number ?? '?'}${entry.title ? ` "${entry.title}"` : ''} (${entry.incomplete ?? entry.project_item_id ?? 'no project item'})`)
+        .join(', ')
     : 'nothing';
   const failedText = failed ? `failed at issue ${failed.index ?? '?'}${failed.title ? ` "${failed.title}"` : ''} (${failed.step}: ${failed.error})` : 'failed';
   return {
@@ -253,7 +286,6 @@ export function describePartialPlanApply(body: unknown, draft?: PlanApplyDraft):
     message: `plan-apply ${failedText}; already created: ${createdText}. These issues stay on GitHub; a new kickoff of this sprint is refused unless --replan (which creates a whole new set).`,
   };
 }
-
 
 /** The goal issue's number in a 200 plan-apply answer (created[0]), if it is there. */
 export function goalIssueNumberOf(planApplyResponse: unknown): number | null {

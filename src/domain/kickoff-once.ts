@@ -63,7 +63,10 @@ export function existingKickoffFromPlanFile(plan: unknown, sprint: string, path:
 export function existingKickoffFromStateFile(state: unknown, sprint: string, path: string): ExistingKickoff | null {
   if (!isObject(state) || !isObject(state.sprint_plan) || !isObject(state.items)) return null;
   const inSprint = new Set(
-    Object.values(state.items).filter(isObject).filter((item) => item.last_seen_sprint === sprint).map((item) => item.last_seen_issue_number),
+    Object.values(state.items)
+      .filter(isObject)
+      .filter((item) => item.last_seen_sprint === sprint)
+      .map((item) => item.last_seen_issue_number),
   );
   const goal = Object.entries(state.sprint_plan)
     .filter(([, meta]) => isObject(meta) && meta.group_id === 'meta:sprint-goal')
@@ -78,9 +81,9 @@ export function kickoffAlreadyDoneError(sprint: string, existing: ExistingKickof
   const status = statusCommandFor(sprint);
   return new KickoffError(
     'kickoff_already_done',
-    `sprint ${sprint} was already kicked off: ${existing.map((found) => found.description).join('; ')}. `
-      + `See it with \`${status}\`; run it without --kickoff to continue. To plan it again anyway, add --replan `
-      + '(existing issues stay on the board as they are; a new set is created and the sprint plan replaced).',
+    `sprint ${sprint} was already kicked off: ${existing.map((found) => found.description).join('; ')}. ` +
+      `See it with \`${status}\`; run it without --kickoff to continue. To plan it again anyway, add --replan ` +
+      '(existing issues stay on the board as they are; a new set is created and the sprint plan replaced).',
     { sprint, existing, status_command: status },
   );
 }
@@ -94,18 +97,24 @@ export function kickoffApplyUnknownError(draft: PlanApplyDraft, kickoffId: strin
   const goalTitle = draft.issues[0]?.title ?? '';
   return new KickoffError(
     'kickoff_apply_unknown',
-    `plan-apply for sprint ${sprint} was sent but its outcome is unknown (${cause}): the ${draft.issues.length} issues may or may not exist. `
-      + `Look on the project board for sprint ${sprint} issues titled "${goalTitle}" and the tasks in details.drafted_titles. `
-      + `If they are there, continue without kickoff: \`sprint-runner run --sprint ${sprint} --loop\`; `
-      + `if none is there, plan again with \`sprint-runner run --sprint ${sprint} --kickoff --replan --goal …\` (delete a partial set first). `
-      + `A plain kickoff of ${sprint} is refused from now on (\`${statusCommandFor(sprint)}\` shows the sprint).`,
+    `plan-apply for sprint ${sprint} was sent but its outcome is unknown (${cause}): the ${draft.issues.length} issues may or may not exist. ` +
+      `Look on the project board for sprint ${sprint} issues titled "${goalTitle}" and the tasks in details.drafted_titles. ` +
+      `If they are there, continue without kickoff: \`sprint-runner run --sprint ${sprint} --loop\`; ` +
+      `if none is there, plan again with \`sprint-runner run --sprint ${sprint} --kickoff --replan --goal …\` (delete a partial set first). ` +
+      `A plain kickoff of ${sprint} is refused from now on (\`${statusCommandFor(sprint)}\` shows the sprint).`,
     { sprint, kickoff_id: kickoffId, cause, drafted_titles: draft.issues.map((issue) => issue.title), status_command: statusCommandFor(sprint) },
   );
 }
 
 /** The memo record of a kickoff at one of its steps. */
-export function kickoffRecord(
-  draft: PlanApplyDraft, kickoffId: string, backend: string, status: KickoffRecord['status'], goalIssueNumber: number | null = null,
-): KickoffRecord {
-  return { kickoff_id: kickoffId, sprint: draft.sprint, backend, status, goal_title: draft.issues[0]?.title ?? '', issue_count: draft.issues.length, goal_issue_number: goalIssueNumber };
+export function kickoffRecord(draft: PlanApplyDraft, kickoffId: string, backend: string, status: KickoffRecord['status'], goalIssueNumber: number | null = null): KickoffRecord {
+  return {
+    kickoff_id: kickoffId,
+    sprint: draft.sprint,
+    backend,
+    status,
+    goal_title: draft.issues[0]?.title ?? '',
+    issue_count: draft.issues.length,
+    goal_issue_number: goalIssueNumber,
+  };
 }

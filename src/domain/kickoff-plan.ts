@@ -18,7 +18,11 @@ const MIN_TASKS = 3;
 const MAX_TASKS = 25;
 const MAX_READY_LIMIT = 3;
 const GOAL_FIELDS: ReadonlyArray<readonly [string, (sprint: string) => string]> = [
-  ['Sprint', (sprint) => sprint], ['Status', () => 'Backlog'], ['Priority', () => 'P0'], ['Size', () => 'S'], ['Area', () => 'docs'],
+  ['Sprint', (sprint) => sprint],
+  ['Status', () => 'Backlog'],
+  ['Priority', () => 'P0'],
+  ['Size', () => 'S'],
+  ['Area', () => 'docs'],
 ];
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -104,8 +108,12 @@ export function validateKickoffPlan(raw: unknown, sprint: string, readyLimit: nu
   const rationale = requiredString(raw.prioritization_rationale, 'prioritization_rationale');
 
   const texts: Array<[string, string]> = [
-    ['goal_issue.title', goalTitle], ['goal_issue.body_markdown', goalBody],
-    ...tasks.flatMap((task, i): Array<[string, string]> => [[`tasks[${i}].title`, task.title], [`tasks[${i}].body_markdown`, task.body_markdown]]),
+    ['goal_issue.title', goalTitle],
+    ['goal_issue.body_markdown', goalBody],
+    ...tasks.flatMap((task, i): Array<[string, string]> => [
+      [`tasks[${i}].title`, task.title],
+      [`tasks[${i}].body_markdown`, task.body_markdown],
+    ]),
     ['prioritization_rationale', rationale],
   ];
   for (const [where, text] of texts) {
@@ -169,7 +177,10 @@ function stringList(value: unknown, field: string, allowEmpty: boolean): string[
  */
 export function kickoffDependencyCycles(plan: Pick<KickoffPlan, 'tasks'>): { cycles: string[][]; unpromotable: string[] } {
   const numberOf = new Map(plan.tasks.map((task, i) => [task.title, i + 1]));
-  const nodes = plan.tasks.map((task, i) => ({ number: i + 1, depends_on: task.depends_on_titles.map((title) => numberOf.get(title)).filter((n): n is number => n !== undefined) }));
+  const nodes = plan.tasks.map((task, i) => ({
+    number: i + 1,
+    depends_on: task.depends_on_titles.map((title) => numberOf.get(title)).filter((n): n is number => n !== undefined),
+  }));
   const cycles = findCycles(nodes);
   const stuck = new Set(cycles.flat());
   // Fixed point: a task waiting on a stuck task is stuck too.
@@ -193,8 +204,8 @@ export function refuseDependencyCycles(plan: Pick<KickoffPlan, 'tasks'>): void {
   const quoted = (titles: string[]) => titles.map((title) => `"${title}"`).join(', ');
   throw new KickoffError(
     'kickoff_dependency_cycle',
-    `the plan's depends_on_titles form ${cycles.length === 1 ? 'a cycle' : `${cycles.length} cycles`} (${cycles.map(quoted).join('; ')}), `
-      + `so these tasks could never be promoted: ${quoted(unpromotable)}. Nothing was created; fix the goal or re-run kickoff for a new plan.`,
+    `the plan's depends_on_titles form ${cycles.length === 1 ? 'a cycle' : `${cycles.length} cycles`} (${cycles.map(quoted).join('; ')}), ` +
+      `so these tasks could never be promoted: ${quoted(unpromotable)}. Nothing was created; fix the goal or re-run kickoff for a new plan.`,
     { cycles, unpromotable },
   );
 }

@@ -14,8 +14,7 @@ export const WORKER_DEVELOPER_INSTRUCTIONS =
   'Do not read or write outside the repository workspace. Never merge PRs or close issues. Fail closed on ambiguity.';
 
 /** Deviation: asks for every required key; the old runner omitted outcome and marker_verified, so a reviewer re-ask could never pass (⚠ ../../docs/spec/runner-behaviour.md §14.9). */
-export const WORKER_REASK_PROMPT =
-  'Re-output the final result as JSON only with keys: run_id, role, status, outcome, summary, urls, errors, marker_verified. No prose.';
+export const WORKER_REASK_PROMPT = 'Re-output the final result as JSON only with keys: run_id, role, status, outcome, summary, urls, errors, marker_verified. No prose.';
 
 export const KICKOFF_DEVELOPER_INSTRUCTIONS =
   'Return JSON only (single object) matching the provided schema exactly. Do not include any additional keys. ' +

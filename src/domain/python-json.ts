@@ -35,7 +35,14 @@ export function pythonJsonDumps(value: unknown, options: PythonJsonOptions = {})
     if (typeof item === 'number') return jsonNumber(item);
     if (typeof item === 'string') return jsonString(item, ensureAscii);
     if (Array.isArray(item)) {
-      return item.length ? wrap('[', ']', item.map((entry) => encode(entry, level + 1)), level) : '[]';
+      return item.length
+        ? wrap(
+            '[',
+            ']',
+            item.map((entry) => encode(entry, level + 1)),
+            level,
+          )
+        : '[]';
     }
     if (typeof item === 'object') {
       const entries = Object.entries(item as Record<string, unknown>).filter(([, entry]) => entry !== undefined);
@@ -84,7 +91,9 @@ function pythonRepr(value: unknown): string {
   if (typeof value === 'string') return pythonStringRepr(value);
   if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
   if (typeof value === 'object') {
-    return `{${Object.entries(value as Record<string, unknown>).map(([key, entry]) => `${pythonStringRepr(key)}: ${pythonRepr(entry)}`).join(', ')}}`;
+    return `{${Object.entries(value as Record<string, unknown>)
+      .map(([key, entry]) => `${pythonStringRepr(key)}: ${pythonRepr(entry)}`)
+      .join(', ')}}`;
   }
   return String(value);
 }

@@ -80,10 +80,9 @@ export function projectItemIdForIssue(state: OrchestratorState, issueNumber: num
   const instant = (value: unknown) => parseIsoInstant(value) ?? -Infinity;
   const candidates = Object.entries(state.items).filter(([, item]) => item.last_seen_issue_number === issueNumber);
   if (!candidates.length) return null;
-  candidates.sort(([idA, a], [idB, b]) =>
-    compareNumbers(instant(a.last_seen_at), instant(b.last_seen_at))
-    || compareNumbers(instant(a.status_since_at), instant(b.status_since_at))
-    || compareCodePoints(idA, idB),
+  candidates.sort(
+    ([idA, a], [idB, b]) =>
+      compareNumbers(instant(a.last_seen_at), instant(b.last_seen_at)) || compareNumbers(instant(a.status_since_at), instant(b.status_since_at)) || compareCodePoints(idA, idB),
   );
   return candidates[candidates.length - 1]![0];
 }

@@ -4,8 +4,7 @@
  * strings (⚠ ../../docs/spec/runner-behaviour.md §14.17). Deviation: a timestamp without an offset is read as UTC, not as the worker's
  * local time, so the answer does not depend on where the code runs.
  */
-const ISO_INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 /** Epoch milliseconds (sub-millisecond digits kept as a fraction), or null when not an ISO instant. */
 export function parseIsoInstant(value: unknown): number | null {
@@ -17,8 +16,14 @@ export function parseIsoInstant(value: unknown): number | null {
   const wholeMs = Date.UTC(fields[0], fields[1] - 1, fields[2], fields[3], fields[4], fields[5]);
   const check = new Date(wholeMs);
   // Date.UTC rolls over (Feb 30 → Mar 2); a real calendar date survives the round trip.
-  if (check.getUTCFullYear() !== fields[0] || check.getUTCMonth() !== fields[1] - 1 || check.getUTCDate() !== fields[2]
-    || check.getUTCHours() !== fields[3] || check.getUTCMinutes() !== fields[4] || check.getUTCSeconds() !== fields[5]) {
+  if (
+    check.getUTCFullYear() !== fields[0] ||
+    check.getUTCMonth() !== fields[1] - 1 ||
+    check.getUTCDate() !== fields[2] ||
+    check.getUTCHours() !== fields[3] ||
+    check.getUTCMinutes() !== fields[4] ||
+    check.getUTCSeconds() !== fields[5]
+  ) {
     return null;
   }
   const fractionMs = fraction ? Number(`0.${fraction}`) * 1000 : 0;

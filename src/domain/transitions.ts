@@ -28,8 +28,12 @@ export type PromoteToReadyBody = ReturnType<typeof promoteToReadyBody>;
 /** B2: In Review → Needs Human Approval (reviewer PASS, stall escalation); `reason` is the first human step. */
 export function needsHumanApprovalBody(input: { projectItemId: string; issueNumber: number; prUrl: string; reason: string; runId: string }) {
   return {
-    role: 'ORCHESTRATOR', project_item_id: input.projectItemId, field: 'Status', value: 'Needs Human Approval',
-    issue_number: input.issueNumber, pr_url: input.prUrl,
+    role: 'ORCHESTRATOR',
+    project_item_id: input.projectItemId,
+    field: 'Status',
+    value: 'Needs Human Approval',
+    issue_number: input.issueNumber,
+    pr_url: input.prUrl,
     checks_performed: ['Canonical PR linkage resolved via backend', 'Reviewer run completed with deterministic outcome'],
     checks_passed: ['No unresolved blocking findings remain', 'Item is ready for human merge decision'],
     human_steps: [input.reason, 'Review linked PR, merge if acceptable, and move item to Done after validation.'],
@@ -38,25 +42,33 @@ export function needsHumanApprovalBody(input: { projectItemId: string; issueNumb
 }
 
 /** B3: In Progress / In Review → Blocked (executor failure, watchdog); the next steps depend on where it was. */
-export function blockedBody(input: {
-  projectItemId: string; issueNumber: number; fromStatus: string; classification: Classification; message: string; runId: string;
-}) {
+export function blockedBody(input: { projectItemId: string; issueNumber: number; fromStatus: string; classification: Classification; message: string; runId: string }) {
   return {
-    role: 'ORCHESTRATOR', project_item_id: input.projectItemId, field: 'Status', value: 'Blocked', issue_number: input.issueNumber,
-    failure_classification: input.classification, failure_message: truncateCodePoints(input.message, FAILURE_MESSAGE_MAX),
+    role: 'ORCHESTRATOR',
+    project_item_id: input.projectItemId,
+    field: 'Status',
+    value: 'Blocked',
+    issue_number: input.issueNumber,
+    failure_classification: input.classification,
+    failure_message: truncateCodePoints(input.message, FAILURE_MESSAGE_MAX),
     suggested_next_steps: input.fromStatus === 'In Review' ? [...BLOCKED_STEPS_IN_REVIEW] : [...BLOCKED_STEPS_OTHERWISE],
     run_id: input.runId,
   };
 }
 
 /** B4: Blocked → Ready after the cooldown. */
-export function blockedRetryBody(input: {
-  projectItemId: string; issueNumber: number; classification: string; errorCode: string; blockedMinutes: number; runId: string;
-}) {
+export function blockedRetryBody(input: { projectItemId: string; issueNumber: number; classification: string; errorCode: string; blockedMinutes: number; runId: string }) {
   return {
-    role: 'ORCHESTRATOR', project_item_id: input.projectItemId, field: 'Status', value: 'Ready', issue_number: input.issueNumber,
-    retry_reason: 'automatic_retry_after_cooldown', failure_classification: input.classification, failure_error_code: input.errorCode,
-    blocked_minutes: input.blockedMinutes, run_id: input.runId,
+    role: 'ORCHESTRATOR',
+    project_item_id: input.projectItemId,
+    field: 'Status',
+    value: 'Ready',
+    issue_number: input.issueNumber,
+    retry_reason: 'automatic_retry_after_cooldown',
+    failure_classification: input.classification,
+    failure_error_code: input.errorCode,
+    blocked_minutes: input.blockedMinutes,
+    run_id: input.runId,
     suggested_next_steps: ['Re-run executor for this item.', 'If failure repeats, inspect logs and keep item Blocked for human triage.'],
   };
 }
@@ -64,10 +76,16 @@ export function blockedRetryBody(input: {
 /** B5: In Review → Blocked at the review cycle cap (`review_cycle_count` is ignored by the backend, kept for readers). */
 export function reviewCycleCapBody(input: { projectItemId: string; issueNumber: number; reviewCycleCount: number; runId: string }) {
   return {
-    role: 'ORCHESTRATOR', project_item_id: input.projectItemId, field: 'Status', value: 'Blocked', issue_number: input.issueNumber,
-    failure_classification: 'ITEM_STOP', failure_message: 'Exceeded review iterations; needs human intervention.',
+    role: 'ORCHESTRATOR',
+    project_item_id: input.projectItemId,
+    field: 'Status',
+    value: 'Blocked',
+    issue_number: input.issueNumber,
+    failure_classification: 'ITEM_STOP',
+    failure_message: 'Exceeded review iterations; needs human intervention.',
     suggested_next_steps: ['Human triage required to unblock review loop.', 'Decide whether to merge, split scope, or adjust acceptance criteria.'],
-    run_id: input.runId, review_cycle_count: input.reviewCycleCount,
+    run_id: input.runId,
+    review_cycle_count: input.reviewCycleCount,
   };
 }
 
@@ -77,7 +95,11 @@ export function reviewCycleCapBody(input: { projectItemId: string; issueNumber: 
  */
 export function humanReworkBody(input: { projectItemId: string; issueNumber: number; reason: string; steps?: readonly string[] }) {
   return {
-    role: 'HUMAN', project_item_id: input.projectItemId, field: 'Status', value: 'In Review', issue_number: input.issueNumber,
+    role: 'HUMAN',
+    project_item_id: input.projectItemId,
+    field: 'Status',
+    value: 'In Review',
+    issue_number: input.issueNumber,
     human_rework_reason: input.reason,
     ...(input.steps?.length ? { requested_actions: [...input.steps] } : {}),
   };

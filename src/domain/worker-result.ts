@@ -67,14 +67,16 @@ export function parseWorkerResult(text: string, expected: { run_id: string; role
     parsed = JSON.parse(raw);
   } catch (err) {
     throw invalidOutput('codex output was not valid JSON; worker must output JSON only', {
-      error: (err as Error).message, content: truncateCodePoints(raw, 2000),
+      error: (err as Error).message,
+      content: truncateCodePoints(raw, 2000),
     });
   }
   if (!isObject(parsed)) throw invalidOutput('worker result must be a JSON object');
   const { run_id: runId, role } = parsed;
   if (runId !== expected.run_id || role !== expected.role) {
     throw new CodexWorkerError('worker_identity_mismatch', 'worker result run_id/role do not match the intent', {
-      expected: { run_id: expected.run_id, role: expected.role }, actual: { run_id: runId ?? null, role: role ?? null },
+      expected: { run_id: expected.run_id, role: expected.role },
+      actual: { run_id: runId ?? null, role: role ?? null },
     });
   }
   const status = parsed.status;
@@ -86,14 +88,18 @@ export function parseWorkerResult(text: string, expected: { run_id: string; role
   const outcome = REVIEWER_OUTCOMES.find((known) => known === outcomeText) ?? null;
   if (expected.role === 'REVIEWER' && outcome === null) throw invalidOutput('reviewer worker must emit outcome PASS|FAIL|INCOMPLETE');
   if (typeof parsed.summary !== 'string') throw invalidOutput('worker result summary must be a string');
-  const urls = isObject(parsed.urls)
-    ? Object.fromEntries(Object.entries(parsed.urls).map(([key, value]) => [key, value === null ? '' : pythonStr(value)]))
-    : {};
+  const urls = isObject(parsed.urls) ? Object.fromEntries(Object.entries(parsed.urls).map(([key, value]) => [key, value === null ? '' : pythonStr(value)])) : {};
   const errors = Array.isArray(parsed.errors) ? parsed.errors.map((entry) => (isObject(entry) ? entry : { error: pythonStr(entry) })) : [];
   const markerVerified = parsed.marker_verified ?? null;
   if (markerVerified !== null && typeof markerVerified !== 'boolean') throw invalidOutput('worker result marker_verified must be true, false or null');
   return {
-    run_id: expected.run_id, role: expected.role, status, outcome, summary: parsed.summary, urls, errors,
+    run_id: expected.run_id,
+    role: expected.role,
+    status,
+    outcome,
+    summary: parsed.summary,
+    urls,
+    errors,
     marker_verified: markerVerified,
   };
 }

@@ -44,5 +44,13 @@ export function tokenIncrements(usage: RunTokenUsage): Array<{ kind: 'input' | '
   const input = whole(usage.input);
   const output = whole(usage.output);
   const other = Math.max(0, whole(usage.total) - input - output);
-  return ([['input', input], ['output', output], ['other', other]] as const).filter(([, value]) => value > 0).map(([kind, value]) => ({ kind, value }));
+  return (
+    [
+      ['input', input],
+      ['output', output],
+      ['other', other],
+    ] as const
+  )
+    .filter(([, value]) => value > 0)
+    .map(([kind, value]) => ({ kind, value }));
 }

@@ -36,7 +36,11 @@ export function keepStreamJsonLines(stream: NodeJS.WriteStream = process.stderr)
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString(encoding);
     const lines = (partial + text).split('\n');
     partial = lines.pop() ?? '';
-    const out = lines.map(asJsonLine).filter((line): line is string => line !== null).map((line) => `${line}\n`).join('');
+    const out = lines
+      .map(asJsonLine)
+      .filter((line): line is string => line !== null)
+      .map((line) => `${line}\n`)
+      .join('');
     if (out) return write(out, callback);
     if (callback) process.nextTick(callback);
     return true;

@@ -19,8 +19,18 @@
  * (tracing off, every recorded history) schedules exactly what it did before.
  */
 import {
-  metricMeter, type ActivityInput, type ContinueAsNewInput, type Headers, type LocalActivityInput, type Next, type StartChildWorkflowExecutionInput, type UpdateInput,
-  type WorkflowExecuteInput, type WorkflowInboundCallsInterceptor, type WorkflowInterceptors, type WorkflowOutboundCallsInterceptor,
+  metricMeter,
+  type ActivityInput,
+  type ContinueAsNewInput,
+  type Headers,
+  type LocalActivityInput,
+  type Next,
+  type StartChildWorkflowExecutionInput,
+  type UpdateInput,
+  type WorkflowExecuteInput,
+  type WorkflowInboundCallsInterceptor,
+  type WorkflowInterceptors,
+  type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
 
 // Kept in step with src/telemetry/metrics.ts (this module runs in the workflow sandbox and imports nothing of ours).
@@ -111,7 +121,10 @@ class TraceOnward implements WorkflowOutboundCallsInterceptor {
     return next(this.withTrace(input));
   }
 
-  startChildWorkflowExecution(input: StartChildWorkflowExecutionInput, next: Next<WorkflowOutboundCallsInterceptor, 'startChildWorkflowExecution'>): Promise<[Promise<string>, Promise<unknown>]> {
+  startChildWorkflowExecution(
+    input: StartChildWorkflowExecutionInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'startChildWorkflowExecution'>,
+  ): Promise<[Promise<string>, Promise<unknown>]> {
     return next(this.withTrace(input));
   }
 

@@ -80,7 +80,11 @@ export function resolveConnectionSettings(fallback: ConnectionFallback, env: Env
     throw new ConnectionSettingsError('mTLS needs both a client certificate and its key (TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH)');
   }
   return {
-    address, namespace, security, profile: profileName, configFile,
+    address,
+    namespace,
+    security,
+    profile: profileName,
+    configFile,
     connectionOptions: { ...options.connectionOptions, address },
   };
 }
@@ -102,7 +106,10 @@ export function unreachableMessage(settings: TemporalConnectionSettings, err: un
 }
 
 export class TemporalUnreachableError extends Error {
-  constructor(readonly settings: TemporalConnectionSettings, cause: unknown) {
+  constructor(
+    readonly settings: TemporalConnectionSettings,
+    cause: unknown,
+  ) {
     super(unreachableMessage(settings, cause));
     this.name = 'TemporalUnreachableError';
   }

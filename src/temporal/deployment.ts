@@ -106,7 +106,9 @@ export async function describeDeployment(client: Client, deploymentName: string)
       rampingPercentage: routing?.rampingVersionPercentage ?? 0,
       versions: (info?.versionSummaries ?? []).map((summary) => ({
         buildId: summary.deploymentVersion?.buildId ?? '',
-        status: String(summary.status ?? '').replace(/^WORKER_DEPLOYMENT_VERSION_STATUS_/, '').toLowerCase(),
+        status: String(summary.status ?? '')
+          .replace(/^WORKER_DEPLOYMENT_VERSION_STATUS_/, '')
+          .toLowerCase(),
       })),
       conflictToken: response.conflictToken ?? null,
     };
@@ -120,8 +122,7 @@ export async function describeDeployment(client: Client, deploymentName: string)
 }
 
 export type PromotionOutcome =
-  | { promoted: true; reason: 'first_version' | 'requested' }
-  | { promoted: false; reason: 'already_current' | 'other_version_current'; current: string | null };
+  { promoted: true; reason: 'first_version' | 'requested' } | { promoted: false; reason: 'already_current' | 'other_version_current'; current: string | null };
 
 /**
  * Makes `version` the deployment's current version when the deployment has never had one (its first

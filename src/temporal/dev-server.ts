@@ -28,10 +28,7 @@ export function resolveTemporalCli(env: Env = process.env): string {
   }
   const cached = cachedCliPath(env);
   if (existsSync(cached)) return cached;
-  throw new Error(
-    `Temporal CLI not found at ${cached}. Run \`npm run setup\` (builds it with Go ≥ 1.25), ` +
-      'or set TEMPORAL_CLI_PATH to an existing `temporal` binary.',
-  );
+  throw new Error(`Temporal CLI not found at ${cached}. Run \`npm run setup\` (builds it with Go ≥ 1.25), ` + 'or set TEMPORAL_CLI_PATH to an existing `temporal` binary.');
 }
 
 export function temporalCliVersion(bin: string): string | null {
@@ -80,11 +77,16 @@ export function devServerArgs(options: Required<Pick<DevServerOptions, 'port' | 
   for (const attribute of DEV_SERVER_SEARCH_ATTRIBUTES) args.push('--search-attribute', attribute);
   // No calls home from an offline machine; updates are on (the rework command uses one).
   args.push(
-    '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
-    '--dynamic-config-value', 'limit.maxIDLength=255',
-    '--log-level', options.logLevel ?? 'warn',
+    '--dynamic-config-value',
+    'frontend.enableServerVersionCheck=false',
+    '--dynamic-config-value',
+    'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value',
+    'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+    '--dynamic-config-value',
+    'limit.maxIDLength=255',
+    '--log-level',
+    options.logLevel ?? 'warn',
   );
   return args;
 }

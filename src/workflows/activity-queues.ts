@@ -18,16 +18,36 @@ type Every = ItemActivities & SprintActivities;
 /** Workflows' queue: backend calls, board writes, routing, and the sprint workflow's state (no disk). */
 export type MainActivities = Pick<
   Every,
-  | 'loadSprintSettings' | 'preflight' | 'promoteToReady' | 'notifyItems' | 'endItemWorkflows' | 'applyKickoffDraft' | 'routeIntents'
-  | 'lookupRunContextInSprint' | 'recordReviewerOutcomeInSprint' | 'recordExecutorResponseInSprint'
-  | 'handoffToHumanApproval' | 'blockItem' | 'retryBlockedItem' | 'blockAtReviewCycleCap' | 'requestHumanRework'
-> & SmokeActivities;
+  | 'loadSprintSettings'
+  | 'preflight'
+  | 'promoteToReady'
+  | 'notifyItems'
+  | 'endItemWorkflows'
+  | 'applyKickoffDraft'
+  | 'routeIntents'
+  | 'lookupRunContextInSprint'
+  | 'recordReviewerOutcomeInSprint'
+  | 'recordExecutorResponseInSprint'
+  | 'handoffToHumanApproval'
+  | 'blockItem'
+  | 'retryBlockedItem'
+  | 'blockAtReviewCycleCap'
+  | 'requestHumanRework'
+> &
+  SmokeActivities;
 /** The orchestrator process, and the files of the host that runs it (sprint plan, exported state, regen request). */
 export type OrchestratorActivities = Pick<
   Every,
-  | 'runOrchestrator' | 'loadSprintPlan' | 'saveSprintPlan' | 'writeRegenRequest' | 'findExistingKickoff'
+  | 'runOrchestrator'
+  | 'loadSprintPlan'
+  | 'saveSprintPlan'
+  | 'writeRegenRequest'
+  | 'findExistingKickoff'
   // Runs that started before issue #14 (state file on this host):
-  | 'runOrchestratorTick' | 'lookupRunContext' | 'recordReviewerOutcome' | 'recordExecutorResponse'
+  | 'runOrchestratorTick'
+  | 'lookupRunContext'
+  | 'recordReviewerOutcome'
+  | 'recordExecutorResponse'
 >;
 /** Codex EXECUTOR runs (capped by RUNNER_MAX_EXECUTORS slots) and the Codex MCP check. */
 export type ExecutorActivities = Pick<Every, 'runCodexWorker' | 'checkCodexMcp'>;
@@ -56,7 +76,8 @@ type AnyActivityName = { [R in QueueRole]: keyof QueueActivities[R] }[QueueRole]
  * host that should not run it.
  */
 export function queueSet<R extends QueueRole>(
-  _role: R, activities: QueueActivities[R] & { [K in Exclude<AnyActivityName, keyof QueueActivities[R]>]?: never },
+  _role: R,
+  activities: QueueActivities[R] & { [K in Exclude<AnyActivityName, keyof QueueActivities[R]>]?: never },
 ): QueueActivities[R] {
   return activities;
 }

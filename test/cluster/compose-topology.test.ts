@@ -38,7 +38,10 @@ describe('docker-compose.yml matches the native rig topology', () => {
   it('has exactly the rig’s worker services (roles, replicas) and infrastructure, nothing else', () => {
     const expected = [
       ...WORKER_SERVICES.map((s) => s.service),
-      INFRASTRUCTURE.postgresql.service, INFRASTRUCTURE.temporal.service, INFRASTRUCTURE.ui.service, ...INFRASTRUCTURE.setupJobs,
+      INFRASTRUCTURE.postgresql.service,
+      INFRASTRUCTURE.temporal.service,
+      INFRASTRUCTURE.ui.service,
+      ...INFRASTRUCTURE.setupJobs,
     ].sort();
     expect(Object.keys(compose.services).sort()).toEqual(expected);
     for (const worker of WORKER_SERVICES) {

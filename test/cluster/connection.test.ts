@@ -23,8 +23,12 @@ function profileFile(text: string): string {
 describe('connection settings: profile file, then TEMPORAL_* env, then our config', () => {
   it('without profile or env: the config fallback, plaintext', () => {
     const settings = resolveConnectionSettings(fallback, noFile);
-    expect({ address: settings.address, namespace: settings.namespace, security: settings.security, configFile: settings.configFile })
-      .toEqual({ address: 'fallback.example:7233', namespace: 'fallback-ns', security: 'plaintext', configFile: null });
+    expect({ address: settings.address, namespace: settings.namespace, security: settings.security, configFile: settings.configFile }).toEqual({
+      address: 'fallback.example:7233',
+      namespace: 'fallback-ns',
+      security: 'plaintext',
+      configFile: null,
+    });
     expect(settings.connectionOptions.tls).toBeUndefined();
   });
 
@@ -32,24 +36,47 @@ describe('connection settings: profile file, then TEMPORAL_* env, then our confi
     const cert = join(dir, 'c.pem');
     const key = join(dir, 'c.key');
     const ca = join(dir, 'ca.pem');
-    for (const [file, body] of [[cert, 'CERT'], [key, 'KEY'], [ca, 'CA']]) writeFileSync(file!, body!);
-    const file = profileFile(`[profile.prod]\naddress = "prod.example:7233"\nnamespace = "prod"\n[profile.prod.tls]\nclient_cert_path = "${cert}"\nclient_key_path = "${key}"\nserver_ca_cert_path = "${ca}"\nserver_name = "frontend.prod"\n`);
+    for (const [file, body] of [
+      [cert, 'CERT'],
+      [key, 'KEY'],
+      [ca, 'CA'],
+    ])
+      writeFileSync(file!, body!);
+    const file = profileFile(
+      `[profile.prod]\naddress = "prod.example:7233"\nnamespace = "prod"\n[profile.prod.tls]\nclient_cert_path = "${cert}"\nclient_key_path = "${key}"\nserver_ca_cert_path = "${ca}"\nserver_name = "frontend.prod"\n`,
+    );
     const settings = resolveConnectionSettings(fallback, { ...noFile, TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'prod' });
-    expect({ address: settings.address, namespace: settings.namespace, security: settings.security, profile: settings.profile }).toEqual({ address: 'prod.example:7233', namespace: 'prod', security: 'mtls', profile: 'prod' });
+    expect({ address: settings.address, namespace: settings.namespace, security: settings.security, profile: settings.profile }).toEqual({
+      address: 'prod.example:7233',
+      namespace: 'prod',
+      security: 'mtls',
+      profile: 'prod',
+    });
     const tls = settings.connectionOptions.tls as { serverNameOverride?: string; serverRootCACertificate?: Uint8Array; clientCertPair?: { crt: Uint8Array; key: Uint8Array } };
     const text = (bytes: Uint8Array | undefined) => (bytes ? Buffer.from(bytes).toString() : undefined);
     expect(tls.serverNameOverride).toBe('frontend.prod');
     expect(text(tls.serverRootCACertificate)).toBe('CA');
     expect(text(tls.clientCertPair?.crt)).toBe('CERT');
     expect(text(tls.clientCertPair?.key)).toBe('KEY');
-    const overridden = resolveConnectionSettings(fallback, { ...noFile, TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'prod', TEMPORAL_ADDRESS: 'other:7233', TEMPORAL_NAMESPACE: 'other' });
-    expect({ address: overridden.address, namespace: overridden.namespace, security: overridden.security }).toEqual({ address: 'other:7233', namespace: 'other', security: 'mtls' });
+    const overridden = resolveConnectionSettings(fallback, {
+      ...noFile,
+      TEMPORAL_CONFIG_FILE: file,
+      TEMPORAL_PROFILE: 'prod',
+      TEMPORAL_ADDRESS: 'other:7233',
+      TEMPORAL_NAMESPACE: 'other',
+    });
+    expect({ address: overridden.address, namespace: overridden.namespace, security: overridden.security }).toEqual({
+      address: 'other:7233',
+      namespace: 'other',
+      security: 'mtls',
+    });
   });
 
   it('TEMPORAL_* env alone: address, namespace, API key (TLS on), TLS flag and cert paths', () => {
     const apiKey = resolveConnectionSettings(fallback, { ...noFile, TEMPORAL_ADDRESS: 'cloud.example:7233', TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_API_KEY: 'k-123' });
-    expect({ address: apiKey.address, namespace: apiKey.namespace, security: apiKey.security, apiKey: apiKey.connectionOptions.apiKey, tls: apiKey.connectionOptions.tls })
-      .toEqual({ address: 'cloud.example:7233', namespace: 'ns.acct', security: 'api-key', apiKey: 'k-123', tls: true });
+    expect({ address: apiKey.address, namespace: apiKey.namespace, security: apiKey.security, apiKey: apiKey.connectionOptions.apiKey, tls: apiKey.connectionOptions.tls }).toEqual(
+      { address: 'cloud.example:7233', namespace: 'ns.acct', security: 'api-key', apiKey: 'k-123', tls: true },
+    );
     const tls = resolveConnectionSettings(fallback, { ...noFile, TEMPORAL_TLS: 'true', TEMPORAL_TLS_SERVER_NAME: 'srv' });
     expect(tls.security).toBe('tls');
     expect((tls.connectionOptions.tls as { serverNameOverride?: string }).serverNameOverride).toBe('srv');
@@ -61,17 +88,20 @@ describe('connection settings: profile file, then TEMPORAL_* env, then our confi
     expect(() => resolveConnectionSettings(fallback, { ...noFile, TEMPORAL_TLS_CLIENT_CERT_PATH: cert })).toThrow(ConnectionSettingsError);
     expect(() => resolveConnectionSettings(fallback, { ...noFile, TEMPORAL_CONFIG_FILE: join(dir, 'missing.toml') })).toThrow(/does not exist/);
     const file = profileFile('[profile.a]\naddress = "a:1"\n[profile.c]\naddress = "c:1"\n');
-    expect(() => resolveConnectionSettings(fallback, { ...noFile, TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'b' }))
-      .toThrow(`Temporal profile "b" is not in ${file} (its profiles: a, c); name one with --profile or TEMPORAL_PROFILE, or another file with --config-file or TEMPORAL_CONFIG_FILE`);
+    expect(() => resolveConnectionSettings(fallback, { ...noFile, TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'b' })).toThrow(
+      `Temporal profile "b" is not in ${file} (its profiles: a, c); name one with --profile or TEMPORAL_PROFILE, or another file with --config-file or TEMPORAL_CONFIG_FILE`,
+    );
   });
 });
 
 describe('--profile / --config-file on the commands that connect (real CLI, real dev server)', () => {
   const bin = join(__dirname, '..', '..', 'bin', 'sprint-runner.js');
-  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...withoutTemporalEnv(), ...noFile, ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) }));
-  });
+  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [bin, ...args], { env: { ...withoutTemporalEnv(), ...noFile, ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
+      );
+    });
   // The profile is the only thing that names the test server and its namespace (no TEMPORAL_* in the env).
   const file = () => profileFile(`[profile.test]\naddress = "${process.env.TEMPORAL_TEST_ADDRESS}"\nnamespace = "sr-spare"\n[profile.other]\naddress = "127.0.0.1:1"\n`);
 
@@ -90,12 +120,16 @@ describe('--profile / --config-file on the commands that connect (real CLI, real
     [['rework', '--sprint', 'M1', '--issue', '1', '--reason', 'x']],
     [['close', '--sprint', 'M1']],
     [['pause', '--sprint', 'M1']],
-  ])('`sprint-runner %j --profile missing` names the profile and the ones the file has', async (args) => {
-    const path = file();
-    const run = await cli([...args, '--profile', 'missing', '--config-file', path]);
-    expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain(`Temporal profile "missing" is not in ${path} (its profiles: other, test)`);
-  }, 90_000);
+  ])(
+    '`sprint-runner %j --profile missing` names the profile and the ones the file has',
+    async (args) => {
+      const path = file();
+      const run = await cli([...args, '--profile', 'missing', '--config-file', path]);
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain(`Temporal profile "missing" is not in ${path} (its profiles: other, test)`);
+    },
+    90_000,
+  );
 
   it('run: a missing profile is a CONFIG_ERROR (exit 2) before anything starts; an empty flag is a usage error', async () => {
     const path = file();
@@ -120,7 +154,10 @@ describe('an unreachable server: one actionable message for client and worker co
     const port = await freePort();
     const settings = resolveConnectionSettings(fallback, { ...noFile, TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
     for (const attempt of [() => connectClient(settings, '2s'), () => connectNative(settings)]) {
-      const error = await attempt().then(() => null, (err: Error) => err);
+      const error = await attempt().then(
+        () => null,
+        (err: Error) => err,
+      );
       expect(error).toBeInstanceOf(TemporalUnreachableError);
       expect(error!.message).toContain(`cannot reach Temporal at 127.0.0.1:${port}`);
       expect(error!.message).toContain('TEMPORAL_ADDRESS / TEMPORAL_PROFILE');
@@ -128,15 +165,25 @@ describe('an unreachable server: one actionable message for client and worker co
     }
   });
 
-  it.each([['worker'], ['status', '--sprint', 'M1']])('`sprint-runner %s` prints it and exits non-zero', async (...args) => {
-    const port = await freePort();
-    const run = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      execFile(process.execPath, [join(__dirname, '..', '..', 'bin', 'sprint-runner.js'), ...args], {
-        env: { ...withoutTemporalEnv(), ...noFile, TEMPORAL_ADDRESS: `127.0.0.1:${port}` }, timeout: 60_000,
-      }, (error, _stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stderr: String(stderr) }));
-    });
-    expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain(`cannot reach Temporal at 127.0.0.1:${port}`);
-    expect(run.stderr).not.toContain('tonic::transport');
-  }, 90_000);
+  it.each([['worker'], ['status', '--sprint', 'M1']])(
+    '`sprint-runner %s` prints it and exits non-zero',
+    async (...args) => {
+      const port = await freePort();
+      const run = await new Promise<{ code: number; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [join(__dirname, '..', '..', 'bin', 'sprint-runner.js'), ...args],
+          {
+            env: { ...withoutTemporalEnv(), ...noFile, TEMPORAL_ADDRESS: `127.0.0.1:${port}` },
+            timeout: 60_000,
+          },
+          (error, _stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stderr: String(stderr) }),
+        );
+      });
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain(`cannot reach Temporal at 127.0.0.1:${port}`);
+      expect(run.stderr).not.toContain('tonic::transport');
+    },
+    90_000,
+  );
 });

@@ -24,11 +24,23 @@ async function sprintOn(target: string, address: string, count: number): Promise
   const dir = mkdtempSync(join(tmpdir(), 'sr-measure-'));
   const taskQueue = `measure-${Date.now()}`;
   const env = {
-    TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue, BACKEND_BASE_URL: backend.url,
-    ORCHESTRATOR_STATE_PATH: join(dir, 'orchestrator-state.json'), RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD, ORCHESTRATOR_POLL_INTERVAL_MS: '300',
-    ORCHESTRATOR_MAX_EXECUTORS: '4', ORCHESTRATOR_MAX_REVIEWERS: '4', RUNNER_MAX_EXECUTORS: '3', RUNNER_MAX_REVIEWERS: '3',
-    CODEX_BIN: AGENT_BIN, CODEX_TOOLS_CALL_TIMEOUT_S: '60', BACKEND_TIMEOUT_S: '10', RUNNER_SHUTDOWN_GRACE_S: '2',
-    RUNNER_DEPLOYMENT_NAME: `deployment-${taskQueue}`, SPRINT_RUNNER_BUILD_ID: `build-${taskQueue}`,
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    BACKEND_BASE_URL: backend.url,
+    ORCHESTRATOR_STATE_PATH: join(dir, 'orchestrator-state.json'),
+    RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD,
+    ORCHESTRATOR_POLL_INTERVAL_MS: '300',
+    ORCHESTRATOR_MAX_EXECUTORS: '4',
+    ORCHESTRATOR_MAX_REVIEWERS: '4',
+    RUNNER_MAX_EXECUTORS: '3',
+    RUNNER_MAX_REVIEWERS: '3',
+    CODEX_BIN: AGENT_BIN,
+    CODEX_TOOLS_CALL_TIMEOUT_S: '60',
+    BACKEND_TIMEOUT_S: '10',
+    RUNNER_SHUTDOWN_GRACE_S: '2',
+    RUNNER_DEPLOYMENT_NAME: `deployment-${taskQueue}`,
+    SPRINT_RUNNER_BUILD_ID: `build-${taskQueue}`,
     AGENT_SCRIPT_JSON: JSON.stringify({ defaults: { thinkMs: 1000, childProcess: true }, roles: { REVIEWER: { thinkMs: 5000 } } }),
   };
   const workers: RigWorker[] = [];
@@ -42,7 +54,16 @@ async function sprintOn(target: string, address: string, count: number): Promise
     const started = await recipe(['start-sprint'], { TEMPORAL_ADDRESS: address, TASK_QUEUE: taskQueue, SPRINT: 'M1' });
     if (started.status !== 0) throw new Error(`start-sprint failed: ${started.stderr}`);
     const handle = client.workflow.getHandle('sprint-M1');
-    await waitFor(() => handle.query(sprintStatusQuery).then((s) => s.phase, () => 'unavailable'), (phase) => phase === 'awaiting-humans', 600_000, 250);
+    await waitFor(
+      () =>
+        handle.query(sprintStatusQuery).then(
+          (s) => s.phase,
+          () => 'unavailable',
+        ),
+      (phase) => phase === 'awaiting-humans',
+      600_000,
+      250,
+    );
     const wallMs = Date.now() - t0;
     const statuses = boardStatuses(backend);
     return { target, items: count, wallMs, allAwaitingHumans: issues.every((n) => statuses[n] === 'Needs Human Approval') };

@@ -26,12 +26,17 @@ import { boardStatuses, cmdline, duplicateTransitions, transitionLog } from '../
 import { killPids, waitFor } from '../support/worker-process';
 import { mixedBoard, recipe, sprintRunner, startRigWorker, type RigWorker } from './rig-support';
 
-const log = (what: string, data?: unknown) => process.env.RIG_DEBUG && process.stdout.write(`[rig ${new Date().toISOString()}] ${what} ${data === undefined ? '' : JSON.stringify(data)}\n`);
+const log = (what: string, data?: unknown) =>
+  process.env.RIG_DEBUG && process.stdout.write(`[rig ${new Date().toISOString()}] ${what} ${data === undefined ? '' : JSON.stringify(data)}\n`);
 
 /** The agent emulator's tools/call records ({pid, tool, run_id, role}). */
 function agentCalls(file: string): Array<{ pid: number; tool: string; run_id: string | null; role: string | null }> {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }
 
 describe('native production rig: PostgreSQL + Temporal server 1.29.1, three worker processes', () => {
@@ -111,11 +116,19 @@ describe('native production rig: PostgreSQL + Temporal server 1.29.1, three work
   }
 
   async function waitAwaitingHumans(handle: WorkflowHandle, timeoutMs: number): Promise<void> {
-    await waitFor(() => handle.query(sprintStatusQuery).then((s) => s.phase, (err: Error) => `query failed: ${err.message}`), (phase) => phase === 'awaiting-humans', timeoutMs, 500)
-      .catch((err: Error) => {
-        const tails = workers.map((w) => `${w.name}: ${w.lines.slice(-6).join('\n  ')}`).join('\n');
-        throw new Error(`${err.message}\nworkers:\n${tails}\nboard: ${JSON.stringify(backend ? boardStatuses(backend) : null)}`);
-      });
+    await waitFor(
+      () =>
+        handle.query(sprintStatusQuery).then(
+          (s) => s.phase,
+          (err: Error) => `query failed: ${err.message}`,
+        ),
+      (phase) => phase === 'awaiting-humans',
+      timeoutMs,
+      500,
+    ).catch((err: Error) => {
+      const tails = workers.map((w) => `${w.name}: ${w.lines.slice(-6).join('\n  ')}`).join('\n');
+      throw new Error(`${err.message}\nworkers:\n${tails}\nboard: ${JSON.stringify(backend ? boardStatuses(backend) : null)}`);
+    });
   }
 
   it('30 items: kill -9 of a Codex worker and a Temporal server restart mid-sprint; status and recipes on SQL visibility', async () => {
@@ -148,21 +161,30 @@ describe('native production rig: PostgreSQL + Temporal server 1.29.1, three work
     const runningOnVictim = async () => {
       const pids = victim.descendants();
       const calls = agentCalls(agentLog).filter((c) => c.tool === 'codex' && pids.includes(c.pid));
-      const claimedBy = new Set<string | null | undefined>(transitionLog(backend!).filter((e) => e.from === 'Ready' && e.to === 'In Progress').map((e) => e.run_id));
-      const reviewedBy = new Set<string | null | undefined>(transitionLog(backend!).filter((e) => e.from === 'In Progress' && e.to === 'In Review').map((e) => e.run_id));
+      const claimedBy = new Set<string | null | undefined>(
+        transitionLog(backend!)
+          .filter((e) => e.from === 'Ready' && e.to === 'In Progress')
+          .map((e) => e.run_id),
+      );
+      const reviewedBy = new Set<string | null | undefined>(
+        transitionLog(backend!)
+          .filter((e) => e.from === 'In Progress' && e.to === 'In Review')
+          .map((e) => e.run_id),
+      );
       const executors = calls.filter((c) => c.role === 'EXECUTOR');
       const observed = new Set(victim.events.filter((e) => e.type === 'CLAIM_RECORDED').map((e) => e.run_id));
       const landed = executors.filter((c) => claimedBy.has(c.run_id) && !reviewedBy.has(c.run_id));
       return { pids, landedClaims: landed.length, unobserved: landed.filter((c) => !observed.has(c.run_id)).length, reviewers: calls.filter((c) => c.role === 'REVIEWER').length };
     };
     const killable = (s: Awaited<ReturnType<typeof runningOnVictim>>) => s.landedClaims >= 1 && s.unobserved === 0 && s.reviewers >= 1;
-    const signalAll = (pids: number[], signal: NodeJS.Signals) => pids.forEach((pid) => {
-      try {
-        process.kill(pid, signal);
-      } catch {
-        // gone
-      }
-    });
+    const signalAll = (pids: number[], signal: NodeJS.Signals) =>
+      pids.forEach((pid) => {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // gone
+        }
+      });
     let inFlight: number[] = [];
     for (const deadline = Date.now() + 120_000; inFlight.length === 0;) {
       await waitFor(runningOnVictim, killable, Math.max(1, deadline - Date.now()), 20);
@@ -178,13 +200,25 @@ describe('native production rig: PostgreSQL + Temporal server 1.29.1, three work
     log('kill -9 codex worker', { pid: victim.pid, inFlight: inFlight.length });
     await victim.kill9();
     // Only its group watcher wakes up again: it reaps the (still stopped) Codex process groups.
-    signalAll(victim.descendants().filter((pid) => cmdline(pid).includes("process.kill(-group, 'SIGKILL')")), 'SIGCONT');
+    signalAll(
+      victim.descendants().filter((pid) => cmdline(pid).includes("process.kill(-group, 'SIGKILL')")),
+      'SIGCONT',
+    );
     // Its group watcher SIGKILLs every Codex process group it owned, then exits: nothing orphaned.
-    const left = await waitFor(() => victim.descendants(), (pids) => pids.length === 0, 15_000).catch(() => victim.descendants());
+    const left = await waitFor(
+      () => victim.descendants(),
+      (pids) => pids.length === 0,
+      15_000,
+    ).catch(() => victim.descendants());
     expect(left.map((pid) => `${pid} ${cmdline(pid)}`)).toEqual([]);
 
     // Mid-sprint: more transitions landed, then the server process is SIGKILLed and started again.
-    await waitFor(() => transitionLog(backend!).length, (n) => n >= 40, 120_000, 100);
+    await waitFor(
+      () => transitionLog(backend!).length,
+      (n) => n >= 40,
+      120_000,
+      100,
+    );
     const beforeRestart = transitionLog(backend!).length;
     log('restart server', { transitions: beforeRestart });
     const restartedAt = Date.now();
@@ -192,7 +226,12 @@ describe('native production rig: PostgreSQL + Temporal server 1.29.1, three work
     log('server back', { ms: Date.now() - restartedAt });
     expect(isAlive(rig.pids.server)).toBe(true);
     // Work goes on after the restart (the workers and the client reconnected by themselves).
-    await waitFor(() => transitionLog(backend!).length, (n) => n > beforeRestart, 120_000, 100);
+    await waitFor(
+      () => transitionLog(backend!).length,
+      (n) => n > beforeRestart,
+      120_000,
+      100,
+    );
 
     await waitAwaitingHumans(handle, 300_000);
     const sprintMs = Date.now() - sprintStartedAt;
@@ -201,8 +240,14 @@ describe('native production rig: PostgreSQL + Temporal server 1.29.1, three work
     const statuses = boardStatuses(backend);
     const notDone = issues.filter((n) => statuses[n] !== 'Needs Human Approval');
     const diagnose = (issue: number) => ({
-      issue, status: statuses[issue], transitions: transitionLog(backend!, issue).map((e) => `${e.from}->${e.to} (${e.role}) ${e.run_id}`),
-      events: workers.flatMap((w) => w.events.filter((e) => e.issue_number === issue && !/^(CODEX_SESSION_STARTED|INTAKE_ROUTED)$/.test(String(e.type))).map((e) => `${w.name} ${JSON.stringify(e).slice(0, 400)}`)),
+      issue,
+      status: statuses[issue],
+      transitions: transitionLog(backend!, issue).map((e) => `${e.from}->${e.to} (${e.role}) ${e.run_id}`),
+      events: workers.flatMap((w) =>
+        w.events
+          .filter((e) => e.issue_number === issue && !/^(CODEX_SESSION_STARTED|INTAKE_ROUTED)$/.test(String(e.type)))
+          .map((e) => `${w.name} ${JSON.stringify(e).slice(0, 400)}`),
+      ),
     });
     expect(notDone.map(diagnose)).toEqual([]);
     // The killed worker's Codex runs were run again (same run_id) by a Codex process of the other worker.
@@ -233,14 +278,20 @@ describe('native production rig: PostgreSQL + Temporal server 1.29.1, three work
     const status = await waitFor(
       () => sprintRunner(['status', '--sprint', sprint, '--json'], rigClientEnv(rig)),
       (run) => run.status === 0 && JSON.parse(run.stdout).items.length === 30,
-      30_000, 1000,
+      30_000,
+      1000,
     );
     const table = JSON.parse(status.stdout) as { phase: string; items: Array<{ issueNumber: number; boardStatus: string }> };
     expect(table.phase).toBe('awaiting-humans');
     expect(table.items.map((i) => i.issueNumber).sort()).toEqual([...issues].sort());
     expect(table.items.every((i) => i.boardStatus === 'Needs Human Approval')).toBe(true);
     // ... and so do the visibility recipes (BoardStatus is upserted by the items as they move).
-    const awaiting = await waitFor(() => recipe(['list-awaiting-approval'], recipeEnv), (run) => run.status === 0 && (run.stdout.match(/sprint-M1-item-\d+/g) ?? []).length === 30, 30_000, 1000);
+    const awaiting = await waitFor(
+      () => recipe(['list-awaiting-approval'], recipeEnv),
+      (run) => run.status === 0 && (run.stdout.match(/sprint-M1-item-\d+/g) ?? []).length === 30,
+      30_000,
+      1000,
+    );
     expect(new Set(awaiting.stdout.match(/sprint-M1-item-\d+/g)).size).toBe(30);
     const listed = await recipe(['list-items', 'list-blocked'], recipeEnv);
     expect(listed.status).toBe(0);
@@ -256,7 +307,11 @@ describe('native production rig: PostgreSQL + Temporal server 1.29.1, three work
     const result = (await handle.result()) as { reason: string };
     expect(result.reason).toBe('closed');
     // No Codex or orchestrator process is left by any worker once the runs are over.
-    await waitFor(() => workers.flatMap((w) => w.descendants().filter((pid) => !cmdline(pid).includes("process.kill(-group, 'SIGKILL')"))), (pids) => pids.length === 0, 15_000);
+    await waitFor(
+      () => workers.flatMap((w) => w.descendants().filter((pid) => !cmdline(pid).includes("process.kill(-group, 'SIGKILL')"))),
+      (pids) => pids.length === 0,
+      15_000,
+    );
   }, 420_000);
 
   it('the same sprint (8 items) through the mTLS connection profile the rig writes', async () => {
@@ -285,9 +340,19 @@ describe('native production rig: PostgreSQL + Temporal server 1.29.1, three work
       expect({ issue, transitions: transitionLog(backend, issue).map((e) => `${e.from}->${e.to}`) }).toEqual({ issue, transitions: expected[issue] });
     }
     expect(duplicateTransitions(backend)).toEqual([]);
-    const status = await waitFor(() => sprintRunner(['status', '--sprint', sprint, '--json'], profileEnv), (run) => run.status === 0 && JSON.parse(run.stdout).items.length === 8, 30_000, 1000);
+    const status = await waitFor(
+      () => sprintRunner(['status', '--sprint', sprint, '--json'], profileEnv),
+      (run) => run.status === 0 && JSON.parse(run.stdout).items.length === 8,
+      30_000,
+      1000,
+    );
     expect((JSON.parse(status.stdout) as { items: Array<{ boardStatus: string }> }).items.every((i) => i.boardStatus === 'Needs Human Approval')).toBe(true);
-    const awaiting = await waitFor(() => recipe(['list-awaiting-approval'], recipeEnv), (run) => run.status === 0 && (run.stdout.match(/sprint-M2-item-\d+/g) ?? []).length === 8, 30_000, 1000);
+    const awaiting = await waitFor(
+      () => recipe(['list-awaiting-approval'], recipeEnv),
+      (run) => run.status === 0 && (run.stdout.match(/sprint-M2-item-\d+/g) ?? []).length === 8,
+      30_000,
+      1000,
+    );
     expect(awaiting.status).toBe(0);
     await handle.executeUpdate(closeUpdate, { args: [{ reason: 'rig mTLS test done' }] });
     expect(((await handle.result()) as { reason: string }).reason).toBe('closed');

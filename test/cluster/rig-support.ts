@@ -35,7 +35,11 @@ export async function startRigWorker(name: string, roles: string[], env: Record<
   });
   const worker = await superviseWorker(child, `worker ${name}`, readyTimeoutMs);
   return {
-    ...worker, name, roles, marker, events: worker.events as unknown as Array<Record<string, unknown>>,
+    ...worker,
+    name,
+    roles,
+    marker,
+    events: worker.events as unknown as Array<Record<string, unknown>>,
     descendants: () => pidsWithEnv('CODEX_FAULT_MARKER', marker).filter((pid) => pid !== child.pid),
   };
 }
@@ -88,4 +92,3 @@ export function mixedBoard(first: number, count: number, sprint: string) {
     ]) as Record<number, string[]>,
   };
 }
-

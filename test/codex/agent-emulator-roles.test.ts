@@ -53,10 +53,7 @@ function workerPrompt(runIntent: Intent): string {
 async function runAgent(script: AgentScript, runIntent: Intent, env: Record<string, string> = {}): Promise<string> {
   const bundle = await (await fetch(`${backend.url}/internal/agent-context?role=${runIntent.role}`)).json();
   return withCodexSession(emulatorOptions(script, { env }), async (session) => {
-    const result = await session.callCodex(
-      buildCodexToolArguments(runIntent.role, workerPrompt(runIntent), buildBaseInstructions(bundle)),
-      { timeoutMs: 30_000 },
-    );
+    const result = await session.callCodex(buildCodexToolArguments(runIntent.role, workerPrompt(runIntent), buildBaseInstructions(bundle)), { timeoutMs: 30_000 });
     expect(result.isError).toBeFalsy();
     return textOf(result);
   });
@@ -80,7 +77,9 @@ describe('agent emulator role play against the backend emulator', () => {
 
     // The backend resolves the linkage the executor created.
     const linkage = await fetch(`${backend.url}${RESOLVE}`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'REVIEWER', issue_number: 12 }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'REVIEWER', issue_number: 12 }),
     });
     expect(linkage.status).toBe(200);
     expect(await linkage.json()).toMatchObject({ pr_url: result.urls.pr_url, project_item_id: 'PVTI_12' });
@@ -108,7 +107,12 @@ describe('agent emulator role play against the backend emulator', () => {
     const second = intent('REVIEWER', RESOLVE, { issue_number: 12 });
     const secondResult = JSON.parse(await runAgent(script, second));
     expect(secondResult).toMatchObject({ run_id: second.run_id, outcome: 'PASS', status: 'succeeded' });
-    expect(backend.board.listIssueComments(12).map((c) => c.body).filter((b) => b.startsWith('R1'))).toHaveLength(1);
+    expect(
+      backend.board
+        .listIssueComments(12)
+        .map((c) => c.body)
+        .filter((b) => b.startsWith('R1')),
+    ).toHaveLength(1);
     expect(backend.board.snapshot().counters).toMatchObject({ 'agent-attempt:12:REVIEWER': 2 });
   });
 
@@ -147,7 +151,10 @@ describe('agent emulator role play against the backend emulator', () => {
     const run = claimIntent();
     const started = Date.now();
     await runAgent({}, run, { AGENT_EVENTS_LOG: log });
-    const lines = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const lines = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ tool: 'codex', run_id: run.run_id, role: 'EXECUTOR', pid: expect.any(Number) });
     expect(lines[0].at).toBeGreaterThanOrEqual(started);

@@ -32,9 +32,14 @@ async function codexError(promise: Promise<unknown>): Promise<CodexWorkerError> 
 describe('codex MCP session against the agent emulator', () => {
   test('happy path: handshake, codex/event stream, tokens, result, codex-reply on the same thread', async () => {
     const events: { type: string; requestId: unknown; threadId?: string; msg: CodexEventMsg }[] = [];
-    const session = await open(emulatorOptions({ defaults: { tokens: 4321, text: 'emulated final answer' } }, {
-      onEvent: (msg, requestId, threadId) => events.push({ type: msg.type, requestId, threadId, msg }),
-    }));
+    const session = await open(
+      emulatorOptions(
+        { defaults: { tokens: 4321, text: 'emulated final answer' } },
+        {
+          onEvent: (msg, requestId, threadId) => events.push({ type: msg.type, requestId, threadId, msg }),
+        },
+      ),
+    );
     expect(session.serverVersion.name).toBe('codex-mcp-server');
     expect(session.serverVersion.version).toBe('0.153.4-emulator');
     expect(session.protocolVersion).toMatch(/^\d{4}-\d{2}-\d{2}$/);
@@ -158,10 +163,15 @@ describe('codex MCP session against the agent emulator', () => {
   test('non-JSON stdout lines are reported and skipped; the call still succeeds', async () => {
     const noise: string[] = [];
     const stderr: string[] = [];
-    const session = await open(emulatorOptions({ defaults: { stdoutNoise: true, text: 'clean answer' } }, {
-      onStdoutNoise: (line) => noise.push(line),
-      onStderrLine: (line) => stderr.push(line),
-    }));
+    const session = await open(
+      emulatorOptions(
+        { defaults: { stdoutNoise: true, text: 'clean answer' } },
+        {
+          onStdoutNoise: (line) => noise.push(line),
+          onStderrLine: (line) => stderr.push(line),
+        },
+      ),
+    );
     const result = await session.callCodex({ prompt: 'x' }, { timeoutMs: 30_000 });
     expect(textOf(result)).toBe('clean answer');
     expect(noise).toEqual(expect.arrayContaining(['agent-emulator: this line is not JSON', '[noise] {"half": json']));
@@ -169,14 +179,22 @@ describe('codex MCP session against the agent emulator', () => {
 
   test('close() kills the whole process group, including a child that ignores SIGTERM; it is idempotent', async () => {
     let grandchild = 0;
-    const session = await open(emulatorOptions({ defaults: { childProcess: true, mode: 'hang' } }, {
-      onEvent: (msg) => {
-        if (msg.type === 'exec_command_begin') grandchild = Number(msg['process_id']);
-      },
-      killGraceMs: 300,
-    }));
+    const session = await open(
+      emulatorOptions(
+        { defaults: { childProcess: true, mode: 'hang' } },
+        {
+          onEvent: (msg) => {
+            if (msg.type === 'exec_command_begin') grandchild = Number(msg['process_id']);
+          },
+          killGraceMs: 300,
+        },
+      ),
+    );
     const pending = session.callCodex({ prompt: 'run a command' }, { timeoutMs: 30_000 });
-    const outcome = pending.then(() => null, (error: unknown) => error);
+    const outcome = pending.then(
+      () => null,
+      (error: unknown) => error,
+    );
     const deadline = Date.now() + 5000;
     while (!grandchild && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     expect(grandchild).toBeGreaterThan(0);

@@ -43,7 +43,13 @@ async function codexError(promise: Promise<unknown>): Promise<CodexWorkerError> 
 
 /** A REVIEWER prompt whose backend is unreachable: the emulator answers INCOMPLETE for it without side effects. */
 function reviewerArgs(runId: string) {
-  const intent = { type: 'RUN_INTENT', role: 'REVIEWER', run_id: runId, endpoint: '/internal/reviewer/resolve-linked-pr', body: { role: 'REVIEWER', issue_number: 0, run_id: runId } };
+  const intent = {
+    type: 'RUN_INTENT',
+    role: 'REVIEWER',
+    run_id: runId,
+    endpoint: '/internal/reviewer/resolve-linked-pr',
+    body: { role: 'REVIEWER', issue_number: 0, run_id: runId },
+  };
   return buildCodexToolArguments('REVIEWER', buildWorkerPrompt('http://127.0.0.1:9', intent), 'ROLE: REVIEWER');
 }
 
@@ -52,7 +58,14 @@ describe.each(['mcp', 'app-server'] as const)('CodexSession over %s (agent emula
     const session = await open(transport, { defaults: { tokens: 4321, text: 'emulated final answer' } });
     expect(session.transport).toBe(transport);
     expect(session.serverVersion.version).toBe('0.153.4-emulator');
-    const args = { prompt: 'say hi', 'base-instructions': 'B', 'developer-instructions': 'D', cwd: '.' as const, sandbox: 'read-only' as const, 'approval-policy': 'never' as const };
+    const args = {
+      prompt: 'say hi',
+      'base-instructions': 'B',
+      'developer-instructions': 'D',
+      cwd: '.' as const,
+      sandbox: 'read-only' as const,
+      'approval-policy': 'never' as const,
+    };
     const first = await session.start(args, { timeoutMs: 30_000 });
     expect(extractToolText(first)).toBe('emulated final answer');
     const threadId = extractThreadId(first);
@@ -78,9 +91,14 @@ describe.each(['mcp', 'app-server'] as const)('CodexSession over %s (agent emula
   test('a tool error is final (codex_tool_error, no re-ask)', async () => {
     const runId = randomUUID();
     const session = await open(transport, { defaults: { mode: 'isError' } });
-    const error = await codexError(askCodex(session, reviewerArgs(runId), {
-      parse: (text) => parseWorkerResult(text, { run_id: runId, role: 'REVIEWER' }), reaskPrompt: WORKER_REASK_PROMPT, timeoutMs: 30_000, reaskTimeoutMs: 30_000,
-    }));
+    const error = await codexError(
+      askCodex(session, reviewerArgs(runId), {
+        parse: (text) => parseWorkerResult(text, { run_id: runId, role: 'REVIEWER' }),
+        reaskPrompt: WORKER_REASK_PROMPT,
+        timeoutMs: 30_000,
+        reaskTimeoutMs: 30_000,
+      }),
+    );
     expect(error.code).toBe('codex_tool_error');
   });
 

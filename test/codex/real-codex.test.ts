@@ -104,14 +104,24 @@ test('real codex mcp-server 0.153.4 completes tools/call codex against the model
  */
 describe.each(REAL_CODEXES)('$label', (codex) => {
   const SECRETS: Record<string, string> = {
-    GITHUB_TOKEN: 'ghp_secret1111111111', GITHUB_PAT: 'github_pat_secret2222', OPENAI_API_KEY: 'sk-secret3333333333',
-    DEPLOY_SECRET: 'deploy-secret-4444', CUSTOM_CREDENTIALS: 'custom-secret-5555',
+    GITHUB_TOKEN: 'ghp_secret1111111111',
+    GITHUB_PAT: 'github_pat_secret2222',
+    OPENAI_API_KEY: 'sk-secret3333333333',
+    DEPLOY_SECRET: 'deploy-secret-4444',
+    CUSTOM_CREDENTIALS: 'custom-secret-5555',
   };
 
-  test('the model\'s shell sees no secret: printenv of every secret variable leaks nothing', async () => {
+  test("the model's shell sees no secret: printenv of every secret variable leaks nothing", async () => {
     const dir = scratchDir('secrets-');
     const secretModel = await startModelEmulator({
-      script: { finalMessage: 'checked the environment', toolCall: { command: `${Object.keys(SECRETS).map((name) => `printenv ${name}`).join('; ')}; echo shell-ran-$((6*7))` } },
+      script: {
+        finalMessage: 'checked the environment',
+        toolCall: {
+          command: `${Object.keys(SECRETS)
+            .map((name) => `printenv ${name}`)
+            .join('; ')}; echo shell-ran-$((6*7))`,
+        },
+      },
     });
     const home = writeCodexHome(join(dir, 'codex-home'), secretModel.url);
     const work = join(dir, 'work');
@@ -120,7 +130,12 @@ describe.each(REAL_CODEXES)('$label', (codex) => {
     const transport = await resolveCodexTransport('auto', codex.bin, { PATH: process.env['PATH'] ?? '' });
     expect(transport).toBe(codex.transport);
     const session = await openCodex({
-      transport, command: codex.bin, mcpArgs: ['mcp-server'], extraArgs: codexRunOverrides(['CUSTOM_CREDENTIALS']), runConfig: codexRunConfig(['CUSTOM_CREDENTIALS']), cwd: work,
+      transport,
+      command: codex.bin,
+      mcpArgs: ['mcp-server'],
+      extraArgs: codexRunOverrides(['CUSTOM_CREDENTIALS']),
+      runConfig: codexRunConfig(['CUSTOM_CREDENTIALS']),
+      cwd: work,
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? dir, ...home.env, ...SECRETS },
       onStderrLine: (line) => seen.push(line),
       onProtocolError: (error) => seen.push(error.message),
@@ -130,7 +145,14 @@ describe.each(REAL_CODEXES)('$label', (codex) => {
       const environ = readFileSync(`/proc/${session.pid}/environ`, 'utf8');
       for (const value of Object.values(SECRETS)) expect(environ).toContain(value);
       const result = await session.start(
-        { prompt: 'Print the environment, then answer.', 'base-instructions': 'ROLE: TEST', 'developer-instructions': 'none', cwd: '.', sandbox: 'workspace-write', 'approval-policy': 'never' },
+        {
+          prompt: 'Print the environment, then answer.',
+          'base-instructions': 'ROLE: TEST',
+          'developer-instructions': 'none',
+          cwd: '.',
+          sandbox: 'workspace-write',
+          'approval-policy': 'never',
+        },
         { timeoutMs: 90_000 },
       );
       seen.push(JSON.stringify(result));
@@ -166,7 +188,8 @@ describe.each(REAL_CODEXES)('$label', (codex) => {
     const stubborn = stubbornMcpServer(join(dir, 'stubborn'));
     const home = writeCodexHome(join(dir, 'codex-home'), hanging.url, stubborn.servers);
     const holder = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), join(__dirname, 'fixtures', 'session-holder.ts'), codex.bin, codex.transport], {
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dir, ...home.env }, stdio: ['ignore', 'pipe', 'inherit'],
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dir, ...home.env },
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {
       const { codex: codexPid } = await new Promise<{ codex: number }>((resolve) => holder.stdout!.once('data', (d) => resolve(JSON.parse(String(d)))));

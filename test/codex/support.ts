@@ -57,5 +57,8 @@ export function textOf(result: { content?: unknown; structuredContent?: unknown 
   const structured = result.structuredContent as { content?: unknown } | undefined;
   if (typeof structured?.content === 'string') return structured.content;
   const content = Array.isArray(result.content) ? (result.content as { type?: string; text?: string }[]) : [];
-  return content.filter((c) => c.type === 'text').map((c) => c.text ?? '').join('\n');
+  return content
+    .filter((c) => c.type === 'text')
+    .map((c) => c.text ?? '')
+    .join('\n');
 }

@@ -28,7 +28,9 @@ const BASH = existsSync('/bin/bash') ? '/bin/bash' : 'bash';
 const IDLE_POLL_S = 4;
 
 const linkedPr = (issue: number, number: number) => ({
-  number, issue_number: issue, head_ref: `executor/issue-${issue}`,
+  number,
+  issue_number: issue,
+  head_ref: `executor/issue-${issue}`,
   body: `Work for #${issue}.\n\nRefs #${issue}\n\n<!-- EXECUTOR_RUN_V1\nissue: ${issue}\nproject_item_id: PVTI_${issue}\nrun_id: 6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f\n-->`,
 });
 
@@ -65,25 +67,36 @@ describe('humans in the loop: awaiting-humans, rework by recipe, close (real ser
   function recipe(name: string, vars: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> {
     const temporalBin = resolveTemporalCli();
     return new Promise((resolve) => {
-      execFile(BASH, [SCRIPT, name], {
-        encoding: 'utf8', timeout: 60_000,
-        env: { ...process.env, PATH: `${dirname(temporalBin)}:${process.env.PATH}`, TEMPORAL_ADDRESS: testAddress(), TASK_QUEUE: rig!.config.temporalTaskQueue, ...vars },
-      }, (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+      execFile(
+        BASH,
+        [SCRIPT, name],
+        {
+          encoding: 'utf8',
+          timeout: 60_000,
+          env: { ...process.env, PATH: `${dirname(temporalBin)}:${process.env.PATH}`, TEMPORAL_ADDRESS: testAddress(), TASK_QUEUE: rig!.config.temporalTaskQueue, ...vars },
+        },
+        (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
     });
   }
 
   /** A person moving a card on the board: the backend emulator's admin API. */
   async function moveCard(projectItemId: string, status: string): Promise<void> {
     const response = await fetch(`${rig!.backend.url}/__admin/items/${projectItemId}/status`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status }),
     });
     expect(response.status).toBe(200);
   }
 
   const boardStatus = (issue: number) => rig!.backend.board.listProjectItems().find((item) => item.issue_number === issue)?.fields.Status;
-  const phaseOf = (handle: WorkflowHandle<typeof sprintWorkflow>) => handle.query(sprintStatusQuery).then((s) => s.phase).catch(() => null);
-  const runsFor = (issue: number, role: string) =>
-    rig!.events.filter((e) => e.type === 'WORKER_STARTED' && e.issue_number === issue && e.role === role).length;
+  const phaseOf = (handle: WorkflowHandle<typeof sprintWorkflow>) =>
+    handle
+      .query(sprintStatusQuery)
+      .then((s) => s.phase)
+      .catch(() => null);
+  const runsFor = (issue: number, role: string) => rig!.events.filter((e) => e.type === 'WORKER_STARTED' && e.issue_number === issue && e.role === role).length;
 
   /** Every execution of the sprint's workflow id belongs to one continue-as-new chain: one running, the rest continued as new. */
   async function expectOneChain(workflowId: string): Promise<void> {
@@ -95,11 +108,24 @@ describe('humans in the loop: awaiting-humans, rework by recipe, close (real ser
 
   it('start → awaiting-humans → rework by the recipe (also for an item that awaited a human before the sprint) → a card moved by hand → close', async () => {
     const sprint = `H${randomUUID().slice(0, 8)}`;
-    rig = await startRig(sprint, [[1, 'Ready'], [2, 'Needs Human Approval']], [linkedPr(2, 20)]);
+    rig = await startRig(
+      sprint,
+      [
+        [1, 'Ready'],
+        [2, 'Needs Human Approval'],
+      ],
+      [linkedPr(2, 20)],
+    );
     const handle = await temporal.client.workflow.start(sprintWorkflow, {
-      taskQueue: rig.config.temporalTaskQueue, workflowId: `sprint-${sprint}`, args: [{ sprint, mode: 'loop' }],
+      taskQueue: rig.config.temporalTaskQueue,
+      workflowId: `sprint-${sprint}`,
+      args: [{ sprint, mode: 'loop' }],
     });
-    await eventually(() => phaseOf(handle), (phase) => phase === 'awaiting-humans', 90_000);
+    await eventually(
+      () => phaseOf(handle),
+      (phase) => phase === 'awaiting-humans',
+      90_000,
+    );
     expect([boardStatus(1), boardStatus(2)]).toEqual(['Needs Human Approval', 'Needs Human Approval']);
     // #2 awaited a human before the sprint started: the runner never ran anything for it, yet it has its workflow.
     expect(runsFor(2, 'EXECUTOR') + runsFor(2, 'REVIEWER')).toBe(0);
@@ -118,7 +144,10 @@ describe('humans in the loop: awaiting-humans, rework by recipe, close (real ser
         (s) => s.board === 'Needs Human Approval' && s.phase === 'awaiting-humans' && s.executors > executorsBefore && s.reviewers > reviewersBefore,
         90_000,
       );
-      const log = rig.backend.board.effectLog().filter((e) => e.kind === 'transition' && e.issue_number === issue).map((e) => `${e.from}->${e.to}`);
+      const log = rig.backend.board
+        .effectLog()
+        .filter((e) => e.kind === 'transition' && e.issue_number === issue)
+        .map((e) => `${e.from}->${e.to}`);
       expect(log.slice(-2)).toEqual(['Needs Human Approval->In Review', 'In Review->Needs Human Approval']);
     }
     expect(rig.events.filter((e) => e.type === 'SPRINT_RUNNING_AGAIN').length).toBeGreaterThanOrEqual(2);
@@ -127,9 +156,17 @@ describe('humans in the loop: awaiting-humans, rework by recipe, close (real ser
     const movedAt = Date.now();
     const startedBefore = runsFor(1, 'EXECUTOR') + runsFor(1, 'REVIEWER');
     await moveCard('PVTI_1', 'In Review');
-    await eventually(() => runsFor(1, 'EXECUTOR') + runsFor(1, 'REVIEWER'), (n) => n > startedBefore, (IDLE_POLL_S + 10) * 1000);
+    await eventually(
+      () => runsFor(1, 'EXECUTOR') + runsFor(1, 'REVIEWER'),
+      (n) => n > startedBefore,
+      (IDLE_POLL_S + 10) * 1000,
+    );
     expect(Date.now() - movedAt).toBeLessThan((IDLE_POLL_S + 10) * 1000);
-    await eventually(async () => ({ board: boardStatus(1), phase: await phaseOf(handle) }), (s) => s.board === 'Needs Human Approval' && s.phase === 'awaiting-humans', 90_000);
+    await eventually(
+      async () => ({ board: boardStatus(1), phase: await phaseOf(handle) }),
+      (s) => s.board === 'Needs Human Approval' && s.phase === 'awaiting-humans',
+      90_000,
+    );
 
     await expectOneChain(handle.workflowId);
 
@@ -138,11 +175,15 @@ describe('humans in the loop: awaiting-humans, rework by recipe, close (real ser
     expect(closed).toMatchObject({ status: 0, stderr: '' });
     expect(closed.stdout).toContain('closed');
     await expect(handle.result()).resolves.toMatchObject({ reason: 'closed', closeReason: 'reviewed and merged' });
-    await eventually(async () => {
-      const running: string[] = [];
-      for await (const execution of temporal.client.workflow.list({ query: `Sprint="${sprint}" AND ExecutionStatus="Running"` })) running.push(execution.workflowId);
-      return running;
-    }, (running) => running.length === 0, 30_000);
+    await eventually(
+      async () => {
+        const running: string[] = [];
+        for await (const execution of temporal.client.workflow.list({ query: `Sprint="${sprint}" AND ExecutionStatus="Running"` })) running.push(execution.workflowId);
+        return running;
+      },
+      (running) => running.length === 0,
+      30_000,
+    );
     const ids = [handle.workflowId, `sprint-${sprint}-item-1`, `sprint-${sprint}-item-2`];
     await expect(replayHistories(await fetchHistories(temporal.client, ids))).resolves.toBe(ids.length);
   }, 300_000);
@@ -151,10 +192,23 @@ describe('humans in the loop: awaiting-humans, rework by recipe, close (real ser
     const sprint = `H${randomUUID().slice(0, 8)}`;
     rig = await startRig(sprint, [[5, 'Needs Human Approval']], [linkedPr(5, 50)]);
     const handle = await temporal.client.workflow.start(sprintWorkflow, {
-      taskQueue: rig.config.temporalTaskQueue, workflowId: `sprint-${sprint}`, args: [{ sprint, mode: 'loop' }],
+      taskQueue: rig.config.temporalTaskQueue,
+      workflowId: `sprint-${sprint}`,
+      args: [{ sprint, mode: 'loop' }],
     });
-    await eventually(() => phaseOf(handle), (phase) => phase === 'awaiting-humans', 60_000);
-    await eventually(() => temporal.client.workflow.getHandle(`sprint-${sprint}-item-5`).query(itemStatusQuery).catch(() => null), (s) => s?.boardStatus === 'Needs Human Approval');
+    await eventually(
+      () => phaseOf(handle),
+      (phase) => phase === 'awaiting-humans',
+      60_000,
+    );
+    await eventually(
+      () =>
+        temporal.client.workflow
+          .getHandle(`sprint-${sprint}-item-5`)
+          .query(itemStatusQuery)
+          .catch(() => null),
+      (s) => s?.boardStatus === 'Needs Human Approval',
+    );
     rig.backend.faults.add({ route: '/internal/project-item/update-field', mode: 'http500', count: 10 });
     const env = { TEMPORAL_ADDRESS: testAddress(), TEMPORAL_NAMESPACE: temporal.client.options.namespace, TEMPORAL_TASK_QUEUE: rig.config.temporalTaskQueue };
     const refused = await runCli(['rework', '--sprint', sprint, '--issue', '5', '--reason', 'Add the missing test'], env);
@@ -170,21 +224,41 @@ describe('humans in the loop: awaiting-humans, rework by recipe, close (real ser
 
   it('every item Done: the sprint closes by itself, its result lists every item, and nothing of the sprint is left running', async () => {
     const sprint = `H${randomUUID().slice(0, 8)}`;
-    rig = await startRig(sprint, [[7, 'Ready'], [8, 'Needs Human Approval']], [linkedPr(8, 80)]);
+    rig = await startRig(
+      sprint,
+      [
+        [7, 'Ready'],
+        [8, 'Needs Human Approval'],
+      ],
+      [linkedPr(8, 80)],
+    );
     const handle = await temporal.client.workflow.start(sprintWorkflow, {
-      taskQueue: rig.config.temporalTaskQueue, workflowId: `sprint-${sprint}`, args: [{ sprint, mode: 'loop' }],
+      taskQueue: rig.config.temporalTaskQueue,
+      workflowId: `sprint-${sprint}`,
+      args: [{ sprint, mode: 'loop' }],
     });
-    await eventually(() => phaseOf(handle), (phase) => phase === 'awaiting-humans', 90_000);
+    await eventually(
+      () => phaseOf(handle),
+      (phase) => phase === 'awaiting-humans',
+      90_000,
+    );
     // Humans merge and move both cards to Done.
     await moveCard('PVTI_7', 'Done');
     await moveCard('PVTI_8', 'Done');
     const result = await handle.result();
     expect(result.reason).toBe('completed');
-    expect(result.items.map((item) => [item.issueNumber, item.boardStatus]).sort()).toEqual([[7, 'Done'], [8, 'Done']]);
-    await eventually(async () => {
-      const running: string[] = [];
-      for await (const execution of temporal.client.workflow.list({ query: `Sprint="${sprint}" AND ExecutionStatus="Running"` })) running.push(execution.workflowId);
-      return running;
-    }, (running) => running.length === 0, 30_000);
+    expect(result.items.map((item) => [item.issueNumber, item.boardStatus]).sort()).toEqual([
+      [7, 'Done'],
+      [8, 'Done'],
+    ]);
+    await eventually(
+      async () => {
+        const running: string[] = [];
+        for await (const execution of temporal.client.workflow.list({ query: `Sprint="${sprint}" AND ExecutionStatus="Running"` })) running.push(execution.workflowId);
+        return running;
+      },
+      (running) => running.length === 0,
+      30_000,
+    );
   }, 180_000);
 });

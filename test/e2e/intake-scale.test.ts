@@ -18,7 +18,12 @@ describe('intake of 1,000 intents from one orchestrator run', () => {
   afterAll(async () => {
     const sprint = 'M3';
     await Promise.all(
-      Array.from({ length: N }, (_, i) => temporal.client.workflow.getHandle(`sprint-${sprint}-item-${i + 1}`).terminate().catch(() => undefined)),
+      Array.from({ length: N }, (_, i) =>
+        temporal.client.workflow
+          .getHandle(`sprint-${sprint}-item-${i + 1}`)
+          .terminate()
+          .catch(() => undefined),
+      ),
     );
     await rig?.stop();
     await temporal.close();

@@ -30,15 +30,29 @@ describe('kickoff through `sprint-runner run`', () => {
     dir = mkdtempSync(join(tmpdir(), 'sr-kickoff-'));
     writeFileSync(join(dir, 'goal.md'), `${GOAL}\n`);
     env = {
-      TEMPORAL_ADDRESS: testAddress(), TEMPORAL_NAMESPACE: 'sr-kickoff', TEMPORAL_TASK_QUEUE: uniqueTaskQueue('kickoff'), BACKEND_BASE_URL: backend.url,
-      ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'), RUNNER_SPRINT_PLAN_PATH: join(dir, 'sprint-plan.json'),
-      RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD, CODEX_BIN: AGENT_BIN, ORCHESTRATOR_POLL_INTERVAL_MS: '300',
-      CODEX_TOOLS_CALL_TIMEOUT_S: '60', AGENT_EVENTS_LOG: join(dir, 'agent-events.jsonl'),
+      TEMPORAL_ADDRESS: testAddress(),
+      TEMPORAL_NAMESPACE: 'sr-kickoff',
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('kickoff'),
+      BACKEND_BASE_URL: backend.url,
+      ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'),
+      RUNNER_SPRINT_PLAN_PATH: join(dir, 'sprint-plan.json'),
+      RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD,
+      CODEX_BIN: AGENT_BIN,
+      ORCHESTRATOR_POLL_INTERVAL_MS: '300',
+      CODEX_TOOLS_CALL_TIMEOUT_S: '60',
+      AGENT_EVENTS_LOG: join(dir, 'agent-events.jsonl'),
     };
   });
   afterEach(async () => {
     const ids = [`sprint-${SPRINT}`, ...backend.board.listProjectItems().map((item) => `sprint-${SPRINT}-item-${item.issue_number}`)];
-    await Promise.all(ids.map((id) => temporal.client.workflow.getHandle(id).terminate('test done').catch(() => undefined)));
+    await Promise.all(
+      ids.map((id) =>
+        temporal.client.workflow
+          .getHandle(id)
+          .terminate('test done')
+          .catch(() => undefined),
+      ),
+    );
     await backend.close();
   });
   afterAll(async () => temporal.close());
@@ -71,7 +85,10 @@ describe('kickoff through `sprint-runner run`', () => {
     expect(cache.tasks).toHaveLength(4);
 
     // Codex ran the kickoff read-only: the first codex call of the agent emulator is the plan.
-    const calls = readFileSync(env.AGENT_EVENTS_LOG!, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const calls = readFileSync(env.AGENT_EVENTS_LOG!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(calls.length).toBeGreaterThanOrEqual(9);
 
     // Items started from the sprint plan carry their titles (Web UI summary, item status, details).
@@ -121,7 +138,10 @@ describe('kickoff through `sprint-runner run`', () => {
     const out = await run(['--kickoff', '--goal', GOAL], { ...env, AGENT_SCRIPT_JSON: JSON.stringify({ defaults: { mode: 'garbage', reply: 'garbage' } }) });
     expect(out.status).toBe(2);
     expect(ofType(out.events, 'HARD_STOP')[0]).toMatchObject({ reason: 'kickoff_failed', code: 'worker_invalid_output' });
-    const calls = readFileSync(env.AGENT_EVENTS_LOG!, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const calls = readFileSync(env.AGENT_EVENTS_LOG!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(calls.map((call) => call.tool)).toEqual(['codex', 'codex-reply']);
   });
 
@@ -130,7 +150,11 @@ describe('kickoff through `sprint-runner run`', () => {
     const out = await run(['--kickoff', '--goal', GOAL], env);
     expect(out.status).toBe(2);
     const hardStop = ofType(out.events, 'HARD_STOP')[0]!;
-    expect(hardStop).toMatchObject({ reason: 'kickoff_failed', code: 'kickoff_backend_error', details: { status_code: 502, partial: { failed: { index: 2, step: 'add_to_project' } } } });
+    expect(hardStop).toMatchObject({
+      reason: 'kickoff_failed',
+      code: 'kickoff_backend_error',
+      details: { status_code: 502, partial: { failed: { index: 2, step: 'add_to_project' } } },
+    });
     expect(String(hardStop.error)).toContain('already created: #');
     expect(backend.board.effectLog().filter((entry) => entry.kind === 'issue_created')).toHaveLength(3);
     // Every issue that exists is listed, the third one without its project item (#20).
@@ -207,13 +231,18 @@ describe('kickoff through `sprint-runner run`', () => {
 
   it('a plan whose dependencies form a cycle is refused before plan-apply, naming the tasks that could never be promoted', async () => {
     // The agent emulator turns "(after: X)" into depends_on_titles.
-    const cyclic = 'Ship password login\n- Add the users table (after: Add the login form)\n- Add the login form (after: Add the users table)\n- Add the session API (after: Add the login form)\n- Add the audit log';
+    const cyclic =
+      'Ship password login\n- Add the users table (after: Add the login form)\n- Add the login form (after: Add the users table)\n- Add the session API (after: Add the login form)\n- Add the audit log';
     const out = await run(['--kickoff', '--goal', cyclic], env);
     expect(out.status).toBe(2);
     const hardStop = hardStopOf(out);
     expect(hardStop).toMatchObject({
-      reason: 'kickoff_failed', code: 'kickoff_dependency_cycle',
-      details: { cycles: [['[TASK] Add the users table', '[TASK] Add the login form']], unpromotable: ['[TASK] Add the users table', '[TASK] Add the login form', '[TASK] Add the session API'] },
+      reason: 'kickoff_failed',
+      code: 'kickoff_dependency_cycle',
+      details: {
+        cycles: [['[TASK] Add the users table', '[TASK] Add the login form']],
+        unpromotable: ['[TASK] Add the users table', '[TASK] Add the login form', '[TASK] Add the session API'],
+      },
     });
     expect(ofType(out.events, 'KICKOFF_DEPENDENCY_CYCLE')[0]).toMatchObject({ unpromotable: expect.arrayContaining(['[TASK] Add the session API']) });
     expect(planApplyCalls()).toBe(0);

@@ -26,7 +26,9 @@ import { notRunning } from '../codex/support';
 import { setEventWriter, type RunnerEvent } from '../../src/logging';
 
 const linkedPr = (issue: number, number: number) => ({
-  number, issue_number: issue, head_ref: `executor/issue-${issue}`,
+  number,
+  issue_number: issue,
+  head_ref: `executor/issue-${issue}`,
   body: `Refs #${issue}\n\n<!-- EXECUTOR_RUN_V1\nissue: ${issue}\nproject_item_id: PVTI_${issue}\nrun_id: 6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f\n-->`,
 });
 
@@ -76,8 +78,11 @@ describe.each(REAL_CODEXES)('$label drives items through a sprint (CODEX_TRANSPO
         prs: [8332, 8333, 8334, 8335].map((issue) => linkedPr(issue, issue * 10)),
       },
       {
-        CODEX_BIN: codex.bin, CODEX_TRANSPORT: 'auto', RUNNER_CHILD_ENV_ALLOWLIST: 'SPRINT_RUNNER_MODEL_EMULATOR_KEY',
-        RUNNER_WATCHDOG_TIMEOUT_S: '8', RUNNER_MAX_REVIEWERS: '3',
+        CODEX_BIN: codex.bin,
+        CODEX_TRANSPORT: 'auto',
+        RUNNER_CHILD_ENV_ALLOWLIST: 'SPRINT_RUNNER_MODEL_EMULATOR_KEY',
+        RUNNER_WATCHDOG_TIMEOUT_S: '8',
+        RUNNER_MAX_REVIEWERS: '3',
       },
     );
     const handle = await temporal.client.workflow.start(sprintWorkflow, {
@@ -88,12 +93,12 @@ describe.each(REAL_CODEXES)('$label drives items through a sprint (CODEX_TRANSPO
     expect((await closeWhenAwaitingHumans(handle, 240_000)).reason).toBe('closed');
 
     const status = (issue: number) => rig!.backend.board.listProjectItems().find((item) => item.issue_number === issue)?.fields.Status;
-    const transitions = (issue: number) => rig!.backend.board.effectLog()
-      .filter((entry) => entry.kind === 'transition' && entry.issue_number === issue)
-      .map((entry) => `${entry.from}->${entry.to} (${entry.role})`);
-    expect(transitions(8331)).toEqual([
-      'Ready->In Progress (EXECUTOR)', 'In Progress->In Review (EXECUTOR)', 'In Review->Needs Human Approval (ORCHESTRATOR)',
-    ]);
+    const transitions = (issue: number) =>
+      rig!.backend.board
+        .effectLog()
+        .filter((entry) => entry.kind === 'transition' && entry.issue_number === issue)
+        .map((entry) => `${entry.from}->${entry.to} (${entry.role})`);
+    expect(transitions(8331)).toEqual(['Ready->In Progress (EXECUTOR)', 'In Progress->In Review (EXECUTOR)', 'In Review->Needs Human Approval (ORCHESTRATOR)']);
     expect(status(8332)).toBe('Needs Human Approval');
     expect(status(8333)).toBe('Needs Human Approval');
     expect(status(8334)).toBe('Blocked');
@@ -110,9 +115,7 @@ describe.each(REAL_CODEXES)('$label drives items through a sprint (CODEX_TRANSPO
     const runOf = (issue: number) => rig!.events.find((e) => e.type === 'WORKER_STARTED' && e.role === 'REVIEWER' && e.issue_number === issue)?.run_id;
     const failures = rig.events.filter((e) => e.type === 'WORKER_FAILED');
     expect(agent.reasked).toEqual(expect.arrayContaining([runOf(8333), runOf(8334)].filter(Boolean)));
-    expect(failures).toEqual(expect.arrayContaining([
-      expect.objectContaining({ classification: 'ITEM_STOP', error_code: 'worker_invalid_output' }),
-    ]));
+    expect(failures).toEqual(expect.arrayContaining([expect.objectContaining({ classification: 'ITEM_STOP', error_code: 'worker_invalid_output' })]));
     const watchdogs = rig.events.filter((e) => e.type === 'WORKER_WATCHDOG_TIMEOUT' && e.issue_number === 8335);
     expect(watchdogs.length).toBeGreaterThanOrEqual(1);
     for (const event of watchdogs) expect(Number(event.elapsed_s)).toBeLessThan(30);

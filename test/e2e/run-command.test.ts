@@ -22,18 +22,32 @@ describe('sprint-runner run (real CLI process)', () => {
   });
   afterEach(async () => {
     await backend?.close();
-    for (const n of [301, 302, 311, 312, 313]) await temporal.client.workflow.getHandle(`sprint-M2-item-${n}`).terminate().catch(() => undefined);
+    for (const n of [301, 302, 311, 312, 313])
+      await temporal.client.workflow
+        .getHandle(`sprint-M2-item-${n}`)
+        .terminate()
+        .catch(() => undefined);
     // A `--loop` sprint stays open awaiting humans: the next test starts its own.
-    for (const id of ['sprint-M1', 'sprint-M2']) await temporal.client.workflow.getHandle(id).terminate('test done').catch(() => undefined);
+    for (const id of ['sprint-M1', 'sprint-M2'])
+      await temporal.client.workflow
+        .getHandle(id)
+        .terminate('test done')
+        .catch(() => undefined);
   });
   afterAll(async () => temporal.close());
 
   async function rig(items: ReturnType<typeof item>[]) {
     backend = await startBackendEmulator({ items });
     env = {
-      TEMPORAL_ADDRESS: testAddress(), TEMPORAL_NAMESPACE: 'sr-run', TEMPORAL_TASK_QUEUE: uniqueTaskQueue('run'), BACKEND_BASE_URL: backend.url,
-      ORCHESTRATOR_STATE_PATH: join(mkdtempSync(join(tmpdir(), 'sr-run-')), 'state.json'), RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD,
-      CODEX_BIN: AGENT_BIN, ORCHESTRATOR_POLL_INTERVAL_MS: '300', CODEX_TOOLS_CALL_TIMEOUT_S: '60',
+      TEMPORAL_ADDRESS: testAddress(),
+      TEMPORAL_NAMESPACE: 'sr-run',
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('run'),
+      BACKEND_BASE_URL: backend.url,
+      ORCHESTRATOR_STATE_PATH: join(mkdtempSync(join(tmpdir(), 'sr-run-')), 'state.json'),
+      RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD,
+      CODEX_BIN: AGENT_BIN,
+      ORCHESTRATOR_POLL_INTERVAL_MS: '300',
+      CODEX_TOOLS_CALL_TIMEOUT_S: '60',
     };
   }
 
@@ -65,7 +79,7 @@ describe('sprint-runner run (real CLI process)', () => {
     expect(out.stderr).toContain('unknown Status=Unknown');
   });
 
-  it('the old runner\'s flag rules exit 2 with CONFIG_ERROR before anything starts', async () => {
+  it("the old runner's flag rules exit 2 with CONFIG_ERROR before anything starts", async () => {
     await rig([]);
     const noSprint = await run(['--loop', '--dry-run'], env);
     expect(noSprint.status).toBe(2);
@@ -81,7 +95,14 @@ describe('sprint-runner run (real CLI process)', () => {
   it('an undeliverable batch (one run_id twice) → exit 2 intent_duplicate_run_id, nothing routed, one compact line each and no stack trace', async () => {
     await rig([item(321, 'In Review'), item(322, 'In Review')]);
     const runId = '5d1a8c2e-7b3f-4a9d-8e6c-1f2a3b4c5d6e';
-    const line = (issue: number) => JSON.stringify({ type: 'RUN_INTENT', role: 'REVIEWER', run_id: runId, endpoint: '/internal/reviewer/resolve-linked-pr', body: { role: 'REVIEWER', issue_number: issue, run_id: runId } });
+    const line = (issue: number) =>
+      JSON.stringify({
+        type: 'RUN_INTENT',
+        role: 'REVIEWER',
+        run_id: runId,
+        endpoint: '/internal/reviewer/resolve-linked-pr',
+        body: { role: 'REVIEWER', issue_number: issue, run_id: runId },
+      });
     const script = join(mkdtempSync(join(tmpdir(), 'sr-run-dup-')), 'orchestrator.js');
     writeFileSync(script, `process.stdout.write(${JSON.stringify(`${line(321)}\n${line(322)}\n`)});`);
     const out = await run(['--loop', '--sprint', 'M2'], { ...env, RUNNER_ORCHESTRATOR_CMD: `${process.execPath} ${script}` });
@@ -117,7 +138,9 @@ describe('sprint-runner run (real CLI process)', () => {
     const out = await run(['--loop', '--sprint', 'M2'], { ...env, AGENT_MCP_SERVERS: 'github:enabled,github_projects:disabled' });
     expect(out.status).toBe(2);
     expect(out.events.find((e) => e.type === 'HARD_STOP')).toMatchObject({
-      reason: 'codex_mcp_missing', code: 'codex_mcp_servers_missing', details: { missing: ['github_projects'] },
+      reason: 'codex_mcp_missing',
+      code: 'codex_mcp_servers_missing',
+      details: { missing: ['github_projects'] },
     });
     expect(out.events.some((e) => e.type === 'INTAKE_ROUTED')).toBe(false);
     const dry = await run(['--once', '--dry-run', '--sprint', 'M2'], { ...env, AGENT_MCP_SERVERS: 'github:enabled,github_projects:disabled' });
@@ -129,7 +152,8 @@ describe('sprint-runner run (real CLI process)', () => {
     const scope = (owns: string, dependsOn: number[]) => ({ owns_paths: [owns], touch_paths: [owns], depends_on: dependsOn, isolation_mode: 'CHAINED' });
     // The old runner's cases 8/9: edges 311→312, 312→311, 312→313, 313→311 between overlapping owners.
     const tangled = {
-      version: 1, sprint: 'M2',
+      version: 1,
+      sprint: 'M2',
       tasks: [311, 312, 313].map((n) => ({ title: `[TASK] ${n}`, issue_number: n, project_item_id: `PVTI_${n}`, priority: 'P0', depends_on_titles: [] })),
       sprint_plan: { 311: scope('apps/api', [312]), 312: scope('apps/api', [311, 313]), 313: scope('apps/api', [311]) },
     };

@@ -11,7 +11,7 @@ import { AGENT_BIN, ORCHESTRATOR_CMD, boardItem } from '../support/e2e';
 import { runCli } from '../support/run-cli';
 import { connectTestTemporal, testAddress, uniqueTaskQueue, type TestTemporal } from '../support/temporal';
 
-describe('the old runner\'s CLI modes and dry run through `sprint-runner run`', () => {
+describe("the old runner's CLI modes and dry run through `sprint-runner run`", () => {
   let temporal: TestTemporal;
   let backend: BackendEmulator;
   let dir: string;
@@ -22,26 +22,40 @@ describe('the old runner\'s CLI modes and dry run through `sprint-runner run`', 
     dir = mkdtempSync(join(tmpdir(), 'sr-modes-'));
   });
   afterEach(async () => {
-    await temporal.client.workflow.getHandle('sprint-M1-item-401').terminate().catch(() => undefined);
+    await temporal.client.workflow
+      .getHandle('sprint-M1-item-401')
+      .terminate()
+      .catch(() => undefined);
     // A `--loop` sprint stays open awaiting humans: the next test starts its own.
-    for (const id of ['sprint-M1', 'sprint-M2']) await temporal.client.workflow.getHandle(id).terminate('test done').catch(() => undefined);
+    for (const id of ['sprint-M1', 'sprint-M2'])
+      await temporal.client.workflow
+        .getHandle(id)
+        .terminate('test done')
+        .catch(() => undefined);
     await backend?.close();
   });
   afterAll(async () => temporal.close());
 
   // ../../docs/spec/runner-behaviour.md §2.2
-  it('cli_modes 1: `--loop --dry-run --sprint M1` with only BACKEND_BASE_URL set — the orchestrator gets the old runner\'s environment, exit 0', async () => {
+  it("cli_modes 1: `--loop --dry-run --sprint M1` with only BACKEND_BASE_URL set — the orchestrator gets the old runner's environment, exit 0", async () => {
     backend = await startBackendEmulator({});
     // A stand-in orchestrator that records its argv and environment and reports an empty, completed sprint.
     const stub = join(dir, 'orchestrator-stub.js');
-    writeFileSync(stub, `#!/usr/bin/env node
+    writeFileSync(
+      stub,
+      `#!/usr/bin/env node
 require('fs').writeFileSync(${JSON.stringify(join(dir, 'seen.json'))}, JSON.stringify({ argv: process.argv.slice(2), env: process.env }));
 process.stderr.write(JSON.stringify({ type: 'DISPATCH_SUMMARY', sprint: 'M1', status_counts: {}, processed_items: [], completed: true }) + '\\n');
-`);
+`,
+    );
     chmodSync(stub, 0o755);
     const out = await runCli(['run', '--loop', '--dry-run', '--sprint', 'M1'], {
-      BACKEND_BASE_URL: backend.url, TEMPORAL_ADDRESS: testAddress(), TEMPORAL_NAMESPACE: 'sr-modes', TEMPORAL_TASK_QUEUE: uniqueTaskQueue('modes'),
-      RUNNER_ORCHESTRATOR_CMD: `${process.execPath} ${stub} --loop`, ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'),
+      BACKEND_BASE_URL: backend.url,
+      TEMPORAL_ADDRESS: testAddress(),
+      TEMPORAL_NAMESPACE: 'sr-modes',
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('modes'),
+      RUNNER_ORCHESTRATOR_CMD: `${process.execPath} ${stub} --loop`,
+      ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'),
     });
     expect(out.status).toBe(0);
     // Nothing is left for the runner: `--loop` exits 0 as the old runner did, the sprint stays open awaiting humans.
@@ -58,8 +72,14 @@ process.stderr.write(JSON.stringify({ type: 'DISPATCH_SUMMARY', sprint: 'M1', st
     backend = await startBackendEmulator({ items: [boardItem(401, 'Ready')] });
     const agentLog = join(dir, 'agent.jsonl');
     const out = await runCli(['run', '--once', '--dry-run', '--sprint', 'M1'], {
-      BACKEND_BASE_URL: backend.url, TEMPORAL_ADDRESS: testAddress(), TEMPORAL_NAMESPACE: 'sr-modes', TEMPORAL_TASK_QUEUE: uniqueTaskQueue('modes'),
-      RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD, ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'), CODEX_BIN: AGENT_BIN, AGENT_EVENTS_LOG: agentLog,
+      BACKEND_BASE_URL: backend.url,
+      TEMPORAL_ADDRESS: testAddress(),
+      TEMPORAL_NAMESPACE: 'sr-modes',
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('modes'),
+      RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD,
+      ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'),
+      CODEX_BIN: AGENT_BIN,
+      AGENT_EVENTS_LOG: agentLog,
     });
     expect(out.status).toBe(0);
     const reported = out.events.filter((event) => event.type === 'DRY_RUN_WOULD_EXECUTE');

@@ -17,7 +17,10 @@ describe('sprint control commands', () => {
     rig = await startE2eRig(temporal, { items: [boardItem(501, 'Backlog', SPRINT)] }, { ORCHESTRATOR_POLL_INTERVAL_MS: '600000', RUNNER_AUTOPROMOTE: 'false' });
   });
   afterAll(async () => {
-    await temporal.client.workflow.getHandle(sprintWorkflowId(SPRINT)).terminate().catch(() => undefined);
+    await temporal.client.workflow
+      .getHandle(sprintWorkflowId(SPRINT))
+      .terminate()
+      .catch(() => undefined);
     await rig.stop();
     await temporal.close();
   });
@@ -25,7 +28,9 @@ describe('sprint control commands', () => {
 
   it('pause, resume and tick signal the sprint and print its state; stop ends it once nothing runs; a finished sprint is refused', async () => {
     const handle = await temporal.client.workflow.start(sprintWorkflow, {
-      workflowId: sprintWorkflowId(SPRINT), taskQueue: rig.config.temporalTaskQueue, args: [{ sprint: SPRINT, mode: 'loop' }],
+      workflowId: sprintWorkflowId(SPRINT),
+      taskQueue: rig.config.temporalTaskQueue,
+      args: [{ sprint: SPRINT, mode: 'loop' }],
     });
     await waitFor(async () => (await handle.query(sprintStatusQuery)).ticks === 1);
 

@@ -50,7 +50,9 @@ describe('a sprint end to end: backend, orchestrator and agent emulators, real T
     const result = await closeWhenAwaitingHumans(handle);
     expect(result.reason).toBe('closed');
     expect(result.items.map((item) => [item.issueNumber, item.boardStatus])).toEqual([
-      [31, 'Needs Human Approval'], [32, 'Needs Human Approval'], [33, 'Needs Human Approval'],
+      [31, 'Needs Human Approval'],
+      [32, 'Needs Human Approval'],
+      [33, 'Needs Human Approval'],
     ]);
     expect(rig.backend.board.listProjectItems().map((i) => i.fields.Status)).toEqual(['Needs Human Approval', 'Needs Human Approval', 'Needs Human Approval']);
     // The first run ended by continuing as new, and the promotions were not repeated by a later run.

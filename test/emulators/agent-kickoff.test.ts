@@ -16,9 +16,7 @@ describe('agent emulator kickoff plan', () => {
     const goal = 'Ship login\n- Add user schema\n- Add login form (after: Add user schema)\n- Add session API\n- Add audit log';
     const request = parseKickoffPrompt(buildKickoffPrompt('M1', 2, goal))!;
     const plan = validateKickoffPlan(kickoffPlanFor(request), 'M1', 2);
-    expect(plan.tasks.map((task) => task.title)).toEqual([
-      '[TASK] Add user schema', '[TASK] Add login form', '[TASK] Add session API', '[TASK] Add audit log',
-    ]);
+    expect(plan.tasks.map((task) => task.title)).toEqual(['[TASK] Add user schema', '[TASK] Add login form', '[TASK] Add session API', '[TASK] Add audit log']);
     expect(plan.tasks[1]!.depends_on_titles).toEqual(['[TASK] Add user schema']);
     expect(plan.ready_set_titles).toEqual(['[TASK] Add user schema', '[TASK] Add session API']);
     expect(toPlanApplyDraft(plan).issues).toHaveLength(5);

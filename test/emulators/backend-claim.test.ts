@@ -129,10 +129,7 @@ describe('claim-ready-item scenarios', () => {
 
   it.each([
     ['Closes #21', { error: 'forbidden auto-close keyword detected for issue linkage', pr_number: 25, pr_url: 'https://github.com/acme/app/pull/25' }],
-    [
-      '<!-- EXECUTOR_RUN_V1\nissue: 21\nproject_item_id: PVTI_21\n-->',
-      { error: 'executor marker references issue without Refs #N', ambiguous: true, pr_number: 25 },
-    ],
+    ['<!-- EXECUTOR_RUN_V1\nissue: 21\nproject_item_id: PVTI_21\n-->', { error: 'executor marker references issue without Refs #N', ambiguous: true, pr_number: 25 }],
     ['Refs #21\n<!-- EXECUTOR_RUN_V1\nissue: 21\nproject_item_id: PVTI_other\n-->', { error: 'executor marker project_item_id mismatch for issue', ambiguous: true }],
     ['Refs #21\n<!-- EXECUTOR_RUN_V1\nissue: 22\nproject_item_id: PVTI_22\n-->', { error: 'executor marker issue mismatch for Refs #N', ambiguous: true }],
     ['Refs #21\n<!-- EXECUTOR_RUN_V1\nissue: 21\nproject_item_id: PVTI_21\nrun_id: nope\n-->', { error: 'invalid executor marker run_id', ambiguous: true }],

@@ -33,7 +33,10 @@ describe('plan-apply validation (first failure wins)', () => {
     [{ role: 'ORCHESTRATOR', draft: { sprint: 'M1', issues: [task({ title: ' ' })] } }, 'draft.issues[0].title is required'],
     [{ role: 'ORCHESTRATOR', draft: { sprint: 'M1', issues: [task(), task({ goal: '' })] } }, 'draft.issues[1].goal is required'],
     [{ role: 'ORCHESTRATOR', draft: { sprint: 'M1', issues: [task({ non_goals: [] })] } }, 'draft.issues[0].non_goals must be a non-empty string array'],
-    [{ role: 'ORCHESTRATOR', draft: { sprint: 'M1', issues: [task({ acceptance_criteria: ['ok', ''] })] } }, 'draft.issues[0].acceptance_criteria must be a non-empty string array'],
+    [
+      { role: 'ORCHESTRATOR', draft: { sprint: 'M1', issues: [task({ acceptance_criteria: ['ok', ''] })] } },
+      'draft.issues[0].acceptance_criteria must be a non-empty string array',
+    ],
     [{ role: 'ORCHESTRATOR', draft: { sprint: 'M1', issues: [task({ files_likely_touched: 'apps' })] } }, 'draft.issues[0].files_likely_touched must be a non-empty string array'],
     [{ role: 'ORCHESTRATOR', draft: { sprint: 'M1', issues: [task({ definition_of_done: [1] })] } }, 'draft.issues[0].definition_of_done must be a non-empty string array'],
     [{ role: 'ORCHESTRATOR', draft: { sprint: 'M1', issues: [task({ size: 'XL' })] } }, 'draft.issues[0].size must be one of S, M, L'],
@@ -193,7 +196,10 @@ describe('plan-apply success', () => {
       role: 'ORCHESTRATOR',
       draft: {
         sprint: 'M1',
-        issues: [task({ files_likely_touched: ['packages/shared/src/index.ts', 'packages/shared/src/util.ts', 'apps/web/src/app.tsx'] }), task({ files_likely_touched: ['docs/guide.md'] })],
+        issues: [
+          task({ files_likely_touched: ['packages/shared/src/index.ts', 'packages/shared/src/util.ts', 'apps/web/src/app.tsx'] }),
+          task({ files_likely_touched: ['docs/guide.md'] }),
+        ],
       },
     });
     expect(res.body.sprint_plan['101'].touch_paths).toEqual(['apps/web', 'packages/shared']);

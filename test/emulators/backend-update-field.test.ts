@@ -338,8 +338,14 @@ describe('update-field', () => {
       [{ issue_number: 21, retry_reason: 'r' }, `body.failure_classification is required ${suffix}`],
       [{ issue_number: 21, retry_reason: 'r', failure_classification: 'c' }, `body.failure_error_code is required ${suffix}`],
       [{ issue_number: 21, retry_reason: 'r', failure_classification: 'c', failure_error_code: 'e' }, `body.blocked_minutes must be a non-negative integer ${suffix}`],
-      [{ issue_number: 21, retry_reason: 'r', failure_classification: 'c', failure_error_code: 'e', blocked_minutes: -1 }, `body.blocked_minutes must be a non-negative integer ${suffix}`],
-      [{ issue_number: 21, retry_reason: 'r', failure_classification: 'c', failure_error_code: 'e', blocked_minutes: 0 }, `body.suggested_next_steps must be a non-empty array of strings ${suffix}`],
+      [
+        { issue_number: 21, retry_reason: 'r', failure_classification: 'c', failure_error_code: 'e', blocked_minutes: -1 },
+        `body.blocked_minutes must be a non-negative integer ${suffix}`,
+      ],
+      [
+        { issue_number: 21, retry_reason: 'r', failure_classification: 'c', failure_error_code: 'e', blocked_minutes: 0 },
+        `body.suggested_next_steps must be a non-empty array of strings ${suffix}`,
+      ],
     ])('metadata %j → 400', async (metadata, error) => {
       expect(await api.post(ROUTE, { ...base, ...metadata })).toMatchObject({ status: 400, body: { error } });
     });

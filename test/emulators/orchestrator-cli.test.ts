@@ -231,7 +231,12 @@ describe('cycles against the backend emulator', () => {
     const dir = tempDir('orch-');
     const child = spawn(process.execPath, ['--require', TSX_CJS, join(REPO_ROOT, CLI), '--loop'], {
       cwd: dir,
-      env: childEnv({ ORCHESTRATOR_SPRINT: 'M1', ORCHESTRATOR_BACKEND_BASE_URL: backend.url, ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'), ORCHESTRATOR_POLL_INTERVAL_MS: '50' }),
+      env: childEnv({
+        ORCHESTRATOR_SPRINT: 'M1',
+        ORCHESTRATOR_BACKEND_BASE_URL: backend.url,
+        ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'),
+        ORCHESTRATOR_POLL_INTERVAL_MS: '50',
+      }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const events: { type: string; poll_count?: number }[] = [];
@@ -249,7 +254,12 @@ describe('cycles against the backend emulator', () => {
     const dir = tempDir('orch-');
     const child = spawn(process.execPath, ['--require', TSX_CJS, join(REPO_ROOT, CLI), '--loop'], {
       cwd: dir,
-      env: childEnv({ ORCHESTRATOR_SPRINT: 'M1', ORCHESTRATOR_BACKEND_BASE_URL: 'http://127.0.0.1:1', ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'), ORCHESTRATOR_POLL_INTERVAL_MS: '30' }),
+      env: childEnv({
+        ORCHESTRATOR_SPRINT: 'M1',
+        ORCHESTRATOR_BACKEND_BASE_URL: 'http://127.0.0.1:1',
+        ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'),
+        ORCHESTRATOR_POLL_INTERVAL_MS: '30',
+      }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const lines = createInterface({ input: child.stderr });
@@ -283,9 +293,7 @@ describe('fixtures from the real orchestrator (45fae0b), via the CLI', () => {
   });
   /** Run ids and timestamps differ per run: compare everything else. */
   const normalise = (text: string) =>
-    text
-      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
-      .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<time>');
+    text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>').replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<time>');
 
   it('cycle-ready-review, end-of-sprint and human-rework match line for line', async () => {
     const dir = tempDir('fixture-');
@@ -318,7 +326,10 @@ describe('ORCHESTRATOR_EMULATOR_SYNTHETIC_INTENTS (benchmark knob)', () => {
     const res = await runTs(CLI, ['--once'], childEnv({ ORCHESTRATOR_SPRINT: 'M1', ORCHESTRATOR_EMULATOR_SYNTHETIC_INTENTS: '10000' }), tempDir('synthetic-'));
     expect(res.code).toBe(0);
     expect(res.stdout.endsWith('\n')).toBe(true);
-    const intents = res.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    const intents = res.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(intents).toHaveLength(10000);
     expect(intents.map((intent) => intent.body.issue_number)).toEqual(Array.from({ length: 10000 }, (_, i) => i + 1));
     expect(new Set(intents.map((intent) => intent.run_id)).size).toBe(10000);

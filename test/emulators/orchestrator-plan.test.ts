@@ -134,7 +134,9 @@ describe('buildRunPlan', () => {
   it('11/12: human rework origin: EXECUTOR fix-up first, then REVIEWER once the executor answered', () => {
     const p1 = plan({ projectItems: [row(5, 'Needs Human Approval')] });
     const p2 = plan({ projectItems: [row(5, 'In Review')], previousState: p1.nextState });
-    expect(p2.intents).toEqual([expect.objectContaining({ role: 'EXECUTOR', endpoint: '/internal/reviewer/resolve-linked-pr', body: { role: 'EXECUTOR', issue_number: 5, run_id: 'run-1' } })]);
+    expect(p2.intents).toEqual([
+      expect.objectContaining({ role: 'EXECUTOR', endpoint: '/internal/reviewer/resolve-linked-pr', body: { role: 'EXECUTOR', issue_number: 5, run_id: 'run-1' } }),
+    ]);
     expect(p2.nextState.items.PVTI_5.in_review_origin).toBe('needs_human_approval');
     expect(p2.summary.processed_items[0].in_review_origin).toBe('needs_human_approval');
     const p3 = plan({ projectItems: [row(5, 'In Review')], previousState: p2.nextState });
@@ -374,7 +376,12 @@ describe('exact replay of the 45fae0b fixtures (fixed clock and run ids)', () =>
   it('end-of-sprint, then human-rework one poll later with the same state', () => {
     const reworkState = JSON.parse(read('human-rework.state-after.json'));
     const empty = { poll_count: 0, items: {}, sprint_plan: {}, ownership_index: {} };
-    const first = buildRunPlan({ ...fixtureOptions, projectItems: JSON.parse(read('end-of-sprint.items.json')), previousState: empty, nowIso: reworkState.items.PVTI_21.status_since_at });
+    const first = buildRunPlan({
+      ...fixtureOptions,
+      projectItems: JSON.parse(read('end-of-sprint.items.json')),
+      previousState: empty,
+      nowIso: reworkState.items.PVTI_21.status_since_at,
+    });
     expect(first.intents).toEqual([]);
     expect([dispatchSummaryEvent(first.summary), endOfSprintEvent(first.summary)].map((event) => JSON.stringify(event))).toEqual(lines('end-of-sprint.stderr.jsonl'));
     const afterFirst = mergeRunnerManagedStateFields({ nextState: first.nextState, diskState: empty });

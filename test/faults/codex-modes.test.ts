@@ -33,42 +33,51 @@ describe('Codex agent failure modes end to end', () => {
   afterEach(async () => rig?.stop());
   afterAll(async () => temporal.close());
 
-  it.each(CASES)('$mode → $code, item $status', async ({ issue, behaviour, classification, code, status }) => {
-    rig = await startE2eRig(
-      temporal,
-      { items: [boardItem(issue, 'Ready')] },
-      { RUNNER_WATCHDOG_TIMEOUT_S: String(WATCHDOG_S), RUNNER_TRANSIENT_MAX_ATTEMPTS: '2', BLOCKED_RETRY_MAX_ATTEMPTS: '1', BLOCKED_RETRY_MINUTES: '60' },
-      { roles: { EXECUTOR: behaviour } },
-    );
-    const handle = await temporal.client.workflow.start(sprintWorkflow, {
-      taskQueue: rig.config.temporalTaskQueue, workflowId: `${sprintWorkflowId('M1')}-${rig.config.temporalTaskQueue}`, args: [{ sprint: 'M1', mode: 'once' }],
-    });
-    await handle.result();
-    const itemId = `sprint-M1-item-${issue}`;
-    expect(boardStatuses(rig.backend)[issue]).toBe(status);
-    expect(rig.events.some((e) => e.type === 'WORKER_WATCHDOG_TIMEOUT')).toBe(false);
-    expect(duplicateTransitions(rig.backend)).toEqual([]);
-    if (classification === null) {
-      // Elicitation: denied by the runner (the agent puts the decision it got into its summary); the run completes.
-      const finished = rig.events.find((e) => e.type === 'WORKER_FINISHED' && e.workflow_id === itemId);
-      expect(finished).toMatchObject({ status: 'succeeded' });
-      expect(String(finished!.summary)).toMatch(/denied/);
-      expect(finished!.elapsed_s as number).toBeLessThan(WATCHDOG_S);
-      return;
-    }
-    const failed = rig.events.find((e) => e.type === 'WORKER_FAILED' && e.workflow_id === itemId);
-    expect(failed).toMatchObject({ classification, error_code: code });
-    expect(failed!.elapsed_s as number).toBeLessThan(WATCHDOG_S);
-    expect(rig.events.filter((e) => e.type === 'WORKER_RECOVERY_STATUS_UPDATED')).toHaveLength(1);
-    expect(transitionLog(rig.backend, issue).at(-1)).toMatchObject({ to: 'Blocked', role: 'ORCHESTRATOR' });
-    const comment = rig.backend.board.listIssueComments(issue).map((c) => c.body).join('\n');
-    expect(comment).toContain(`Failure classification: ${classification}`);
-    const history = await temporal.client.workflow.getHandle(itemId).fetchHistory();
-    const attempts = (history.events ?? []).map((e) => e.activityTaskStartedEventAttributes?.attempt).filter((a): a is number => typeof a === 'number');
-    // TRANSIENT (a crash) is retried RUNNER_TRANSIENT_MAX_ATTEMPTS times, then a blocked-retry timer is set; ITEM_STOP never retries.
-    if (classification === 'TRANSIENT') {
-      expect(attempts.filter((a) => a === 2).length).toBeGreaterThanOrEqual(1);
-      expect(rig.events.some((e) => e.type === 'BLOCKED_RETRY_EXHAUSTED')).toBe(false);
-    }
-  }, 90_000);
+  it.each(CASES)(
+    '$mode → $code, item $status',
+    async ({ issue, behaviour, classification, code, status }) => {
+      rig = await startE2eRig(
+        temporal,
+        { items: [boardItem(issue, 'Ready')] },
+        { RUNNER_WATCHDOG_TIMEOUT_S: String(WATCHDOG_S), RUNNER_TRANSIENT_MAX_ATTEMPTS: '2', BLOCKED_RETRY_MAX_ATTEMPTS: '1', BLOCKED_RETRY_MINUTES: '60' },
+        { roles: { EXECUTOR: behaviour } },
+      );
+      const handle = await temporal.client.workflow.start(sprintWorkflow, {
+        taskQueue: rig.config.temporalTaskQueue,
+        workflowId: `${sprintWorkflowId('M1')}-${rig.config.temporalTaskQueue}`,
+        args: [{ sprint: 'M1', mode: 'once' }],
+      });
+      await handle.result();
+      const itemId = `sprint-M1-item-${issue}`;
+      expect(boardStatuses(rig.backend)[issue]).toBe(status);
+      expect(rig.events.some((e) => e.type === 'WORKER_WATCHDOG_TIMEOUT')).toBe(false);
+      expect(duplicateTransitions(rig.backend)).toEqual([]);
+      if (classification === null) {
+        // Elicitation: denied by the runner (the agent puts the decision it got into its summary); the run completes.
+        const finished = rig.events.find((e) => e.type === 'WORKER_FINISHED' && e.workflow_id === itemId);
+        expect(finished).toMatchObject({ status: 'succeeded' });
+        expect(String(finished!.summary)).toMatch(/denied/);
+        expect(finished!.elapsed_s as number).toBeLessThan(WATCHDOG_S);
+        return;
+      }
+      const failed = rig.events.find((e) => e.type === 'WORKER_FAILED' && e.workflow_id === itemId);
+      expect(failed).toMatchObject({ classification, error_code: code });
+      expect(failed!.elapsed_s as number).toBeLessThan(WATCHDOG_S);
+      expect(rig.events.filter((e) => e.type === 'WORKER_RECOVERY_STATUS_UPDATED')).toHaveLength(1);
+      expect(transitionLog(rig.backend, issue).at(-1)).toMatchObject({ to: 'Blocked', role: 'ORCHESTRATOR' });
+      const comment = rig.backend.board
+        .listIssueComments(issue)
+        .map((c) => c.body)
+        .join('\n');
+      expect(comment).toContain(`Failure classification: ${classification}`);
+      const history = await temporal.client.workflow.getHandle(itemId).fetchHistory();
+      const attempts = (history.events ?? []).map((e) => e.activityTaskStartedEventAttributes?.attempt).filter((a): a is number => typeof a === 'number');
+      // TRANSIENT (a crash) is retried RUNNER_TRANSIENT_MAX_ATTEMPTS times, then a blocked-retry timer is set; ITEM_STOP never retries.
+      if (classification === 'TRANSIENT') {
+        expect(attempts.filter((a) => a === 2).length).toBeGreaterThanOrEqual(1);
+        expect(rig.events.some((e) => e.type === 'BLOCKED_RETRY_EXHAUSTED')).toBe(false);
+      }
+    },
+    90_000,
+  );
 });

@@ -47,26 +47,40 @@ describe('Temporal dev server restart mid-sprint (SQLite persistence)', () => {
     server = await startDevServer({ dbFile, logLevel: 'error' });
     const port = Number(server.address.split(':').pop());
     const config = loadConfig({
-      TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue, BACKEND_BASE_URL: backend!.url,
-      ORCHESTRATOR_STATE_PATH: join(dir, 'orchestrator-state.json'), RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD, CODEX_BIN: AGENT_BIN,
-      ORCHESTRATOR_POLL_INTERVAL_MS: '300', CODEX_TOOLS_CALL_TIMEOUT_S: '60', BACKEND_TIMEOUT_S: '10', ...env,
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      BACKEND_BASE_URL: backend!.url,
+      ORCHESTRATOR_STATE_PATH: join(dir, 'orchestrator-state.json'),
+      RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD,
+      CODEX_BIN: AGENT_BIN,
+      ORCHESTRATOR_POLL_INTERVAL_MS: '300',
+      CODEX_TOOLS_CALL_TIMEOUT_S: '60',
+      BACKEND_TIMEOUT_S: '10',
+      ...env,
     });
     const nativeConnection = await NativeConnection.connect({ address: server.address });
     const connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection, namespace: 'default' });
     const events: RunnerEvent[] = [];
     const workers = await createWorkers({
-      config, connection: nativeConnection, workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! },
-      onEvent: (event) => events.push(event), shutdownGraceTime: '2s',
+      config,
+      connection: nativeConnection,
+      workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! },
+      onEvent: (event) => events.push(event),
+      shutdownGraceTime: '2s',
     });
     // Activity events (intake, orchestrator diagnostics) go to the same list instead of stderr.
     setEventWriter((event) => events.push(event));
     const running = workers.run();
     const handle = await client.workflow.start(sprintWorkflow, {
-      taskQueue: config.temporalTaskQueue, workflowId: sprintWorkflowId('M1'), args: [{ sprint: 'M1', mode: 'loop' }],
+      taskQueue: config.temporalTaskQueue,
+      workflowId: sprintWorkflowId('M1'),
+      args: [{ sprint: 'M1', mode: 'loop' }],
     });
     return {
-      client, events, handle,
+      client,
+      events,
+      handle,
       async killAndRestart(downMs) {
         const old = server!;
         const outageStart = Date.now();
@@ -97,7 +111,12 @@ describe('Temporal dev server restart mid-sprint (SQLite persistence)', () => {
       const { events, handle } = sprint;
       for (let restart = 1; restart <= restarts; restart += 1) {
         // Kill while Codex runs are in flight (restart 1) or later in the sprint.
-        await waitFor(() => events.filter((e) => e.type === 'WORKER_STARTED').length, (n) => n >= restart, 60_000, 50);
+        await waitFor(
+          () => events.filter((e) => e.type === 'WORKER_STARTED').length,
+          (n) => n >= restart,
+          60_000,
+          50,
+        );
         await sprint.killAndRestart(1000);
       }
       const result = await closeWhenAwaitingHumans(handle);
@@ -127,7 +146,12 @@ describe('Temporal dev server restart mid-sprint (SQLite persistence)', () => {
     const sprint = await startSprint(dir, 'outage', { RUNNER_MAX_REVIEWERS: String(issues.length), ORCHESTRATOR_MAX_REVIEWERS: String(issues.length) });
     try {
       const { events, handle } = sprint;
-      await waitFor(() => events.filter((e) => e.type === 'CODEX_SESSION_STARTED').length, (n) => n >= issues.length, 60_000, 50);
+      await waitFor(
+        () => events.filter((e) => e.type === 'CODEX_SESSION_STARTED').length,
+        (n) => n >= issues.length,
+        60_000,
+        50,
+      );
       const { outageStart, outageEnd } = await sprint.killAndRestart(10_000);
       const result = await closeWhenAwaitingHumans(handle);
       expect(result.reason).toBe('closed');
@@ -138,7 +162,10 @@ describe('Temporal dev server restart mid-sprint (SQLite persistence)', () => {
       for (const e of events.filter((e) => e.type === 'CODEX_SESSION_STARTED')) spawns.set(String(e.run_id), (spawns.get(String(e.run_id)) ?? 0) + 1);
       expect([...spawns.values()]).toEqual(issues.map(() => 1));
       // Each of those runs answered (4 s after its tools/call) while the server was down.
-      const calls = readFileSync(agentLog, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { tool: string; run_id: string; at: number });
+      const calls = readFileSync(agentLog, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { tool: string; run_id: string; at: number });
       const answeredAt = calls.filter((call) => call.tool === 'codex').map((call) => call.at + 4000);
       expect(answeredAt).toHaveLength(issues.length);
       expect(answeredAt.every((at) => at > outageStart && at < outageEnd)).toBe(true);

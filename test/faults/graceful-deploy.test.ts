@@ -14,7 +14,6 @@ import { connectTestTemporal, testAddress, type TestTemporal } from '../support/
 import { waitFor } from '../support/worker-process';
 import { completedAttempts } from '../support/history';
 
-
 /** The identity (`<pid>@<host>`) of the worker that started each attempt of an activity type. */
 async function activityIdentities(client: Client, workflowId: string, activityType: string): Promise<string[]> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
@@ -53,7 +52,12 @@ describe('SIGTERM with a Codex run in flight (graceful deploy)', () => {
     const r = rig;
     const first = await r.startWorker();
     const handle = await r.startSprint(temporal.client);
-    await waitFor(() => codexCalls(r).length, (n) => n >= 1, 60_000, 50);
+    await waitFor(
+      () => codexCalls(r).length,
+      (n) => n >= 1,
+      60_000,
+      50,
+    );
     const stoppedAt = Date.now();
     first.child.kill('SIGTERM');
     // The next worker is up while the old one drains; it must not run the review again.
@@ -93,8 +97,18 @@ describe('SIGTERM with a Codex run in flight (graceful deploy)', () => {
     const r = rig;
     const first = await r.startWorker();
     const handle = await r.startSprint(temporal.client);
-    await waitFor(() => codexCalls(r).length, (n) => n >= 1, 60_000, 50);
-    await waitFor(() => r.codexPids().length, (n) => n >= 2, 10_000, 50); // agent + its child
+    await waitFor(
+      () => codexCalls(r).length,
+      (n) => n >= 1,
+      60_000,
+      50,
+    );
+    await waitFor(
+      () => r.codexPids().length,
+      (n) => n >= 2,
+      10_000,
+      50,
+    ); // agent + its child
     const stoppedAt = Date.now();
     first.child.kill('SIGTERM');
     const exit = await first.exited;
@@ -102,7 +116,11 @@ describe('SIGTERM with a Codex run in flight (graceful deploy)', () => {
     // Grace (2 s) plus the cancellation reaching the activity, far less than the 60 s run.
     expect(Date.now() - stoppedAt).toBeLessThan(15_000);
     // Cancelled cleanly: the Codex process group is gone with the worker, nothing recorded for the run.
-    const left = await waitFor(() => r.codexPids(), (pids) => pids.length === 0, 10_000).catch(() => r.codexPids());
+    const left = await waitFor(
+      () => r.codexPids(),
+      (pids) => pids.length === 0,
+      10_000,
+    ).catch(() => r.codexPids());
     expect(left.map((pid) => `${pid} ${cmdline(pid)}`)).toEqual([]);
     expect(first.events.some((e) => e.type === 'REVIEW_OUTCOME')).toBe(false);
     expect(transitionLog(r.backend, issue)).toEqual([]);
@@ -110,7 +128,11 @@ describe('SIGTERM with a Codex run in flight (graceful deploy)', () => {
     // The next worker retries the same run (attempt 2) — soon, not after the 60 s heartbeat timeout.
     const retriedAt = Date.now();
     const second = await r.startWorker();
-    await waitFor(() => boardStatuses(r.backend)[issue], (s) => s === 'Needs Human Approval', 60_000);
+    await waitFor(
+      () => boardStatuses(r.backend)[issue],
+      (s) => s === 'Needs Human Approval',
+      60_000,
+    );
     expect(Date.now() - retriedAt).toBeLessThan(45_000);
     expect(second.events.find((e) => e.type === 'REVIEW_OUTCOME')).toMatchObject({ outcome: 'PASS' });
     const runIds = codexCalls(r).map((call) => call.run_id);

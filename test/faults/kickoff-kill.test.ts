@@ -30,7 +30,10 @@ describe('kill -9 of the runner while plan-apply is in flight (#20)', () => {
     temporal = await connectTestTemporal('sr-faults');
   });
   afterAll(async () => {
-    await temporal.client.workflow.getHandle(`sprint-${SPRINT}`).terminate('test done').catch(() => undefined);
+    await temporal.client.workflow
+      .getHandle(`sprint-${SPRINT}`)
+      .terminate('test done')
+      .catch(() => undefined);
     await backend?.close();
     await temporal.close();
   });
@@ -39,9 +42,16 @@ describe('kill -9 of the runner while plan-apply is in flight (#20)', () => {
     backend = await startBackendEmulator({});
     const dir = mkdtempSync(join(tmpdir(), 'sr-kickoff-kill-'));
     const env: Record<string, string> = {
-      TEMPORAL_ADDRESS: testAddress(), TEMPORAL_NAMESPACE: 'sr-faults', TEMPORAL_TASK_QUEUE: uniqueTaskQueue('kickoff-kill'), BACKEND_BASE_URL: backend.url,
-      ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'), RUNNER_SPRINT_PLAN_PATH: join(dir, 'sprint-plan.json'),
-      RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD, CODEX_BIN: AGENT_BIN, CODEX_TOOLS_CALL_TIMEOUT_S: '60', BACKEND_TIMEOUT_S: '60',
+      TEMPORAL_ADDRESS: testAddress(),
+      TEMPORAL_NAMESPACE: 'sr-faults',
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('kickoff-kill'),
+      BACKEND_BASE_URL: backend.url,
+      ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'),
+      RUNNER_SPRINT_PLAN_PATH: join(dir, 'sprint-plan.json'),
+      RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD,
+      CODEX_BIN: AGENT_BIN,
+      CODEX_TOOLS_CALL_TIMEOUT_S: '60',
+      BACKEND_TIMEOUT_S: '60',
     };
     const args = ['run', '--sprint', SPRINT, '--kickoff', '--goal', GOAL];
     const issuesCreated = () => backend.board.effectLog().filter((entry) => entry.kind === 'issue_created').length;

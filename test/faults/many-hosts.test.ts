@@ -41,16 +41,30 @@ interface SprintFigures {
  */
 function decisions(state: OrchestratorState): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(state.items).sort(([a], [b]) => a.localeCompare(b)).map(([id, item]) => [id, {
-      status: item.last_seen_status, issue: item.last_seen_issue_number, role: item.last_dispatched_role, dispatchedAt: item.last_dispatched_status,
-      cycles: item.review_cycle_count, origin: item.in_review_origin,
-    }]),
+    Object.entries(state.items)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([id, item]) => [
+        id,
+        {
+          status: item.last_seen_status,
+          issue: item.last_seen_issue_number,
+          role: item.last_dispatched_role,
+          dispatchedAt: item.last_dispatched_status,
+          cycles: item.review_cycle_count,
+          origin: item.in_review_origin,
+        },
+      ]),
   );
 }
 
 async function runSprint(temporal: TestTemporal, hosts: number, firstIssue: number): Promise<{ rig: FaultRig; figures: SprintFigures }> {
   const issues = Array.from({ length: ITEMS }, (_, i) => firstIssue + i);
-  const rig = await startFaultRig(testAddress(), { items: issues.map((issue) => boardItem(issue, 'Ready')) }, { ORCHESTRATOR_POLL_INTERVAL_MS: '250' }, { defaults: { thinkMs: 100 } });
+  const rig = await startFaultRig(
+    testAddress(),
+    { items: issues.map((issue) => boardItem(issue, 'Ready')) },
+    { ORCHESTRATOR_POLL_INTERVAL_MS: '250' },
+    { defaults: { thinkMs: 100 } },
+  );
   const statePaths = Array.from({ length: hosts }, (_, host) => join(rig.dir, `host-${host}`, 'orchestrator-state.json'));
   for (const path of statePaths) await rig.startWorker({ ORCHESTRATOR_STATE_PATH: path });
   const handle = await rig.startSprint(temporal.client);
@@ -108,11 +122,18 @@ describe('many hosts, one truth', () => {
     // Both hosts ran ticks (each wrote its exported copy), and nothing of the state was lost between them.
     expect(two.figures.statesWritten).toBe(2);
     const renumber = (state: Record<string, unknown>) =>
-      Object.fromEntries(Object.entries(state).map(([id, item]) => [id.replace(/\d+$/, (n) => String(Number(n) - (Number(n) >= 9501 ? 100 : 0))), { ...(item as object), issue: ((item as { issue: number }).issue >= 9501 ? (item as { issue: number }).issue - 100 : (item as { issue: number }).issue) }]));
+      Object.fromEntries(
+        Object.entries(state).map(([id, item]) => [
+          id.replace(/\d+$/, (n) => String(Number(n) - (Number(n) >= 9501 ? 100 : 0))),
+          { ...(item as object), issue: (item as { issue: number }).issue >= 9501 ? (item as { issue: number }).issue - 100 : (item as { issue: number }).issue },
+        ]),
+      );
     expect(renumber(two.figures.state)).toEqual(one.figures.state);
     expect(Object.keys(one.figures.state)).toHaveLength(ITEMS);
     const bytes = Buffer.byteLength(JSON.stringify(two.figures.workflowState));
-    process.stdout.write(`many-hosts: ${one.figures.intentsRouted} intents and ${ITEMS * 2} Codex runs on one host and on two; orchestrator state ${bytes} bytes = ${(bytes / ITEMS / 1024).toFixed(2)} KiB per item\n`);
+    process.stdout.write(
+      `many-hosts: ${one.figures.intentsRouted} intents and ${ITEMS * 2} Codex runs on one host and on two; orchestrator state ${bytes} bytes = ${(bytes / ITEMS / 1024).toFixed(2)} KiB per item\n`,
+    );
   }, 600_000);
 
   it('kill -9 of the host routing a 3,000-intent batch: the other host, with its own directory, finishes the tick; every intent runs once', async () => {
@@ -130,14 +151,21 @@ describe('many hosts, one truth', () => {
       await rig.startWorker({ ORCHESTRATOR_STATE_PATH: join(rig.dir, 'host-b', 'orchestrator-state.json') }),
     ];
     const handle: WorkflowHandle<typeof sprintWorkflow> = await temporal.client.workflow.start(sprintWorkflow, {
-      taskQueue: rig.taskQueue, workflowId: `${sprintWorkflowId(sprint)}-${rig.taskQueue}`, args: [{ sprint, mode: 'once', dryRun: true }],
+      taskQueue: rig.taskQueue,
+      workflowId: `${sprintWorkflowId(sprint)}-${rig.taskQueue}`,
+      args: [{ sprint, mode: 'once', dryRun: true }],
     });
     // The orchestrator's batch is recorded in the sprint workflow and a host is routing a chunk of it:
     // that host dies (its worker identity is `<pid>@<hostname>`).
-    const routing = await waitFor(async () => {
-      const pending = (await handle.describe()).raw.pendingActivities ?? [];
-      return pending.find((a) => a.activityType?.name === 'routeIntents' && a.lastWorkerIdentity) ?? null;
-    }, (activity) => activity !== null, 180_000, 25);
+    const routing = await waitFor(
+      async () => {
+        const pending = (await handle.describe()).raw.pendingActivities ?? [];
+        return pending.find((a) => a.activityType?.name === 'routeIntents' && a.lastWorkerIdentity) ?? null;
+      },
+      (activity) => activity !== null,
+      180_000,
+      25,
+    );
     const victim = hosts.find((host) => routing!.lastWorkerIdentity!.startsWith(`${host.pid}@`))!;
     const survivor = hosts.find((host) => host !== victim)!;
     const routedBeforeKill = dryRuns(rig).size;
@@ -169,7 +197,12 @@ describe('many hosts, one truth', () => {
 });
 
 function dryRuns(rig: FaultRig): Set<string> {
-  return new Set(rig.events().filter((e) => e.type === 'DRY_RUN_WOULD_EXECUTE').map((e) => e.run_id as string));
+  return new Set(
+    rig
+      .events()
+      .filter((e) => e.type === 'DRY_RUN_WOULD_EXECUTE')
+      .map((e) => e.run_id as string),
+  );
 }
 
 async function allItems(client: Client, handle: WorkflowHandle<typeof sprintWorkflow>) {

@@ -85,7 +85,12 @@ describe('kill -9 of the worker mid-activity', () => {
       const first = await r.startWorker();
       const handle = await r.startSprint(temporal.client);
       const stats = () => r.backend.faults.stats().calls;
-      await waitFor(() => stats()['/internal/agent-context'] ?? 0, (n) => n >= 1, 60_000, 50);
+      await waitFor(
+        () => stats()['/internal/agent-context'] ?? 0,
+        (n) => n >= 1,
+        60_000,
+        50,
+      );
       const fetchStartedAt = Date.now();
       for (const issue of late) r.backend.board.setField(`PVTI_${issue}`, 'Sprint', 'M1');
       await waitFor(
@@ -96,7 +101,8 @@ describe('kill -9 of the worker mid-activity', () => {
           updates: stats()['/internal/project-item/update-field'] ?? 0,
         }),
         (s) => s.codexCalls >= late.length && s.started >= 1 + late.length && s.orchestrators >= 1 && (!LONG || s.updates >= 1),
-        25_000, 50,
+        25_000,
+        50,
       );
       const inFlight = { codex: r.codexPids(), orchestrator: r.orchestratorPids(), watchers: r.watcherPids() };
       log('kill', { inFlight, stats: r.backend.faults.stats(), events: first.events.map((e) => e.type) });
@@ -112,22 +118,26 @@ describe('kill -9 of the worker mid-activity', () => {
 
       // No orphan: the dead worker's group watcher SIGKILLs every Codex process group it owned (agent
       // emulators and their SIGTERM-ignoring children), then exits itself.
-      const orphans = await waitFor(() => ({ codex: r.codexPids(), watchers: r.watcherPids() }), (p) => p.codex.length === 0 && p.watchers.length === 0, 10_000)
-        .catch(() => ({ codex: r.codexPids(), watchers: r.watcherPids() }));
+      const orphans = await waitFor(
+        () => ({ codex: r.codexPids(), watchers: r.watcherPids() }),
+        (p) => p.codex.length === 0 && p.watchers.length === 0,
+        10_000,
+      ).catch(() => ({ codex: r.codexPids(), watchers: r.watcherPids() }));
       expect({ codex: orphans.codex.map((pid) => `${pid} ${cmdline(pid)}`), watchers: orphans.watchers }).toEqual({ codex: [], watchers: [] });
       log('reaped', { afterMs: Date.now() - t0 });
 
       const second = await r.startWorker();
-      const progress = setInterval(() => log('progress', { statuses: boardStatuses(r.backend), events: second.events.map((e) => e.type).slice(-8), codex: r.codexPids().length }), 10_000);
+      const progress = setInterval(
+        () => log('progress', { statuses: boardStatuses(r.backend), events: second.events.map((e) => e.type).slice(-8), codex: r.codexPids().length }),
+        10_000,
+      );
       const result = await closeWhenAwaitingHumans(handle).finally(() => clearInterval(progress));
       log('done', { result });
       expect(result.reason).toBe('closed');
       const statuses = boardStatuses(r.backend);
       expect(statuses[claimIssue]).toBe('Needs Human Approval');
       expect(statuses[reviewIssue]).toBe('Needs Human Approval');
-      expect(transitions(r, claimIssue)).toEqual([
-        'Ready->In Progress (EXECUTOR)', 'In Progress->In Review (EXECUTOR)', 'In Review->Needs Human Approval (ORCHESTRATOR)',
-      ]);
+      expect(transitions(r, claimIssue)).toEqual(['Ready->In Progress (EXECUTOR)', 'In Progress->In Review (EXECUTOR)', 'In Review->Needs Human Approval (ORCHESTRATOR)']);
       expect(transitions(r, reviewIssue)).toEqual(['In Review->Needs Human Approval (ORCHESTRATOR)']);
       if (LONG) {
         expect(statuses[handoffIssue]).toBe('Needs Human Approval');
@@ -147,7 +157,11 @@ describe('kill -9 of the worker mid-activity', () => {
       expect(tickAttempts).toContain(2);
       expect(r.agentCalls().filter((c) => c.tool === 'codex').length).toBeGreaterThanOrEqual(late.length + 3);
       // Nothing but the live worker's own watcher is left: no Codex process, no orchestrator.
-      await waitFor(() => ({ codex: r.codexPids(), orchestrator: r.orchestratorPids() }), (p) => p.codex.length === 0 && p.orchestrator.length === 0, 15_000);
+      await waitFor(
+        () => ({ codex: r.codexPids(), orchestrator: r.orchestratorPids() }),
+        (p) => p.codex.length === 0 && p.orchestrator.length === 0,
+        15_000,
+      );
     },
     LONG ? 900_000 : 180_000,
   );
@@ -171,7 +185,12 @@ describe('kill -9 of the worker mid-activity', () => {
     const first = await r.startWorker();
     const handle = await r.startSprint(temporal.client);
     // The claim landed (Ready → In Progress on the backend) and its Codex run is hanging afterwards.
-    const [claim] = await waitFor(() => transitionLog(r.backend, issue), (entries) => entries.length >= 1, 60_000, 50);
+    const [claim] = await waitFor(
+      () => transitionLog(r.backend, issue),
+      (entries) => entries.length >= 1,
+      60_000,
+      50,
+    );
     expect(`${claim!.from}->${claim!.to} (${claim!.role})`).toBe('Ready->In Progress (EXECUTOR)');
     const claimRunId = claim!.run_id;
     expect(claimRunId).toBeTruthy();
@@ -187,15 +206,23 @@ describe('kill -9 of the worker mid-activity', () => {
     expect(first.events.filter((e) => e.type === 'WORKER_FINISHED' || e.type === 'WORKER_FAILED')).toEqual([]);
 
     // The dead worker's group watcher reaps the hanging claim run and its child.
-    const orphans = await waitFor(() => ({ codex: r.codexPids(), watchers: r.watcherPids() }), (p) => p.codex.length === 0 && p.watchers.length === 0, 10_000)
-      .catch(() => ({ codex: r.codexPids(), watchers: r.watcherPids() }));
+    const orphans = await waitFor(
+      () => ({ codex: r.codexPids(), watchers: r.watcherPids() }),
+      (p) => p.codex.length === 0 && p.watchers.length === 0,
+      10_000,
+    ).catch(() => ({ codex: r.codexPids(), watchers: r.watcherPids() }));
     expect({ codex: orphans.codex.map((pid) => `${pid} ${cmdline(pid)}`), watchers: orphans.watchers }).toEqual({ codex: [], watchers: [] });
 
     const second = await r.startWorker();
-    const progress = setInterval(() => log('progress', {
-      transitions: transitions(r, issue), codex: r.codexPids().length,
-      events: second.events.map((e) => e.type).filter((type) => type !== 'DISPATCH_SUMMARY' && type !== 'INTAKE_ROUTED'),
-    }), 10_000);
+    const progress = setInterval(
+      () =>
+        log('progress', {
+          transitions: transitions(r, issue),
+          codex: r.codexPids().length,
+          events: second.events.map((e) => e.type).filter((type) => type !== 'DISPATCH_SUMMARY' && type !== 'INTAKE_ROUTED'),
+        }),
+      10_000,
+    );
     const result = await closeWhenAwaitingHumans(handle).finally(() => clearInterval(progress));
     log('done', { result, afterMs: Date.now() - t0 });
     expect(result.reason).toBe('closed');
@@ -230,6 +257,10 @@ describe('kill -9 of the worker mid-activity', () => {
     expect({ boardStatus: item.boardStatus, blockedRetryAttempts: item.blockedRetryAttempts }).toEqual({ boardStatus: 'Needs Human Approval', blockedRetryAttempts: 0 });
     // Claim runs: the hanging first, its empty retry, the resumed claim; then the reviewer.
     expect(r.agentCalls().filter((c) => c.tool === 'codex').length).toBeGreaterThanOrEqual(4);
-    await waitFor(() => ({ codex: r.codexPids(), orchestrator: r.orchestratorPids() }), (p) => p.codex.length === 0 && p.orchestrator.length === 0, 15_000);
+    await waitFor(
+      () => ({ codex: r.codexPids(), orchestrator: r.orchestratorPids() }),
+      (p) => p.codex.length === 0 && p.orchestrator.length === 0,
+      15_000,
+    );
   }, 180_000);
 });

@@ -20,17 +20,23 @@ import { eventually } from '../support/item-harness';
 const dir = mkdtempSync(join(tmpdir(), 'sr-batch-'));
 /** Prints `<dir>/<sprint>.out` on stdout and `<dir>/<sprint>.err` on stderr, then exits 0. */
 const ORCHESTRATOR = join(dir, 'orchestrator.js');
-writeFileSync(ORCHESTRATOR, `
+writeFileSync(
+  ORCHESTRATOR,
+  `
 const fs = require('node:fs');
 const base = ${JSON.stringify(dir)} + '/' + process.env.ORCHESTRATOR_SPRINT;
 for (const [ext, stream] of [['.out', process.stdout], ['.err', process.stderr]]) {
   if (fs.existsSync(base + ext)) stream.write(fs.readFileSync(base + ext));
 }
-`);
+`,
+);
 
 const RESOLVE = '/internal/reviewer/resolve-linked-pr';
 const review = (issue: number, runId = randomUUID(), padding?: string) => ({
-  type: 'RUN_INTENT', role: 'REVIEWER', run_id: runId, endpoint: RESOLVE,
+  type: 'RUN_INTENT',
+  role: 'REVIEWER',
+  run_id: runId,
+  endpoint: RESOLVE,
   body: { role: 'REVIEWER', issue_number: issue, run_id: runId, ...(padding === undefined ? {} : { padding }) },
 });
 /** A review intent whose JSON line is exactly `bytes` long. */
@@ -74,9 +80,14 @@ describe('all-or-nothing batches (real server and worker)', () => {
     writeFileSync(join(dir, `${sprint}.out`), stdout.map((line) => `${typeof line === 'string' ? line : JSON.stringify(line)}\n`).join(''));
     writeFileSync(join(dir, `${sprint}.err`), stderr.map((line) => `${JSON.stringify(line)}\n`).join(''));
     const handle = await temporal.client.workflow.start(sprintWorkflow, {
-      taskQueue: rig!.config.temporalTaskQueue, workflowId: `${sprintWorkflowId(sprint)}-${rig!.config.temporalTaskQueue}`, args: [{ sprint, mode: 'once', dryRun: true }],
+      taskQueue: rig!.config.temporalTaskQueue,
+      workflowId: `${sprintWorkflowId(sprint)}-${rig!.config.temporalTaskQueue}`,
+      args: [{ sprint, mode: 'once', dryRun: true }],
     });
-    const failure = await handle.result().then(() => null, (err: unknown) => err);
+    const failure = await handle.result().then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
     expect(cause.type).toBe('SprintStopped');
@@ -94,15 +105,21 @@ describe('all-or-nothing batches (real server and worker)', () => {
   }
 
   it('default limit (2 MiB): a 1,048,000-byte line next to a small one refuses the batch with intent_too_large; nothing routed', async () => {
-    rig = await startE2eRig(temporal, { items: [boardItem(8101, 'In Review'), boardItem(8102, 'In Review')] }, {
-      RUNNER_ORCHESTRATOR_CMD: `${process.execPath} ${ORCHESTRATOR} --loop`,
-    });
+    rig = await startE2eRig(
+      temporal,
+      { items: [boardItem(8101, 'In Review'), boardItem(8102, 'In Review')] },
+      {
+        RUNNER_ORCHESTRATOR_CMD: `${process.execPath} ${ORCHESTRATOR} --loop`,
+      },
+    );
     expect(rig.config.maxPayloadBytes).toBe(2 * 1024 * 1024);
     const sprint = `B${randomUUID().slice(0, 8)}`;
     const warningsBefore = warnings.length;
     const { details, message } = await stoppedSprint(sprint, [review(8101), reviewOfLength(8102, 1_048_000)]);
     expect(details).toMatchObject({ exitCode: 2, reason: 'intent_error: intent_too_large' });
-    expect(message).toMatch(/^intent_error: intent_too_large: intent [0-9a-f-]{36} would be sent as \d+ bytes; at most 2093056 fit \(RUNNER_MAX_PAYLOAD_BYTES 2097152 less 4096 for the envelope\) \(orchestrator stdout line 2\)$/);
+    expect(message).toMatch(
+      /^intent_error: intent_too_large: intent [0-9a-f-]{36} would be sent as \d+ bytes; at most 2093056 fit \(RUNNER_MAX_PAYLOAD_BYTES 2097152 less 4096 for the envelope\) \(orchestrator stdout line 2\)$/,
+    );
     expect(refused.at(-1)).toMatchObject({ type: 'INTENT_REFUSED', sprint, code: 'intent_too_large', line: 2 });
     expect(rig.events.find((e) => e.type === 'HARD_STOP')).toMatchObject({ exit_code: 2, reason: 'intent_error: intent_too_large' });
     await expectNothingRouted(sprint, [8101, 8102]);
@@ -110,18 +127,28 @@ describe('all-or-nothing batches (real server and worker)', () => {
   }, 120_000);
 
   it('one run_id for two issues in a batch is intent_duplicate_run_id; a malformed DISPATCH_SUMMARY is summary_invalid; nothing routed', async () => {
-    rig = await startE2eRig(temporal, { items: [boardItem(8111, 'In Review'), boardItem(8112, 'In Review')] }, {
-      RUNNER_ORCHESTRATOR_CMD: `${process.execPath} ${ORCHESTRATOR} --loop`,
-    });
+    rig = await startE2eRig(
+      temporal,
+      { items: [boardItem(8111, 'In Review'), boardItem(8112, 'In Review')] },
+      {
+        RUNNER_ORCHESTRATOR_CMD: `${process.execPath} ${ORCHESTRATOR} --loop`,
+      },
+    );
     const runId = randomUUID();
     const duplicate = `B${randomUUID().slice(0, 8)}`;
     const first = await stoppedSprint(duplicate, [review(8111, runId), review(8112, runId)]);
     expect(first.details).toMatchObject({ exitCode: 2, reason: 'intent_error: intent_duplicate_run_id' });
-    expect(first.message).toBe(`intent_error: intent_duplicate_run_id: run_id ${runId} is used by lines 1 and 2 of one batch (a run_id names one run) (orchestrator stdout line 2)`);
+    expect(first.message).toBe(
+      `intent_error: intent_duplicate_run_id: run_id ${runId} is used by lines 1 and 2 of one batch (a run_id names one run) (orchestrator stdout line 2)`,
+    );
     await expectNothingRouted(duplicate, [8111, 8112]);
 
     const badSummary = `B${randomUUID().slice(0, 8)}`;
-    const second = await stoppedSprint(badSummary, [review(8111)], [{ type: 'DISPATCH_SUMMARY', sprint: badSummary, processed_items: [null, { issue_number: 8111, status: 'In Review' }] }]);
+    const second = await stoppedSprint(
+      badSummary,
+      [review(8111)],
+      [{ type: 'DISPATCH_SUMMARY', sprint: badSummary, processed_items: [null, { issue_number: 8111, status: 'In Review' }] }],
+    );
     expect(second.details).toMatchObject({ exitCode: 2, reason: 'summary_invalid', code: 'summary_invalid' });
     expect(second.message).toBe('summary_invalid: DISPATCH_SUMMARY processed_items[0] must be an object, got null');
     expect(refused.at(-1)).toMatchObject({ type: 'SUMMARY_REFUSED', code: 'summary_invalid' });
@@ -129,9 +156,14 @@ describe('all-or-nothing batches (real server and worker)', () => {
   }, 120_000);
 
   it('RUNNER_MAX_PAYLOAD_BYTES is the limit: a line that fits is routed, one that does not refuses its batch', async () => {
-    rig = await startE2eRig(temporal, { items: [boardItem(8121, 'In Review'), boardItem(8122, 'In Review')] }, {
-      RUNNER_ORCHESTRATOR_CMD: `${process.execPath} ${ORCHESTRATOR} --loop`, RUNNER_MAX_PAYLOAD_BYTES: '262144',
-    });
+    rig = await startE2eRig(
+      temporal,
+      { items: [boardItem(8121, 'In Review'), boardItem(8122, 'In Review')] },
+      {
+        RUNNER_ORCHESTRATOR_CMD: `${process.execPath} ${ORCHESTRATOR} --loop`,
+        RUNNER_MAX_PAYLOAD_BYTES: '262144',
+      },
+    );
     const tooLarge = `B${randomUUID().slice(0, 8)}`;
     const { details } = await stoppedSprint(tooLarge, [review(8121), reviewOfLength(8122, 140_000)]);
     expect(details).toMatchObject({ exitCode: 2, reason: 'intent_error: intent_too_large' });
@@ -142,10 +174,20 @@ describe('all-or-nothing batches (real server and worker)', () => {
     writeFileSync(join(dir, `${fits}.out`), `${JSON.stringify(reviewOfLength(8122, 100_000))}\n`);
     writeFileSync(join(dir, `${fits}.err`), '');
     const handle = await temporal.client.workflow.start(sprintWorkflow, {
-      taskQueue: rig.config.temporalTaskQueue, workflowId: `${sprintWorkflowId(fits)}-${rig.config.temporalTaskQueue}`, args: [{ sprint: fits, mode: 'once', dryRun: true }],
+      taskQueue: rig.config.temporalTaskQueue,
+      workflowId: `${sprintWorkflowId(fits)}-${rig.config.temporalTaskQueue}`,
+      args: [{ sprint: fits, mode: 'once', dryRun: true }],
     });
     const item = temporal.client.workflow.getHandle(itemWorkflowId(fits, 8122));
-    await eventually(() => item.describe().then(() => true, () => false), Boolean, 30_000);
+    await eventually(
+      () =>
+        item.describe().then(
+          () => true,
+          () => false,
+        ),
+      Boolean,
+      30_000,
+    );
     await handle.terminate('test done');
     await item.terminate('test done').catch(() => undefined);
   }, 120_000);

@@ -15,7 +15,17 @@ import { reworkPayloadProblem } from '../../src/workflows/item/messages';
 import { sprintInputProblem } from '../../src/workflows/sprint/messages';
 import { sprintInputFromFlags } from '../../src/client/commands/run';
 import {
-  envCases, intentLineCases, kickoffCases, reworkPayloadCases, runFlagCases, sprintInputCases, validIntent, validKickoffPlan, workerOutputCases, Gen, type Case,
+  envCases,
+  intentLineCases,
+  kickoffCases,
+  reworkPayloadCases,
+  runFlagCases,
+  sprintInputCases,
+  validIntent,
+  validKickoffPlan,
+  workerOutputCases,
+  Gen,
+  type Case,
 } from '../support/corpus';
 import { size } from '../support/worker-process';
 
@@ -36,7 +46,13 @@ function expectAll<I>(cases: Case<I>[], actual: (input: I) => string): void {
 }
 
 const sizes = {
-  intents: size(650, 5000), worker: size(150, 1000), kickoff: size(150, 1000), rework: size(60, 400), sprintInput: size(60, 400), flags: size(40, 200), env: size(150, 1000),
+  intents: size(650, 5000),
+  worker: size(150, 1000),
+  kickoff: size(150, 1000),
+  rework: size(60, 400),
+  sprintInput: size(60, 400),
+  flags: size(40, 200),
+  env: size(150, 1000),
 };
 
 describe('hostile input corpus', () => {
@@ -61,7 +77,8 @@ describe('hostile input corpus', () => {
 
   it(`Codex outputs: ${sizes.worker} results that are not what the worker must return`, () => {
     expectAll(workerOutputCases(sizes.worker), ({ toolResult, text, expected }) =>
-      codeOf(() => parseWorkerResult(toolResult === null ? text : extractToolText(toolResult), expected)));
+      codeOf(() => parseWorkerResult(toolResult === null ? text : extractToolText(toolResult), expected)),
+    );
   });
 
   it(`kickoff plans: ${sizes.kickoff} plans breaking one rule each`, () => {
@@ -115,7 +132,11 @@ describe('hostile input corpus', () => {
     const sample = Array.from({ length: size(3, 12) }, () => g.pick(all));
     for (const c of sample) {
       const out = spawnSync(process.execPath, [bin, 'config'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...c.input }, encoding: 'utf8', timeout: 60_000 });
-      expect({ name: c.name, status: out.status, stderr: out.stderr.trim() }).toEqual({ name: c.name, status: 2, stderr: JSON.stringify({ type: 'CONFIG_ERROR', error: c.expected }) });
+      expect({ name: c.name, status: out.status, stderr: out.stderr.trim() }).toEqual({
+        name: c.name,
+        status: 2,
+        stderr: JSON.stringify({ type: 'CONFIG_ERROR', error: c.expected }),
+      });
     }
   }, 120_000);
 });

@@ -25,7 +25,9 @@ const dir = mkdtempSync(join(tmpdir(), 'sr-hostile-'));
 /** An orchestrator that dumps its argv and env, then prints a bad batch for sprint M2 or runs the emulator. */
 function fakeOrchestrator(dumpPath: string): string {
   const path = join(dir, `orchestrator-${randomUUID().slice(0, 8)}.js`);
-  writeFileSync(path, `
+  writeFileSync(
+    path,
+    `
 const fs = require('node:fs');
 fs.appendFileSync(${JSON.stringify(dumpPath)}, JSON.stringify({ argv: process.argv.slice(2), env: process.env }) + '\\n');
 if (process.env.ORCHESTRATOR_SPRINT === 'M2') {
@@ -37,32 +39,46 @@ if (process.env.ORCHESTRATOR_SPRINT === 'M2') {
 require(${JSON.stringify(join(ROOT, 'node_modules', 'tsx', 'dist', 'cjs', 'index.cjs'))});
 require(${JSON.stringify(join(ROOT, 'emulators', 'orchestrator', 'cli.ts'))}).runOrchestratorCli(process.argv.slice(2), process.env)
   .then((code) => process.exit(code), () => process.exit(2));
-`);
+`,
+  );
   return path;
 }
 
 /** A Codex binary that dumps its env, then becomes the agent emulator. */
 function fakeCodex(dumpPath: string): string {
   const path = join(dir, `codex-${randomUUID().slice(0, 8)}.js`);
-  writeFileSync(path, `#!/usr/bin/env node
+  writeFileSync(
+    path,
+    `#!/usr/bin/env node
 require('node:fs').appendFileSync(${JSON.stringify(dumpPath)}, JSON.stringify({ argv: process.argv.slice(2), env: process.env }) + '\\n');
 require(${JSON.stringify(AGENT_BIN)});
-`);
+`,
+  );
   chmodSync(path, 0o755);
   return path;
 }
 
-const readDumps = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; env: Record<string, string> }) : []);
+const readDumps = (path: string) =>
+  existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { argv: string[]; env: Record<string, string> })
+    : [];
 
 /** Names a child may see (src/config.ts childEnv) plus what the runner sets for the orchestrator. */
-const ALLOWED_NAME = /^(PATH|HOME|USER|LOGNAME|SHELL|TERM|LANG|TZ|TMPDIR|NODE_OPTIONS|NODE_EXTRA_CA_CERTS|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy|RUST_LOG|LC_.*|TARGET_.*|ORCHESTRATOR_.*|CODEX_.*|GITHUB_.*|OPENAI_.*|AGENT_.*)$/;
+const ALLOWED_NAME =
+  /^(PATH|HOME|USER|LOGNAME|SHELL|TERM|LANG|TZ|TMPDIR|NODE_OPTIONS|NODE_EXTRA_CA_CERTS|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy|RUST_LOG|LC_.*|TARGET_.*|ORCHESTRATOR_.*|CODEX_.*|GITHUB_.*|OPENAI_.*|AGENT_.*)$/;
 
 describe('hostile input end to end and security properties', () => {
   let temporal: TestTemporal;
   let rig: E2eRig | undefined;
   const canaries: Record<string, string> = {
-    SPRINT_RUNNER_TEST_TOKEN: `tok-${randomUUID()}`, DEPLOY_SERVICE_PAT: `pat-${randomUUID()}`, SIGNING_KEY: `key-${randomUUID()}`,
-    GITHUB_TOKEN: `ghp-${randomUUID()}`, OPENAI_API_KEY: `sk-${randomUUID()}`,
+    SPRINT_RUNNER_TEST_TOKEN: `tok-${randomUUID()}`,
+    DEPLOY_SERVICE_PAT: `pat-${randomUUID()}`,
+    SIGNING_KEY: `key-${randomUUID()}`,
+    GITHUB_TOKEN: `ghp-${randomUUID()}`,
+    OPENAI_API_KEY: `sk-${randomUUID()}`,
   };
   beforeAll(async () => {
     temporal = await connectTestTemporal();
@@ -84,13 +100,23 @@ describe('hostile input end to end and security properties', () => {
     // Shell syntax, quoted so it is valid shell words: it must arrive as literal arguments.
     const hostileArgs = [`$(touch ${touched})`, `; touch ${touched}`, `&& touch ${touched}`, `\`touch ${touched}\``, `| tee ${touched}`];
     const cmd = [process.execPath, script, ...hostileArgs.map((a) => `'${a}'`), '--loop'].join(' ');
-    rig = await startE2eRig(temporal, {
-      items: [boardItem(7601, 'In Review', 'M2'), boardItem(7602, 'In Review')], prs: [linkedPr(7601, 76010), linkedPr(7602, 76020)],
-    }, { RUNNER_ORCHESTRATOR_CMD: cmd });
+    rig = await startE2eRig(
+      temporal,
+      {
+        items: [boardItem(7601, 'In Review', 'M2'), boardItem(7602, 'In Review')],
+        prs: [linkedPr(7601, 76010), linkedPr(7602, 76020)],
+      },
+      { RUNNER_ORCHESTRATOR_CMD: cmd },
+    );
     const bad = await temporal.client.workflow.start(sprintWorkflow, {
-      taskQueue: rig.config.temporalTaskQueue, workflowId: `${sprintWorkflowId('M2')}-${rig.config.temporalTaskQueue}`, args: [{ sprint: 'M2', mode: 'loop' }],
+      taskQueue: rig.config.temporalTaskQueue,
+      workflowId: `${sprintWorkflowId('M2')}-${rig.config.temporalTaskQueue}`,
+      args: [{ sprint: 'M2', mode: 'loop' }],
     });
-    const failure = await bad.result().then(() => null, (err: unknown) => err);
+    const failure = await bad.result().then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
     expect(cause.type).toBe('SprintStopped');
@@ -108,7 +134,9 @@ describe('hostile input end to end and security properties', () => {
 
     // The same worker still serves: another sprint completes on it.
     const good = await temporal.client.workflow.start(sprintWorkflow, {
-      taskQueue: rig.config.temporalTaskQueue, workflowId: `${sprintWorkflowId('M1')}-${rig.config.temporalTaskQueue}`, args: [{ sprint: 'M1', mode: 'loop' }],
+      taskQueue: rig.config.temporalTaskQueue,
+      workflowId: `${sprintWorkflowId('M1')}-${rig.config.temporalTaskQueue}`,
+      args: [{ sprint: 'M1', mode: 'loop' }],
     });
     expect((await closeWhenAwaitingHumans(good)).reason).toBe('closed');
     expect(rig.backend.board.listProjectItems().find((i) => i.issue_number === 7602)?.fields.Status).toBe('Needs Human Approval');
@@ -124,11 +152,18 @@ describe('hostile input end to end and security properties', () => {
       return stderr(chunk as string, ...(rest as []));
     });
     try {
-      rig = await startE2eRig(temporal, { items: [boardItem(7611, 'Ready'), boardItem(7612, 'In Review')], prs: [linkedPr(7612, 76120)] }, {
-        RUNNER_ORCHESTRATOR_CMD: `${process.execPath} ${fakeOrchestrator(orchestratorDump)} --loop`, CODEX_BIN: fakeCodex(codexDump),
-      });
+      rig = await startE2eRig(
+        temporal,
+        { items: [boardItem(7611, 'Ready'), boardItem(7612, 'In Review')], prs: [linkedPr(7612, 76120)] },
+        {
+          RUNNER_ORCHESTRATOR_CMD: `${process.execPath} ${fakeOrchestrator(orchestratorDump)} --loop`,
+          CODEX_BIN: fakeCodex(codexDump),
+        },
+      );
       const handle = await temporal.client.workflow.start(sprintWorkflow, {
-        taskQueue: rig.config.temporalTaskQueue, workflowId: `${sprintWorkflowId('M1')}-${rig.config.temporalTaskQueue}`, args: [{ sprint: 'M1', mode: 'loop' }],
+        taskQueue: rig.config.temporalTaskQueue,
+        workflowId: `${sprintWorkflowId('M1')}-${rig.config.temporalTaskQueue}`,
+        args: [{ sprint: 'M1', mode: 'loop' }],
       });
       expect((await closeWhenAwaitingHumans(handle)).reason).toBe('closed');
 
@@ -157,7 +192,14 @@ describe('hostile input end to end and security properties', () => {
         const h = temporal.client.workflow.getHandle(id);
         texts.push(JSON.stringify(await h.fetchHistory()));
         const description = await h.describe();
-        texts.push(JSON.stringify({ searchAttributes: description.searchAttributes, memo: description.memo, staticSummary: await description.staticSummary?.(), details: await description.staticDetails?.() }));
+        texts.push(
+          JSON.stringify({
+            searchAttributes: description.searchAttributes,
+            memo: description.memo,
+            staticSummary: await description.staticSummary?.(),
+            details: await description.staticDetails?.(),
+          }),
+        );
       }
       texts.push(JSON.stringify(rig.events), ...logged);
       const haystack = texts.join('\n');

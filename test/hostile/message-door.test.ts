@@ -77,7 +77,11 @@ describe('hostile payloads for every message of every workflow, through the temp
           signals += 1;
         }
       }
-      await eventually(() => h.types().filter((t) => t === 'MESSAGE_REJECTED').length, (n) => n === signals, 30_000);
+      await eventually(
+        () => h.types().filter((t) => t === 'MESSAGE_REJECTED').length,
+        (n) => n === signals,
+        30_000,
+      );
       for (const payload of HOSTILE.filter((p) => p.join() !== '{"reason":"ok"}')) {
         const update = await temporalCli(['workflow', 'update', 'execute', '--workflow-id', handle.workflowId, '--name', 'requestRework', ...inputs(payload)]);
         expect({ payload, status: update.status }).toEqual({ payload, status: 1 });
@@ -102,17 +106,27 @@ describe('hostile payloads for every message of every workflow, through the temp
     const config = loadConfig({ TEMPORAL_TASK_QUEUE: queue, ORCHESTRATOR_POLL_INTERVAL_MS: '3600000' });
     const events: RunnerEvent[] = [];
     const activities = sprintStandIns(config, async (): Promise<TickOutcome> => ({
-      routed: 0, routedItems: [], endOfSprint: false, exitCode: 0,
+      routed: 0,
+      routedItems: [],
+      endOfSprint: false,
+      exitCode: 0,
       summary: { type: 'DISPATCH_SUMMARY', sprint: 'M1', completed: false, status_counts: { Ready: 1 }, processed_items: [] },
     }));
     const workers: WorkerSet = await createWorkers({
-      config, connection: temporal.nativeConnection, activities, onEvent: (event) => events.push(event),
-      workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! }, shutdownGraceTime: '1s',
+      config,
+      connection: temporal.nativeConnection,
+      activities,
+      onEvent: (event) => events.push(event),
+      workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! },
+      shutdownGraceTime: '1s',
     });
     const running = workers.run();
     try {
       const handle = await temporal.client.workflow.start(sprintWorkflow, { taskQueue: queue, workflowId: `sprint-door-${queue}`, args: [{ sprint: 'M1', mode: 'loop' }] });
-      const before = (await eventually(() => handle.query(sprintStatusQuery).catch(() => null), (s) => s?.ticks === 1 && s.lastSummary !== null))!;
+      const before = (await eventually(
+        () => handle.query(sprintStatusQuery).catch(() => null),
+        (s) => s?.ticks === 1 && s.lastSummary !== null,
+      ))!;
       let signals = 0;
       // (`null` alone means "no payload" to pause/resume/stop/tick, so it is not hostile for them.)
       for (const payload of HOSTILE.filter((p) => p.join() !== 'null')) {
@@ -121,7 +135,11 @@ describe('hostile payloads for every message of every workflow, through the temp
           signals += 1;
         }
       }
-      await eventually(() => events.filter((e) => e.type === 'MESSAGE_REJECTED').length, (n) => n === signals, 30_000);
+      await eventually(
+        () => events.filter((e) => e.type === 'MESSAGE_REJECTED').length,
+        (n) => n === signals,
+        30_000,
+      );
       for (const payload of HOSTILE.filter((p) => p.join() !== '{"reason":"ok"}')) {
         const update = await temporalCli(['workflow', 'update', 'execute', '--workflow-id', handle.workflowId, '--name', 'close', ...inputs(payload)]);
         expect({ payload, status: update.status }).toEqual({ payload, status: 1 });
@@ -146,12 +164,19 @@ describe('hostile payloads for every message of every workflow, through the temp
   it('smokeWorkflow: smokeGreet with a bad payload is ignored; a good one still works', async () => {
     const queue = uniqueTaskQueue('door-smoke');
     const workers = await createWorkers({
-      config: loadConfig({ TEMPORAL_TASK_QUEUE: queue }), connection: temporal.nativeConnection, onEvent: () => undefined,
-      workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! }, shutdownGraceTime: '1s',
+      config: loadConfig({ TEMPORAL_TASK_QUEUE: queue }),
+      connection: temporal.nativeConnection,
+      onEvent: () => undefined,
+      workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! },
+      shutdownGraceTime: '1s',
     });
     const running = workers.run();
     try {
-      const handle = await temporal.client.workflow.start(smokeWorkflow, { taskQueue: queue, workflowId: `smoke-door-${queue}`, args: [{ timerMs: 100, waitForSignalMs: 60_000 }] });
+      const handle = await temporal.client.workflow.start(smokeWorkflow, {
+        taskQueue: queue,
+        workflowId: `smoke-door-${queue}`,
+        args: [{ timerMs: 100, waitForSignalMs: 60_000 }],
+      });
       // (A single string is a greeting; every other payload is hostile here, one over 200 characters too.)
       for (const payload of [...HOSTILE.filter((p) => p.join() !== '"text"'), [JSON.stringify('x'.repeat(201))]]) {
         expect(await temporalCli(['workflow', 'signal', '--workflow-id', handle.workflowId, '--name', 'smokeGreet', ...inputs(payload)])).toMatchObject({ status: 0 });

@@ -22,7 +22,11 @@ describe('parseStrictInt / parseIssueNumber / sprintNameProblem', () => {
   it.each(['2e2', '0x10', '-1', '0', '1.0', '1_0', ' 7', '7 ', '', '+', '٣', '9007199254740993', 'Infinity'])('issue %j is refused', (text) => {
     expect(() => parseIssueNumber(text)).toThrow(new CliUsageError(`--issue must be a positive integer, got ${JSON.stringify(text)}`));
   });
-  it.each([['42', 42], ['007', 7], ['9007199254740991', 9007199254740991]])('issue %s is %d', (text, value) => {
+  it.each([
+    ['42', 42],
+    ['007', 7],
+    ['9007199254740991', 9007199254740991],
+  ])('issue %s is %d', (text, value) => {
     expect(parseIssueNumber(text)).toBe(value);
   });
   it('ranges are inclusive', () => {
@@ -54,10 +58,14 @@ const REFUSED: Array<[string[], string]> = [
 ];
 
 describe('flag values refused with exit 2 before anything starts (real CLI processes)', () => {
-  it.each(REFUSED.map(([args, message]) => [args.join(' ').replace(LONG, '<300 characters>'), args, message] as const))('%s', async (_label, args, message) => {
-    const out = await runCli(args, OFFLINE, 60_000);
-    expect({ status: out.status, stderr: out.stderr.trim() }).toEqual({ status: 2, stderr: message });
-  }, 60_000);
+  it.each(REFUSED.map(([args, message]) => [args.join(' ').replace(LONG, '<300 characters>'), args, message] as const))(
+    '%s',
+    async (_label, args, message) => {
+      const out = await runCli(args, OFFLINE, 60_000);
+      expect({ status: out.status, stderr: out.stderr.trim() }).toEqual({ status: 2, stderr: message });
+    },
+    60_000,
+  );
 
   it('`status --watch -1` (a dash value) is refused too, never a fast refresh loop', async () => {
     const out = await runCli(['status', '--sprint', 'M1', '--watch', '-1'], OFFLINE, 60_000);
@@ -66,7 +74,10 @@ describe('flag values refused with exit 2 before anything starts (real CLI proce
   }, 60_000);
 
   it('`run` with a 300-character sprint name is a CONFIG_ERROR, exit 2 (flag or ORCHESTRATOR_SPRINT)', async () => {
-    for (const [args, env] of [[['run', '--sprint', LONG], {}], [['run'], { ORCHESTRATOR_SPRINT: LONG }]] as const) {
+    for (const [args, env] of [
+      [['run', '--sprint', LONG], {}],
+      [['run'], { ORCHESTRATOR_SPRINT: LONG }],
+    ] as const) {
       const out = await runCli([...args], { ...OFFLINE, ...env }, 60_000);
       expect({ status: out.status, stderr: out.stderr.trim() }).toEqual({ status: 2, stderr: JSON.stringify({ type: 'CONFIG_ERROR', error: LONG_PROBLEM }) });
     }
@@ -100,15 +111,26 @@ describe('`status` reports the items it could not query (real server)', () => {
   it('lists #42, names #43 (which cannot answer itemStatus) with the reason, exits 1; piped --watch has no clear-screen codes', async () => {
     const item = await h.startItem();
     await item.signal(boardObservedSignal, { version: 1, status: 'In Review', projectItemId: 'PVTI_42' });
-    await eventually(() => item.query(itemStatusQuery), (s) => s.boardStatus === 'In Review');
+    await eventually(
+      () => item.query(itemStatusQuery),
+      (s) => s.boardStatus === 'In Review',
+    );
     // A workflow of the sprint that has no itemStatus query: its query fails, as a wedged item's would.
     const mute = await temporal.client.workflow.start(smokeWorkflow, {
-      taskQueue: h.base, workflowId: `sprint-${h.sprint}-item-43-${randomUUID().slice(0, 8)}`, args: [{ timerMs: 600_000, waitForSignalMs: 1 }],
-      typedSearchAttributes: new TypedSearchAttributes([{ key: SprintKey, value: h.sprint }, { key: IssueNumberKey, value: 43 }]),
+      taskQueue: h.base,
+      workflowId: `sprint-${h.sprint}-item-43-${randomUUID().slice(0, 8)}`,
+      args: [{ timerMs: 600_000, waitForSignalMs: 1 }],
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: SprintKey, value: h.sprint },
+        { key: IssueNumberKey, value: 43 },
+      ]),
     });
     try {
       const env = { TEMPORAL_ADDRESS: testAddress() };
-      const out = await eventually(() => runCli(['status', '--sprint', h.sprint, '--json'], env, 60_000), (o) => o.stdout.includes('"issueNumber": 42') && o.stdout.includes(mute.workflowId));
+      const out = await eventually(
+        () => runCli(['status', '--sprint', h.sprint, '--json'], env, 60_000),
+        (o) => o.stdout.includes('"issueNumber": 42') && o.stdout.includes(mute.workflowId),
+      );
       expect(out.status).toBe(1);
       const report = JSON.parse(out.stdout) as { items: Array<{ issueNumber: number }>; unavailable: Array<{ workflowId: string; issueNumber: number; error: string }> };
       expect(report.items.map((i) => i.issueNumber)).toEqual([42]);

@@ -30,14 +30,20 @@ describe('operator CLI against item workflows (real server, real CLI process)', 
   it('rework on an item not awaiting approval exits non-zero with the reason; status shows the item', async () => {
     const handle = await h.startItem();
     await handle.signal(boardObservedSignal, { version: 1, status: 'In Review', projectItemId: 'PVTI_42' });
-    await eventually(() => handle.query(itemStatusQuery), (s) => s.boardStatus === 'In Review');
+    await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.boardStatus === 'In Review',
+    );
 
     const rejected = await cli(['rework', '--sprint', h.sprint, '--issue', '42', '--reason', 'please add tests']);
     expect(rejected.status).toBe(1);
     expect(rejected.stderr).toContain('rework rejected for #42: item #42 is In Review; rework is only possible from Needs Human Approval');
     expect(h.named('requestHumanRework')).toHaveLength(0);
 
-    const listed = await eventually(() => cli(['status', '--sprint', h.sprint, '--json']), (out) => out.stdout.includes('"issueNumber": 42'));
+    const listed = await eventually(
+      () => cli(['status', '--sprint', h.sprint, '--json']),
+      (out) => out.stdout.includes('"issueNumber": 42'),
+    );
     expect(JSON.parse(listed.stdout).items[0]).toMatchObject({ issueNumber: 42, boardStatus: 'In Review', title: '[TASK] Add login' });
     const table = await cli(['status', '--sprint', h.sprint]);
     expect(table.stdout).toMatch(/#42\s+\[TASK\] Add login\s+In Review/);

@@ -40,7 +40,12 @@ describe('sprint-runner dev-server (the embedded default a newcomer runs)', () =
   it('registers our search attributes and persists to the SQLite file', () => {
     const out = spawnSync(resolveTemporalCli(), ['operator', 'search-attribute', 'list', '--address', ready.address], { encoding: 'utf8' });
     expect(out.status).toBe(0);
-    for (const [name, type] of [['Sprint', 'Keyword'], ['IssueNumber', 'Int'], ['BoardStatus', 'Keyword'], ['Role', 'Keyword']]) {
+    for (const [name, type] of [
+      ['Sprint', 'Keyword'],
+      ['IssueNumber', 'Int'],
+      ['BoardStatus', 'Keyword'],
+      ['Role', 'Keyword'],
+    ]) {
       expect(out.stdout).toMatch(new RegExp(`${name}\\s+${type}`));
     }
     expect(existsSync(ready.db_file)).toBe(true);

@@ -17,10 +17,7 @@ const CODEX = REAL_CODEX_MCP.bin;
 function codexHome(name: string, githubProjectsEnabled: boolean): string {
   const dir = join(ROOT, '.sprint-runner', 'test', name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'config.toml'),
-    `[mcp_servers.github]\ncommand = "true"\n\n[mcp_servers.github_projects]\ncommand = "true"\nenabled = ${githubProjectsEnabled}\n`,
-  );
+  writeFileSync(join(dir, 'config.toml'), `[mcp_servers.github]\ncommand = "true"\n\n[mcp_servers.github_projects]\ncommand = "true"\nenabled = ${githubProjectsEnabled}\n`);
   return dir;
 }
 
@@ -30,10 +27,12 @@ function preflightServer(status: 'PASS' | 'FAIL'): Promise<{ server: Server; url
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ role: 'ORCHESTRATOR', status, errors: status === 'PASS' ? [] : [{ code: 'template_missing' }] }));
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    const address = server.address() as { port: number };
-    resolve({ server, url: `http://127.0.0.1:${address.port}` });
-  }));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as { port: number };
+      resolve({ server, url: `http://127.0.0.1:${address.port}` });
+    }),
+  );
 }
 
 /** Runs the real CLI asynchronously (the stub backend lives in this process and must keep answering). */
@@ -71,7 +70,9 @@ describe('sprint-runner doctor', () => {
       const out = await doctor({ TEMPORAL_ADDRESS: '127.0.0.1:1', CODEX_BIN: CODEX, CODEX_HOME: codexHome('doctor-bad', false), BACKEND_BASE_URL: url });
       expect(out.status).toBe(1);
       expect(out.stdout).toMatch(/^FAIL temporal server: not reachable at 127\.0\.0\.1:1/m);
-      expect(out.stdout).toMatch(/^FAIL codex mcp servers: missing or disabled: github_projects \(disabled\)\n {5}fix: github_projects: enable it: set `enabled = true` under \[mcp_servers\.github_projects\]/m);
+      expect(out.stdout).toMatch(
+        /^FAIL codex mcp servers: missing or disabled: github_projects \(disabled\)\n {5}fix: github_projects: enable it: set `enabled = true` under \[mcp_servers\.github_projects\]/m,
+      );
       expect(out.stdout).not.toContain('codex mcp login');
       expect(out.stdout).toMatch(/^FAIL backend preflight: HTTP 200, status FAIL/m);
     } finally {
@@ -89,9 +90,13 @@ describe('sprint-runner doctor', () => {
   it('matches MCP server names exactly in `codex mcp list --json` (a github_projects entry never answers for github)', () => {
     const json = JSON.stringify([{ name: 'github_projects', enabled: true, disabled_reason: null, transport: { type: 'stdio', command: 'x' }, auth_status: 'unsupported' }]);
     expect(missingCodexMcpServers(json)).toEqual(['github']);
-    const problems = requiredMcpServerProblems(parseMcpListJson(JSON.stringify([
-      { name: 'github', enabled: false, disabled_reason: 'login required', transport: { type: 'streamable_http', url: 'https://x' }, auth_status: 'not_logged_in' },
-    ])));
+    const problems = requiredMcpServerProblems(
+      parseMcpListJson(
+        JSON.stringify([
+          { name: 'github', enabled: false, disabled_reason: 'login required', transport: { type: 'streamable_http', url: 'https://x' }, auth_status: 'not_logged_in' },
+        ]),
+      ),
+    );
     expect(problems).toEqual([
       { name: 'github', problem: 'disabled', advice: 'log in: `codex mcp login github` (login required)' },
       { name: 'github_projects', problem: 'missing', advice: expect.stringContaining('codex mcp add github_projects') },

@@ -33,7 +33,10 @@ describe('itemWorkflow: humans in the loop and the message door (real server)', 
   });
 
   async function updateError(promise: Promise<unknown>): Promise<string> {
-    const err = await promise.then(() => null, (e: unknown) => e);
+    const err = await promise.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
     return (err as WorkflowUpdateFailedError).cause?.message ?? '';
   }
@@ -52,7 +55,9 @@ describe('itemWorkflow: humans in the loop and the message door (real server)', 
 
     delete h.refuse.requestHumanRework;
     await expect(handle.executeUpdate(requestReworkUpdate, { args: [{ reason: 'tighten tests' }] })).resolves.toEqual({
-      issueNumber: 42, status: 'In Review', projectItemId: 'PVTI_42',
+      issueNumber: 42,
+      status: 'In Review',
+      projectItemId: 'PVTI_42',
     });
     expect(await handle.query(itemStatusQuery)).toMatchObject({ boardStatus: 'In Review', reworkRequests: 1 });
   });
@@ -96,7 +101,10 @@ describe('itemWorkflow: humans in the loop and the message door (real server)', 
     const misrouted = intent('REVIEWER');
     misrouted.intent.body.issue_number = 43;
     await handle.signal(runIntentSignal, misrouted);
-    await eventually(() => h.types().filter((t) => t === 'MESSAGE_REJECTED').length, (n) => n >= 16);
+    await eventually(
+      () => h.types().filter((t) => t === 'MESSAGE_REJECTED').length,
+      (n) => n >= 16,
+    );
     expect(await handle.query(itemStatusQuery)).toEqual(before);
     const history = await handle.fetchHistory();
     expect(history.events!.some((event) => event.workflowTaskFailedEventAttributes)).toBe(false);
@@ -114,28 +122,42 @@ describe('itemWorkflow: humans in the loop and the message door (real server)', 
     workflowIds.push(handle.workflowId);
     await handle.signal(boardObservedSignal, IN_REVIEW);
     for (let i = 0; i < 4; i += 1) await handle.signal(runIntentSignal, intent('REVIEWER'));
-    await eventually(() => handle.query(itemStatusQuery), (s) => s.currentRun !== null && s.queuedIntents.length === 3);
+    await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.currentRun !== null && s.queuedIntents.length === 3,
+    );
     release();
-    const status = await eventually(() => handle.query(itemStatusQuery), (s) => s.queuedIntents.length === 0 && s.currentRun === null && s.intentsSuperseded === 3);
+    const status = await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.queuedIntents.length === 0 && s.currentRun === null && s.intentsSuperseded === 3,
+    );
     expect(status.boardStatus).toBe('Needs Human Approval');
     expect(h.named('runCodexWorker')).toHaveLength(1);
     expect(h.named('handoffToHumanApproval')).toHaveLength(1);
-    expect(h.events.filter((e) => e.type === 'INTENT_SUPERSEDED').map((e) => e.reason)).toEqual(Array(3).fill('a REVIEWER run for this item ended after this intent was dispatched'));
+    expect(h.events.filter((e) => e.type === 'INTENT_SUPERSEDED').map((e) => e.reason)).toEqual(
+      Array(3).fill('a REVIEWER run for this item ended after this intent was dispatched'),
+    );
 
     // A reviewer intent for an item that already awaits a human never starts Codex either.
     await handle.signal(runIntentSignal, intent('REVIEWER'));
-    await eventually(() => handle.query(itemStatusQuery), (s) => s.intentsSuperseded === 4);
+    await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.intentsSuperseded === 4,
+    );
     expect(h.events.at(-1)).toMatchObject({ type: 'INTENT_SUPERSEDED', reason: 'item is Needs Human Approval, not In Review' });
     expect(h.named('runCodexWorker')).toHaveLength(1);
   });
 
-  it('an intent whose orchestrator read is newer than the item\'s last change adopts that status; an older read does not', async () => {
+  it("an intent whose orchestrator read is newer than the item's last change adopts that status; an older read does not", async () => {
     h.script = async (input) => ok(input, { outcome: 'FAIL' });
     const handle = await h.startItem();
     workflowIds.push(handle.workflowId);
     // The orchestrator saw In Review (the agent moved the item there) and dispatched a reviewer.
     await handle.signal(runIntentSignal, { ...intent('REVIEWER'), observedStatus: 'In Review', observedAtMs: Date.now() });
-    await eventually(() => handle.query(itemStatusQuery), (s) => s.completedRuns === 1);
+    await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.completedRuns === 1,
+    );
     expect(h.named('runCodexWorker')).toHaveLength(1);
     // A board read from before the item's own last change is stale and ignored.
     await handle.signal(boardObservedSignal, { ...NHA, observedAtMs: 1 });
@@ -148,7 +170,10 @@ describe('itemWorkflow: humans in the loop and the message door (real server)', 
     const handle = await h.startItem();
     workflowIds.push(handle.workflowId);
     await handle.signal(runIntentSignal, intent('EXECUTOR'));
-    await eventually(() => handle.query(itemStatusQuery), (s) => s.boardStatus === 'Blocked');
+    await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.boardStatus === 'Blocked',
+    );
     expect(h.named('blockItem')[0]!.input).toMatchObject({ fromStatus: 'In Review' });
     expect(h.events.find((e) => e.type === 'WORKER_RECOVERY_STATUS_UPDATED')).toMatchObject({ from: 'In Review', to: 'Blocked' });
   });
@@ -159,7 +184,9 @@ describe('itemWorkflow: humans in the loop and the message door (real server)', 
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat(), 200);
       try {
-        return await ctx.cancelled.then(() => { throw new Error('unreachable'); });
+        return await ctx.cancelled.then(() => {
+          throw new Error('unreachable');
+        });
       } finally {
         clearInterval(beat);
       }
@@ -167,7 +194,10 @@ describe('itemWorkflow: humans in the loop and the message door (real server)', 
     const handle = await h.startItem();
     workflowIds.push(handle.workflowId);
     await handle.signal(runIntentSignal, intent('EXECUTOR'));
-    await eventually(() => handle.query(itemStatusQuery), (s) => s.currentRun !== null);
+    await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.currentRun !== null,
+    );
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
     expect((await handle.describe()).status.name).toBe('CANCELLED');
@@ -192,7 +222,10 @@ describe('itemWorkflow: humans in the loop and the message door (real server)', 
     workflowIds.push(closing.workflowId);
     await closing.signal(boardObservedSignal, IN_REVIEW);
     await closing.signal(runIntentSignal, intent('REVIEWER'));
-    await eventually(() => closing.query(itemStatusQuery), (s) => s.currentRun !== null);
+    await eventually(
+      () => closing.query(itemStatusQuery),
+      (s) => s.currentRun !== null,
+    );
     await closing.signal(runIntentSignal, intent('REVIEWER'));
     await closing.signal(sprintClosedSignal, { version: 1, reason: 'sprint M1 closed' });
     expect(await closing.query(itemStatusQuery)).toMatchObject({ closing: true });

@@ -33,7 +33,10 @@ describe('itemWorkflow state machine (real server)', () => {
     workflowIds.push(handle.workflowId);
     await handle.signal(boardObservedSignal, { version: 1, status: 'In Review', projectItemId: 'PVTI_42' });
     await handle.signal(runIntentSignal, intent('REVIEWER'));
-    const status = await eventually(() => handle.query(itemStatusQuery), (s) => s.boardStatus === 'Needs Human Approval');
+    const status = await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.boardStatus === 'Needs Human Approval',
+    );
     expect(h.named('handoffToHumanApproval')).toHaveLength(1);
     expect(h.named('recordReviewerOutcome')[0]!.input).toMatchObject({ issueNumber: 42, outcome: 'PASS' });
     expect(status).toMatchObject({ lastOutcome: 'PASS', prUrl: 'https://github.com/acme/app/pull/7', currentRun: null, queuedIntents: [] });
@@ -48,11 +51,17 @@ describe('itemWorkflow state machine (real server)', () => {
     // As the orchestrator does: the next reviewer is dispatched once the previous outcome is known.
     for (let i = 0; i < 5; i += 1) {
       await handle.signal(runIntentSignal, intent('REVIEWER'));
-      await eventually(() => handle.query(itemStatusQuery), (s) => s.completedRuns === i + 1);
+      await eventually(
+        () => handle.query(itemStatusQuery),
+        (s) => s.completedRuns === i + 1,
+      );
     }
     // A reviewer dispatched to the item now Blocked at the cap never starts Codex.
     await handle.signal(runIntentSignal, intent('REVIEWER'));
-    await eventually(() => handle.query(itemStatusQuery), (s) => s.intentsSuperseded === 1 && s.boardStatus === 'Blocked');
+    await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.intentsSuperseded === 1 && s.boardStatus === 'Blocked',
+    );
     expect(h.named('runCodexWorker')).toHaveLength(5);
     expect(h.named('blockAtReviewCycleCap')).toHaveLength(1);
     expect(h.named('blockAtReviewCycleCap')[0]!.input).toMatchObject({ reviewCycleCount: 5 });
@@ -67,9 +76,15 @@ describe('itemWorkflow state machine (real server)', () => {
     const twice = intent('EXECUTOR');
     await handle.signal(runIntentSignal, twice);
     await handle.signal(runIntentSignal, twice);
-    await eventually(() => handle.query(itemStatusQuery), (s) => s.completedRuns === 1 && s.queuedIntents.length === 0);
+    await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.completedRuns === 1 && s.queuedIntents.length === 0,
+    );
     await handle.signal(runIntentSignal, twice);
-    await eventually(() => h.types(), (types) => types.includes('LEDGER_SKIP'));
+    await eventually(
+      () => h.types(),
+      (types) => types.includes('LEDGER_SKIP'),
+    );
     expect(h.named('runCodexWorker')).toHaveLength(1);
   });
 
@@ -78,7 +93,10 @@ describe('itemWorkflow state machine (real server)', () => {
     const handle = await h.startItem();
     workflowIds.push(handle.workflowId);
     await handle.signal(runIntentSignal, intent('EXECUTOR'));
-    const status = await eventually(() => handle.query(itemStatusQuery), (s) => s.boardStatus === 'Blocked');
+    const status = await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.boardStatus === 'Blocked',
+    );
     expect(h.named('blockItem')[0]!.input).toMatchObject({ classification: 'ITEM_STOP', fromStatus: 'In Progress', projectItemId: 'PVTI_42' });
     expect(status.pendingTimer).toBeNull();
   });
@@ -89,7 +107,10 @@ describe('itemWorkflow state machine (real server)', () => {
     const handle = await h.startItem();
     workflowIds.push(handle.workflowId);
     await handle.signal(runIntentSignal, intent('EXECUTOR'));
-    await eventually(() => handle.query(itemStatusQuery), (s) => s.completedRuns === 1);
+    await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.completedRuns === 1,
+    );
     expect(h.named('runCodexWorker')).toHaveLength(3);
     expect(h.named('blockItem')).toHaveLength(0);
   });
@@ -99,7 +120,10 @@ describe('itemWorkflow state machine (real server)', () => {
     const handle = await h.startItem({ blockedRetryCooldownMs: 60_000 });
     workflowIds.push(handle.workflowId);
     await handle.signal(runIntentSignal, intent('EXECUTOR'));
-    const blocked = await eventually(() => handle.query(itemStatusQuery), (s) => s.pendingTimer?.kind === 'blocked-retry');
+    const blocked = await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.pendingTimer?.kind === 'blocked-retry',
+    );
     expect(blocked.completedRuns).toBe(0);
     expect(h.named('blockItem')[0]!.input).toMatchObject({ classification: 'TRANSIENT', fromStatus: 'In Progress' });
     expect(h.events.find((e) => e.type === 'WORKER_FAILED')).toMatchObject({ error_code: 'claim_lost_on_retry' });
@@ -110,7 +134,10 @@ describe('itemWorkflow state machine (real server)', () => {
     const handle = await h.startItem();
     workflowIds.push(handle.workflowId);
     await handle.signal(runIntentSignal, intent('EXECUTOR'));
-    await eventually(() => handle.query(itemStatusQuery), (s) => s.completedRuns === 1);
+    await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.completedRuns === 1,
+    );
     expect(h.named('blockItem')).toHaveLength(0);
   });
 
@@ -119,13 +146,22 @@ describe('itemWorkflow state machine (real server)', () => {
     const handle = await h.startItem({ blockedRetryCooldownMs: 1500, blockedRetryMaxAttempts: 1 });
     workflowIds.push(handle.workflowId);
     await handle.signal(runIntentSignal, intent('EXECUTOR'));
-    const blocked = await eventually(() => handle.query(itemStatusQuery), (s) => s.pendingTimer?.kind === 'blocked-retry');
+    const blocked = await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.pendingTimer?.kind === 'blocked-retry',
+    );
     expect(blocked.pendingTimer!.summary).toBe('Blocked cooldown 1.5s, attempt 1/1');
-    await eventually(() => handle.query(itemStatusQuery), (s) => s.boardStatus === 'Ready');
+    await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.boardStatus === 'Ready',
+    );
     expect(h.named('retryBlockedItem')[0]!.input).toMatchObject({ classification: 'ITEM_STOP', errorCode: 'mcp_timeout' });
     // Second failure: the cap (1) is reached, no new timer.
     await handle.signal(runIntentSignal, intent('EXECUTOR'));
-    await eventually(() => h.types(), (types) => types.includes('BLOCKED_RETRY_EXHAUSTED'));
+    await eventually(
+      () => h.types(),
+      (types) => types.includes('BLOCKED_RETRY_EXHAUSTED'),
+    );
     expect((await handle.query(itemStatusQuery)).pendingTimer).toBeNull();
     expect(h.named('retryBlockedItem')).toHaveLength(1);
   });
@@ -147,7 +183,10 @@ describe('itemWorkflow state machine (real server)', () => {
     const handle = await h.startItem({ watchdogTimeoutS: 2 });
     workflowIds.push(handle.workflowId);
     await handle.signal(runIntentSignal, intent('EXECUTOR'));
-    await eventually(() => handle.query(itemStatusQuery), (s) => s.boardStatus === 'Blocked');
+    await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.boardStatus === 'Blocked',
+    );
     expect(cancelled).toBe(true);
     expect(h.named('blockItem')[0]!.input).toMatchObject({ classification: 'HARD_STOP', message: 'Worker exceeded watchdog timeout (2s).' });
     expect(h.types()).toContain('WORKER_WATCHDOG_TIMEOUT');
@@ -160,7 +199,10 @@ describe('itemWorkflow state machine (real server)', () => {
     await handle.signal(boardObservedSignal, { version: 1, status: 'In Review', projectItemId: 'PVTI_42' });
     await handle.signal(runIntentSignal, intent('REVIEWER'));
     await handle.signal(runIntentSignal, intent('REVIEWER'));
-    await eventually(() => handle.query(itemStatusQuery), (s) => s.boardStatus === 'Needs Human Approval');
+    await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.boardStatus === 'Needs Human Approval',
+    );
     expect(h.named('handoffToHumanApproval')).toHaveLength(1);
     expect(h.named('handoffToHumanApproval')[0]!.input).toMatchObject({ reason: 'Escalated by orchestrator after repeated In Review stall; manual decision required.' });
     expect(h.types().filter((t) => t === 'REVIEW_STALL_ESCALATED')).toHaveLength(1);
@@ -187,19 +229,28 @@ describe('itemWorkflow state machine (real server)', () => {
     const intents = Array.from({ length: 4 }, () => intent('REVIEWER'));
     for (const [i, delivered] of intents.entries()) {
       await handle.signal(runIntentSignal, delivered);
-      await eventually(() => handle.query(itemStatusQuery), (s) => s.completedRuns === i + 1);
+      await eventually(
+        () => handle.query(itemStatusQuery),
+        (s) => s.completedRuns === i + 1,
+      );
     }
-    const status = await eventually(() => handle.query(itemStatusQuery), (s) => s.completedRuns === 4 && s.queuedIntents.length === 0);
+    const status = await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.completedRuns === 4 && s.queuedIntents.length === 0,
+    );
     expect(status.reviewCycles).toBe(4);
     const description = await handle.describe();
     expect(description.runId).not.toBe(handle.firstExecutionRunId);
     // A run that succeeded before continue-as-new is still recognised afterwards.
     await handle.signal(runIntentSignal, intents[0]!);
-    await eventually(() => h.types().filter((t) => t === 'LEDGER_SKIP').length, (n) => n === 1);
+    await eventually(
+      () => h.types().filter((t) => t === 'LEDGER_SKIP').length,
+      (n) => n === 1,
+    );
     expect(h.named('runCodexWorker')).toHaveLength(4);
   });
 
-  it('in-flight gate: a second intent for the item starts only after the first run finished (the old runner\'s test_in_flight_gate)', async () => {
+  it("in-flight gate: a second intent for the item starts only after the first run finished (the old runner's test_in_flight_gate)", async () => {
     const spans: Record<string, { start: number; end: number }> = {};
     h.script = async (input) => {
       const start = Date.now();
@@ -211,9 +262,15 @@ describe('itemWorkflow state machine (real server)', () => {
     workflowIds.push(handle.workflowId);
     await handle.signal(runIntentSignal, intent('EXECUTOR'));
     await handle.signal(runIntentSignal, intent('REVIEWER'));
-    const during = await eventually(() => handle.query(itemStatusQuery), (s) => s.currentRun?.role === 'EXECUTOR');
+    const during = await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.currentRun?.role === 'EXECUTOR',
+    );
     expect(during.queuedIntents).toEqual([{ role: 'REVIEWER', runId: expect.any(String) }]);
-    await eventually(() => handle.query(itemStatusQuery), (s) => s.completedRuns === 2);
+    await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.completedRuns === 2,
+    );
     expect(spans.REVIEWER!.start).toBeGreaterThanOrEqual(spans.EXECUTOR!.end);
   });
 });
@@ -228,7 +285,8 @@ async function redundantUpserts(handle: { fetchHistory(): Promise<{ events?: Arr
   const apply = (what: string, known: Map<string, string>, fields: Record<string, { data?: Uint8Array | null }> | null | undefined, eventId: unknown, initial: boolean) => {
     if (!fields) return;
     const entries = Object.entries(fields);
-    if (!initial && entries.every(([key, payload]) => known.get(key) === text(payload))) redundant.push(`event ${String(eventId)}: ${what} ${entries.map(([key, payload]) => `${key}=${text(payload)}`).join(', ')}`);
+    if (!initial && entries.every(([key, payload]) => known.get(key) === text(payload)))
+      redundant.push(`event ${String(eventId)}: ${what} ${entries.map(([key, payload]) => `${key}=${text(payload)}`).join(', ')}`);
     for (const [key, payload] of entries) known.set(key, text(payload));
   };
   for (const event of history.events ?? []) {

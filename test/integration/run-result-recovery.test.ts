@@ -26,7 +26,10 @@ describe('recovered Codex results', () => {
     await harness.start();
     const handle = await harness.startItem();
     await handle.signal(runIntentSignal, intent('REVIEWER'));
-    const status = await eventually(() => handle.query(itemStatusQuery), (s) => s.boardStatus === 'Needs Human Approval');
+    const status = await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.boardStatus === 'Needs Human Approval',
+    );
     expect(status.lastOutcome).toBe('PASS');
     expect(harness.named('runCodexWorker')).toHaveLength(1);
     expect(harness.named('handoffToHumanApproval')).toHaveLength(1);
@@ -41,7 +44,10 @@ describe('recovered Codex results', () => {
     await harness.start();
     const handle = await harness.startItem();
     await handle.signal(runIntentSignal, intent('REVIEWER'));
-    await eventually(() => handle.query(itemStatusQuery), (s) => s.boardStatus === 'Needs Human Approval');
+    await eventually(
+      () => handle.query(itemStatusQuery),
+      (s) => s.boardStatus === 'Needs Human Approval',
+    );
     expect(harness.named('runCodexWorker')).toHaveLength(2);
   });
 });

@@ -64,14 +64,22 @@ describe('test_runner_recovery_and_promotion 1–11 through sprintWorkflow (real
       loadSprintSettings: async () => {
         const [, c] = current();
         const config = loadConfig({
-          TEMPORAL_TASK_QUEUE: queue, RUNNER_READY_BUFFER: String(c.readyTarget), ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS: String(c.regenAttempts),
+          TEMPORAL_TASK_QUEUE: queue,
+          RUNNER_READY_BUFFER: String(c.readyTarget),
+          ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS: String(c.regenAttempts),
         });
         return sprintSettingsFrom(config, false);
       },
       preflight: async () => ({ status: 'PASS' }),
       checkCodexMcp: async () => ({ servers: ['github', 'github_projects'] }),
       loadSprintPlan: async () => ({ path: '/plans/sprint-plan.json', plan: current()[1].sprintPlan }),
-      ...tickStandIns(async (): Promise<TickOutcome> => ({ routed: 0, routedItems: [], summary: current()[1].board as unknown as DispatchSummary, endOfSprint: false, exitCode: 0 })),
+      ...tickStandIns(async (): Promise<TickOutcome> => ({
+        routed: 0,
+        routedItems: [],
+        summary: current()[1].board as unknown as DispatchSummary,
+        endOfSprint: false,
+        exitCode: 0,
+      })),
       promoteToReady: async (body: Record<string, unknown>) => {
         runs.get(current()[0])!.posts.push(body);
         return { updated: { Status: 'Ready' } };
@@ -83,23 +91,28 @@ describe('test_runner_recovery_and_promotion 1–11 through sprintWorkflow (real
       notifyItems: async () => ({ notified: 0 }),
     };
     const workers = await createWorkers({
-      config: loadConfig({ TEMPORAL_TASK_QUEUE: queue }), connection: temporal.nativeConnection, activities,
+      config: loadConfig({ TEMPORAL_TASK_QUEUE: queue }),
+      connection: temporal.nativeConnection,
+      activities,
       onEvent: (event) => {
         const entry = [...caseByWorkflow].find(([id]) => id === event.workflow_id);
         if (entry) runs.get(entry[1][0])!.events.push(event);
       },
-      workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! }, shutdownGraceTime: '1s',
+      workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! },
+      shutdownGraceTime: '1s',
     });
     const running = workers.run();
     try {
-      await Promise.all(seedPromotionCases.map(async (_, i) => {
-        try {
-          await temporal.client.workflow.execute(sprintWorkflow, { taskQueue: queue, workflowId: workflowIdOf(i + 1), args: [{ sprint: 'M1', mode: 'once' }] });
-        } catch (err) {
-          if (!(err instanceof WorkflowFailedError)) throw err;
-          runs.get(i + 1)!.exitCode = exitCodeOf(err);
-        }
-      }));
+      await Promise.all(
+        seedPromotionCases.map(async (_, i) => {
+          try {
+            await temporal.client.workflow.execute(sprintWorkflow, { taskQueue: queue, workflowId: workflowIdOf(i + 1), args: [{ sprint: 'M1', mode: 'once' }] });
+          } catch (err) {
+            if (!(err instanceof WorkflowFailedError)) throw err;
+            runs.get(i + 1)!.exitCode = exitCodeOf(err);
+          }
+        }),
+      );
     } finally {
       workers.shutdown();
       await running;
@@ -124,7 +137,9 @@ describe('test_runner_recovery_and_promotion 1–11 through sprintWorkflow (real
     expect(ofType(5, 'BOARD_PROMOTION_SKIPPED_DEPENDENCY')).toEqual([expect.objectContaining({ issue_number: 3, depends_on: 2, depends_on_status: 'Needs Human Approval' })]);
   });
   it('7 and 11: exactly one sanitization_regen_succeeded, naming the edge the patch removed', () => {
-    expect(ofType(7, 'sanitization_regen_succeeded')).toEqual([expect.objectContaining({ attempts: 1, history: [expect.objectContaining({ tier: 'DETERMINISTIC_PATCH', edges_removed: [{ from: 3, to: 2 }] })] })]);
+    expect(ofType(7, 'sanitization_regen_succeeded')).toEqual([
+      expect.objectContaining({ attempts: 1, history: [expect.objectContaining({ tier: 'DETERMINISTIC_PATCH', edges_removed: [{ from: 3, to: 2 }] })] }),
+    ]);
     expect(ofType(11, 'sanitization_regen_succeeded')).toEqual([expect.objectContaining({ history: [expect.objectContaining({ edges_removed: [{ from: 4, to: 2 }] })] })]);
   });
   it('8: one handoff event; the regen request asks a planner for attempt 1 with the previous plan', () => {

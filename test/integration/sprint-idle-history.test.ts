@@ -29,7 +29,10 @@ describe('a sprint idling for humans', () => {
   it(`${DAYS} simulated days (${CHECKS} board checks) in awaiting-humans: every run's history stays under the continue-as-new bound`, async () => {
     const queue = uniqueTaskQueue('idle');
     const config = loadConfig({
-      TEMPORAL_TASK_QUEUE: queue, ORCHESTRATOR_POLL_INTERVAL_MS: '100', SPRINT_IDLE_POLL_MINUTES: '60', RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE: String(BOUND),
+      TEMPORAL_TASK_QUEUE: queue,
+      ORCHESTRATOR_POLL_INTERVAL_MS: '100',
+      SPRINT_IDLE_POLL_MINUTES: '60',
+      RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE: String(BOUND),
     });
     let ticks = 0;
     const activities = sprintStandIns(config, async (): Promise<TickOutcome> => {
@@ -37,23 +40,45 @@ describe('a sprint idling for humans', () => {
       Context.current().heartbeat();
       // The board as humans left it: one item awaiting approval, nothing for the runner.
       return {
-        routed: 0, routedItems: [], endOfSprint: true, exitCode: 0,
-        summary: { type: 'DISPATCH_SUMMARY', sprint: 'M1', completed: true, status_counts: { 'Needs Human Approval': 1 }, processed_items: [{ issue_number: 7, project_item_id: 'PVTI_7', status: 'Needs Human Approval' }] },
+        routed: 0,
+        routedItems: [],
+        endOfSprint: true,
+        exitCode: 0,
+        summary: {
+          type: 'DISPATCH_SUMMARY',
+          sprint: 'M1',
+          completed: true,
+          status_counts: { 'Needs Human Approval': 1 },
+          processed_items: [{ issue_number: 7, project_item_id: 'PVTI_7', status: 'Needs Human Approval' }],
+        },
       };
     });
     const workers = await createWorkers({
-      config, connection: temporal.nativeConnection, activities, onEvent: () => undefined,
-      workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! }, shutdownGraceTime: '1s',
+      config,
+      connection: temporal.nativeConnection,
+      activities,
+      onEvent: () => undefined,
+      workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! },
+      shutdownGraceTime: '1s',
     });
     const running = workers.run();
     try {
       const handle = await temporal.client.workflow.start(sprintWorkflow, { taskQueue: queue, workflowId: `sprint-idle-${queue}`, args: [{ sprint: 'M1', mode: 'loop' }] });
-      await eventually(() => handle.query(sprintStatusQuery).catch(() => null), (s) => s?.phase === 'awaiting-humans', 30_000);
+      await eventually(
+        () => handle.query(sprintStatusQuery).catch(() => null),
+        (s) => s?.phase === 'awaiting-humans',
+        30_000,
+      );
       const first = ticks;
       while (ticks < first + CHECKS) {
         const before = ticks;
         await handle.signal(tickSignal);
-        await eventually(() => ticks, (n) => n > before, 30_000, 5);
+        await eventually(
+          () => ticks,
+          (n) => n > before,
+          30_000,
+          5,
+        );
       }
       const status = await handle.query(sprintStatusQuery);
       expect(status.phase).toBe('awaiting-humans');

@@ -26,28 +26,48 @@ describe('sprintWorkflow decisions (stand-in activities)', () => {
     const notified: Array<{ tick: number; status: string }> = [];
     let ticks = 0;
     const summary = (status: string) => ({
-      type: 'DISPATCH_SUMMARY' as const, sprint: 'M1', completed: true, status_counts: { [status]: 1 },
+      type: 'DISPATCH_SUMMARY' as const,
+      sprint: 'M1',
+      completed: true,
+      status_counts: { [status]: 1 },
       processed_items: [{ issue_number: 7, project_item_id: 'PVTI_7', status }],
     });
     const notifyItems = async ({ changes }: { changes: Array<{ status: string }> }) => {
       for (const change of changes) notified.push({ tick: ticks, status: change.status });
       return { notified: changes.length };
     };
-    const activities = sprintStandIns(config, async (): Promise<TickOutcome> => {
-      ticks += 1;
-      const sprint = temporal.client.workflow.getHandle(Context.current().info.workflowExecution!.workflowId);
-      if (ticks === 1) {
-        // The orchestrator read item 7 as Blocked; meanwhile its blocked retry fired and it reported Ready.
-        await sprint.signal(itemReportSignal, {
-          version: 1, issueNumber: 7, chain: 'c1', seq: 1, intentsReceived: 0, intentsSuperseded: 0, boardStatus: 'Ready', busy: false, timerPending: false, ended: false,
-        });
-        return { routed: 0, routedItems: [], summary: summary('Blocked'), endOfSprint: true, exitCode: 0 };
-      }
-      return { routed: 0, routedItems: [], summary: summary('Done'), endOfSprint: true, exitCode: 0 };
-    }, { notifyItems });
+    const activities = sprintStandIns(
+      config,
+      async (): Promise<TickOutcome> => {
+        ticks += 1;
+        const sprint = temporal.client.workflow.getHandle(Context.current().info.workflowExecution!.workflowId);
+        if (ticks === 1) {
+          // The orchestrator read item 7 as Blocked; meanwhile its blocked retry fired and it reported Ready.
+          await sprint.signal(itemReportSignal, {
+            version: 1,
+            issueNumber: 7,
+            chain: 'c1',
+            seq: 1,
+            intentsReceived: 0,
+            intentsSuperseded: 0,
+            boardStatus: 'Ready',
+            busy: false,
+            timerPending: false,
+            ended: false,
+          });
+          return { routed: 0, routedItems: [], summary: summary('Blocked'), endOfSprint: true, exitCode: 0 };
+        }
+        return { routed: 0, routedItems: [], summary: summary('Done'), endOfSprint: true, exitCode: 0 };
+      },
+      { notifyItems },
+    );
     const workers = await createWorkers({
-      config, connection: temporal.nativeConnection, activities, onEvent: () => undefined,
-      workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! }, shutdownGraceTime: '1s',
+      config,
+      connection: temporal.nativeConnection,
+      activities,
+      onEvent: () => undefined,
+      workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! },
+      shutdownGraceTime: '1s',
     });
     const running = workers.run();
     try {
@@ -60,7 +80,7 @@ describe('sprintWorkflow decisions (stand-in activities)', () => {
     }
   });
 
-  it('ticks at a fixed rate: the wait after a tick is the interval minus the tick\'s duration, and none after a tick that overran', async () => {
+  it("ticks at a fixed rate: the wait after a tick is the interval minus the tick's duration, and none after a tick that overran", async () => {
     // Slow orchestrator runs against a 3 s interval. What is asserted is the timers the workflow
     // recorded (not wall-clock times): a load-slowed tick only makes a wait shorter or absent.
     const INTERVAL_MS = 3000;
@@ -75,13 +95,22 @@ describe('sprintWorkflow decisions (stand-in activities)', () => {
       return { routed: 0, routedItems: [], summary: null, endOfSprint: false, exitCode: 0 };
     });
     const workers = await createWorkers({
-      config, connection: temporal.nativeConnection, activities, onEvent: () => undefined,
-      workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! }, shutdownGraceTime: '1s',
+      config,
+      connection: temporal.nativeConnection,
+      activities,
+      onEvent: () => undefined,
+      workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! },
+      shutdownGraceTime: '1s',
     });
     const running = workers.run();
     try {
       const handle = await temporal.client.workflow.start(sprintWorkflow, { taskQueue: queue, workflowId: `sprint-fixed-rate-${queue}`, args: [{ sprint: 'M1', mode: 'loop' }] });
-      await eventually(() => ticks, (n) => n >= 4, 60_000, 50);
+      await eventually(
+        () => ticks,
+        (n) => n >= 4,
+        60_000,
+        50,
+      );
       await handle.signal(stopSignal);
       await handle.result();
       // What follows each orchestrator run until the next one: the timers' durations (ms).

@@ -85,7 +85,9 @@ describe('Temporal CLI recipes against a real server, worker and emulators', () 
   const savedRepoRoot = process.env.ORCHESTRATOR_REPO_ROOT;
 
   const linkedPr = (issue: number, number: number) => ({
-    number, issue_number: issue, head_ref: `executor/issue-${issue}`,
+    number,
+    issue_number: issue,
+    head_ref: `executor/issue-${issue}`,
     body: `Work for #${issue}.\n\nRefs #${issue}\n\n<!-- EXECUTOR_RUN_V1\nissue: ${issue}\nproject_item_id: PVTI_${issue}\nrun_id: 6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f\n-->`,
   });
 
@@ -113,7 +115,10 @@ describe('Temporal CLI recipes against a real server, worker and emulators', () 
 
   const boardStatus = (issue: number) => rig.backend.board.listProjectItems().find((item) => item.issue_number === issue)?.fields.Status;
   const transitions = (issue: number) =>
-    rig.backend.board.effectLog().filter((e) => e.kind === 'transition' && e.issue_number === issue).map((e) => `${e.from}->${e.to} (${e.role})`);
+    rig.backend.board
+      .effectLog()
+      .filter((e) => e.kind === 'transition' && e.issue_number === issue)
+      .map((e) => `${e.from}->${e.to} (${e.role})`);
   const queryJson = (run: Run) => {
     expect(run).toMatchObject({ status: 0, stderr: '' });
     return JSON.parse(run.stdout) as { queryResult: unknown[] } & Record<string, unknown>;
@@ -163,7 +168,11 @@ describe('Temporal CLI recipes against a real server, worker and emulators', () 
     expect(shown.stdout).toMatch(/WorkflowExecutionStarted/);
 
     // The emulated agents work the board: #1 passes review, #2's executor fails and is Blocked.
-    await eventually(() => [boardStatus(1), boardStatus(2)], ([a, b]) => a === 'Needs Human Approval' && b === 'Blocked', 60_000);
+    await eventually(
+      () => [boardStatus(1), boardStatus(2)],
+      ([a, b]) => a === 'Needs Human Approval' && b === 'Blocked',
+      60_000,
+    );
 
     // sprint-status: the query result has the items.
     const status = await eventually(
@@ -186,10 +195,18 @@ describe('Temporal CLI recipes against a real server, worker and emulators', () 
     expect(item).toMatchObject({ issueNumber: 1, boardStatus: 'Needs Human Approval', prUrl: expect.stringContaining('/pull/10') });
 
     // list-blocked / list-items / list-awaiting-approval: visibility queries on our search attributes.
-    const blocked = await eventually(() => recipe('list-blocked'), (run) => run.stdout.includes(`sprint-${sprint}-item-2`), 30_000);
+    const blocked = await eventually(
+      () => recipe('list-blocked'),
+      (run) => run.stdout.includes(`sprint-${sprint}-item-2`),
+      30_000,
+    );
     expect(blocked.status).toBe(0);
     expect(blocked.stdout).not.toContain(`sprint-${sprint}-item-1`);
-    const awaiting = await eventually(() => recipe('list-awaiting-approval'), (run) => run.stdout.includes(`sprint-${sprint}-item-1`), 30_000);
+    const awaiting = await eventually(
+      () => recipe('list-awaiting-approval'),
+      (run) => run.stdout.includes(`sprint-${sprint}-item-1`),
+      30_000,
+    );
     expect(awaiting.stdout).not.toContain(`sprint-${sprint}-item-2`);
     const items = await recipe('list-items');
     expect(items.stdout).toContain(`sprint-${sprint}-item-1`);
@@ -207,15 +224,26 @@ describe('Temporal CLI recipes against a real server, worker and emulators', () 
     expect(rework).toMatchObject({ status: 0, stderr: '' });
     expect(rework.stdout).toContain('In Review');
     expect(transitions(1)).toContain('Needs Human Approval->In Review (HUMAN)');
-    const reworkComment = rig.backend.board.listIssueComments(1).map((comment) => comment.body).join('\n');
+    const reworkComment = rig.backend.board
+      .listIssueComments(1)
+      .map((comment) => comment.body)
+      .join('\n');
     expect(reworkComment).toContain('Return 503 "degraded" when the DB is down');
     expect(reworkComment).toContain('Add a test for it');
 
     // pause-sprint / resume-sprint: the query shows it.
     expect(await recipe('pause-sprint')).toMatchObject({ status: 0, stderr: '' });
-    await eventually(async () => (queryJson(await recipe('sprint-status')).queryResult[0] as { paused: boolean }).paused, (paused) => paused, 15_000);
+    await eventually(
+      async () => (queryJson(await recipe('sprint-status')).queryResult[0] as { paused: boolean }).paused,
+      (paused) => paused,
+      15_000,
+    );
     expect(await recipe('resume-sprint')).toMatchObject({ status: 0, stderr: '' });
-    await eventually(async () => (queryJson(await recipe('sprint-status')).queryResult[0] as { paused: boolean }).paused, (paused) => !paused, 15_000);
+    await eventually(
+      async () => (queryJson(await recipe('sprint-status')).queryResult[0] as { paused: boolean }).paused,
+      (paused) => !paused,
+      15_000,
+    );
     expect(await recipe('tick-sprint')).toMatchObject({ status: 0, stderr: '' });
 
     // stop-sprint ends the workflow; follow-sprint follows it to its end.

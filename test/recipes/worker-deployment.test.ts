@@ -36,7 +36,12 @@ function run(file: string, args: string[], env: Record<string, string>): Promise
 }
 
 describe('docs/upgrading.md shows the deployment recipes verbatim', () => {
-  const lines = (text: string) => text.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#')).join('\n');
+  const lines = (text: string) =>
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#'))
+      .join('\n');
   it.each(['describe_deployment', 'set_current_build'])('%s', (name) => {
     const script = readFileSync(SCRIPT, 'utf8');
     const body = new RegExp(`^${name}\\(\\) \\{\\n([\\s\\S]*?)\\n\\}`, 'm').exec(script)?.[1];
@@ -80,7 +85,9 @@ describe('worker deployment: build id, first version current, promotion by recip
   };
   const smoke = async () => {
     const handle = await temporal.client.workflow.start('smokeWorkflow', {
-      taskQueue, workflowId: `deploy-smoke-${randomUUID()}`, args: [{ timerMs: 10, waitForSignalMs: 10 }],
+      taskQueue,
+      workflowId: `deploy-smoke-${randomUUID()}`,
+      args: [{ timerMs: 10, waitForSignalMs: 10 }],
     });
     const result = await Promise.race([handle.result(), new Promise((resolve) => setTimeout(() => resolve('not delivered within 60 s'), 60_000))]);
     const history = await handle.fetchHistory();
@@ -108,14 +115,21 @@ describe('worker deployment: build id, first version current, promotion by recip
     const next = `${buildId}-next`;
     const second = startWorker({ SPRINT_RUNNER_BUILD_ID: next });
     expect(await event(second, 'RUNNER_DEPLOYMENT_NOT_CURRENT')).toMatchObject({
-      build_id: next, current_build_id: buildId, hint: expect.stringContaining(`set-current-version --deployment-name ${deployment} --build-id ${next}`),
+      build_id: next,
+      current_build_id: buildId,
+      hint: expect.stringContaining(`set-current-version --deployment-name ${deployment} --build-id ${next}`),
     });
     const missing = await recipe('set-current-build');
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toContain('set BUILD_ID to the build id the new worker printed');
 
     // 3. Promote it with the recipe; the next workflow runs on it, and describe/doctor show it.
-    const promoted = await waitFor(() => recipe('set-current-build', { BUILD_ID: next }), (r) => r.status === 0, 60_000, 1000);
+    const promoted = await waitFor(
+      () => recipe('set-current-build', { BUILD_ID: next }),
+      (r) => r.status === 0,
+      60_000,
+      1000,
+    );
     expect(promoted.stderr).toBe('');
     expect(await smoke()).toEqual({ result: expect.objectContaining({ timerFired: true }), builds: [next] });
     expect((await recipe('describe-deployment')).stdout).toMatch(new RegExp(`CurrentVersionBuildID\\s+${next.replace(/\./g, '\\.')}`));

@@ -60,14 +60,35 @@ export function validIntent(g: Gen): Record<string, unknown> {
   return { type: 'RUN_INTENT', role, run_id: runId, endpoint, body };
 }
 
-
-const INVALID_UTF8 = [Buffer.from([0xff]), Buffer.from([0xc3, 0x28]), Buffer.from([0xe2, 0x82]), Buffer.from([0xf0, 0x28, 0x8c, 0xbc]), Buffer.from([0x80, 0x80]), Buffer.from([0xfe, 0xfe, 0xff])];
+const INVALID_UTF8 = [
+  Buffer.from([0xff]),
+  Buffer.from([0xc3, 0x28]),
+  Buffer.from([0xe2, 0x82]),
+  Buffer.from([0xf0, 0x28, 0x8c, 0xbc]),
+  Buffer.from([0x80, 0x80]),
+  Buffer.from([0xfe, 0xfe, 0xff]),
+];
 
 const BAD_RUN_IDS = [
-  '../../etc/passwd', '..', '../', './x', '/tmp/x', 'run-1', '6f1c2d3e-4b5a-1c7d-8e9f-0a1b2c3d4e5f' /* v1 */,
-  '6f1c2d3e-4b5a-4c7d-cf9f-0a1b2c3d4e5f' /* bad variant */, '6f1c2d3e4b5a4c7d8e9f0a1b2c3d4e5f', '{6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f}',
-  '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f/../x', '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f\n', ' 6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f',
-  '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f%00', '$(reboot)', '`id`', 'sprint-M1-item-1', 'x'.repeat(300), 'ＵＵＩＤ',
+  '../../etc/passwd',
+  '..',
+  '../',
+  './x',
+  '/tmp/x',
+  'run-1',
+  '6f1c2d3e-4b5a-1c7d-8e9f-0a1b2c3d4e5f' /* v1 */,
+  '6f1c2d3e-4b5a-4c7d-cf9f-0a1b2c3d4e5f' /* bad variant */,
+  '6f1c2d3e4b5a4c7d8e9f0a1b2c3d4e5f',
+  '{6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f}',
+  '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f/../x',
+  '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f\n',
+  ' 6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f',
+  '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f%00',
+  '$(reboot)',
+  '`id`',
+  'sprint-M1-item-1',
+  'x'.repeat(300),
+  'ＵＵＩＤ',
 ];
 
 /** Orchestrator stdout lines as the bytes the intake reads (decodeIntentLine, then parseIntentLine). */
@@ -130,9 +151,26 @@ export function intentLineCases(count: number, seed = 1): Case<Buffer>[] {
     () => {
       const intent = validIntent(g);
       const role = intent.role as string;
-      const bad = role === 'REVIEWER'
-        ? g.pick([ENDPOINTS.claim, '/internal/run', '/internal/plan-apply', '/internal/project-item/update-field', `${ENDPOINTS.resolve}/`, `${ENDPOINTS.resolve}?x=1`, '/internal/../__admin/seed'])
-        : g.pick(['/internal/run', '/internal/plan-apply', '/internal/project-item/update-field', '/internal/preflight', `${ENDPOINTS.claim}/../run`, '/internal/executor/claim-ready-item%2F..', '/internal/agent-context']);
+      const bad =
+        role === 'REVIEWER'
+          ? g.pick([
+              ENDPOINTS.claim,
+              '/internal/run',
+              '/internal/plan-apply',
+              '/internal/project-item/update-field',
+              `${ENDPOINTS.resolve}/`,
+              `${ENDPOINTS.resolve}?x=1`,
+              '/internal/../__admin/seed',
+            ])
+          : g.pick([
+              '/internal/run',
+              '/internal/plan-apply',
+              '/internal/project-item/update-field',
+              '/internal/preflight',
+              `${ENDPOINTS.claim}/../run`,
+              '/internal/executor/claim-ready-item%2F..',
+              '/internal/agent-context',
+            ]);
       intent.endpoint = bad;
       add(`endpoint not allowed for ${role}`, JSON.stringify(intent), 'intent_endpoint_not_allowed');
     },
@@ -182,7 +220,11 @@ export function intentLineCases(count: number, seed = 1): Case<Buffer>[] {
       const intent = validIntent(g);
       const number = g.pick(['9007199254740993', '-9007199254740993', '9007199254740992', '18446744073709551616', '1e309', '-1e400', '1'.repeat(30)]);
       const text = JSON.stringify({ ...intent, body: { ...(intent.body as object), marker: 7 } }).replace('"marker":7', `"marker":${number}`);
-      add('number JSON.parse cannot hold exactly', intent.endpoint === ENDPOINTS.resolve && g.random() < 0.5 ? text.replace(/"issue_number":\d+/, `"issue_number":${number}`) : text, 'intent_unsafe_integer');
+      add(
+        'number JSON.parse cannot hold exactly',
+        intent.endpoint === ENDPOINTS.resolve && g.random() < 0.5 ? text.replace(/"issue_number":\d+/, `"issue_number":${number}`) : text,
+        'intent_unsafe_integer',
+      );
     },
     () => {
       const depth = g.pick([65, 100, 1000, 10_000, 100_000]);
@@ -200,7 +242,11 @@ export function intentLineCases(count: number, seed = 1): Case<Buffer>[] {
       const body: Record<string, unknown> = { role, run_id: runId };
       const issue = g.pick([undefined, '950', -1, 0, 1.5, null, [7], { n: 7 }, true, '']);
       if (issue !== undefined) body.issue_number = issue;
-      add('resolve-linked-pr without a valid issue_number', JSON.stringify({ type: 'RUN_INTENT', role, run_id: runId, endpoint: ENDPOINTS.resolve, body }), 'intent_invalid_issue_number');
+      add(
+        'resolve-linked-pr without a valid issue_number',
+        JSON.stringify({ type: 'RUN_INTENT', role, run_id: runId, endpoint: ENDPOINTS.resolve, body }),
+        'intent_invalid_issue_number',
+      );
     },
   ];
   // A few lines over 1 MiB (the limit is checked before any parsing).
@@ -241,14 +287,30 @@ export function workerOutputCases(count: number, seed = 2): Case<WorkerOutputInp
   const g = new Gen(seed);
   const cases: Case<WorkerOutputInput>[] = [];
   const base = (role: 'EXECUTOR' | 'REVIEWER', runId: string) => ({
-    run_id: runId, role, status: 'succeeded', outcome: role === 'REVIEWER' ? 'PASS' : null, summary: 'ok', urls: {}, errors: [], marker_verified: null,
+    run_id: runId,
+    role,
+    status: 'succeeded',
+    outcome: role === 'REVIEWER' ? 'PASS' : null,
+    summary: 'ok',
+    urls: {},
+    errors: [],
+    marker_verified: null,
   });
   const add = (name: string, input: WorkerOutputInput, expected: string) => cases.push({ name: `worker#${cases.length} ${name}`, input, expected });
   const kinds: Array<() => void> = [
     () => {
       const role = g.pick(['EXECUTOR', 'REVIEWER'] as const);
       const runId = g.uuid4();
-      const text = g.pick(['', 'done!', 'RUNNER_RESULT_JSON:', 'RUNNER_RESULT_JSON: {', '```json\n{}\n```', '{"run_id":', `${JSON.stringify(base(role, runId))} trailing`, '\u00ff\u00fe garbage']);
+      const text = g.pick([
+        '',
+        'done!',
+        'RUNNER_RESULT_JSON:',
+        'RUNNER_RESULT_JSON: {',
+        '```json\n{}\n```',
+        '{"run_id":',
+        `${JSON.stringify(base(role, runId))} trailing`,
+        '\u00ff\u00fe garbage',
+      ]);
       add('not JSON', { toolResult: null, text, expected: { run_id: runId, role } }, 'worker_invalid_output');
     },
     () => {
@@ -308,12 +370,21 @@ export function workerOutputCases(count: number, seed = 2): Case<WorkerOutputInp
 
 export function validKickoffPlan(): Record<string, unknown> {
   const task = (title: string, extra: Record<string, unknown> = {}) => ({
-    title, body_markdown: `## Goal\nDo ${title}`, priority: 'P0', size: 'S', area: 'api', depends_on_titles: [], initial_status: 'Backlog', ...extra,
+    title,
+    body_markdown: `## Goal\nDo ${title}`,
+    priority: 'P0',
+    size: 'S',
+    area: 'api',
+    depends_on_titles: [],
+    initial_status: 'Backlog',
+    ...extra,
   });
   return {
     sprint: 'M1',
     goal_issue: {
-      title: '[SPRINT GOAL] M1: Ship login', body_markdown: 'Login for everyone', labels: ['meta:sprint-goal'],
+      title: '[SPRINT GOAL] M1: Ship login',
+      body_markdown: 'Login for everyone',
+      labels: ['meta:sprint-goal'],
       fields: { Sprint: 'M1', Status: 'Backlog', Priority: 'P0', Size: 'S', Area: 'docs' },
     },
     tasks: [task('[TASK] One'), task('[TASK] Two', { depends_on_titles: ['[TASK] One'] }), task('[TASK] Three', { priority: 'P1' })],
@@ -337,19 +408,35 @@ export function kickoffCases(count: number, seed = 3): Case<unknown>[] {
     mutate('sprint missing', 'kickoff_invalid_field', (p) => (p.sprint = g.pick([undefined, '', ' ', 1, null]))),
     mutate('sprint mismatch', 'kickoff_sprint_mismatch', (p) => (p.sprint = g.pick(['M2', 'M3', 'm1', 'M1x', '../M1']))),
     mutate('goal_issue not an object', 'kickoff_invalid_field', (p) => (p.goal_issue = g.pick([null, [], 'goal', 1]))),
-    mutate('goal title', 'kickoff_invalid_goal_title', (p) => (p.goal_issue.title = g.pick(['Ship login', '[SPRINT GOAL] M5: x', '[sprint goal] M1: x', '[SPRINT GOAL] M1:', '[TASK] M1: x']))),
+    mutate(
+      'goal title',
+      'kickoff_invalid_goal_title',
+      (p) => (p.goal_issue.title = g.pick(['Ship login', '[SPRINT GOAL] M5: x', '[sprint goal] M1: x', '[SPRINT GOAL] M1:', '[TASK] M1: x'])),
+    ),
     mutate('goal label', 'kickoff_missing_goal_label', (p) => (p.goal_issue.labels = g.pick([['sprint-goal'], ['meta:sprint'], ['META:SPRINT-GOAL']]))),
     mutate('goal labels not strings', 'kickoff_invalid_field', (p) => (p.goal_issue.labels = g.pick([[], 'meta:sprint-goal', [1], [''], null]))),
-    mutate('goal fields', 'kickoff_invalid_goal_fields', (p) => (p.goal_issue.fields[g.pick(['Sprint', 'Status', 'Priority', 'Size', 'Area'])] = g.pick(['X', 'M2', 'Ready', 'P1', null]))),
+    mutate(
+      'goal fields',
+      'kickoff_invalid_goal_fields',
+      (p) => (p.goal_issue.fields[g.pick(['Sprint', 'Status', 'Priority', 'Size', 'Area'])] = g.pick(['X', 'M2', 'Ready', 'P1', null])),
+    ),
     mutate('tasks not an array', 'kickoff_invalid_field', (p) => (p.tasks = g.pick([null, {}, 'tasks', 3]))),
-    mutate('task count', 'kickoff_invalid_task_count', (p) => (p.tasks = g.random() < 0.5 ? p.tasks.slice(0, g.int(0, 2)) : Array.from({ length: g.int(26, 40) }, (_, i) => ({ ...p.tasks[2], title: `[TASK] T${i}` })))),
+    mutate(
+      'task count',
+      'kickoff_invalid_task_count',
+      (p) => (p.tasks = g.random() < 0.5 ? p.tasks.slice(0, g.int(0, 2)) : Array.from({ length: g.int(26, 40) }, (_, i) => ({ ...p.tasks[2], title: `[TASK] T${i}` }))),
+    ),
     mutate('task not an object', 'kickoff_invalid_task', (p) => (p.tasks[ti()] = g.pick([null, 'task', 1, []]))),
     mutate('task title', 'kickoff_invalid_task_title', (p) => (p.tasks[ti()].title = g.pick(['One', '[task] One', '[TASK]', 'TASK: One']))),
     mutate('task priority', 'kickoff_invalid_priority', (p) => (p.tasks[ti()].priority = g.pick(['P3', 'p0', 'high', 'P 0']))),
     mutate('task size', 'kickoff_invalid_size', (p) => (p.tasks[ti()].size = g.pick(['XL', 's', 'Small', 'XS']))),
     mutate('task area', 'kickoff_invalid_area', (p) => (p.tasks[ti()].area = g.pick(['backend', 'frontend', '../api', 'ops']))),
     mutate('task initial status', 'kickoff_invalid_initial_status', (p) => (p.tasks[ti()].initial_status = g.pick(['Ready', 'Done', 'backlog', 'In Progress']))),
-    mutate('task string fields', 'kickoff_invalid_field', (p) => (p.tasks[ti()][g.pick(['title', 'body_markdown', 'priority', 'size', 'area', 'initial_status'])] = g.pick([undefined, '', '  ', 1, null]))),
+    mutate(
+      'task string fields',
+      'kickoff_invalid_field',
+      (p) => (p.tasks[ti()][g.pick(['title', 'body_markdown', 'priority', 'size', 'area', 'initial_status'])] = g.pick([undefined, '', '  ', 1, null])),
+    ),
     mutate('title collision', 'kickoff_title_collision', (p) => (p.tasks[2].title = p.tasks[g.int(0, 1)].title)),
     mutate('unknown dependency', 'kickoff_unknown_dependency', (p) => (p.tasks[2].depends_on_titles = [g.pick(['[TASK] Four', '[TASK] one', 'One'])])),
     mutate('self dependency', 'kickoff_invalid_dependency', (p) => (p.tasks[0].depends_on_titles = ['[TASK] One'])),
@@ -387,7 +474,12 @@ export function reworkPayloadCases(count: number, seed = 4): Case<unknown>[] {
     () => add('reason not a string', g.pick([{}, { reason: 1 }, { reason: null }, { reason: ['x'] }]), 'reason: rework reason must be a string'),
     () => add('blank reason', g.pick([{ reason: '' }, { reason: '   ' }, { reason: '\n\t' }]), 'reason: rework reason must not be blank'),
     () => add('reason too long', { reason: 'r'.repeat(g.int(2001, 5000)) }, 'reason: rework reason must be at most 2000 characters'),
-    () => add('unprintable reason', { reason: `fix ${g.pick(['\u0000', '\u0007', '\u001b[31m', '\u202e', '\u2066', '\u0085'])} it` }, 'reason: rework reason must be printable text (no control characters or bidirectional overrides)'),
+    () =>
+      add(
+        'unprintable reason',
+        { reason: `fix ${g.pick(['\u0000', '\u0007', '\u001b[31m', '\u202e', '\u2066', '\u0085'])} it` },
+        'reason: rework reason must be printable text (no control characters or bidirectional overrides)',
+      ),
     () => add('steps empty', { reason: 'x', steps: [] }, 'steps: rework steps must not be empty when given'),
     () => add('steps not an array', { reason: 'x', steps: g.pick(['step', 1, null, {}]) }, 'steps: rework steps must be an array of strings'),
     () => add('too many steps', { reason: 'x', steps: Array.from({ length: g.int(21, 10_000) }, () => 'step') }, 'steps: at most 20 rework steps'),
@@ -409,7 +501,12 @@ export function sprintInputCases(count: number, seed = 5): Case<unknown>[] {
       const extra = g.pick(['Sprint', 'env', 'command', g.word()]);
       add('unknown field', { sprint: 'M1', mode: 'loop', [extra]: 'x' }, `sprint input has unknown fields: ${extra}`);
     },
-    () => add('bad sprint', { sprint: g.pick(['', '../M1', 'M1/..', '-M1', 'M 1', 'x'.repeat(65), 'M1;rm', 1, null, '$(id)']), mode: 'loop' }, 'sprint input: sprint must be a short name like "M1" (letters, digits, . _ -)'),
+    () =>
+      add(
+        'bad sprint',
+        { sprint: g.pick(['', '../M1', 'M1/..', '-M1', 'M 1', 'x'.repeat(65), 'M1;rm', 1, null, '$(id)']), mode: 'loop' },
+        'sprint input: sprint must be a short name like "M1" (letters, digits, . _ -)',
+      ),
     () => add('bad mode', { sprint: 'M1', mode: g.pick(['LOOP', 'forever', '', null, 1]) }, 'sprint input: mode must be "loop", "once" or "kickoff-only"'),
     () => add('blank goal', { sprint: 'M1', mode: 'loop', goal: g.pick(['', '  ', 1, null]) }, 'sprint input: goal must be a non-empty string when given'),
     () => add('readyLimit not an integer', { sprint: 'M1', mode: 'loop', readyLimit: g.pick([1.5, '2', null, 'x', NaN, [1]]) }, 'sprint input: readyLimit must be an integer'),
@@ -424,7 +521,15 @@ export function sprintInputCases(count: number, seed = 5): Case<unknown>[] {
 // `sprint-runner run` flags (sprintInputFromFlags) and environment values (loadConfig)
 
 export interface RunFlags {
-  dryRun?: boolean; once?: boolean; loop?: boolean; kickoff?: boolean; sprint?: string; goal?: string; goalFile?: string; readyLimit: string; worker: boolean;
+  dryRun?: boolean;
+  once?: boolean;
+  loop?: boolean;
+  kickoff?: boolean;
+  sprint?: string;
+  goal?: string;
+  goalFile?: string;
+  readyLimit: string;
+  worker: boolean;
 }
 
 export function runFlagCases(count: number, seed = 6): Case<{ flags: RunFlags; envSprint: string | null }>[] {
@@ -437,7 +542,13 @@ export function runFlagCases(count: number, seed = 6): Case<{ flags: RunFlags; e
     () => add('--goal without --kickoff', g.random() < 0.5 ? { goal: 'x', sprint: 'M1' } : { goalFile: '/tmp/x', sprint: 'M1' }, null, '--goal/--goal-file requires --kickoff'),
     () => add('--kickoff without a goal', { kickoff: true, sprint: 'M1' }, null, '--kickoff requires --goal or --goal-file'),
     () => add('no sprint', g.pick([{}, { sprint: '' }, { sprint: '   ' }]), null, 'sprint is required'),
-    () => add('--ready-limit not an integer', { sprint: 'M1', readyLimit: g.pick(['x', '1.5', '', '3;rm', '0x2', '1e1', ' ', '--1', '$(echo 2)']) }, null, '--ready-limit must be an integer'),
+    () =>
+      add(
+        '--ready-limit not an integer',
+        { sprint: 'M1', readyLimit: g.pick(['x', '1.5', '', '3;rm', '0x2', '1e1', ' ', '--1', '$(echo 2)']) },
+        null,
+        '--ready-limit must be an integer',
+      ),
     () => add('--goal-file unreadable', { sprint: 'M1', kickoff: true, goalFile: missing }, null, `--goal-file ${missing} cannot be read: ENOENT`),
     () => add('--goal blank', { sprint: 'M1', kickoff: true, goal: g.pick(['', '  ', '\n\t']) }, 'M1', '--goal must be non-empty'),
     () => {
@@ -445,14 +556,29 @@ export function runFlagCases(count: number, seed = 6): Case<{ flags: RunFlags; e
       const name = g.pick(['x'.repeat(g.int(65, 300)), '../M1', '-M1', 'M 1', 'M1;rm', '$(id)', 'M1/..', '.M1']);
       const fromEnv = g.random() < 0.3;
       const shown = name.length > 40 ? `${name.slice(0, 37)}...` : name;
-      add('invalid sprint name', fromEnv ? {} : { sprint: name }, fromEnv ? name : null, `sprint must be a short name like "M1" (letters, digits, . _ -): got ${JSON.stringify(shown)} (${name.length} characters)`);
+      add(
+        'invalid sprint name',
+        fromEnv ? {} : { sprint: name },
+        fromEnv ? name : null,
+        `sprint must be a short name like "M1" (letters, digits, . _ -): got ${JSON.stringify(shown)} (${name.length} characters)`,
+      );
     },
   ];
   while (cases.length < count) g.pick(kinds)();
   return cases;
 }
 
-const POSINT = ['RUNNER_MAX_EXECUTORS', 'RUNNER_MAX_REVIEWERS', 'RUNNER_READY_BUFFER', 'REVIEW_STALL_POLLS', 'RUNNER_WATCHDOG_TIMEOUT_S', 'ORCHESTRATOR_POLL_INTERVAL_MS', 'BLOCKED_RETRY_MAX_ATTEMPTS', 'RUNNER_TRANSIENT_MAX_ATTEMPTS', 'RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE'];
+const POSINT = [
+  'RUNNER_MAX_EXECUTORS',
+  'RUNNER_MAX_REVIEWERS',
+  'RUNNER_READY_BUFFER',
+  'REVIEW_STALL_POLLS',
+  'RUNNER_WATCHDOG_TIMEOUT_S',
+  'ORCHESTRATOR_POLL_INTERVAL_MS',
+  'BLOCKED_RETRY_MAX_ATTEMPTS',
+  'RUNNER_TRANSIENT_MAX_ATTEMPTS',
+  'RUNNER_HISTORY_EVENTS_BEFORE_CONTINUE',
+];
 const POSFLOAT = ['BACKEND_TIMEOUT_S', 'CODEX_TOOLS_CALL_TIMEOUT_S', 'REVIEW_STALL_MINUTES', 'BLOCKED_RETRY_MINUTES'];
 
 export function envCases(count: number, seed = 7): Case<Record<string, string>>[] {
@@ -477,27 +603,63 @@ export function envCases(count: number, seed = 7): Case<Record<string, string>>[
       const key = g.pick(POSFLOAT);
       add(`${key} not positive`, { [key]: g.pick(['0', '-1', '-0.5', '0.0', '-1e3']) }, `${key} must be a positive number`);
     },
-    () => add('ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS negative', { ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS: g.pick(['-1', '-2']) }, 'ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS must be a non-negative integer'),
-    () => add('ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS not an integer', { ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS: g.pick(['x', '1.0', 'two']) }, 'ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS must be an integer'),
-    () => add('BACKEND_BASE_URL not http(s)', { BACKEND_BASE_URL: g.pick(['localhost:4000', 'ftp://x', 'file:///etc/passwd', 'javascript:alert(1)', 'http//x', '://x', 'gopher://x:70']) }, 'BACKEND_BASE_URL must be an http(s) URL'),
+    () =>
+      add(
+        'ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS negative',
+        { ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS: g.pick(['-1', '-2']) },
+        'ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS must be a non-negative integer',
+      ),
+    () =>
+      add(
+        'ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS not an integer',
+        { ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS: g.pick(['x', '1.0', 'two']) },
+        'ORCHESTRATOR_SANITIZATION_REGEN_ATTEMPTS must be an integer',
+      ),
+    () =>
+      add(
+        'BACKEND_BASE_URL not http(s)',
+        { BACKEND_BASE_URL: g.pick(['localhost:4000', 'ftp://x', 'file:///etc/passwd', 'javascript:alert(1)', 'http//x', '://x', 'gopher://x:70']) },
+        'BACKEND_BASE_URL must be an http(s) URL',
+      ),
     () => {
       const op = g.pick([';', '&&', '||', '|', '>', '<', '&', '$(', '`']);
       const expected = op === '$(' || op === '`' ? null : op;
       if (expected === null) return;
-      add(`RUNNER_ORCHESTRATOR_CMD with "${op}"`, { RUNNER_ORCHESTRATOR_CMD: `node cli.js --loop ${op} rm -rf /tmp/x` }, `RUNNER_ORCHESTRATOR_CMD must be valid shell words (shell operator "${op}" is not allowed (commands run without a shell; quote it to pass it as an argument))`);
+      add(
+        `RUNNER_ORCHESTRATOR_CMD with "${op}"`,
+        { RUNNER_ORCHESTRATOR_CMD: `node cli.js --loop ${op} rm -rf /tmp/x` },
+        `RUNNER_ORCHESTRATOR_CMD must be valid shell words (shell operator "${op}" is not allowed (commands run without a shell; quote it to pass it as an argument))`,
+      );
     },
-    () => add('RUNNER_ORCHESTRATOR_CMD unbalanced quote', { RUNNER_ORCHESTRATOR_CMD: g.pick(['node "cli.js', "node 'cli.js"]) }, `RUNNER_ORCHESTRATOR_CMD must be valid shell words (no closing ${'x'} quote)`),
-    () => add('CODEX_MCP_ARGS unbalanced quote', { CODEX_MCP_ARGS: 'mcp-server "x' }, 'CODEX_MCP_ARGS must be valid shell words (No closing quotation (the double quote is never closed))'),
+    () =>
+      add(
+        'RUNNER_ORCHESTRATOR_CMD unbalanced quote',
+        { RUNNER_ORCHESTRATOR_CMD: g.pick(['node "cli.js', "node 'cli.js"]) },
+        `RUNNER_ORCHESTRATOR_CMD must be valid shell words (no closing ${'x'} quote)`,
+      ),
+    () =>
+      add(
+        'CODEX_MCP_ARGS unbalanced quote',
+        { CODEX_MCP_ARGS: 'mcp-server "x' },
+        'CODEX_MCP_ARGS must be valid shell words (No closing quotation (the double quote is never closed))',
+      ),
     () => add('trailing backslash', { [g.pick(['RUNNER_ORCHESTRATOR_CMD', 'CODEX_MCP_ARGS'])]: g.pick(['node cli.js \\', 'mcp-server x\\', '\\']) }, ''),
-    () => add('RUNNER_ORCHESTRATOR_CMD empty program name', { RUNNER_ORCHESTRATOR_CMD: g.pick(["'' cli.js", '"" --loop', "''"]) }, 'RUNNER_ORCHESTRATOR_CMD must start with a program name (its first word is empty)'),
+    () =>
+      add(
+        'RUNNER_ORCHESTRATOR_CMD empty program name',
+        { RUNNER_ORCHESTRATOR_CMD: g.pick(["'' cli.js", '"" --loop', "''"]) },
+        'RUNNER_ORCHESTRATOR_CMD must start with a program name (its first word is empty)',
+      ),
     () => add('RUNNER_MAX_PAYLOAD_BYTES', { RUNNER_MAX_PAYLOAD_BYTES: g.pick(['2MiB', '1e6', '0x100000', '-1', '0']) }, ''),
     () => add('RUNNER_LOG_FORMAT', { RUNNER_LOG_FORMAT: g.pick(['xml', 'text', 'JSONL', 'pretty!']) }, 'RUNNER_LOG_FORMAT must be one of json, pretty'),
   ];
   while (cases.length < count) g.pick(kinds)();
   // Fix up the quote kind of the unbalanced-quote cases.
   for (const c of cases) {
-    if (c.input.RUNNER_ORCHESTRATOR_CMD?.includes('"cli')) c.expected = 'RUNNER_ORCHESTRATOR_CMD must be valid shell words (No closing quotation (the double quote is never closed))';
-    else if (c.input.RUNNER_ORCHESTRATOR_CMD?.includes("'cli")) c.expected = 'RUNNER_ORCHESTRATOR_CMD must be valid shell words (No closing quotation (the single quote is never closed))';
+    if (c.input.RUNNER_ORCHESTRATOR_CMD?.includes('"cli'))
+      c.expected = 'RUNNER_ORCHESTRATOR_CMD must be valid shell words (No closing quotation (the double quote is never closed))';
+    else if (c.input.RUNNER_ORCHESTRATOR_CMD?.includes("'cli"))
+      c.expected = 'RUNNER_ORCHESTRATOR_CMD must be valid shell words (No closing quotation (the single quote is never closed))';
     const [key, value] = Object.entries(c.input)[0]!;
     if (c.name.endsWith('trailing backslash')) c.expected = `${key} must be valid shell words (No escaped character (the text ends with a backslash))`;
     if (key === 'RUNNER_MAX_PAYLOAD_BYTES') c.expected = ['-1', '0'].includes(value) ? `${key} must be a positive integer` : `${key} must be an integer`;

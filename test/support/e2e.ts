@@ -24,12 +24,7 @@ export interface E2eRig {
   stop(): Promise<void>;
 }
 
-export async function startE2eRig(
-  temporal: TestTemporal,
-  board: BackendEmulatorOptions,
-  env: Record<string, string> = {},
-  agentScript: unknown = {},
-): Promise<E2eRig> {
+export async function startE2eRig(temporal: TestTemporal, board: BackendEmulatorOptions, env: Record<string, string> = {}, agentScript: unknown = {}): Promise<E2eRig> {
   const dir = mkdtempSync(join(tmpdir(), 'sr-e2e-'));
   const backend = await startBackendEmulator(board);
   process.env.AGENT_SCRIPT_JSON = JSON.stringify(agentScript);
@@ -55,11 +50,21 @@ export async function startE2eRig(
   });
   const running = workers.run();
   return {
-    backend, config, workers, events,
+    backend,
+    config,
+    workers,
+    events,
     async stop() {
       // Item workflow ids (sprint-M1-item-N) are shared between tests: end this rig's ones.
       const ids = new Set(events.map((event) => event.workflow_id).filter((id): id is string => typeof id === 'string'));
-      await Promise.all([...ids].map((id) => temporal.client.workflow.getHandle(id).terminate('test rig stopped').catch(() => undefined)));
+      await Promise.all(
+        [...ids].map((id) =>
+          temporal.client.workflow
+            .getHandle(id)
+            .terminate('test rig stopped')
+            .catch(() => undefined),
+        ),
+      );
       workers.shutdown();
       await running;
       await backend.close();
@@ -70,7 +75,9 @@ export async function startE2eRig(
 /** A project item in the orchestrator's items-file format (../../docs/spec/backend-orchestrator-contract.md §B.1). */
 export function boardItem(issue: number, status: string, sprint = 'M1') {
   return {
-    project_item_id: `PVTI_${issue}`, issue_number: issue, issue_url: `https://github.com/acme/app/issues/${issue}`,
+    project_item_id: `PVTI_${issue}`,
+    issue_number: issue,
+    issue_url: `https://github.com/acme/app/issues/${issue}`,
     fields: { Status: status, Size: 'S', Area: 'api', Priority: 'P0', Sprint: sprint },
   };
 }

@@ -38,12 +38,7 @@ export interface FaultRig {
   stop(client: Client): Promise<void>;
 }
 
-export async function startFaultRig(
-  address: string,
-  board: BackendEmulatorOptions,
-  env: Record<string, string> = {},
-  agentScript: unknown = {},
-): Promise<FaultRig> {
+export async function startFaultRig(address: string, board: BackendEmulatorOptions, env: Record<string, string> = {}, agentScript: unknown = {}): Promise<FaultRig> {
   const dir = mkdtempSync(join(tmpdir(), 'sr-fault-'));
   const backend = await startBackendEmulator(board);
   const marker = randomUUID();
@@ -70,7 +65,13 @@ export async function startFaultRig(
   // Workers carry the markers too; everything else with them is a child (or grandchild) of a worker.
   const children = () => pidsWithEnv('CODEX_FAULT_MARKER', marker).filter((pid) => !workers.some((w) => w.pid === pid));
   const rig: FaultRig = {
-    backend, dir, taskQueue, marker, env: rigEnv, agentLog, workers,
+    backend,
+    dir,
+    taskQueue,
+    marker,
+    env: rigEnv,
+    agentLog,
+    workers,
     async startWorker(extraEnv = {}) {
       const worker = await startWorkerProcess({ ...rigEnv, ...extraEnv });
       workers.push(worker);
@@ -78,7 +79,9 @@ export async function startFaultRig(
     },
     async startSprint(client, sprint = 'M1', mode = 'loop') {
       const handle = await client.workflow.start(sprintWorkflow, {
-        taskQueue, workflowId: `${sprintWorkflowId(sprint)}-${taskQueue}`, args: [{ sprint, mode }],
+        taskQueue,
+        workflowId: `${sprintWorkflowId(sprint)}-${taskQueue}`,
+        args: [{ sprint, mode }],
       });
       startedSprints.push(handle.workflowId);
       return handle;
@@ -88,13 +91,30 @@ export async function startFaultRig(
     watcherPids: () => children().filter(isGroupWatcher),
     agentCalls() {
       if (!existsSync(agentLog)) return [];
-      return readFileSync(agentLog, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+      return readFileSync(agentLog, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line));
     },
     events: () => workers.flatMap((worker) => worker.events as Array<Record<string, unknown>>),
     async stop(client) {
       // Item workflow ids (sprint-M1-item-N) are global: end the ones this rig started.
-      const ids = new Set([...startedSprints, ...rig.events().map((e) => e.workflow_id).filter((id): id is string => typeof id === 'string')]);
-      await Promise.all([...ids].map((id) => client.workflow.getHandle(id).terminate('fault rig stopped').catch(() => undefined)));
+      const ids = new Set([
+        ...startedSprints,
+        ...rig
+          .events()
+          .map((e) => e.workflow_id)
+          .filter((id): id is string => typeof id === 'string'),
+      ]);
+      await Promise.all(
+        [...ids].map((id) =>
+          client.workflow
+            .getHandle(id)
+            .terminate('fault rig stopped')
+            .catch(() => undefined),
+        ),
+      );
       await Promise.all(workers.map((worker) => worker.stop(3000)));
       killPids(pidsWithEnv('CODEX_FAULT_MARKER', marker));
       await backend.close();
@@ -120,9 +140,7 @@ export function cmdline(pid: number): string {
 
 /** Status transitions of one issue from the backend's effect log, as "from->to (role) run". */
 export function transitionLog(backend: BackendEmulator, issue?: number) {
-  return backend.board
-    .effectLog()
-    .filter((entry) => entry.kind === 'transition' && (issue === undefined || entry.issue_number === issue));
+  return backend.board.effectLog().filter((entry) => entry.kind === 'transition' && (issue === undefined || entry.issue_number === issue));
 }
 
 /** [from, to, run_id] keys applied more than once: a transition must never be applied twice for a run. */
@@ -141,6 +159,8 @@ export function boardStatuses(backend: BackendEmulator): Record<number, string |
 }
 
 export const linkedPr = (issue: number, number: number) => ({
-  number, issue_number: issue, head_ref: `executor/issue-${issue}`,
+  number,
+  issue_number: issue,
+  head_ref: `executor/issue-${issue}`,
   body: `Work for #${issue}.\n\nRefs #${issue}\n\n<!-- EXECUTOR_RUN_V1\nissue: ${issue}\nproject_item_id: PVTI_${issue}\nrun_id: 6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f\n-->`,
 });

@@ -18,8 +18,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEMPORAL_TEST_ADDRESS = server.address;
   process.env.TEMPORAL_CLI_PATH ||= bin;
   process.stdout.write(
-    `\n[global-setup] real Temporal dev server started: ${temporalCliVersion(bin)} at ${server.address} ` +
-      `(pid ${server.process.pid}, ${Date.now() - startedAt} ms)\n`,
+    `\n[global-setup] real Temporal dev server started: ${temporalCliVersion(bin)} at ${server.address} ` + `(pid ${server.process.pid}, ${Date.now() - startedAt} ms)\n`,
   );
 
   const dir = join(__dirname, '..', '..', '.sprint-runner', 'test');

@@ -19,7 +19,15 @@ export type Call = { name: string; input: unknown };
 export type Script = (input: CodexRunInput, attempt: number) => Promise<WorkerResult>;
 
 export const ok = (input: CodexRunInput, extra: Partial<WorkerResult> = {}): WorkerResult => ({
-  run_id: input.intent.run_id, role: input.intent.role, status: 'succeeded', outcome: null, summary: 'done', urls: {}, errors: [], marker_verified: null, ...extra,
+  run_id: input.intent.run_id,
+  role: input.intent.role,
+  status: 'succeeded',
+  outcome: null,
+  summary: 'done',
+  urls: {},
+  errors: [],
+  marker_verified: null,
+  ...extra,
 });
 
 export function fail(code: string, classification: string, nonRetryable = true): never {
@@ -51,7 +59,12 @@ export class ItemHarness {
     return async (input: unknown) => {
       this.calls.push({ name, input });
       if (this.refuse[name]) {
-        throw ApplicationFailure.create({ type: 'HttpError', nonRetryable: true, message: this.refuse[name]!, details: [{ code: 'backend_forbidden', classification: 'ITEM_STOP', status_code: 403 }] });
+        throw ApplicationFailure.create({
+          type: 'HttpError',
+          nonRetryable: true,
+          message: this.refuse[name]!,
+          details: [{ code: 'backend_forbidden', classification: 'ITEM_STOP', status_code: 403 }],
+        });
       }
       return { backend_payload: { ok: true }, pr_url: 'https://github.com/acme/app/pull/7', project_item_id: 'PVTI_42', reviewCycleCount: 1, recorded: true };
     };
@@ -92,8 +105,15 @@ export class ItemHarness {
 
   settings(overrides: Partial<ItemSettings> = {}): ItemSettings {
     return {
-      dryRun: false, watchdogTimeoutS: 60, toolsCallTimeoutS: 60, blockedRetryCooldownMs: 60_000, blockedRetryMaxAttempts: 3,
-      reviewStallMs: 600_000, transientMaxAttempts: 3, taskQueues: taskQueuesFor(this.base), ...overrides,
+      dryRun: false,
+      watchdogTimeoutS: 60,
+      toolsCallTimeoutS: 60,
+      blockedRetryCooldownMs: 60_000,
+      blockedRetryMaxAttempts: 3,
+      reviewStallMs: 600_000,
+      transientMaxAttempts: 3,
+      taskQueues: taskQueuesFor(this.base),
+      ...overrides,
     };
   }
 
@@ -134,4 +154,3 @@ export async function eventually<T>(probe: () => Promise<T> | T, accept: (value:
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
-

@@ -62,7 +62,10 @@ export function stubbornMcpServer(dir: string): Stubborn {
   mkdirSync(dir, { recursive: true });
   const marker = `stubborn-${Math.random().toString(36).slice(2)}`;
   const script = join(ROOT, 'test', 'codex', 'fixtures', 'stubborn-mcp-server.js');
-  const list = (prefix: string) => readdirSync(dir).filter((name) => name.startsWith(prefix)).map((name) => Number(name.slice(prefix.length)));
+  const list = (prefix: string) =>
+    readdirSync(dir)
+      .filter((name) => name.startsWith(prefix))
+      .map((name) => Number(name.slice(prefix.length)));
   return {
     servers: { stubborn: { command: process.execPath, args: [script, dir, marker] } },
     marker,

@@ -15,9 +15,7 @@ export interface RecordedHistory {
 }
 
 export async function fetchHistories(client: Client, workflowIds: string[]): Promise<RecordedHistory[]> {
-  return Promise.all(
-    workflowIds.map(async (workflowId) => ({ workflowId, history: await client.workflow.getHandle(workflowId).fetchHistory() })),
-  );
+  return Promise.all(workflowIds.map(async (workflowId) => ({ workflowId, history: await client.workflow.getHandle(workflowId).fetchHistory() })));
 }
 
 /** Resolves when every history replays; rejects with the first replay error (e.g. DeterminismViolationError). */
@@ -53,9 +51,7 @@ export function loadHistoryFixtures(root: string): HistoryFixture[] {
   const walk = (dir: string) => {
     const names = readdirSync(dir).sort();
     const manifestPath = join(dir, 'manifest.json');
-    const manifest = existsSync(manifestPath)
-      ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { histories?: Array<{ file: string; workflowId: string }> })
-      : null;
+    const manifest = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { histories?: Array<{ file: string; workflowId: string }> }) : null;
     for (const name of names) {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) {

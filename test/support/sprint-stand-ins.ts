@@ -39,14 +39,26 @@ export function tickStandIns(tick: () => Promise<TickOutcome>) {
       routedByTick.set(key(input.tick), outcome.routed);
       const intents = outcome.routedItems.flatMap(({ issueNumber, projectItemId, intents: count }) =>
         Array.from({ length: count }, (_, k) => ({
-          raw: { type: 'RUN_INTENT', role: 'REVIEWER', run_id: `stand-in-${input.tick}-${issueNumber}-${k}`, endpoint: '/internal/reviewer/resolve-linked-pr', body: { issue_number: issueNumber } },
-          issueNumber, projectItemId,
+          raw: {
+            type: 'RUN_INTENT',
+            role: 'REVIEWER',
+            run_id: `stand-in-${input.tick}-${issueNumber}-${k}`,
+            endpoint: '/internal/reviewer/resolve-linked-pr',
+            body: { issue_number: issueNumber },
+          },
+          issueNumber,
+          projectItemId,
         })),
       );
       return {
         inline: {
           ...(input.seed ? { seededState: { poll_count: 0, items: {} } } : { delta: [] }),
-          intents, summary: outcome.summary, endOfSprint: outcome.endOfSprint, observedAtMs: outcome.observedAtMs ?? Date.now(), observedStatus: {}, stateBytes: 0,
+          intents,
+          summary: outcome.summary,
+          endOfSprint: outcome.endOfSprint,
+          observedAtMs: outcome.observedAtMs ?? Date.now(),
+          observedStatus: {},
+          stateBytes: 0,
         },
       };
     },

@@ -49,10 +49,7 @@ export async function connectTestTemporal(namespace: 'default' | TestNamespace =
 }
 
 /** A worker on the shared workflow bundle built once by global-setup. */
-export async function createTestWorker(
-  nativeConnection: NativeConnection,
-  options: Omit<WorkerOptions, 'connection' | 'workflowsPath' | 'workflowBundle'>,
-): Promise<Worker> {
+export async function createTestWorker(nativeConnection: NativeConnection, options: Omit<WorkerOptions, 'connection' | 'workflowsPath' | 'workflowBundle'>): Promise<Worker> {
   const codePath = process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE;
   if (!codePath) throw new Error('TEMPORAL_TEST_WORKFLOW_BUNDLE is not set (global-setup builds it)');
   return Worker.create({ connection: nativeConnection, workflowBundle: { codePath }, ...options });

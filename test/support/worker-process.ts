@@ -42,9 +42,7 @@ export async function startWorkerProcess(env: Record<string, string>, options: {
 export async function superviseWorker(child: ChildProcess, name: string, readyTimeoutMs = 120_000): Promise<WorkerProcess> {
   const lines: string[] = [];
   const events: RunnerEvent[] = [];
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const onLine = (line: string) => {
     lines.push(line);
     if (!line.startsWith('{')) return;
@@ -80,7 +78,12 @@ export async function superviseWorker(child: ChildProcess, name: string, readyTi
   });
   const alive = () => child.exitCode === null && child.signalCode === null;
   return {
-    child, pid: child.pid!, lines, events, nonJsonStderr, exited,
+    child,
+    pid: child.pid!,
+    lines,
+    events,
+    nonJsonStderr,
+    exited,
     async kill9() {
       if (alive()) child.kill('SIGKILL');
       await exited;

@@ -17,14 +17,20 @@ describe('Codex token usage by kind, as the transports report it (agent emulator
   it('MCP: the latest token_count total_token_usage, input/cached/output/reasoning/total', async () => {
     const reports: Array<Record<string, unknown>> = [];
     const session = await openCodexSession({
-      command: AGENT_EMULATOR, args: ['mcp-server'], env: env(1777),
+      command: AGENT_EMULATOR,
+      args: ['mcp-server'],
+      env: env(1777),
       onEvent: (msg) => {
         if (msg.type === 'token_count') reports.push((msg['info'] as { total_token_usage: Record<string, unknown> }).total_token_usage);
       },
     });
     try {
       const fromReport = (r: Record<string, unknown>): CodexTokenUsage => ({
-        input: n(r.input_tokens), cachedInput: n(r.cached_input_tokens), output: n(r.output_tokens), reasoningOutput: n(r.reasoning_output_tokens), total: n(r.total_tokens),
+        input: n(r.input_tokens),
+        cachedInput: n(r.cached_input_tokens),
+        output: n(r.output_tokens),
+        reasoningOutput: n(r.reasoning_output_tokens),
+        total: n(r.total_tokens),
       });
       const first = await session.callCodex({ prompt: 'hi', 'approval-policy': 'never', sandbox: 'read-only' }, { timeoutMs: 30_000 });
       expect(reports).toHaveLength(1);
@@ -44,14 +50,20 @@ describe('Codex token usage by kind, as the transports report it (agent emulator
   it('app-server: the latest thread/tokenUsage/updated total, inputTokens/cachedInputTokens/outputTokens/reasoningOutputTokens/totalTokens', async () => {
     const reports: Array<Record<string, unknown>> = [];
     const session = await openAppServerSession({
-      command: AGENT_EMULATOR, args: ['app-server'], env: env(2468),
+      command: AGENT_EMULATOR,
+      args: ['app-server'],
+      env: env(2468),
       onNotification: (method, params) => {
         if (method === 'thread/tokenUsage/updated') reports.push((params as { tokenUsage: { total: Record<string, unknown> } }).tokenUsage.total);
       },
     });
     try {
       const fromReport = (r: Record<string, unknown>): CodexTokenUsage => ({
-        input: n(r.inputTokens), cachedInput: n(r.cachedInputTokens), output: n(r.outputTokens), reasoningOutput: n(r.reasoningOutputTokens), total: n(r.totalTokens),
+        input: n(r.inputTokens),
+        cachedInput: n(r.cachedInputTokens),
+        output: n(r.outputTokens),
+        reasoningOutput: n(r.reasoningOutputTokens),
+        total: n(r.totalTokens),
       });
       const args = { prompt: 'hi', baseInstructions: 'B', developerInstructions: 'D', cwd: '.', sandbox: 'read-only' as const, approvalPolicy: 'never' as const };
       const first = await session.startThread(args, { timeoutMs: 30_000 });

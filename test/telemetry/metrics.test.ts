@@ -40,7 +40,8 @@ const TOKENS = { EXECUTOR: 1733, REVIEWER: 2411 } as const;
 async function emulatorReport(tokens: number): Promise<{ input: number; output: number; total: number }> {
   let report: Record<string, number> | null = null;
   const session = await openCodexSession({
-    command: AGENT_EMULATOR, args: ['mcp-server'],
+    command: AGENT_EMULATOR,
+    args: ['mcp-server'],
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', AGENT_SCRIPT_JSON: JSON.stringify({ defaults: { tokens } }) },
     onEvent: (msg) => {
       if (msg.type === 'token_count') report = (msg['info'] as { total_token_usage: Record<string, number> }).total_token_usage;
@@ -72,13 +73,22 @@ describe('worker metrics endpoint during a sprint (real worker process, real ser
   const statusOf = (issue: number) => backend.board.listProjectItems().find((i) => i.issue_number === issue)?.fields.Status;
   /** Run ids started and not yet finished or failed (the worker's events). */
   const runsInFlight = () => {
-    const started = new Set(events().filter((e) => e.type === 'WORKER_STARTED').map((e) => e.run_id));
+    const started = new Set(
+      events()
+        .filter((e) => e.type === 'WORKER_STARTED')
+        .map((e) => e.run_id),
+    );
     for (const e of events()) if (e.type === 'WORKER_FINISHED' || e.type === 'WORKER_FAILED') started.delete(e.run_id);
     return started.size;
   };
   /** Quiet: no run in flight for 3 s (values compared only when nothing is moving). */
   const quiet = async () => {
-    await eventually(() => runsInFlight(), (n) => n === 0, 60_000, 200);
+    await eventually(
+      () => runsInFlight(),
+      (n) => n === 0,
+      60_000,
+      200,
+    );
     await new Promise((resolve) => setTimeout(resolve, 3000));
     return runsInFlight() === 0;
   };
@@ -114,14 +124,25 @@ describe('worker metrics endpoint during a sprint (real worker process, real ser
     worker = spawn(process.execPath, [BIN, 'worker'], {
       env: {
         ...process.env,
-        TEMPORAL_ADDRESS: testAddress(), TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue,
-        BACKEND_BASE_URL: backend.url, BACKEND_TIMEOUT_S: '10',
-        ORCHESTRATOR_STATE_PATH: join(dir, 'orchestrator-state.json'), ORCHESTRATOR_REPO_ROOT: policyDir,
-        RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD, ORCHESTRATOR_POLL_INTERVAL_MS: '300',
-        CODEX_BIN: AGENT_BIN, CODEX_TOOLS_CALL_TIMEOUT_S: '60', AGENT_SCRIPT_JSON: JSON.stringify(agentScript),
-        RUNNER_READY_BUFFER: '1', RUNNER_TRANSIENT_MAX_ATTEMPTS: '2', BLOCKED_RETRY_MINUTES: '0.05', BLOCKED_RETRY_MAX_ATTEMPTS: '1',
+        TEMPORAL_ADDRESS: testAddress(),
+        TEMPORAL_NAMESPACE: 'default',
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        BACKEND_BASE_URL: backend.url,
+        BACKEND_TIMEOUT_S: '10',
+        ORCHESTRATOR_STATE_PATH: join(dir, 'orchestrator-state.json'),
+        ORCHESTRATOR_REPO_ROOT: policyDir,
+        RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD,
+        ORCHESTRATOR_POLL_INTERVAL_MS: '300',
+        CODEX_BIN: AGENT_BIN,
+        CODEX_TOOLS_CALL_TIMEOUT_S: '60',
+        AGENT_SCRIPT_JSON: JSON.stringify(agentScript),
+        RUNNER_READY_BUFFER: '1',
+        RUNNER_TRANSIENT_MAX_ATTEMPTS: '2',
+        BLOCKED_RETRY_MINUTES: '0.05',
+        BLOCKED_RETRY_MAX_ATTEMPTS: '1',
         SPRINT_IDLE_POLL_MINUTES: String(4 / 60),
-        RUNNER_METRICS_ADDRESS: `127.0.0.1:${port}`, RUNNER_LOG_LEVEL: 'info',
+        RUNNER_METRICS_ADDRESS: `127.0.0.1:${port}`,
+        RUNNER_LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -131,12 +152,19 @@ describe('worker metrics endpoint during a sprint (real worker process, real ser
 
     handle = await temporal.client.workflow.start(sprintWorkflow, { taskQueue, workflowId: `sprint-${sprint}`, args: [{ sprint, mode: 'loop' }] });
     // Scrape while the sprint runs, until #2 awaits a human and #1 came back from Blocked.
-    await eventually(async () => {
-      duringSprint.push(await scrape());
-      return { blockedRetries: transitions('Blocked', 'Ready'), item2: statusOf(2) };
-    }, (s) => s.blockedRetries >= 1 && s.item2 === 'Needs Human Approval', 150_000, 1000).catch((err: Error) => {
+    await eventually(
+      async () => {
+        duringSprint.push(await scrape());
+        return { blockedRetries: transitions('Blocked', 'Ready'), item2: statusOf(2) };
+      },
+      (s) => s.blockedRetries >= 1 && s.item2 === 'Needs Human Approval',
+      150_000,
+      1000,
+    ).catch((err: Error) => {
       writeFileSync(join(dir, 'worker-stderr.log'), stderr.join('\n'));
-      throw new Error(`${err.message} (worker stderr: ${join(dir, 'worker-stderr.log')})\nboard: ${JSON.stringify(backend.board.listProjectItems().map((i) => [i.issue_number, i.fields.Status]))}\nworker stderr (last 30):\n${stderr.slice(-30).join('\n')}`);
+      throw new Error(
+        `${err.message} (worker stderr: ${join(dir, 'worker-stderr.log')})\nboard: ${JSON.stringify(backend.board.listProjectItems().map((i) => [i.issue_number, i.fields.Status]))}\nworker stderr (last 30):\n${stderr.slice(-30).join('\n')}`,
+      );
     });
 
     // A human rework that lands (#3), and one the item refuses while it is back In Review.
@@ -153,12 +181,23 @@ describe('worker metrics endpoint during a sprint (real worker process, real ser
     if (dir) {
       writeFileSync(join(dir, 'worker-stderr.log'), stderr.join('\n'));
       writeFileSync(join(dir, 'backend-transitions.json'), JSON.stringify(backend ? transitionLog(backend) : [], null, 1));
-      writeFileSync(join(dir, 'metrics-final.json'), JSON.stringify(final.filter((s) => !s.name.startsWith('temporal_') || s.name.endsWith('_count')), null, 1));
+      writeFileSync(
+        join(dir, 'metrics-final.json'),
+        JSON.stringify(
+          final.filter((s) => !s.name.startsWith('temporal_') || s.name.endsWith('_count')),
+          null,
+          1,
+        ),
+      );
       writeFileSync(join(dir, 'metric-names.txt'), [...new Set(final.map((s) => s.name))].sort().join('\n'));
       process.stdout.write(`metrics test artifacts: ${dir}\n`);
     }
     await handle?.terminate('metrics test done').catch(() => undefined);
-    for (const issue of [1, 2, 3]) await temporal.client.workflow.getHandle(`sprint-${sprint}-item-${issue}`).terminate('metrics test done').catch(() => undefined);
+    for (const issue of [1, 2, 3])
+      await temporal.client.workflow
+        .getHandle(`sprint-${sprint}-item-${issue}`)
+        .terminate('metrics test done')
+        .catch(() => undefined);
     if (worker && worker.exitCode === null) {
       const exited = new Promise((resolve) => worker!.once('exit', resolve));
       worker.kill('SIGTERM');
@@ -213,8 +252,11 @@ describe('worker metrics endpoint during a sprint (real worker process, real ser
       const answered = sessions - runs({ role, status: 'error' }) - runs({ role, status: 'cancelled' });
       expect(answered).toBeGreaterThanOrEqual(2);
       const tokens = (kind?: string) => sumOf(final, 'sprint_runner_codex_tokens', kind ? { role, kind } : { role });
-      expect({ input: tokens('input'), output: tokens('output'), other: tokens('other') })
-        .toEqual({ input: answered * report.input, output: answered * report.output, other: answered * (report.total - report.input - report.output) });
+      expect({ input: tokens('input'), output: tokens('output'), other: tokens('other') }).toEqual({
+        input: answered * report.input,
+        output: answered * report.output,
+        other: answered * (report.total - report.input - report.output),
+      });
       expect(tokens()).toBe(answered * TOKENS[role]);
     }
   });
@@ -226,8 +268,10 @@ describe('worker metrics endpoint during a sprint (real worker process, real ser
     expect(sumOf(final, 'sprint_runner_rework_requests', { result: 'rejected' })).toBe(1);
   });
 
-  it('intents routed match the worker\'s INTAKE_ROUTED events; board items per status follow the orchestrator\'s counts', () => {
-    const routed = events().filter((e) => e.type === 'INTAKE_ROUTED' && e.sprint === sprint).reduce((n, e) => n + Number(e.intents), 0);
+  it("intents routed match the worker's INTAKE_ROUTED events; board items per status follow the orchestrator's counts", () => {
+    const routed = events()
+      .filter((e) => e.type === 'INTAKE_ROUTED' && e.sprint === sprint)
+      .reduce((n, e) => n + Number(e.intents), 0);
     expect(routed).toBeGreaterThan(0);
     expect(sumOf(final, 'sprint_runner_intents_routed', { sprint })).toBe(routed);
     // Scraped during the sprint: the counter never went down, and the gauge always counted the three items.
@@ -239,9 +283,14 @@ describe('worker metrics endpoint during a sprint (real worker process, real ser
     expect(sumOf(final, 'sprint_runner_board_items', { sprint })).toBe(3);
   });
 
-  it('the SDK\'s own metrics come out of the same endpoint', () => {
+  it("the SDK's own metrics come out of the same endpoint", () => {
     const names = new Set(final.map((s) => s.name));
-    for (const name of ['temporal_request', 'temporal_worker_task_slots_available', 'temporal_activity_execution_latency_count', 'temporal_workflow_task_execution_latency_count']) {
+    for (const name of [
+      'temporal_request',
+      'temporal_worker_task_slots_available',
+      'temporal_activity_execution_latency_count',
+      'temporal_workflow_task_execution_latency_count',
+    ]) {
       expect(names.has(name)).toBe(true);
     }
     // Two independent counts of the same thing: the SDK's runCodexWorker executions and our Codex runs.

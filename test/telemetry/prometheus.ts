@@ -23,7 +23,5 @@ export function parsePrometheus(text: string): Sample[] {
 
 /** The sum of `name` over every series whose labels include `labels`. */
 export function sumOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  return samples
-    .filter((s) => s.name === name && Object.entries(labels).every(([key, value]) => s.labels[key] === value))
-    .reduce((total, s) => total + s.value, 0);
+  return samples.filter((s) => s.name === name && Object.entries(labels).every(([key, value]) => s.labels[key] === value)).reduce((total, s) => total + s.value, 0);
 }

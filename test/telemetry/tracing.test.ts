@@ -60,8 +60,13 @@ function spansOf(request: { resourceSpans?: unknown[] }): ReceivedSpan[] {
     for (const scope of resourceSpans.scopeSpans ?? []) {
       for (const span of scope.spans ?? []) {
         spans.push({
-          name: String(span.name), traceId: hex(span.traceId), spanId: hex(span.spanId), parentSpanId: hex(span.parentSpanId),
-          kind: Number(span.kind ?? 0), attributes: attributeMap(span.attributes), service,
+          name: String(span.name),
+          traceId: hex(span.traceId),
+          spanId: hex(span.spanId),
+          parentSpanId: hex(span.parentSpanId),
+          kind: Number(span.kind ?? 0),
+          attributes: attributeMap(span.attributes),
+          service,
         });
       }
     }
@@ -72,7 +77,11 @@ function spansOf(request: { resourceSpans?: unknown[] }): ReceivedSpan[] {
 async function startReceiver(): Promise<Receiver> {
   // The OTLP protobuf schema the exporter encodes with (@opentelemetry/otlp-transformer's generated root).
   const generated = require('@opentelemetry/otlp-transformer/build/src/generated/root') as { default?: unknown };
-  const root = (generated.default ?? generated) as { opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: { decode(b: Uint8Array): unknown; toObject(m: unknown, o: object): { resourceSpans?: unknown[] } } } } } } } };
+  const root = (generated.default ?? generated) as {
+    opentelemetry: {
+      proto: { collector: { trace: { v1: { ExportTraceServiceRequest: { decode(b: Uint8Array): unknown; toObject(m: unknown, o: object): { resourceSpans?: unknown[] } } } } } };
+    };
+  };
   const Request = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
   const spans: ReceivedSpan[] = [];
   const contentTypes = new Set<string>();
@@ -89,7 +98,9 @@ async function startReceiver(): Promise<Receiver> {
       const type = String(req.headers['content-type'] ?? '');
       contentTypes.add(type);
       try {
-        const request = type.includes('json') ? (JSON.parse(body.toString('utf8')) as { resourceSpans?: unknown[] }) : Request.toObject(Request.decode(body), { defaults: false, longs: String, bytes: Array });
+        const request = type.includes('json')
+          ? (JSON.parse(body.toString('utf8')) as { resourceSpans?: unknown[] })
+          : Request.toObject(Request.decode(body), { defaults: false, longs: String, bytes: Array });
         spans.push(...spansOf(request));
         res.writeHead(200, { 'content-type': type }).end(type.includes('json') ? '{}' : undefined);
       } catch (err) {
@@ -105,16 +116,28 @@ async function startReceiver(): Promise<Receiver> {
 describe('tracing settings (standard OTEL_* variables)', () => {
   it('off unless an OTLP endpoint is set; the traces URL from either variable', () => {
     expect(tracingSettingsFrom({})).toBeNull();
-    expect(tracingSettingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toEqual({ url: 'http://collector:4318/v1/traces', protocol: 'http/protobuf', serviceName: 'sprint-runner' });
-    expect(tracingSettingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/otlp/v1/traces', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'codex-box-3' }))
-      .toEqual({ url: 'https://traces.example/otlp/v1/traces', protocol: 'http/json', serviceName: 'codex-box-3' });
+    expect(tracingSettingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toEqual({
+      url: 'http://collector:4318/v1/traces',
+      protocol: 'http/protobuf',
+      serviceName: 'sprint-runner',
+    });
+    expect(
+      tracingSettingsFrom({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/otlp/v1/traces',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+        OTEL_SERVICE_NAME: 'codex-box-3',
+      }),
+    ).toEqual({ url: 'https://traces.example/otlp/v1/traces', protocol: 'http/json', serviceName: 'codex-box-3' });
     expect(tracingSettingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_SDK_DISABLED: 'true' })).toBeNull();
     expect(tracingSettingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_EXPORTER: 'none' })).toBeNull();
   });
 
   it('refuses what it cannot send to, naming the variable', () => {
     expect(() => tracingSettingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/);
-    expect(() => tracingSettingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL must be http\/protobuf or http\/json.*grpc/);
+    expect(() => tracingSettingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(
+      /OTEL_EXPORTER_OTLP_PROTOCOL must be http\/protobuf or http\/json.*grpc/,
+    );
   });
 
   it('not configured: a worker gets the metrics interceptor only', () => {
@@ -139,15 +162,27 @@ describe('spans of a real run over OTLP/HTTP (run --once with its in-process wor
     backend = await startBackendEmulator({ policyDir, items: [boardItem(1, 'Ready', sprint), boardItem(2, 'In Review', sprint)], prs: [linkedPr(2, 20)] });
     env = {
       ORCHESTRATOR_REPO_ROOT: policyDir,
-      TEMPORAL_ADDRESS: testAddress(), TEMPORAL_NAMESPACE: 'sr-spare', TEMPORAL_TASK_QUEUE: uniqueTaskQueue('tracing'), BACKEND_BASE_URL: backend.url,
-      ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'), RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD,
-      CODEX_BIN: AGENT_BIN, ORCHESTRATOR_POLL_INTERVAL_MS: '300', CODEX_TOOLS_CALL_TIMEOUT_S: '60',
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'sprint-runner-test', OTEL_BSP_SCHEDULE_DELAY: '200',
+      TEMPORAL_ADDRESS: testAddress(),
+      TEMPORAL_NAMESPACE: 'sr-spare',
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('tracing'),
+      BACKEND_BASE_URL: backend.url,
+      ORCHESTRATOR_STATE_PATH: join(dir, 'state.json'),
+      RUNNER_ORCHESTRATOR_CMD: ORCHESTRATOR_CMD,
+      CODEX_BIN: AGENT_BIN,
+      ORCHESTRATOR_POLL_INTERVAL_MS: '300',
+      CODEX_TOOLS_CALL_TIMEOUT_S: '60',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_SERVICE_NAME: 'sprint-runner-test',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
     };
   }, 60_000);
 
   afterAll(async () => {
-    for (const id of [`sprint-${sprint}`, `sprint-${sprint}-item-1`, `sprint-${sprint}-item-2`]) await temporal?.client.workflow.getHandle(id).terminate('tracing test done').catch(() => undefined);
+    for (const id of [`sprint-${sprint}`, `sprint-${sprint}-item-1`, `sprint-${sprint}-item-2`])
+      await temporal?.client.workflow
+        .getHandle(id)
+        .terminate('tracing test done')
+        .catch(() => undefined);
     await backend?.close();
     await receiver?.close();
     await temporal?.close();
@@ -193,10 +228,15 @@ describe('spans of a real run over OTLP/HTTP (run --once with its in-process wor
     // One trace: every span of the run's workflows descends from the client's start span.
     const traced = spans.filter((s) => s.name.startsWith('RunActivity:') || s.name.includes('Workflow:'));
     expect(new Set(traced.map((s) => s.traceId))).toEqual(new Set([start.traceId]));
-    process.stdout.write(`tracing: ${spans.length} spans received (${[...new Set(spans.map((s) => s.name))].sort().map((n) => `${n}×${named(n).length}`).join(', ')})\n`);
+    process.stdout.write(
+      `tracing: ${spans.length} spans received (${[...new Set(spans.map((s) => s.name))]
+        .sort()
+        .map((n) => `${n}×${named(n).length}`)
+        .join(', ')})\n`,
+    );
   }, 180_000);
 
-  it('status over http/json: the client command\'s spans leave before it exits', async () => {
+  it("status over http/json: the client command's spans leave before it exits", async () => {
     const before = receiver.spans.length;
     // A sprint without workflows: no worker needs to answer, the command describes and exits 0.
     const out = await runCli(['status', '--sprint', `N${sprint}`, '--json'], { ...env, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });

@@ -33,7 +33,7 @@ function chromiumPath(): string {
     if (found.status === 0 && found.stdout.trim()) return found.stdout.trim();
   }
   throw new Error(
-    'No Chromium for the Web UI test: install Debian\'s package (`apt-get install -y chromium`) or set CHROMIUM_PATH ' +
+    "No Chromium for the Web UI test: install Debian's package (`apt-get install -y chromium`) or set CHROMIUM_PATH " +
       'to a Chromium/Chrome binary. The test does not download browsers.',
   );
 }
@@ -43,7 +43,13 @@ async function textInAnyFrame(page: Page, text: RegExp, timeoutMs: number): Prom
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const frame of page.frames()) {
-      if (await frame.getByText(text).count().catch(() => 0)) return;
+      if (
+        await frame
+          .getByText(text)
+          .count()
+          .catch(() => 0)
+      )
+        return;
     }
     if (Date.now() > deadline) throw new Error(`no frame of ${page.url()} shows ${text} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -51,7 +57,9 @@ async function textInAnyFrame(page: Page, text: RegExp, timeoutMs: number): Prom
 }
 
 const linkedPr = (issue: number, number: number) => ({
-  number, issue_number: issue, head_ref: `executor/issue-${issue}`,
+  number,
+  issue_number: issue,
+  head_ref: `executor/issue-${issue}`,
   body: `Work for #${issue}.\n\nRefs #${issue}\n\n<!-- EXECUTOR_RUN_V1\nissue: ${issue}\nproject_item_id: PVTI_${issue}\nrun_id: 6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f\n-->`,
 });
 
@@ -72,7 +80,9 @@ describe('Temporal Web UI in headless Chromium', () => {
       // Already installed in this worker process.
     }
     server = await startDevServer({
-      uiPort: await freePort(), dbFile: join(mkdtempSync(join(tmpdir(), 'sr-ui-')), 'temporal.db'), logLevel: 'error',
+      uiPort: await freePort(),
+      dbFile: join(mkdtempSync(join(tmpdir(), 'sr-ui-')), 'temporal.db'),
+      logLevel: 'error',
     });
     uiUrl = server.uiUrl!;
     const connection = await Connection.connect({ address: server.address });
@@ -94,14 +104,19 @@ describe('Temporal Web UI in headless Chromium', () => {
       },
       {
         // #2's Codex run hangs past the tools/call deadline: mcp_timeout, Blocked, a 15-minute cooldown timer.
-        CODEX_TOOLS_CALL_TIMEOUT_S: '3', BLOCKED_RETRY_MINUTES: '15', BLOCKED_RETRY_MAX_ATTEMPTS: '3',
+        CODEX_TOOLS_CALL_TIMEOUT_S: '3',
+        BLOCKED_RETRY_MINUTES: '15',
+        BLOCKED_RETRY_MAX_ATTEMPTS: '3',
         // #3 stays in the Backlog, so the sprint keeps ticking: its tick timer stays visible.
-        RUNNER_AUTOPROMOTE: 'false', ORCHESTRATOR_POLL_INTERVAL_MS: '20000',
+        RUNNER_AUTOPROMOTE: 'false',
+        ORCHESTRATOR_POLL_INTERVAL_MS: '20000',
       },
       { defaults: { thinkMs: 100 }, issues: { '2': { attempts: { EXECUTOR: [{ mode: 'hang' }] } } } },
     );
     await temporal.client.workflow.start('sprintWorkflow', {
-      taskQueue: rig.config.temporalTaskQueue, workflowId: `sprint-${SPRINT}`, args: [{ sprint: SPRINT, mode: 'loop' }],
+      taskQueue: rig.config.temporalTaskQueue,
+      workflowId: `sprint-${SPRINT}`,
+      args: [{ sprint: SPRINT, mode: 'loop' }],
     });
     browser = await chromium.launch({
       executablePath,
@@ -121,7 +136,11 @@ describe('Temporal Web UI in headless Chromium', () => {
   const board = (issue: number) => rig.backend.board.listProjectItems().find((item) => item.issue_number === issue)?.fields.Status;
 
   it('lists the sprint and its items for Sprint="M1", and shows an item with its details and timers', async () => {
-    await eventually(() => [board(1), board(2)], ([a, b]) => a === 'Needs Human Approval' && b === 'Blocked', 60_000);
+    await eventually(
+      () => [board(1), board(2)],
+      ([a, b]) => a === 'Needs Human Approval' && b === 'Blocked',
+      60_000,
+    );
     // The item workflow has published its state and set its cooldown timer.
     await eventually(
       () => temporal.client.workflow.getHandle(`sprint-${SPRINT}-item-2`).query<{ pendingTimer: { summary: string } | null }>('itemStatus'),
@@ -141,25 +160,46 @@ describe('Temporal Web UI in headless Chromium', () => {
     await page.getByText(`sprint-${SPRINT}-item-2`, { exact: true }).first().click();
     await page.waitForURL(/\/workflows\/sprint-M1-item-2\//, { timeout: 30_000 });
     // Timer and activity summaries label the event history's timeline.
-    await page.getByText(/Blocked cooldown 15m, attempt 1\/3/).first().waitFor({ timeout: 30_000 });
-    await page.getByText(/Watchdog 900s for EXECUTOR run [0-9a-f]{8}…/).first().waitFor({ timeout: 10_000 });
-    await page.getByText(/Codex EXECUTOR run [0-9a-f]{8}… for #2/).first().waitFor({ timeout: 10_000 });
+    await page
+      .getByText(/Blocked cooldown 15m, attempt 1\/3/)
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page
+      .getByText(/Watchdog 900s for EXECUTOR run [0-9a-f]{8}…/)
+      .first()
+      .waitFor({ timeout: 10_000 });
+    await page
+      .getByText(/Codex EXECUTOR run [0-9a-f]{8}… for #2/)
+      .first()
+      .waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'web-ui-item-blocked.png'), fullPage: true });
     // Current details (User Metadata) and the search attributes the list filters on.
     await page.getByRole('tab', { name: /User Metadata/ }).click();
     await page.getByText('Events with Metadata').waitFor({ timeout: 30_000 });
     await textInAnyFrame(page, /M1 · #2 · Blocked/, 30_000); // rendered in a sandboxed frame
-    await page.getByText(/Blocked cooldown 15m, attempt 1\/3/).first().waitFor({ timeout: 10_000 });
+    await page
+      .getByText(/Blocked cooldown 15m, attempt 1\/3/)
+      .first()
+      .waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'web-ui-item-details.png'), fullPage: true });
     await page.getByRole('tab', { name: /Search Attributes/ }).click();
-    await page.getByText(/"BoardStatus":\s*"Blocked"/).first().waitFor({ timeout: 30_000 });
-    await page.getByText(/"Sprint":\s*"M1"/).first().waitFor({ timeout: 10_000 });
+    await page
+      .getByText(/"BoardStatus":\s*"Blocked"/)
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page
+      .getByText(/"Sprint":\s*"M1"/)
+      .first()
+      .waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'web-ui-item-search-attributes.png'), fullPage: true });
 
     // The sprint workflow: the orchestrator tick timer's summary.
     const sprintRun = (await temporal.client.workflow.getHandle(`sprint-${SPRINT}`).describe()).runId;
     await page.goto(`${uiUrl}/namespaces/default/workflows/sprint-${SPRINT}/${sprintRun}/history`);
-    await page.getByText(/Next orchestrator tick in 20s/).first().waitFor({ timeout: 30_000 });
+    await page
+      .getByText(/Next orchestrator tick in 20s/)
+      .first()
+      .waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'web-ui-sprint.png'), fullPage: true });
   }, 150_000);
 });

@@ -23,7 +23,9 @@ describe('activity sets per task queue', () => {
   it('a workflow proxy of a queue offers only that queue’s activities (compile-time)', () => {
     type Proxy<R extends keyof QueueActivities> = ReturnType<typeof import('../../src/workflows/activity-queues').activitiesOn<R>>;
     const uses = (executor: Proxy<'executor'>, main: Proxy<'main'>, orchestrator: Proxy<'orchestrator'>) => [
-      executor.runCodexWorker, main.routeIntents, orchestrator.runOrchestrator,
+      executor.runCodexWorker,
+      main.routeIntents,
+      orchestrator.runOrchestrator,
       // @ts-expect-error board writes are not on the executor queue
       executor.blockItem,
       // @ts-expect-error the orchestrator runs on its own queue, not main

@@ -17,7 +17,7 @@ const promoted = (result: AutopromotionPlan) => result.steps.flatMap((step) => (
 const emitted = (result: AutopromotionPlan) => result.steps.flatMap((step) => (step.kind === 'emit' ? [step.event] : []));
 const history = (result: AutopromotionPlan) => result.sanitization?.history ?? [];
 
-describe('test_runner_recovery_and_promotion (the old runner\'s cases 1–11)', () => {
+describe("test_runner_recovery_and_promotion (the old runner's cases 1–11)", () => {
   const runCase = (n: number) => {
     const c = seedPromotionCases[n - 1]!;
     return run(c.board, c.sprintPlan, c.readyTarget, c.regenAttempts);
@@ -63,7 +63,10 @@ describe('test_runner_recovery_and_promotion (the old runner\'s cases 1–11)', 
     expect(history(result)[1]).toMatchObject({ attempt: 1 });
     expect(emitted(result).filter((e) => e.type === 'sanitization_regen_handoff_requested')).toHaveLength(1);
     expect(result.sanitization?.outcome === 'handoff' && result.sanitization.regenRequest).toMatchObject({
-      requested_at: NOW, attempt: 1, tier: 'PLANNER_REGEN', context: { previous_sprint_plan: tangledPlan() },
+      requested_at: NOW,
+      attempt: 1,
+      tier: 'PLANNER_REGEN',
+      context: { previous_sprint_plan: tangledPlan() },
     });
     expect(promoted(result)).toEqual([]);
   });
@@ -98,38 +101,105 @@ describe('deficit, reservations and skips', () => {
     const result = run(summary([[2, 'Backlog']], 2), null, 2);
     expect(result.steps).toEqual([{ kind: 'emit', event: { type: 'DEPENDENCY_GRAPH_SANITIZED', report: { droppedEdges: [], cycles: null } } }]);
   });
-  it('nothing at all for a non-positive target, another sprint\'s plan or a summary without items', () => {
+  it("nothing at all for a non-positive target, another sprint's plan or a summary without items", () => {
     expect(run(summary([[2, 'Backlog']]), null, 0)).toEqual({ sanitization: null, steps: [], stop: null });
     expect(run(summary([[2, 'Backlog']]), { ...plan({}, []), sprint: 'M2' }, 2)).toEqual({ sanitization: null, steps: [], stop: null });
     expect(run({ type: 'DISPATCH_SUMMARY', sprint: 'M1' }, null, 2)).toEqual({ sanitization: null, steps: [], stop: null });
   });
   it('an owned path of an active item blocks an overlapping candidate (SKIPPED_CONFLICT)', () => {
-    const p = plan({ 5: scope(['apps/api']), 2: scope(['apps/api/x']), 3: scope(['apps/web']) }, [[5, 'P0'], [2, 'P0'], [3, 'P1']]);
-    const result = run(summary([[5, 'In Progress'], [2, 'Backlog'], [3, 'Backlog']]), p, 2);
+    const p = plan({ 5: scope(['apps/api']), 2: scope(['apps/api/x']), 3: scope(['apps/web']) }, [
+      [5, 'P0'],
+      [2, 'P0'],
+      [3, 'P1'],
+    ]);
+    const result = run(
+      summary([
+        [5, 'In Progress'],
+        [2, 'Backlog'],
+        [3, 'Backlog'],
+      ]),
+      p,
+      2,
+    );
     expect(emitted(result).at(-1)).toEqual({ type: 'BOARD_PROMOTION_SKIPPED_CONFLICT', issue_number: 2, conflict_issue_number: 5, path: 'apps/api/x', conflict_path: 'apps/api' });
     expect(promoted(result)).toEqual(['PVTI_3']);
   });
   it('a task whose dependency title is not Done waits silently', () => {
-    const p = plan({}, [[2, 'P0'], [3, 'P0', ['[TASK] 2']]]);
-    expect(promoted(run(summary([[2, 'In Review'], [3, 'Backlog']]), p, 2))).toEqual([]);
-    expect(promoted(run(summary([[2, 'Done'], [3, 'Backlog']]), p, 2))).toEqual(['PVTI_3']);
+    const p = plan({}, [
+      [2, 'P0'],
+      [3, 'P0', ['[TASK] 2']],
+    ]);
+    expect(
+      promoted(
+        run(
+          summary([
+            [2, 'In Review'],
+            [3, 'Backlog'],
+          ]),
+          p,
+          2,
+        ),
+      ),
+    ).toEqual([]);
+    expect(
+      promoted(
+        run(
+          summary([
+            [2, 'Done'],
+            [3, 'Backlog'],
+          ]),
+          p,
+          2,
+        ),
+      ),
+    ).toEqual(['PVTI_3']);
   });
   // ../../docs/spec/runner-behaviour.md §14.10
-  it('dry run: events instead of POSTs, and they count toward the deficit and reserve paths (the old runner\'s dry-run misreport fixed)', () => {
-    const p = plan({ 2: scope(['apps/api']), 3: scope(['apps/api/src']), 4: scope(['apps/runner']), 6: scope(['apps/six']) }, [[2, 'P0'], [3, 'P0'], [4, 'P1'], [6, 'P2']]);
-    const result = run(summary([[2, 'Backlog'], [3, 'Backlog'], [4, 'Backlog'], [6, 'Backlog']]), p, 2, 2, true);
+  it("dry run: events instead of POSTs, and they count toward the deficit and reserve paths (the old runner's dry-run misreport fixed)", () => {
+    const p = plan({ 2: scope(['apps/api']), 3: scope(['apps/api/src']), 4: scope(['apps/runner']), 6: scope(['apps/six']) }, [
+      [2, 'P0'],
+      [3, 'P0'],
+      [4, 'P1'],
+      [6, 'P2'],
+    ]);
+    const result = run(
+      summary([
+        [2, 'Backlog'],
+        [3, 'Backlog'],
+        [4, 'Backlog'],
+        [6, 'Backlog'],
+      ]),
+      p,
+      2,
+      2,
+      true,
+    );
     expect(promoted(result)).toEqual([]);
     expect(emitted(result).slice(1)).toEqual([
-      { type: 'BOARD_PROMOTION_APPLIED', issue_number: 2, project_item_id: 'PVTI_2', from: 'Backlog', to: 'Ready', reason: 'ready_buffer_low', dry_run: true,
-        body: { role: 'ORCHESTRATOR', project_item_id: 'PVTI_2', field: 'Status', value: 'Ready' } },
+      {
+        type: 'BOARD_PROMOTION_APPLIED',
+        issue_number: 2,
+        project_item_id: 'PVTI_2',
+        from: 'Backlog',
+        to: 'Ready',
+        reason: 'ready_buffer_low',
+        dry_run: true,
+        body: { role: 'ORCHESTRATOR', project_item_id: 'PVTI_2', field: 'Status', value: 'Ready' },
+      },
       { type: 'BOARD_PROMOTION_SKIPPED_CONFLICT', issue_number: 3, conflict_issue_number: 2, path: 'apps/api/src', conflict_path: 'apps/api' },
       expect.objectContaining({ type: 'BOARD_PROMOTION_APPLIED', issue_number: 4, dry_run: true }),
     ]);
   });
   it('a lenient summary: wrongly typed fields read as absent instead of failing the summary', () => {
     const parsed = DispatchSummarySchema.parse({
-      type: 'DISPATCH_SUMMARY', sprint: 'M1', status_counts: { Ready: 'many' }, extra: 1,
-      processed_items: [{ issue_number: '7', project_item_id: 'PVTI_7', status: 'Backlog' }, { issue_number: 8, project_item_id: 'PVTI_8', status: 'Backlog' }],
+      type: 'DISPATCH_SUMMARY',
+      sprint: 'M1',
+      status_counts: { Ready: 'many' },
+      extra: 1,
+      processed_items: [
+        { issue_number: '7', project_item_id: 'PVTI_7', status: 'Backlog' },
+        { issue_number: 8, project_item_id: 'PVTI_8', status: 'Backlog' },
+      ],
     });
     expect(promoted(run(parsed, null, 1))).toEqual(['PVTI_8']);
   });
@@ -139,7 +209,14 @@ describe('malformed sprint plan → RunnerError malformed_sprint_plan (deviation
   const expectMalformed = (sprintPlan: Record<string, unknown>, message: string) => {
     let error: unknown;
     try {
-      run(summary([[2, 'Backlog'], [3, 'Done']]), sprintPlan, 1);
+      run(
+        summary([
+          [2, 'Backlog'],
+          [3, 'Done'],
+        ]),
+        sprintPlan,
+        1,
+      );
     } catch (err) {
       error = err;
     }
@@ -153,17 +230,44 @@ describe('malformed sprint plan → RunnerError malformed_sprint_plan (deviation
     ['sprint plan dependency title missing mapping', plan({}, [[2, 'P0', ['[TASK] missing']]])],
   ])('%s', (message, sprintPlan) => expectMalformed(sprintPlan as Record<string, unknown>, message));
   it('only Backlog tasks are checked (a Done task with a bad priority is fine)', () => {
-    expect(promoted(run(summary([[2, 'Done'], [3, 'Backlog']]), plan({}, [[2, 'P9'], [3, 'P1']]), 1))).toEqual(['PVTI_3']);
+    expect(
+      promoted(
+        run(
+          summary([
+            [2, 'Done'],
+            [3, 'Backlog'],
+          ]),
+          plan({}, [
+            [2, 'P9'],
+            [3, 'P1'],
+          ]),
+          1,
+        ),
+      ),
+    ).toEqual(['PVTI_3']);
   });
 });
 
 describe('BOARD_PROMOTION_APPLIED events', () => {
   const promotion = (reason: Promotion['reason']): Promotion => ({
-    issue_number: 4, project_item_id: 'PVTI_4', title: '[TASK] 4', reason, body: { role: 'ORCHESTRATOR', project_item_id: 'PVTI_4', field: 'Status', value: 'Ready' },
+    issue_number: 4,
+    project_item_id: 'PVTI_4',
+    title: '[TASK] 4',
+    reason,
+    body: { role: 'ORCHESTRATOR', project_item_id: 'PVTI_4', field: 'Status', value: 'Ready' },
   });
   it('live autopromotion says dry_run:false and carries the backend payload', () => {
     const event = promotionAppliedEvent(promotion('ready_buffer_low'), { updated: { Status: 'Ready' } });
-    expect(event).toEqual({ type: 'BOARD_PROMOTION_APPLIED', issue_number: 4, project_item_id: 'PVTI_4', from: 'Backlog', to: 'Ready', reason: 'ready_buffer_low', dry_run: false, backend_payload: { updated: { Status: 'Ready' } } });
+    expect(event).toEqual({
+      type: 'BOARD_PROMOTION_APPLIED',
+      issue_number: 4,
+      project_item_id: 'PVTI_4',
+      from: 'Backlog',
+      to: 'Ready',
+      reason: 'ready_buffer_low',
+      dry_run: false,
+      backend_payload: { updated: { Status: 'Ready' } },
+    });
     expect(Object.keys(event)).toEqual(['type', 'issue_number', 'project_item_id', 'from', 'to', 'reason', 'dry_run', 'backend_payload']);
   });
   it('kickoff promotions have no dry_run field; dry-run events carry the body', () => {

@@ -1,12 +1,15 @@
 import { claimedItemFromCommand } from '../../src/domain/claim-observation';
 
-const CLAIM = "curl -sS -X POST -H 'content-type: application/json' -d '{\"role\":\"EXECUTOR\",\"run_id\":\"r1\",\"sprint\":\"M1\"}' http://127.0.0.1:4000/internal/executor/claim-ready-item";
+const CLAIM =
+  'curl -sS -X POST -H \'content-type: application/json\' -d \'{"role":"EXECUTOR","run_id":"r1","sprint":"M1"}\' http://127.0.0.1:4000/internal/executor/claim-ready-item';
 const answer = (claimed: unknown) => JSON.stringify({ claimed });
 
 describe('claimedItemFromCommand: the item a claim call answered with, from the command Codex reports', () => {
   it('reads the claimed item from the JSON answer of the claim call', () => {
-    expect(claimedItemFromCommand(CLAIM, answer({ issue_number: 9103, project_item_id: 'PVTI_9103', branch: 'executor/issue-9103' })))
-      .toEqual({ issueNumber: 9103, projectItemId: 'PVTI_9103' });
+    expect(claimedItemFromCommand(CLAIM, answer({ issue_number: 9103, project_item_id: 'PVTI_9103', branch: 'executor/issue-9103' }))).toEqual({
+      issueNumber: 9103,
+      projectItemId: 'PVTI_9103',
+    });
   });
 
   it('finds the JSON line among other output (curl -i headers, a trailing newline)', () => {

@@ -6,7 +6,7 @@
 import { classifyFailure, exitCodeForClassification, isRetryableFailure } from '../../src/domain/classify';
 import { CodexWorkerError, ConfigError, HttpError, IntentError } from '../../src/domain/errors';
 
-describe('test_failure_classification (the old runner\'s cases 1–5)', () => {
+describe("test_failure_classification (the old runner's cases 1–5)", () => {
   it('1: IntentError → HARD_STOP', () => expect(classifyFailure(new IntentError('intent_invalid_json', 'x'))).toBe('HARD_STOP'));
   it('2: HTTP 409 → ITEM_STOP', () => expect(classifyFailure(new HttpError('backend_http_error', 'x', 409, {}))).toBe('ITEM_STOP'));
   it('3: HTTP 502 → TRANSIENT', () => expect(classifyFailure(new HttpError('backend_http_error', 'x', 502, {}))).toBe('TRANSIENT'));
@@ -49,7 +49,11 @@ describe('blocked retry rule', () => {
   it.each(['mcp_timeout', 'backend_unreachable', 'mcp_stdio_unavailable', ' mcp_error_response '])('%s is retryable whatever the class', (code) => {
     expect(isRetryableFailure('HARD_STOP', code)).toBe(true);
   });
-  it.each([['HARD_STOP', 'worker_invalid_output'], ['HARD_STOP', 'watchdog_timeout'], ['ITEM_STOP', 'worker_failed']])('%s/%s is not', (cls, code) => {
+  it.each([
+    ['HARD_STOP', 'worker_invalid_output'],
+    ['HARD_STOP', 'watchdog_timeout'],
+    ['ITEM_STOP', 'worker_failed'],
+  ])('%s/%s is not', (cls, code) => {
     expect(isRetryableFailure(cls, code)).toBe(false);
   });
 });

@@ -32,7 +32,8 @@ describe('upgrade configuration', () => {
     expect(config).toMatchObject({ workerVersioning: false, deploymentName: 'staging', buildId: '2026-12-03.1', shutdownGraceS: 2.5 });
     expect(workerVersioningFor(config)).toBeNull();
     expect(workerVersioningFor(loadConfig({ SPRINT_RUNNER_BUILD_ID: 'b7' }))).toEqual({
-      version: { deploymentName: 'sprint-runner', buildId: 'b7' }, defaultBehavior: 'AUTO_UPGRADE',
+      version: { deploymentName: 'sprint-runner', buildId: 'b7' },
+      defaultBehavior: 'AUTO_UPGRADE',
     });
   });
 

@@ -54,8 +54,18 @@ describe('backend answers per route: the real answers parse (backend emulator)',
     emu = await startBackendEmulator({
       port: 0,
       items: [
-        { project_item_id: 'PVTI_30', issue_number: 30, issue_url: 'https://github.com/acme/app/issues/30', fields: { Status: 'Backlog', Size: 'S', Area: 'api', Priority: 'P0', Sprint: 'M1' } },
-        { project_item_id: 'PVTI_44', issue_number: 44, issue_url: 'https://github.com/acme/app/issues/44', fields: { Status: 'In Review', Size: 'S', Area: 'api', Priority: 'P0', Sprint: 'M1' } },
+        {
+          project_item_id: 'PVTI_30',
+          issue_number: 30,
+          issue_url: 'https://github.com/acme/app/issues/30',
+          fields: { Status: 'Backlog', Size: 'S', Area: 'api', Priority: 'P0', Sprint: 'M1' },
+        },
+        {
+          project_item_id: 'PVTI_44',
+          issue_number: 44,
+          issue_url: 'https://github.com/acme/app/issues/44',
+          fields: { Status: 'In Review', Size: 'S', Area: 'api', Priority: 'P0', Sprint: 'M1' },
+        },
       ],
       prs: [{ issue_number: 44, body: `Implements it.\n\nRefs #44\n\n<!-- EXECUTOR_RUN_V1\nissue: 44\nproject_item_id: PVTI_44\nrun_id: ${RUN}\n-->` }],
     });
@@ -72,8 +82,15 @@ describe('backend answers per route: the real answers parse (backend emulator)',
     const linkage = await backend.post('/internal/reviewer/resolve-linked-pr', { role: 'REVIEWER', issue_number: 44 });
     expect(linkage).toMatchObject({ issue_number: 44, project_item_id: 'PVTI_44', run_id: RUN });
     const issue = {
-      title: 'Add health endpoint', goal: 'Expose GET /health.', non_goals: ['No auth'], acceptance_criteria: ['GET /health returns 200'],
-      files_likely_touched: ['apps/api/src/routes/health.js'], definition_of_done: ['Tests pass'], size: 'S', area: 'api', priority: 'P0',
+      title: 'Add health endpoint',
+      goal: 'Expose GET /health.',
+      non_goals: ['No auth'],
+      acceptance_criteria: ['GET /health returns 200'],
+      files_likely_touched: ['apps/api/src/routes/health.js'],
+      definition_of_done: ['Tests pass'],
+      size: 'S',
+      area: 'api',
+      priority: 'P0',
     };
     const applied = await backend.post('/internal/plan-apply', { role: 'ORCHESTRATOR', draft: { sprint: 'M1', issues: [issue] } });
     expect(applied).toMatchObject({ status: 'APPLIED', created: [expect.objectContaining({ index: 0 })] });
@@ -82,7 +99,15 @@ describe('backend answers per route: the real answers parse (backend emulator)',
   it('plan-apply PARTIAL_FAIL (502) is read for the operator', async () => {
     emu.faults.add({ route: '/internal/plan-apply', mode: 'partial_fail', index: 1, step: 'add_to_project' });
     const issue = (title: string) => ({
-      title, goal: 'g', non_goals: ['n'], acceptance_criteria: ['a'], files_likely_touched: ['docs/x.md'], definition_of_done: ['d'], size: 'S', area: 'docs', priority: 'P1',
+      title,
+      goal: 'g',
+      non_goals: ['n'],
+      acceptance_criteria: ['a'],
+      files_likely_touched: ['docs/x.md'],
+      definition_of_done: ['d'],
+      size: 'S',
+      area: 'docs',
+      priority: 'P1',
     });
     const draft = { sprint: 'M1' as const, issues: [issue('One'), issue('Two')] };
     const err = await caught(() => backend.post('/internal/plan-apply', { role: 'ORCHESTRATOR', draft }));
@@ -132,9 +157,19 @@ describe('backend answers per route: a bad answer is backend_invalid_payload nam
 });
 
 // ../../docs/spec/runner-behaviour.md §3.3.2
-describe('agent-context bundle → bundle_invalid with the old runner\'s message and the problem named', () => {
+describe("agent-context bundle → bundle_invalid with the old runner's message and the problem named", () => {
   it.each([
-    [{ role: 'R', files: [{ path: 'a.md', content: 'x' }, { path: 'b.md', content: 5 }] }, 'bundle file missing content', 'files[1].content must be a string, got 5'],
+    [
+      {
+        role: 'R',
+        files: [
+          { path: 'a.md', content: 'x' },
+          { path: 'b.md', content: 5 },
+        ],
+      },
+      'bundle file missing content',
+      'files[1].content must be a string, got 5',
+    ],
     [{ role: 'R', files: [null] }, 'bundle file missing path', 'files[0] must be an object, got null'],
     [{ role: 'R', files: 'AGENTS.md' }, 'agent context bundle missing files array', 'files must be an array, got "AGENTS.md"'],
     [[], 'agent context bundle missing role', 'must be an object, got []'],
@@ -155,7 +190,8 @@ describe('agent-context bundle → bundle_invalid with the old runner\'s message
 // ../../docs/spec/runner-behaviour.md §10.4, ../../docs/spec/backend-orchestrator-contract.md §C.6
 describe('DISPATCH_SUMMARY', () => {
   // Real output of the orchestrator at 45fae0b (cycle-ready-review), abridged to two processed items.
-  const REAL = '{"type":"DISPATCH_SUMMARY","sprint":"M1","poll_count":1,"in_scope_total":4,"status_counts":{"Backlog":1,"Ready":2,"In Progress":0,"In Review":1,"Needs Human Approval":0,"Blocked":0,"Done":0},"intents_emitted":{"EXECUTOR":2,"REVIEWER":1,"total":3},"skipped":{"not_in_scope":0,"dedupe_same_status":0,"concurrency_limit":0},"needs_attention":{"stalled_in_progress":[],"in_review_churn":[]},"processed_items":[{"issue_number":10,"project_item_id":"PVTI_10","status":"Ready","last_dispatch":{"role":"EXECUTOR","run_id":"c0fc89ca-465e-4c8c-b90d-2b880ff88287","dispatched_at":"2026-11-23T20:02:42.691Z"},"stall":null,"in_review_origin":""},{"issue_number":13,"project_item_id":"PVTI_13","status":"Backlog","last_dispatch":null,"stall":null,"in_review_origin":""}],"completed":false}';
+  const REAL =
+    '{"type":"DISPATCH_SUMMARY","sprint":"M1","poll_count":1,"in_scope_total":4,"status_counts":{"Backlog":1,"Ready":2,"In Progress":0,"In Review":1,"Needs Human Approval":0,"Blocked":0,"Done":0},"intents_emitted":{"EXECUTOR":2,"REVIEWER":1,"total":3},"skipped":{"not_in_scope":0,"dedupe_same_status":0,"concurrency_limit":0},"needs_attention":{"stalled_in_progress":[],"in_review_churn":[]},"processed_items":[{"issue_number":10,"project_item_id":"PVTI_10","status":"Ready","last_dispatch":{"role":"EXECUTOR","run_id":"c0fc89ca-465e-4c8c-b90d-2b880ff88287","dispatched_at":"2026-11-23T20:02:42.691Z"},"stall":null,"in_review_origin":""},{"issue_number":13,"project_item_id":"PVTI_13","status":"Backlog","last_dispatch":null,"stall":null,"in_review_origin":""}],"completed":false}';
   it('the real summary parses unchanged, fields the runner does not read included', () => {
     const value = JSON.parse(REAL) as Record<string, unknown>;
     expect(parseDispatchSummary(REAL, value)).toEqual(value);
@@ -181,12 +217,26 @@ describe('orchestrator state file', () => {
     poll_count: 1,
     items: {
       PVTI_10: {
-        last_seen_status: 'Ready', last_seen_sprint: 'M1', last_seen_issue_number: 10, last_seen_at: '2026-11-23T20:02:42.691Z',
-        status_since_at: '2026-11-23T20:02:42.691Z', status_since_poll: 1, last_activity_at: '2026-11-23T20:02:42.691Z',
-        last_activity_indicator: 'status_changed', last_dispatched_role: 'EXECUTOR', last_dispatched_status: 'Ready',
-        last_dispatched_at: '2026-11-23T20:02:42.691Z', last_dispatched_poll: 1, last_run_id: 'c0fc89ca-465e-4c8c-b90d-2b880ff88287',
-        reviewer_dispatches_for_current_status: 0, review_cycle_count: 0, last_reviewer_outcome: '', last_reviewer_feedback_at: '',
-        last_executor_response_at: '', in_review_origin: '', some_future_field: [1, { a: 2 }],
+        last_seen_status: 'Ready',
+        last_seen_sprint: 'M1',
+        last_seen_issue_number: 10,
+        last_seen_at: '2026-11-23T20:02:42.691Z',
+        status_since_at: '2026-11-23T20:02:42.691Z',
+        status_since_poll: 1,
+        last_activity_at: '2026-11-23T20:02:42.691Z',
+        last_activity_indicator: 'status_changed',
+        last_dispatched_role: 'EXECUTOR',
+        last_dispatched_status: 'Ready',
+        last_dispatched_at: '2026-11-23T20:02:42.691Z',
+        last_dispatched_poll: 1,
+        last_run_id: 'c0fc89ca-465e-4c8c-b90d-2b880ff88287',
+        reviewer_dispatches_for_current_status: 0,
+        review_cycle_count: 0,
+        last_reviewer_outcome: '',
+        last_reviewer_feedback_at: '',
+        last_executor_response_at: '',
+        in_review_origin: '',
+        some_future_field: [1, { a: 2 }],
       },
     },
     sprint_plan: { 10: { group_id: 'component:apps/api' } },
@@ -215,7 +265,10 @@ describe('legacy intake spool', () => {
   const good = {
     intents: [{ line: 1, raw: { type: 'RUN_INTENT', role: 'REVIEWER' }, issueNumber: 12, projectItemId: 'PVTI_12' }],
     summary: { type: 'DISPATCH_SUMMARY', sprint: 'M1', processed_items: [{ issue_number: 12, project_item_id: 'PVTI_12', status: 'In Review' }] },
-    endOfSprint: false, observedAtMs: 1_700_000_000_000, observedStatus: { 12: 'In Review' }, exitCode: 0,
+    endOfSprint: false,
+    observedAtMs: 1_700_000_000_000,
+    observedStatus: { 12: 'In Review' },
+    exitCode: 0,
   };
   const write = (name: string, text: string) => {
     const path = join(dir, name);
@@ -244,7 +297,16 @@ describe('legacy intake spool', () => {
 // ../../docs/spec/runner-behaviour.md §3.5
 describe('worker result', () => {
   it('what parseWorkerResult returns is what the runResultRecorded signal accepts', () => {
-    const text = JSON.stringify({ run_id: RUN, role: 'REVIEWER', status: 'succeeded', outcome: 'fail', summary: 's', urls: { pr_url: null }, errors: ['x'], marker_verified: true });
+    const text = JSON.stringify({
+      run_id: RUN,
+      role: 'REVIEWER',
+      status: 'succeeded',
+      outcome: 'fail',
+      summary: 's',
+      urls: { pr_url: null },
+      errors: ['x'],
+      marker_verified: true,
+    });
     const result = parseWorkerResult(text, { run_id: RUN, role: 'REVIEWER' });
     expect(RunResultRecordSchema.safeParse({ version: 1, runId: RUN, result }).success).toBe(true);
     expect(RunResultRecordSchema.safeParse({ version: 1, runId: RUN, result: { ...result, outcome: 'MAYBE' } }).success).toBe(false);
@@ -262,8 +324,11 @@ describe('one vocabulary', () => {
     const root = join(__dirname, '..', '..', 'src');
     const files = (readdirSync(root, { recursive: true }) as string[]).filter((file) => file.endsWith('.ts') && !file.startsWith('codex-protocol'));
     const redeclared = [
-      /'ITEM_STOP'\s*\|\s*'HARD_STOP'/, /\[\s*'Backlog',\s*'Ready',\s*'In Progress'/, /\[\s*'PASS',\s*'FAIL',\s*'INCOMPLETE'\s*\]/,
-      /(?:type|const)\s+(?:Role|Classification|BoardStatus|ReviewerOutcome)\s*=/, /z\.enum\(\[\s*'EXECUTOR',\s*'REVIEWER'\s*\]\)/,
+      /'ITEM_STOP'\s*\|\s*'HARD_STOP'/,
+      /\[\s*'Backlog',\s*'Ready',\s*'In Progress'/,
+      /\[\s*'PASS',\s*'FAIL',\s*'INCOMPLETE'\s*\]/,
+      /(?:type|const)\s+(?:Role|Classification|BoardStatus|ReviewerOutcome)\s*=/,
+      /z\.enum\(\[\s*'EXECUTOR',\s*'REVIEWER'\s*\]\)/,
     ];
     const offenders = files
       .filter((file) => file !== join('contracts', 'vocabulary.ts'))

@@ -3,12 +3,23 @@
  * scope-plan extraction (../../docs/spec/runner-behaviour.md §5.1) and the regeneration loop (§5.3, §10.5).
  */
 import {
-  extractScopePlan, isDocOnly, isDocPath, normalizePath, pathsOverlap, regenRequestPath, runSanitization, sanitizeDependencyGraph, scopeItemsFrom,
+  extractScopePlan,
+  isDocOnly,
+  isDocPath,
+  normalizePath,
+  pathsOverlap,
+  regenRequestPath,
+  runSanitization,
+  sanitizeDependencyGraph,
+  scopeItemsFrom,
   type ScopeItem,
 } from '../../src/domain/dependency-graph';
 
 const item = (number: number, depends_on: unknown[], owns: string[], touch: string[] = owns): ScopeItem => ({
-  number, depends_on, owns_paths: owns, touch_paths: touch,
+  number,
+  depends_on,
+  owns_paths: owns,
+  touch_paths: touch,
 });
 const context = { previousSprintPlan: { sprint: 'M1' }, nowIso: '2026-11-25T10:00:00.000Z', requestPath: '/tmp/state.json.regen-request.json' };
 
@@ -36,9 +47,7 @@ describe('sanitiser vectors', () => {
     expect(result.report.droppedEdges).toEqual([]);
   });
   it('5: disjoint owners are NO_OVERLAP', () => {
-    expect(sanitizeDependencyGraph([item(20, [21], ['apps/api']), item(21, [], ['apps/web'])]).report.droppedEdges).toEqual([
-      { from: 20, to: 21, reason: 'NO_OVERLAP' },
-    ]);
+    expect(sanitizeDependencyGraph([item(20, [21], ['apps/api']), item(21, [], ['apps/web'])]).report.droppedEdges).toEqual([{ from: 20, to: 21, reason: 'NO_OVERLAP' }]);
   });
   it('6: a prefix overlap keeps the edge', () => {
     expect(sanitizeDependencyGraph([item(22, [23], ['apps/api']), item(23, [], ['apps/api/src'])]).items[0]!.depends_on).toEqual([23]);
@@ -56,11 +65,15 @@ describe('sanitiser vectors', () => {
   });
   it('10 (C.11 mixed case): DEAD_REF, NO_OVERLAP, DOC_BLOCKER in edge order, then the remaining cycle', () => {
     const result = sanitizeDependencyGraph([
-      item(50, [999, 51, 54], ['apps/api']), item(51, [52], ['apps/web']), item(52, [51], ['apps/web']),
+      item(50, [999, 51, 54], ['apps/api']),
+      item(51, [52], ['apps/web']),
+      item(52, [51], ['apps/web']),
       item(54, [], ['docs'], ['docs/guide.md', 'notes/readme.txt']),
     ]);
     expect(result.report.droppedEdges).toEqual([
-      { from: 50, to: 999, reason: 'DEAD_REF' }, { from: 50, to: 51, reason: 'NO_OVERLAP' }, { from: 50, to: 54, reason: 'DOC_BLOCKER' },
+      { from: 50, to: 999, reason: 'DEAD_REF' },
+      { from: 50, to: 51, reason: 'NO_OVERLAP' },
+      { from: 50, to: 54, reason: 'DOC_BLOCKER' },
     ]);
     expect(result.report.cycles).toEqual([[51, 52]]);
     expect(result.items[0]!.depends_on).toEqual([]);
@@ -69,10 +82,11 @@ describe('sanitiser vectors', () => {
 
 describe('graph details', () => {
   it('self-loops are cycles, non-integer deps are DEAD_REF, cycles are sorted by their first issue', () => {
-    const result = sanitizeDependencyGraph([
-      item(5, [5, '6', 2.5], ['a']), item(60, [61], ['b']), item(61, [60], ['b']), item(7, [8], ['c']), item(8, [7], ['c']),
+    const result = sanitizeDependencyGraph([item(5, [5, '6', 2.5], ['a']), item(60, [61], ['b']), item(61, [60], ['b']), item(7, [8], ['c']), item(8, [7], ['c'])]);
+    expect(result.report.droppedEdges).toEqual([
+      { from: 5, to: '6', reason: 'DEAD_REF' },
+      { from: 5, to: 2.5, reason: 'DEAD_REF' },
     ]);
-    expect(result.report.droppedEdges).toEqual([{ from: 5, to: '6', reason: 'DEAD_REF' }, { from: 5, to: 2.5, reason: 'DEAD_REF' }]);
     expect(result.report.cycles).toEqual([[5], [7, 8], [60, 61]]);
   });
   it('paths are normalised and overlap by whole segments', () => {
@@ -98,12 +112,24 @@ describe('scope plan extraction', () => {
     expect([...scope.keys()]).toEqual([7, 10]);
   });
   it('falls back to tasks[].scope when sprint_plan yields nothing', () => {
-    const scope = extractScopePlan({ sprint_plan: {}, tasks: [{ issue_number: 3, scope: { owns_paths: ['a'] } }, { issue_number: 0, scope: {} }, { issue_number: 4, scope: null }] });
+    const scope = extractScopePlan({
+      sprint_plan: {},
+      tasks: [
+        { issue_number: 3, scope: { owns_paths: ['a'] } },
+        { issue_number: 0, scope: {} },
+        { issue_number: 4, scope: null },
+      ],
+    });
     expect([...scope.entries()]).toEqual([[3, { owns_paths: ['a'] }]]);
   });
   it('items are sorted deep copies with list fields defaulted', () => {
     const meta = { owns_paths: ['a'], depends_on: 'x', isolation_mode: 'CHAINED' };
-    const items = scopeItemsFrom(new Map<number, Record<string, unknown>>([[9, meta], [2, {}]]));
+    const items = scopeItemsFrom(
+      new Map<number, Record<string, unknown>>([
+        [9, meta],
+        [2, {}],
+      ]),
+    );
     expect(items).toEqual([
       { number: 2, depends_on: [], owns_paths: [], touch_paths: [] },
       { owns_paths: ['a'], depends_on: [], isolation_mode: 'CHAINED', number: 9, touch_paths: [] },
@@ -146,8 +172,15 @@ describe('regeneration loop', () => {
       deterministic_patch_probe: { cycles_targeted: [[2, 3]], edges_removed: [{ from: 3, to: 2 }] },
     });
     expect(result.error).toEqual({
-      message: 'planner regeneration handoff requested', exitCode: 6,
-      hardStop: { type: 'HARD_STOP', reason: 'sanitization_regen_handoff_requested', error: 'planner regeneration handoff requested', request_path: context.requestPath, history: result.history },
+      message: 'planner regeneration handoff requested',
+      exitCode: 6,
+      hardStop: {
+        type: 'HARD_STOP',
+        reason: 'sanitization_regen_handoff_requested',
+        error: 'planner regeneration handoff requested',
+        request_path: context.requestPath,
+        history: result.history,
+      },
     });
   });
   it('exhausted: one attempt allowed, the patched graph still cycles (exit 5)', () => {
@@ -156,7 +189,10 @@ describe('regeneration loop', () => {
     expect(result.history.map((h) => h.tier)).toEqual(['DETERMINISTIC_PATCH', 'FINAL_SANITIZATION_FAILED']);
     expect(result.events.at(-1)).toEqual({ type: 'sanitization_regen_exhausted', attempts: 1, history: result.history });
     expect(result.outcome !== 'clean' && result.error.hardStop).toEqual({
-      type: 'HARD_STOP', reason: 'sanitization_regen_exhausted', error: 'dependency graph regeneration exhausted', history: result.history,
+      type: 'HARD_STOP',
+      reason: 'sanitization_regen_exhausted',
+      error: 'dependency graph regeneration exhausted',
+      history: result.history,
     });
   });
   it('malformed: zero attempts stop at the first cycle with DEPENDENCY_CYCLE_DETECTED (exit 3)', () => {
@@ -164,7 +200,8 @@ describe('regeneration loop', () => {
     expect(result.outcome).toBe('malformed');
     expect(result.events.at(-1)).toEqual({ type: 'DEPENDENCY_CYCLE_DETECTED', cycles: [[2, 3]] });
     expect(result.outcome !== 'clean' && result.error).toEqual({
-      message: 'dependency graph contains cycle(s); manual fix required', exitCode: 3,
+      message: 'dependency graph contains cycle(s); manual fix required',
+      exitCode: 3,
       hardStop: { type: 'HARD_STOP', reason: 'malformed_item_data', error: 'dependency graph contains cycle(s); manual fix required' },
     });
   });

@@ -4,9 +4,7 @@
  * nothing else is; a DISPATCH_SUMMARY the runner cannot read is summary_invalid.
  */
 import type { OrchestratorState } from '../../src/contracts/state-file';
-import {
-  bindToItem, checkPayloadSize, IntakeRefusal, parseDispatchSummary, PAYLOAD_ENVELOPE_ALLOWANCE_BYTES, validateIntentLines,
-} from '../../src/domain/intake-batch';
+import { bindToItem, checkPayloadSize, IntakeRefusal, parseDispatchSummary, PAYLOAD_ENVELOPE_ALLOWANCE_BYTES, validateIntentLines } from '../../src/domain/intake-batch';
 
 const CLAIM = '/internal/executor/claim-ready-item';
 const RESOLVE = '/internal/reviewer/resolve-linked-pr';
@@ -15,7 +13,13 @@ const RUN_B = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
 const RUN_CLAIM = 'cccccccc-cccc-4ccc-8ccc-cccccccccccc';
 
 const claim = (runId: string) => ({ type: 'RUN_INTENT', role: 'EXECUTOR', run_id: runId, endpoint: CLAIM, body: { role: 'EXECUTOR', run_id: runId, sprint: 'M1' } });
-const review = (runId: string, issue: unknown) => ({ type: 'RUN_INTENT', role: 'REVIEWER', run_id: runId, endpoint: RESOLVE, body: { role: 'REVIEWER', issue_number: issue, run_id: runId } });
+const review = (runId: string, issue: unknown) => ({
+  type: 'RUN_INTENT',
+  role: 'REVIEWER',
+  run_id: runId,
+  endpoint: RESOLVE,
+  body: { role: 'REVIEWER', issue_number: issue, run_id: runId },
+});
 const lines = (...values: unknown[]) => values.map((value) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8'));
 
 /** Item #21 was last dispatched the claim RUN_CLAIM; #30 is another item of the board. */
@@ -55,7 +59,9 @@ describe('validateIntentLines', () => {
   it('one run_id twice in a batch (even for two issues) is intent_duplicate_run_id', () => {
     const error = refusal(() => validateIntentLines(lines(review(RUN_A, 30), claim(RUN_CLAIM), review(RUN_A, 31)), STATE, 'state.json'));
     expect(error).toMatchObject({
-      code: 'intent_duplicate_run_id', line: 3, message: `run_id ${RUN_A} is used by lines 1 and 3 of one batch (a run_id names one run)`,
+      code: 'intent_duplicate_run_id',
+      line: 3,
+      message: `run_id ${RUN_A} is used by lines 1 and 3 of one batch (a run_id names one run)`,
       details: { run_id: RUN_A, first_line: 1 },
     });
   });
@@ -63,20 +69,25 @@ describe('validateIntentLines', () => {
   it('a claim no item is bound to is intent_unbound, naming the state file', () => {
     const error = refusal(() => validateIntentLines(lines(claim(RUN_A)), STATE, '/srv/state.json'));
     expect(error).toMatchObject({
-      code: 'intent_unbound', line: 1,
+      code: 'intent_unbound',
+      line: 1,
       message: `claim intent ${RUN_A} is not bound to any item in /srv/state.json (no item has it as last_run_id with last_dispatched_role EXECUTOR)`,
     });
   });
 
-  it.each([['"950"', '"950"'], ['-1', '-1'], ['missing', undefined], ['9007199254740993', 9007199254740993n]])(
-    'a REVIEWER intent reusing a claim run_id with issue_number %s is refused, never bound to the claim\'s item', (_name, issue) => {
-      const text = issue === undefined
+  it.each([
+    ['"950"', '"950"'],
+    ['-1', '-1'],
+    ['missing', undefined],
+    ['9007199254740993', 9007199254740993n],
+  ])("a REVIEWER intent reusing a claim run_id with issue_number %s is refused, never bound to the claim's item", (_name, issue) => {
+    const text =
+      issue === undefined
         ? JSON.stringify({ ...review(RUN_CLAIM, 1), body: { role: 'REVIEWER', run_id: RUN_CLAIM } })
         : JSON.stringify(review(RUN_CLAIM, 1)).replace('"issue_number":1', `"issue_number":${typeof issue === 'bigint' ? issue.toString() : issue}`);
-      const error = refusal(() => validateIntentLines(lines(text), STATE, 'state.json'));
-      expect(error.code).toBe(typeof issue === 'bigint' ? 'intent_unsafe_integer' : 'intent_invalid_issue_number');
-    },
-  );
+    const error = refusal(() => validateIntentLines(lines(text), STATE, 'state.json'));
+    expect(error.code).toBe(typeof issue === 'bigint' ? 'intent_unsafe_integer' : 'intent_invalid_issue_number');
+  });
 
   it('bindToItem: only claims use the state file', () => {
     expect(bindToItem({ role: 'REVIEWER', endpoint: RESOLVE, run_id: RUN_CLAIM, body: { role: 'REVIEWER', run_id: RUN_CLAIM } }, STATE)).toBeNull();
@@ -93,7 +104,8 @@ describe('checkPayloadSize', () => {
     expect(() => checkPayloadSize(entry, limit - PAYLOAD_ENVELOPE_ALLOWANCE_BYTES, limit)).not.toThrow();
     const error = refusal(() => checkPayloadSize(entry, limit - PAYLOAD_ENVELOPE_ALLOWANCE_BYTES + 1, limit));
     expect(error).toMatchObject({
-      code: 'intent_too_large', line: 4,
+      code: 'intent_too_large',
+      line: 4,
       message: `intent ${RUN_A} would be sent as 2093057 bytes; at most 2093056 fit (RUNNER_MAX_PAYLOAD_BYTES 2097152 less 4096 for the envelope)`,
       details: { run_id: RUN_A, encoded_bytes: 2093057, max_payload_bytes: limit },
     });
@@ -111,7 +123,7 @@ describe('parseDispatchSummary', () => {
     }
   };
   const check = (summary: Record<string, unknown>) => problemOf(JSON.stringify(summary), summary);
-  it('accepts the orchestrator\'s summary and one without the fields the runner reads', () => {
+  it("accepts the orchestrator's summary and one without the fields the runner reads", () => {
     expect(check({ type: 'DISPATCH_SUMMARY', sprint: 'M1', status_counts: { Ready: 1 }, processed_items: [{ issue_number: 1, status: 'Ready' }], extra: { a: [1] } })).toBeNull();
     expect(check({ type: 'DISPATCH_SUMMARY' })).toBeNull();
     expect(check({ type: 'DISPATCH_SUMMARY', processed_items: null, status_counts: null })).toBeNull();

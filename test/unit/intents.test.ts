@@ -22,7 +22,7 @@ function rejection(value: unknown): IntentError {
   throw new Error('intent was accepted');
 }
 
-describe('test_intents (the old runner\'s cases 1–5)', () => {
+describe("test_intents (the old runner's cases 1–5)", () => {
   it('1: an extra key is intent_unknown_fields', () => {
     expect(rejection({ ...claimIntent, extra: 1 }).code).toBe('intent_unknown_fields');
   });
@@ -42,7 +42,7 @@ describe('test_intents (the old runner\'s cases 1–5)', () => {
   });
 });
 
-describe('every rejection, with the old runner\'s message and details', () => {
+describe("every rejection, with the old runner's message and details", () => {
   it.each([
     ['intent_invalid_json', '{"type":', 'orchestrator emitted invalid JSONL'],
     ['intent_invalid_type', [claimIntent], 'intent line must be a JSON object'],
@@ -67,7 +67,11 @@ describe('every rejection, with the old runner\'s message and details', () => {
   });
   it('intent_endpoint_not_allowed names role, endpoint and the sorted allowlist', () => {
     const error = rejection({ ...claimIntent, role: 'REVIEWER', body: { ...claimIntent.body, role: 'REVIEWER' } });
-    expect(error).toMatchObject({ code: 'intent_endpoint_not_allowed', message: 'intent endpoint is not allowed for role', details: { role: 'REVIEWER', endpoint: CLAIM, allowed: [RESOLVE] } });
+    expect(error).toMatchObject({
+      code: 'intent_endpoint_not_allowed',
+      message: 'intent endpoint is not allowed for role',
+      details: { role: 'REVIEWER', endpoint: CLAIM, allowed: [RESOLVE] },
+    });
   });
   it('intent_role_mismatch compares with the normalised role, exactly', () => {
     const error = rejection({ ...claimIntent, role: ' executor ', body: { ...claimIntent.body, role: 'executor' } });
@@ -75,7 +79,8 @@ describe('every rejection, with the old runner\'s message and details', () => {
   });
   it('intent_run_id_mismatch compares unstripped values', () => {
     expect(rejection({ ...claimIntent, body: { ...claimIntent.body, run_id: ` ${RUN}` } })).toMatchObject({
-      code: 'intent_run_id_mismatch', message: 'intent body.run_id must match intent run_id',
+      code: 'intent_run_id_mismatch',
+      message: 'intent body.run_id must match intent run_id',
     });
   });
   it('intent_line_too_long is checked before parsing (bytes, not characters)', () => {
@@ -105,7 +110,7 @@ describe('check order and normalisation', () => {
 
 // ../../docs/spec/runner-behaviour.md §2.4
 describe('intent hash', () => {
-  it('matches the old runner\'s vector', () => {
+  it("matches the old runner's vector", () => {
     expect(intentHash(claimIntent)).toBe('6012cd57eb9b4be26ab1c4aaa790ef82cf74539abc856008c5a4e9d6ba880929');
   });
   it('ignores key order and depends on every value', () => {
@@ -119,7 +124,11 @@ describe('strict JSON, exact numbers, nesting, issue_number (our checks)', () =>
   const review = (body: Record<string, unknown>) => ({ type: 'RUN_INTENT', role: 'REVIEWER', run_id: RUN, endpoint: RESOLVE, body: { role: 'REVIEWER', run_id: RUN, ...body } });
   it('a leading UTF-8 BOM is invalid JSON (as Python json.loads says), a BOM-only line too', () => {
     for (const text of [`\uFEFF${JSON.stringify(claimIntent)}`, '\uFEFF']) {
-      expect(rejection(text)).toMatchObject({ code: 'intent_invalid_json', message: 'orchestrator emitted invalid JSONL', details: { error: 'Unexpected UTF-8 BOM: line 1 column 1 (char 0)' } });
+      expect(rejection(text)).toMatchObject({
+        code: 'intent_invalid_json',
+        message: 'orchestrator emitted invalid JSONL',
+        details: { error: 'Unexpected UTF-8 BOM: line 1 column 1 (char 0)' },
+      });
     }
   });
   it('a BOM-only line is not blank (Python strip() keeps U+FEFF); Python whitespace is', () => {
@@ -129,14 +138,18 @@ describe('strict JSON, exact numbers, nesting, issue_number (our checks)', () =>
   });
   it.each(['9007199254740993', '-9007199254740993', '9007199254740992', '1e400', '123456789012345678901234567890'])('%s is intent_unsafe_integer, never rounded', (number) => {
     const text = JSON.stringify(review({ issue_number: 7 })).replace('"issue_number":7', `"issue_number":${number}`);
-    expect(rejection(text)).toMatchObject({ code: 'intent_unsafe_integer', message: 'intent has a number JSON.parse cannot hold exactly (integers must be within ±9007199254740991)' });
+    expect(rejection(text)).toMatchObject({
+      code: 'intent_unsafe_integer',
+      message: 'intent has a number JSON.parse cannot hold exactly (integers must be within ±9007199254740991)',
+    });
   });
   it('unsafe numbers anywhere in the line are refused; safe integers and fractions pass', () => {
     expect(rejection(JSON.stringify(claimIntent).replace('"sprint":"M1"', '"sprint":"M1","x":[1,{"y":18446744073709551616}]')).code).toBe('intent_unsafe_integer');
     expect(parseIntentLine(JSON.stringify(review({ issue_number: 9007199254740991, ratio: 0.1 }))).body.issue_number).toBe(9007199254740991);
   });
   it('10,000 levels of nesting is intent_too_deep (no stack overflow); MAX_INTENT_DEPTH levels pass', () => {
-    const nested = (depth: number) => JSON.stringify(review({ issue_number: 7 })).replace('"issue_number":7', `"issue_number":7,"x":${'['.repeat(depth - 2)}${']'.repeat(depth - 2)}`);
+    const nested = (depth: number) =>
+      JSON.stringify(review({ issue_number: 7 })).replace('"issue_number":7', `"issue_number":7,"x":${'['.repeat(depth - 2)}${']'.repeat(depth - 2)}`);
     expect(rejection(nested(10_000))).toMatchObject({ code: 'intent_too_deep', message: `intent line nests deeper than ${MAX_INTENT_DEPTH} levels` });
     expect(rejection(nested(MAX_INTENT_DEPTH + 1)).code).toBe('intent_too_deep');
     expect(parseIntentLine(nested(MAX_INTENT_DEPTH)).role).toBe('REVIEWER');

@@ -7,18 +7,34 @@ import type { KickoffPlan } from '../../src/contracts/kickoff';
 import { HttpError, KickoffError } from '../../src/domain/errors';
 import { kickoffDependencyCycles, refuseDependencyCycles, kickoffBackendError, prevalidateKickoff, requireKickoffGoal, validateKickoffPlan } from '../../src/domain/kickoff-plan';
 import { describePartialPlanApply, parseIssueBodyMarkdown, planKickoffApply, toPlanApplyDraft } from '../../src/domain/kickoff-apply';
-import { existingKickoffFromPlanFile, existingKickoffFromRecord, existingKickoffFromStateFile, kickoffAlreadyDoneError, kickoffApplyUnknownError, kickoffIdFor } from '../../src/domain/kickoff-once';
+import {
+  existingKickoffFromPlanFile,
+  existingKickoffFromRecord,
+  existingKickoffFromStateFile,
+  kickoffAlreadyDoneError,
+  kickoffApplyUnknownError,
+  kickoffIdFor,
+} from '../../src/domain/kickoff-once';
 
 const NOW = '2026-11-25T09:00:00.000Z';
 const body = (goal = 'Do the thing.') =>
   `## Goal\n${goal}\n## Non-goals\n- Nothing else\n## Acceptance Criteria\n- [ ] It works\n## Files Likely Touched\n- apps/runner/src/x.ts\n## Definition of Done\n- [ ] Tests pass\n`;
 const task = (n: number, extra: Record<string, unknown> = {}) => ({
-  title: `[TASK] Task ${n}`, body_markdown: body(), priority: n === 1 ? 'P0' : 'P1', size: 'S', area: 'runner', depends_on_titles: [], initial_status: 'Backlog', ...extra,
+  title: `[TASK] Task ${n}`,
+  body_markdown: body(),
+  priority: n === 1 ? 'P0' : 'P1',
+  size: 'S',
+  area: 'runner',
+  depends_on_titles: [],
+  initial_status: 'Backlog',
+  ...extra,
 });
 const fixturePlan = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   sprint: 'M1',
   goal_issue: {
-    title: '[SPRINT GOAL] M1: Test kickoff', body_markdown: body('Ship M1.'), labels: ['meta:sprint-goal'],
+    title: '[SPRINT GOAL] M1: Test kickoff',
+    body_markdown: body('Ship M1.'),
+    labels: ['meta:sprint-goal'],
     fields: { Sprint: 'M1', Status: 'Backlog', Priority: 'P0', Size: 'S', Area: 'docs' },
   },
   tasks: [task(1), task(2), task(3)],
@@ -39,7 +55,7 @@ function kickoffError(fn: () => unknown): KickoffError {
 }
 const validationError = (raw: unknown, readyLimit = 3) => kickoffError(() => validateKickoffPlan(raw, 'M1', readyLimit));
 
-describe('test_kickoff (the old runner\'s cases 1–8)', () => {
+describe("test_kickoff (the old runner's cases 1–8)", () => {
   it('1: 2 or 26 tasks is kickoff_invalid_task_count', () => {
     expect(validationError(fixturePlan({ tasks: [task(1), task(2)] }))).toMatchObject({ code: 'kickoff_invalid_task_count', details: { count: 2 } });
     const many = Array.from({ length: 26 }, (_, i) => task(i + 1));
@@ -77,10 +93,13 @@ describe('test_kickoff (the old runner\'s cases 1–8)', () => {
 });
 
 describe('sprint and ready limit are checked before Codex runs (prevalidateKickoff)', () => {
-  it.each([['M5', 3, 'kickoff_invalid_sprint'], ['m1', 3, 'kickoff_invalid_sprint'], ['M1', 0, 'kickoff_invalid_ready_limit'], ['M1', 4, 'kickoff_invalid_ready_limit'], ['M1', 1.5, 'kickoff_invalid_ready_limit']])(
-    'sprint %s, ready limit %s → %s',
-    (sprint, limit, code) => expect(kickoffError(() => prevalidateKickoff(sprint as string, limit as number)).code).toBe(code),
-  );
+  it.each([
+    ['M5', 3, 'kickoff_invalid_sprint'],
+    ['m1', 3, 'kickoff_invalid_sprint'],
+    ['M1', 0, 'kickoff_invalid_ready_limit'],
+    ['M1', 4, 'kickoff_invalid_ready_limit'],
+    ['M1', 1.5, 'kickoff_invalid_ready_limit'],
+  ])('sprint %s, ready limit %s → %s', (sprint, limit, code) => expect(kickoffError(() => prevalidateKickoff(sprint as string, limit as number)).code).toBe(code));
   it('accepts M1..M4 with 1..3', () => {
     expect(() => prevalidateKickoff('M4', 1)).not.toThrow();
     expect(() => prevalidateKickoff('M2', 3)).not.toThrow();
@@ -105,7 +124,12 @@ describe('plan validation rules', () => {
     ['8 labels empty', withGoal({ labels: [] }), 'kickoff_invalid_field', { field: 'goal_issue.labels' }],
     ['8 blank label', withGoal({ labels: ['meta:sprint-goal', ' '] }), 'kickoff_invalid_field', { field: 'goal_issue.labels', index: 1 }],
     ['9 fields not an object', withGoal({ fields: null }), 'kickoff_invalid_field', { field: 'goal_issue.fields' }],
-    ['9 Area', withGoal({ fields: { Sprint: 'M1', Status: 'Backlog', Priority: 'P0', Size: 'S', Area: 'api' } }), 'kickoff_invalid_goal_fields', { field: 'Area', expected: 'docs', actual: 'api' }],
+    [
+      '9 Area',
+      withGoal({ fields: { Sprint: 'M1', Status: 'Backlog', Priority: 'P0', Size: 'S', Area: 'api' } }),
+      'kickoff_invalid_goal_fields',
+      { field: 'Area', expected: 'docs', actual: 'api' },
+    ],
     ['9 Sprint first', withGoal({ fields: { Sprint: 'M2', Area: 'api' } }), 'kickoff_invalid_goal_fields', { field: 'Sprint', expected: 'M1', actual: 'M2' }],
     ['10 tasks not a list', fixturePlan({ tasks: {} }), 'kickoff_invalid_field', { field: 'tasks' }],
     ['11 task object', fixturePlan({ tasks: [task(1), 'x', task(3)] }), 'kickoff_invalid_task', { index: 1 }],
@@ -122,8 +146,18 @@ describe('plan validation rules', () => {
     ['21 unknown', fixturePlan({ ready_set_titles: ['[TASK] Task 9'] }), 'kickoff_ready_set_unknown_title', { title: '[TASK] Task 9' }],
     ['21 not P0', fixturePlan({ ready_set_titles: ['[TASK] Task 2'] }), 'kickoff_ready_set_not_p0', { title: '[TASK] Task 2', priority: 'P1' }],
     ['22 rationale', fixturePlan({ prioritization_rationale: '   ' }), 'kickoff_invalid_field', { field: 'prioritization_rationale' }],
-    ['23 auto-close in rationale', fixturePlan({ prioritization_rationale: 'This fixes #4 eventually' }), 'kickoff_forbidden_autoclose', { where: 'prioritization_rationale', match: 'fixes #4' }],
-    ['23 goal title before bodies', withGoal({ title: '[SPRINT GOAL] M1: resolved #9', body_markdown: `${body()}closes #1` }), 'kickoff_forbidden_autoclose', { where: 'goal_issue.title' }],
+    [
+      '23 auto-close in rationale',
+      fixturePlan({ prioritization_rationale: 'This fixes #4 eventually' }),
+      'kickoff_forbidden_autoclose',
+      { where: 'prioritization_rationale', match: 'fixes #4' },
+    ],
+    [
+      '23 goal title before bodies',
+      withGoal({ title: '[SPRINT GOAL] M1: resolved #9', body_markdown: `${body()}closes #1` }),
+      'kickoff_forbidden_autoclose',
+      { where: 'goal_issue.title' },
+    ],
   ])('rule %s', (_rule, raw, code, details) => {
     const error = validationError(raw);
     expect(error.code).toBe(code);
@@ -134,7 +168,9 @@ describe('plan validation rules', () => {
   });
   it('normalises: strings stripped, area lower-cased, depends_on_titles and ready_set_titles default to [], extra keys dropped, goal fields kept', () => {
     const raw = fixturePlan({
-      sprint: ' M1 ', extra: true, ready_set_titles: undefined,
+      sprint: ' M1 ',
+      extra: true,
+      ready_set_titles: undefined,
       tasks: [task(1, { title: ' [TASK] Task 1 ', area: 'RUNNER', depends_on_titles: undefined, note: 'x' }), task(2), task(3)],
       goal_issue: { ...(fixturePlan().goal_issue as Record<string, unknown>), fields: { Sprint: 'M1', Status: 'Backlog', Priority: 'P0', Size: 'S', Area: 'docs', Owner: 'me' } },
     });
@@ -151,9 +187,14 @@ describe('plan validation rules', () => {
 // ../../docs/spec/runner-behaviour.md §4.4
 describe('issue body markdown', () => {
   it('parses the five sections, list prefixes and repeated headings', () => {
-    const markdown = 'intro ignored\r\n## goal\r\nLine one\r\nLine two\r\n## Non-goals\n- a\n* b\nnot a list line\n## Acceptance Criteria\n- [ ] c\n- [x] d\n- [X] e\n## Files Likely Touched\n- f\n## Definition of Done\n-  \n- [ ] g\n## Non-goals\n- h\n## Size\nS\n';
+    const markdown =
+      'intro ignored\r\n## goal\r\nLine one\r\nLine two\r\n## Non-goals\n- a\n* b\nnot a list line\n## Acceptance Criteria\n- [ ] c\n- [x] d\n- [X] e\n## Files Likely Touched\n- f\n## Definition of Done\n-  \n- [ ] g\n## Non-goals\n- h\n## Size\nS\n';
     expect(parseIssueBodyMarkdown(markdown)).toEqual({
-      goal: 'Line one\nLine two', non_goals: ['a', 'b', 'h'], acceptance_criteria: ['c', 'd', 'e'], files_likely_touched: ['f'], definition_of_done: ['g'],
+      goal: 'Line one\nLine two',
+      non_goals: ['a', 'b', 'h'],
+      acceptance_criteria: ['c', 'd', 'e'],
+      files_likely_touched: ['f'],
+      definition_of_done: ['g'],
     });
   });
   it.each([
@@ -169,12 +210,25 @@ describe('issue body markdown', () => {
   it('maps every task area to a policy area', () => {
     const areas = ['infra', 'orchestrator', 'runner', 'tests', 'api', 'docs'];
     const plan = validateKickoffPlan(fixturePlan({ tasks: areas.map((area, i) => task(i + 1, { area })) }), 'M1', 3);
-    expect(toPlanApplyDraft(plan).issues.slice(1).map((issue) => issue.area)).toEqual(['infra', 'infra', 'infra', 'infra', 'api', 'docs']);
+    expect(
+      toPlanApplyDraft(plan)
+        .issues.slice(1)
+        .map((issue) => issue.area),
+    ).toEqual(['infra', 'infra', 'infra', 'infra', 'api', 'docs']);
   });
   it('draft issue keys are in the plan-apply order', () => {
     const draft = toPlanApplyDraft(validateKickoffPlan(fixturePlan(), 'M1', 3));
     expect(Object.keys(draft.issues[1]!)).toEqual([
-      'title', 'goal', 'non_goals', 'acceptance_criteria', 'files_likely_touched', 'definition_of_done', 'size', 'area', 'priority', 'initial_status',
+      'title',
+      'goal',
+      'non_goals',
+      'acceptance_criteria',
+      'files_likely_touched',
+      'definition_of_done',
+      'size',
+      'area',
+      'priority',
+      'initial_status',
     ]);
   });
 });
@@ -183,9 +237,13 @@ describe('issue body markdown', () => {
 describe('apply planning', () => {
   const plan = (extra: Record<string, unknown> = {}) => validateKickoffPlan(fixturePlan(extra), 'M1', 3);
   const response = (draftLength: number, extra: Record<string, unknown> = {}) => ({
-    role: 'ORCHESTRATOR', sprint: 'M1', status: 'APPLIED',
+    role: 'ORCHESTRATOR',
+    sprint: 'M1',
+    status: 'APPLIED',
     created: Array.from({ length: draftLength }, (_, i) => ({ index: i, project_item_id: `PVTI_${i}`, issue_number: i + 1 })),
-    sprint_plan: {}, ownership_index: {}, ...extra,
+    sprint_plan: {},
+    ownership_index: {},
+    ...extra,
   });
   const apply = (p: KickoffPlan, planApplyResponse: unknown) => planKickoffApply({ plan: p, draft: toPlanApplyDraft(p), planApplyResponse, readyLimit: 2, nowIso: NOW });
 
@@ -197,19 +255,31 @@ describe('apply planning', () => {
     const scope = { touch_paths: ['apps/runner'], owns_paths: ['apps/runner'], conflicts_with: [], depends_on: [], group_id: 'component:apps/runner', isolation_mode: 'ISOLATED' };
     const result = apply(plan(), response(4, { sprint_plan: { 2: scope }, ownership_index: { 'apps/runner': 2 } }));
     expect(result.sprintPlanCache).toEqual({
-      version: 1, sprint: 'M1', generated_at: NOW,
+      version: 1,
+      sprint: 'M1',
+      generated_at: NOW,
       goal: { title: '[SPRINT GOAL] M1: Test kickoff', issue_number: 1, project_item_id: 'PVTI_0' },
       tasks: [
         { title: '[TASK] Task 1', issue_number: 2, project_item_id: 'PVTI_1', priority: 'P0', depends_on_titles: [], scope },
         { title: '[TASK] Task 2', issue_number: 3, project_item_id: 'PVTI_2', priority: 'P1', depends_on_titles: [], scope: null },
         { title: '[TASK] Task 3', issue_number: 4, project_item_id: 'PVTI_3', priority: 'P1', depends_on_titles: [], scope: null },
       ],
-      ready_set_titles: ['[TASK] Task 1'], sprint_plan: { 2: scope }, ownership_index: { 'apps/runner': 2 },
+      ready_set_titles: ['[TASK] Task 1'],
+      sprint_plan: { 2: scope },
+      ownership_index: { 'apps/runner': 2 },
     });
-    expect(result.readySet).toEqual([{
-      kind: 'promote',
-      promotion: { issue_number: 2, project_item_id: 'PVTI_1', title: '[TASK] Task 1', reason: 'kickoff_ready_set', body: { role: 'ORCHESTRATOR', project_item_id: 'PVTI_1', field: 'Status', value: 'Ready' } },
-    }]);
+    expect(result.readySet).toEqual([
+      {
+        kind: 'promote',
+        promotion: {
+          issue_number: 2,
+          project_item_id: 'PVTI_1',
+          title: '[TASK] Task 1',
+          reason: 'kickoff_ready_set',
+          body: { role: 'ORCHESTRATOR', project_item_id: 'PVTI_1', field: 'Status', value: 'Ready' },
+        },
+      },
+    ]);
     expect(result.fallback).toBeNull();
   });
   it('CHAINED dependencies and path conflicts skip with reason kickoff_ready_set; nothing promoted → fallback summary', () => {
@@ -220,14 +290,16 @@ describe('apply planning', () => {
     };
     const first = apply(p, response(4, { sprint_plan: sprintPlan }));
     expect(first.readySet[0]).toEqual({
-      kind: 'emit', event: { type: 'BOARD_PROMOTION_SKIPPED_DEPENDENCY', issue_number: 3, depends_on: 2, depends_on_status: 'Backlog', reason: 'kickoff_ready_set' },
+      kind: 'emit',
+      event: { type: 'BOARD_PROMOTION_SKIPPED_DEPENDENCY', issue_number: 3, depends_on: 2, depends_on_status: 'Backlog', reason: 'kickoff_ready_set' },
     });
     expect(first.readySet[1]).toMatchObject({ kind: 'promote', promotion: { issue_number: 4 } });
 
     const conflicting = { 3: { owns_paths: ['apps/api'], isolation_mode: 'ISOLATED' }, 4: { owns_paths: ['apps/api/src'], isolation_mode: 'ISOLATED' } };
     const second = apply(p, response(4, { sprint_plan: conflicting }));
     expect(second.readySet[1]).toEqual({
-      kind: 'emit', event: { type: 'BOARD_PROMOTION_SKIPPED_CONFLICT', issue_number: 4, path: 'apps/api/src', conflict_issue_number: 3, conflict_path: 'apps/api', reason: 'kickoff_ready_set' },
+      kind: 'emit',
+      event: { type: 'BOARD_PROMOTION_SKIPPED_CONFLICT', issue_number: 4, path: 'apps/api/src', conflict_issue_number: 3, conflict_path: 'apps/api', reason: 'kickoff_ready_set' },
     });
 
     const blocked = { 3: { depends_on: [4], isolation_mode: 'CHAINED' }, 4: { depends_on: [3], isolation_mode: 'CHAINED' } };
@@ -236,7 +308,9 @@ describe('apply planning', () => {
     expect(none.fallback).toEqual({
       event: { type: 'KICKOFF_READY_SET_EMPTY', ready_set_titles: ['[TASK] Task 2', '[TASK] Task 3'], fallback_ready_target: 2 },
       summary: {
-        type: 'DISPATCH_SUMMARY', sprint: 'M1', status_counts: { Ready: 0, Backlog: 3 },
+        type: 'DISPATCH_SUMMARY',
+        sprint: 'M1',
+        status_counts: { Ready: 0, Backlog: 3 },
         processed_items: [2, 3, 4].map((n) => ({ issue_number: n, project_item_id: `PVTI_${n - 1}`, status: 'Backlog' })),
       },
     });
@@ -245,8 +319,18 @@ describe('apply planning', () => {
     ['not APPLIED', { status: 'PARTIAL_FAIL' }, 'kickoff_plan_apply_failed', { payload: { status: 'PARTIAL_FAIL' } }],
     ['too few created', response(3), 'kickoff_plan_apply_failed', { created_count: 3 }],
     ['no created list', { ...response(4), created: null }, 'kickoff_plan_apply_failed', { created_count: null }],
-    ['a blank project item id', { ...response(4), created: [{ issue_number: 1, project_item_id: 'PVTI_0' }, { issue_number: 2, project_item_id: ' ' }, {}, {}] }, 'kickoff_plan_apply_failed', { index: 1 }],
-    ['no issue number', { ...response(4), created: response(4).created.map((c, i) => (i === 2 ? { ...c, issue_number: 0 } : c)) }, 'kickoff_plan_cache_failed', { title: '[TASK] Task 2' }],
+    [
+      'a blank project item id',
+      { ...response(4), created: [{ issue_number: 1, project_item_id: 'PVTI_0' }, { issue_number: 2, project_item_id: ' ' }, {}, {}] },
+      'kickoff_plan_apply_failed',
+      { index: 1 },
+    ],
+    [
+      'no issue number',
+      { ...response(4), created: response(4).created.map((c, i) => (i === 2 ? { ...c, issue_number: 0 } : c)) },
+      'kickoff_plan_cache_failed',
+      { title: '[TASK] Task 2' },
+    ],
   ])('plan-apply response: %s', (_label, body, code, details) => {
     expect(kickoffError(() => apply(plan(), body))).toMatchObject({ code, details });
   });
@@ -255,23 +339,37 @@ describe('apply planning', () => {
 describe('partial plan-apply, goal text and backend errors', () => {
   it('describes what a PARTIAL_FAIL left behind', () => {
     const p = validateKickoffPlan(fixturePlan(), 'M1', 3);
-    const report = describePartialPlanApply({
-      status: 'PARTIAL_FAIL',
-      created: [{ index: 0, issue_number: 201, issue_url: 'https://github.com/o/r/issues/201', project_item_id: 'PVTI_201', fields_set: { Status: 'Backlog' } }],
-      failed: { index: 1, step: 'add_to_project', error: 'project add failed' },
-    }, toPlanApplyDraft(p));
+    const report = describePartialPlanApply(
+      {
+        status: 'PARTIAL_FAIL',
+        created: [{ index: 0, issue_number: 201, issue_url: 'https://github.com/o/r/issues/201', project_item_id: 'PVTI_201', fields_set: { Status: 'Backlog' } }],
+        failed: { index: 1, step: 'add_to_project', error: 'project add failed' },
+      },
+      toPlanApplyDraft(p),
+    );
     // The failing issue itself was created before add_to_project failed: it is listed too (#20).
     expect(report).toEqual({
       created: [
         { index: 0, title: '[SPRINT GOAL] M1: Test kickoff', issue_number: 201, project_item_id: 'PVTI_201', issue_url: 'https://github.com/o/r/issues/201' },
-        { index: 1, title: '[TASK] Task 1', issue_number: null, project_item_id: null, issue_url: null, incomplete: 'issue created, not added to the project (its number is not reported)' },
+        {
+          index: 1,
+          title: '[TASK] Task 1',
+          issue_number: null,
+          project_item_id: null,
+          issue_url: null,
+          incomplete: 'issue created, not added to the project (its number is not reported)',
+        },
       ],
       failed: { index: 1, title: '[TASK] Task 1', step: 'add_to_project', error: 'project add failed' },
-      message: 'plan-apply failed at issue 1 "[TASK] Task 1" (add_to_project: project add failed); already created: #201 "[SPRINT GOAL] M1: Test kickoff" (PVTI_201), '
-        + '#? "[TASK] Task 1" (issue created, not added to the project (its number is not reported)). These issues stay on GitHub; a new kickoff of this sprint is refused unless --replan (which creates a whole new set).',
+      message:
+        'plan-apply failed at issue 1 "[TASK] Task 1" (add_to_project: project add failed); already created: #201 "[SPRINT GOAL] M1: Test kickoff" (PVTI_201), ' +
+        '#? "[TASK] Task 1" (issue created, not added to the project (its number is not reported)). These issues stay on GitHub; a new kickoff of this sprint is refused unless --replan (which creates a whole new set).',
     });
     // A create_issue failure left nothing for its own issue.
-    const atCreate = describePartialPlanApply({ status: 'PARTIAL_FAIL', created: [], failed: { index: 0, step: 'create_issue', error: 'issue create failed' } }, toPlanApplyDraft(p));
+    const atCreate = describePartialPlanApply(
+      { status: 'PARTIAL_FAIL', created: [], failed: { index: 0, step: 'create_issue', error: 'issue create failed' } },
+      toPlanApplyDraft(p),
+    );
     expect(atCreate!.created).toEqual([]);
     expect(describePartialPlanApply({ error: 'GitHub GraphQL request failed: HTTP 502' })).toBeNull();
   });
@@ -282,19 +380,30 @@ describe('partial plan-apply, goal text and backend errors', () => {
   });
   it('a backend failure during apply becomes kickoff_backend_error', () => {
     const error = kickoffBackendError(new HttpError('backend_http_error', 'backend returned HTTP 409', 409, { status: 'FAIL' }));
-    expect(error).toMatchObject({ code: 'kickoff_backend_error', message: 'kickoff backend request failed', details: { code: 'backend_http_error', status_code: 409, payload: { status: 'FAIL' } } });
+    expect(error).toMatchObject({
+      code: 'kickoff_backend_error',
+      message: 'kickoff backend request failed',
+      details: { code: 'backend_http_error', status_code: 409, payload: { status: 'FAIL' } },
+    });
   });
 });
 
 describe('kickoff exactly once (#20)', () => {
   const record = (status: 'APPLYING' | 'APPLIED' | 'APPLY_UNKNOWN' | 'PARTIAL_FAIL' | 'NOTHING_CREATED', goal: number | null = 201) => ({
-    kickoff_id: 'sprint-M1/r1', sprint: 'M1', backend: 'http://backend:4000', status, goal_title: '[SPRINT GOAL] M1: Test kickoff', issue_count: 4, goal_issue_number: goal,
+    kickoff_id: 'sprint-M1/r1',
+    sprint: 'M1',
+    backend: 'http://backend:4000',
+    status,
+    goal_title: '[SPRINT GOAL] M1: Test kickoff',
+    issue_count: 4,
+    goal_issue_number: goal,
   });
   const run = { workflowId: 'sprint-M1', runId: 'r1', status: 'COMPLETED' };
 
   it('an earlier run that created (or may have created) issues counts; one that created nothing does not', () => {
     expect(existingKickoffFromRecord(record('APPLIED'), run)).toEqual({
-      source: 'workflow', goal_issue_number: 201,
+      source: 'workflow',
+      goal_issue_number: 201,
       description: 'workflow sprint-M1 run r1 (completed) kicked off M1 on http://backend:4000: goal issue #201 "[SPRINT GOAL] M1: Test kickoff", applied 4 issues',
     });
     expect(existingKickoffFromRecord(record('APPLYING', null), run)!.description).toContain('stopped while plan-apply was in flight: issues may exist');
@@ -306,7 +415,9 @@ describe('kickoff exactly once (#20)', () => {
   it('the sprint plan file counts only for its own sprint', () => {
     const plan = { version: 1, sprint: 'M1', generated_at: NOW, goal: { title: '[SPRINT GOAL] M1: Test kickoff', issue_number: 201 }, tasks: [{}, {}] };
     expect(existingKickoffFromPlanFile(plan, 'M1', 'plan.json')).toEqual({
-      source: 'plan_file', goal_issue_number: 201, description: `sprint plan plan.json generated ${NOW}: goal issue #201 "[SPRINT GOAL] M1: Test kickoff", 2 tasks`,
+      source: 'plan_file',
+      goal_issue_number: 201,
+      description: `sprint plan plan.json generated ${NOW}: goal issue #201 "[SPRINT GOAL] M1: Test kickoff", 2 tasks`,
     });
     expect(existingKickoffFromPlanFile(plan, 'M2', 'plan.json')).toBeNull();
     expect(existingKickoffFromPlanFile(null, 'M1', 'plan.json')).toBeNull();
@@ -319,7 +430,9 @@ describe('kickoff exactly once (#20)', () => {
       sprint_plan: { 201: { group_id: 'meta:sprint-goal' }, 202: { group_id: 'component:apps/api' }, 300: { group_id: 'meta:sprint-goal' } },
     };
     expect(existingKickoffFromStateFile(state, 'M1', 'state.json')).toEqual({
-      source: 'board', goal_issue_number: 201, description: 'goal issue #201 is on the board in sprint M1 (orchestrator state state.json)',
+      source: 'board',
+      goal_issue_number: 201,
+      description: 'goal issue #201 is on the board in sprint M1 (orchestrator state state.json)',
     });
     expect(existingKickoffFromStateFile(state, 'M2', 'state.json')!.goal_issue_number).toBe(300);
     expect(existingKickoffFromStateFile(state, 'M3', 'state.json')).toBeNull();
@@ -348,15 +461,19 @@ describe('kickoff exactly once (#20)', () => {
   });
 
   it('dependency cycles are refused, naming every task that could never be promoted', () => {
-    const cyclic = validateKickoffPlan(fixturePlan({
-      tasks: [
-        task(1),
-        task(2, { depends_on_titles: ['[TASK] Task 3'] }),
-        task(3, { depends_on_titles: ['[TASK] Task 2'] }),
-        task(4, { depends_on_titles: ['[TASK] Task 3'] }),
-        task(5, { depends_on_titles: ['[TASK] Task 1'] }),
-      ],
-    }), 'M1', 3);
+    const cyclic = validateKickoffPlan(
+      fixturePlan({
+        tasks: [
+          task(1),
+          task(2, { depends_on_titles: ['[TASK] Task 3'] }),
+          task(3, { depends_on_titles: ['[TASK] Task 2'] }),
+          task(4, { depends_on_titles: ['[TASK] Task 3'] }),
+          task(5, { depends_on_titles: ['[TASK] Task 1'] }),
+        ],
+      }),
+      'M1',
+      3,
+    );
     expect(kickoffDependencyCycles(cyclic)).toEqual({
       cycles: [['[TASK] Task 2', '[TASK] Task 3']],
       unpromotable: ['[TASK] Task 2', '[TASK] Task 3', '[TASK] Task 4'],

@@ -6,13 +6,27 @@
 import { createHash } from 'node:crypto';
 import { CodexWorkerError } from '../../src/domain/errors';
 import {
-  buildBaseInstructions, buildCodexToolArguments, buildKickoffCodexArguments, buildKickoffPrompt, buildWorkerPrompt, KICKOFF_DEVELOPER_INSTRUCTIONS,
-  KICKOFF_REASK_PROMPT, sandboxForRole, WORKER_DEVELOPER_INSTRUCTIONS, WORKER_REASK_PROMPT,
+  buildBaseInstructions,
+  buildCodexToolArguments,
+  buildKickoffCodexArguments,
+  buildKickoffPrompt,
+  buildWorkerPrompt,
+  KICKOFF_DEVELOPER_INSTRUCTIONS,
+  KICKOFF_REASK_PROMPT,
+  sandboxForRole,
+  WORKER_DEVELOPER_INSTRUCTIONS,
+  WORKER_REASK_PROMPT,
 } from '../../src/domain/prompts';
 
 const RUN = '11111111-1111-4111-8111-111111111111';
 const claimIntent = { type: 'RUN_INTENT', role: 'EXECUTOR', run_id: RUN, endpoint: '/internal/executor/claim-ready-item', body: { role: 'EXECUTOR', run_id: RUN, sprint: 'M1' } };
-const reviewIntent = { type: 'RUN_INTENT', role: 'REVIEWER', run_id: RUN, endpoint: '/internal/reviewer/resolve-linked-pr', body: { role: 'REVIEWER', issue_number: 7, run_id: RUN } };
+const reviewIntent = {
+  type: 'RUN_INTENT',
+  role: 'REVIEWER',
+  run_id: RUN,
+  endpoint: '/internal/reviewer/resolve-linked-pr',
+  body: { role: 'REVIEWER', issue_number: 7, run_id: RUN },
+};
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const codeOf = (fn: () => unknown) => {
   try {
@@ -23,7 +37,7 @@ const codeOf = (fn: () => unknown) => {
   return 'no error';
 };
 
-describe('test_codex_worker_prompt (the old runner\'s cases 1–2)', () => {
+describe("test_codex_worker_prompt (the old runner's cases 1–2)", () => {
   it('1: the EXECUTOR prompt carries the marker, fix-up, history and workspace rules and the result shape', () => {
     const prompt = buildWorkerPrompt('http://localhost:4000', claimIntent);
     for (const needle of ['MUST set marker_verified=true', 'In Review fixup run', 'descend from head_sha', 'Never use /tmp', '"marker_verified": true|false|null']) {
@@ -67,8 +81,16 @@ describe('worker prompt, byte-exact', () => {
 // ../../docs/spec/runner-behaviour.md §3.3.2
 describe('bundle → base-instructions', () => {
   it('verbatim contents between markers, paths and role trimmed, no trailing newline', () => {
-    const text = buildBaseInstructions({ role: ' REVIEWER ', files: [{ path: ' AGENTS.md ', content: 'rules\n' }, { path: 'policy/x.json', content: '{}' }] });
-    expect(text).toBe('ROLE: REVIEWER\nBUNDLE_FILES_BEGIN\nFILE_BEGIN AGENTS.md\nrules\n\nFILE_END AGENTS.md\nFILE_BEGIN policy/x.json\n{}\nFILE_END policy/x.json\nBUNDLE_FILES_END');
+    const text = buildBaseInstructions({
+      role: ' REVIEWER ',
+      files: [
+        { path: ' AGENTS.md ', content: 'rules\n' },
+        { path: 'policy/x.json', content: '{}' },
+      ],
+    });
+    expect(text).toBe(
+      'ROLE: REVIEWER\nBUNDLE_FILES_BEGIN\nFILE_BEGIN AGENTS.md\nrules\n\nFILE_END AGENTS.md\nFILE_BEGIN policy/x.json\n{}\nFILE_END policy/x.json\nBUNDLE_FILES_END',
+    );
   });
   it.each([
     ['agent context bundle missing role', null],
@@ -85,7 +107,14 @@ describe('bundle → base-instructions', () => {
 describe('codex tool arguments', () => {
   it('worker: exactly the six keys, in order, with the role sandbox', () => {
     const args = buildCodexToolArguments('EXECUTOR', 'p', 'b');
-    expect(args).toEqual({ prompt: 'p', 'base-instructions': 'b', 'developer-instructions': WORKER_DEVELOPER_INSTRUCTIONS, cwd: '.', sandbox: 'workspace-write', 'approval-policy': 'never' });
+    expect(args).toEqual({
+      prompt: 'p',
+      'base-instructions': 'b',
+      'developer-instructions': WORKER_DEVELOPER_INSTRUCTIONS,
+      cwd: '.',
+      sandbox: 'workspace-write',
+      'approval-policy': 'never',
+    });
     expect(Object.keys(args)).toEqual(['prompt', 'base-instructions', 'developer-instructions', 'cwd', 'sandbox', 'approval-policy']);
     expect(WORKER_DEVELOPER_INSTRUCTIONS).toBe(
       'Treat base-instructions as executable contract. Do not rewrite or summarize it. Do not attempt to start the backend server. Do not read or write outside the repository workspace. Never merge PRs or close issues. Fail closed on ambiguity.',

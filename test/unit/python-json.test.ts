@@ -43,8 +43,6 @@ describe('Python string semantics', () => {
     expect(pythonStr(5)).toBe('5');
     expect(pythonStr(true)).toBe('True');
     expect(pythonStr(null)).toBe('None');
-    expect(pythonStr({ k: [null, true, 1.5, "it's", 'say "hi"', 'a\\b', '\u0000\u2028é😀'] })).toBe(
-      `{'k': [None, True, 1.5, "it's", 'say "hi"', 'a\\\\b', '\\x00\\u2028é😀']}`,
-    );
+    expect(pythonStr({ k: [null, true, 1.5, "it's", 'say "hi"', 'a\\b', '\u0000\u2028é😀'] })).toBe(`{'k': [None, True, 1.5, "it's", 'say "hi"', 'a\\\\b', '\\x00\\u2028é😀']}`);
   });
 });

@@ -11,7 +11,9 @@ describe('createSdkLogger', () => {
     const logger = createSdkLogger('WARN', (line) => lines.push(line));
     const error = ApplicationFailure.create({ type: 'SprintStopped', nonRetryable: true, message: 'intent_error: intent_too_large: …' });
     logger.warn('Workflow failed', { error, workflowType: 'sprintWorkflow', workflowId: 'sprint-M1', runId: 'r1', sdkComponent: 'worker' });
-    expect(lines).toEqual([`${JSON.stringify({ type: 'WORKFLOW_FAILED', level: 'WARN', workflow_type: 'sprintWorkflow', workflow_id: 'sprint-M1', run_id: 'r1', error: 'intent_error: intent_too_large: …' })}\n`]);
+    expect(lines).toEqual([
+      `${JSON.stringify({ type: 'WORKFLOW_FAILED', level: 'WARN', workflow_type: 'sprintWorkflow', workflow_id: 'sprint-M1', run_id: 'r1', error: 'intent_error: intent_too_large: …' })}\n`,
+    ]);
     expect(lines[0]!.split('\n')).toHaveLength(2);
   });
 
@@ -27,8 +29,14 @@ describe('createSdkLogger', () => {
     const [first, second] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(first).toMatchObject({ type: 'SDK_LOG', level: 'WARN', component: 'worker', message: 'No workflows registered, not polling for workflow tasks', taskQueue: 'q' });
     expect(second).toMatchObject({
-      type: 'SDK_LOG', level: 'WARN', component: 'activity', message: 'Activity failed', activityType: 'runCodexWorker', attempt: '2',
-      error: 'worker_timeout: no result\nsecond line', error_type: 'ApplicationFailure(CodexWorkerError)',
+      type: 'SDK_LOG',
+      level: 'WARN',
+      component: 'activity',
+      message: 'Activity failed',
+      activityType: 'runCodexWorker',
+      attempt: '2',
+      error: 'worker_timeout: no result\nsecond line',
+      error_type: 'ApplicationFailure(CodexWorkerError)',
     });
     expect(typeof second!.error_stack).toBe('string');
   });

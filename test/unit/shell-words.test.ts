@@ -8,47 +8,47 @@ import { ConfigError } from '../../src/domain/errors';
 import { checkNoShellOperators, shellWords, splitShellWords } from '../../src/domain/shell-words';
 
 const SHLEX_SPLIT: Array<[string, string[] | string]> = [
-  ["node apps/orchestrator/src/cli.js --loop", ["node","apps/orchestrator/src/cli.js","--loop"]],
-  ["node src/*.ts", ["node","src/*.ts"]],
-  ["a # b", ["a","#","b"]],
-  ["#", ["#"]],
-  ["cmd 2>&1", ["cmd","2>&1"]],
-  ["a;b", ["a;b"]],
-  ["''", [""]],
-  ["\"\"", [""]],
-  ["a '' b", ["a","","b"]],
-  ["x ''y", ["x","y"]],
-  ["'a b' \"c d\"", ["a b","c d"]],
-  ["e\\ f", ["e f"]],
-  ["\"a\\\"b\"", ["a\"b"]],
-  ["\"a\\\\b\"", ["a\\b"]],
-  ["\"a\\nb\"", ["a\\nb"]],
-  ["'a\\\"b'", ["a\\\"b"]],
-  ["a\\\\b", ["a\\b"]],
-  ["a\\", "ERR:No escaped character"],
-  ["\"abc", "ERR:No closing quotation"],
-  ["'abc", "ERR:No closing quotation"],
-  ["a\\\nb", ["a\nb"]],
-  ["a\tb\nc\rd", ["a","b","c","d"]],
-  ["a\u000bb", ["a\u000bb"]],
-  ["  lead  trail  ", ["lead","trail"]],
-  ["$HOME ${X} `id` $(id)", ["$HOME","${X}","`id`","$(id)"]],
-  ["it's\"a\"'b'", "ERR:No closing quotation"],
-  ["\"\\$x\"", ["\\$x"]],
-  ["foo\\ ", ["foo "]],
+  ['node apps/orchestrator/src/cli.js --loop', ['node', 'apps/orchestrator/src/cli.js', '--loop']],
+  ['node src/*.ts', ['node', 'src/*.ts']],
+  ['a # b', ['a', '#', 'b']],
+  ['#', ['#']],
+  ['cmd 2>&1', ['cmd', '2>&1']],
+  ['a;b', ['a;b']],
+  ["''", ['']],
+  ['""', ['']],
+  ["a '' b", ['a', '', 'b']],
+  ["x ''y", ['x', 'y']],
+  ['\'a b\' "c d"', ['a b', 'c d']],
+  ['e\\ f', ['e f']],
+  ['"a\\"b"', ['a"b']],
+  ['"a\\\\b"', ['a\\b']],
+  ['"a\\nb"', ['a\\nb']],
+  ["'a\\\"b'", ['a\\"b']],
+  ['a\\\\b', ['a\\b']],
+  ['a\\', 'ERR:No escaped character'],
+  ['"abc', 'ERR:No closing quotation'],
+  ["'abc", 'ERR:No closing quotation'],
+  ['a\\\nb', ['a\nb']],
+  ['a\tb\nc\rd', ['a', 'b', 'c', 'd']],
+  ['a\u000bb', ['a\u000bb']],
+  ['  lead  trail  ', ['lead', 'trail']],
+  ['$HOME ${X} `id` $(id)', ['$HOME', '${X}', '`id`', '$(id)']],
+  ["it's\"a\"'b'", 'ERR:No closing quotation'],
+  ['"\\$x"', ['\\$x']],
+  ['foo\\ ', ['foo ']],
   ["\\'", ["'"]],
-  ["\\\"", ["\""]],
-  ["'\\\\'", ["\\\\"]],
-  ["a\"b c\"d", ["ab cd"]],
-  ["\"", "ERR:No closing quotation"],
-  ["'", "ERR:No closing quotation"],
-  ["\\", "ERR:No escaped character"],
-  ["ünï \"cødé ✓\"", ["ünï","cødé ✓"]],
-  ["--flag=\"x y\"", ["--flag=x y"]],
-  ["-c 'model=\"o3\"'", ["-c","model=\"o3\""]],
-  ["a'\"'b", ["a\"b"]],
-  ["\"'\"", ["'"]],
-  ["", []],
+  ['\\"', ['"']],
+  ["'\\\\'", ['\\\\']],
+  ['a"b c"d', ['ab cd']],
+  ['"', 'ERR:No closing quotation'],
+  ["'", 'ERR:No closing quotation'],
+  ['\\', 'ERR:No escaped character'],
+  ['ünï "cødé ✓"', ['ünï', 'cødé ✓']],
+  ['--flag="x y"', ['--flag=x y']],
+  ['-c \'model="o3"\'', ['-c', 'model="o3"']],
+  ["a'\"'b", ['a"b']],
+  ['"\'"', ["'"]],
+  ['', []],
 ];
 
 function split(text: string): string[] | string {
@@ -65,7 +65,7 @@ describe('splitShellWords = Python shlex.split', () => {
     expect(split(input)).toEqual(expected);
   });
 
-  it('explains the error beyond shlex\'s message', () => {
+  it("explains the error beyond shlex's message", () => {
     expect(() => splitShellWords('node cli.js \\')).toThrow('No escaped character (the text ends with a backslash)');
     expect(() => splitShellWords('node "cli.js')).toThrow('No closing quotation (the double quote is never closed)');
     expect(() => splitShellWords("node 'cli.js")).toThrow('No closing quotation (the single quote is never closed)');
@@ -96,7 +96,9 @@ describe('in the configuration', () => {
     expect(loadConfig({ CODEX_MCP_ARGS: "mcp-server # '' x" }).codexMcpArgs).toEqual(['mcp-server', '#', '', 'x']);
   });
   it('a trailing backslash and an unterminated quote are refused, naming the variable', () => {
-    expect(configError({ RUNNER_ORCHESTRATOR_CMD: 'node cli.js \\' })).toBe('RUNNER_ORCHESTRATOR_CMD must be valid shell words (No escaped character (the text ends with a backslash))');
+    expect(configError({ RUNNER_ORCHESTRATOR_CMD: 'node cli.js \\' })).toBe(
+      'RUNNER_ORCHESTRATOR_CMD must be valid shell words (No escaped character (the text ends with a backslash))',
+    );
     expect(configError({ CODEX_MCP_ARGS: 'mcp-server \\' })).toBe('CODEX_MCP_ARGS must be valid shell words (No escaped character (the text ends with a backslash))');
     expect(configError({ CODEX_MCP_ARGS: 'mcp-server "x' })).toBe('CODEX_MCP_ARGS must be valid shell words (No closing quotation (the double quote is never closed))');
   });

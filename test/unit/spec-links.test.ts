@@ -149,21 +149,16 @@ describe('spec citations', () => {
   });
 
   it('every citation in code resolves', () => {
-    const files = CODE_DIRS.flatMap((d) => walk(join(ROOT, d))).filter(
-      (f) => CODE_EXT.test(f) && relative(ROOT, f) !== SELF,
-    );
+    const files = CODE_DIRS.flatMap((d) => walk(join(ROOT, d))).filter((f) => CODE_EXT.test(f) && relative(ROOT, f) !== SELF);
     expect(files.length).toBeGreaterThan(100);
     const problems = files.flatMap((f) => citationProblems(f, readFileSync(f, 'utf8')));
     expect(problems).toEqual([]);
   });
 
   it('every Markdown link into docs/spec/ resolves', () => {
-    const docs = [
-      join(ROOT, 'README.md'),
-      join(ROOT, 'SPEC.md'),
-      ...walk(join(ROOT, 'docs')),
-      ...walk(join(ROOT, 'emulators')).filter((f) => f.endsWith('README.md')),
-    ].filter((f) => f.endsWith('.md') && existsSync(f));
+    const docs = [join(ROOT, 'README.md'), join(ROOT, 'SPEC.md'), ...walk(join(ROOT, 'docs')), ...walk(join(ROOT, 'emulators')).filter((f) => f.endsWith('README.md'))].filter(
+      (f) => f.endsWith('.md') && existsSync(f),
+    );
     expect(docs.flatMap(markdownLinkProblems)).toEqual([]);
   });
 });

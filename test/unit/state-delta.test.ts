@@ -3,8 +3,13 @@ import { applyReviewerOutcome } from '../../src/domain/state-file';
 import { applyStateDelta, stateBytes, stateDelta } from '../../src/domain/state-delta';
 
 const item = (issue: number, extra: Record<string, unknown> = {}) => ({
-  last_seen_issue_number: issue, last_seen_status: 'In Review', last_seen_at: '2026-12-01T10:00:00.000Z', last_run_id: null,
-  last_reviewer_outcome: '', review_cycle_count: 0, ...extra,
+  last_seen_issue_number: issue,
+  last_seen_status: 'In Review',
+  last_seen_at: '2026-12-01T10:00:00.000Z',
+  last_run_id: null,
+  last_reviewer_outcome: '',
+  review_cycle_count: 0,
+  ...extra,
 });
 
 describe('orchestrator state deltas (JSON Patch)', () => {
@@ -19,7 +24,14 @@ describe('orchestrator state deltas (JSON Patch)', () => {
     const delta = stateDelta(before, after);
     expect(applyStateDelta(before, delta)).toEqual({ state: after, skipped: 0 });
     // Only what changed travels: not PVTI_1's unchanged fields, not the sprint plan.
-    expect(delta.map((op) => op.path).sort()).toEqual(['/items/PVTI_1/last_dispatched_role', '/items/PVTI_1/last_run_id', '/items/PVTI_1/last_seen_at', '/items/PVTI_2', '/items/PVTI_3', '/poll_count']);
+    expect(delta.map((op) => op.path).sort()).toEqual([
+      '/items/PVTI_1/last_dispatched_role',
+      '/items/PVTI_1/last_run_id',
+      '/items/PVTI_1/last_seen_at',
+      '/items/PVTI_2',
+      '/items/PVTI_3',
+      '/poll_count',
+    ]);
     // The state it was applied to is not changed.
     expect(before.poll_count).toBe(3);
   });
@@ -42,7 +54,7 @@ describe('orchestrator state deltas (JSON Patch)', () => {
 
   it('measures the state as UTF-8 JSON bytes (what its payload costs)', () => {
     expect(stateBytes({ poll_count: 0, items: {} })).toBe(Buffer.byteLength(JSON.stringify({ poll_count: 0, items: {} })));
-    const text: OrchestratorState = { poll_count: 0, items: { 'PVTI_é': item(1, { note: '✓ 𝄞' }) } };
+    const text: OrchestratorState = { poll_count: 0, items: { PVTI_é: item(1, { note: '✓ 𝄞' }) } };
     expect(stateBytes(text)).toBe(Buffer.byteLength(JSON.stringify(text), 'utf8'));
   });
 });

@@ -3,13 +3,11 @@
  * case, timestamp comparison by instant (⚠ ../../docs/spec/runner-behaviour.md §14.17), run context and the runner-managed updates.
  */
 import type { OrchestratorState } from '../../src/contracts/state-file';
-import {
-  applyExecutorResponse, applyReviewerOutcome, emptyState, parseStateFile, projectItemIdForIssue, runContext, serializeStateFile,
-} from '../../src/domain/state-file';
+import { applyExecutorResponse, applyReviewerOutcome, emptyState, parseStateFile, projectItemIdForIssue, runContext, serializeStateFile } from '../../src/domain/state-file';
 
 const state = (items: OrchestratorState['items']): OrchestratorState => ({ poll_count: 3, items, sprint_plan: {} });
 
-describe('test_runner_state_resolution (the old runner\'s case 1)', () => {
+describe("test_runner_state_resolution (the old runner's case 1)", () => {
   it('a FAIL is recorded on the newest item of the issue only', () => {
     const before = state({
       PVTI_old: { last_seen_issue_number: 2, last_seen_status: 'Backlog', last_seen_at: '2026-02-09T20:00:00.000Z' },
@@ -19,7 +17,9 @@ describe('test_runner_state_resolution (the old runner\'s case 1)', () => {
     expect(update).toMatchObject({ changed: true, itemId: 'PVTI_new', reviewCycleCount: 1 });
     expect(update.state.items.PVTI_old).toEqual(before.items.PVTI_old);
     expect(update.state.items.PVTI_new).toMatchObject({
-      last_reviewer_outcome: 'FAIL', last_reviewer_feedback_at: '2026-02-09T21:05:48.000Z', review_cycle_count: 1,
+      last_reviewer_outcome: 'FAIL',
+      last_reviewer_feedback_at: '2026-02-09T21:05:48.000Z',
+      review_cycle_count: 1,
     });
     expect(before.items.PVTI_new).not.toHaveProperty('last_reviewer_outcome');
   });
@@ -28,23 +28,40 @@ describe('test_runner_state_resolution (the old runner\'s case 1)', () => {
 // ../../docs/spec/runner-behaviour.md §10.2.2
 describe('which project item an issue is', () => {
   it('compares instants, not strings (mixed precision and offsets)', () => {
-    expect(projectItemIdForIssue(state({
-      PVTI_a: { last_seen_issue_number: 7, last_seen_at: '2026-02-09T21:00:00Z' },
-      PVTI_b: { last_seen_issue_number: 7, last_seen_at: '2026-02-09T21:00:00.500Z' },
-    }), 7)).toBe('PVTI_b');
-    expect(projectItemIdForIssue(state({
-      PVTI_a: { last_seen_issue_number: 7, last_seen_at: '2026-02-09T22:00:00+02:00' },
-      PVTI_b: { last_seen_issue_number: 7, last_seen_at: '2026-02-09T21:00:00Z' },
-    }), 7)).toBe('PVTI_b');
+    expect(
+      projectItemIdForIssue(
+        state({
+          PVTI_a: { last_seen_issue_number: 7, last_seen_at: '2026-02-09T21:00:00Z' },
+          PVTI_b: { last_seen_issue_number: 7, last_seen_at: '2026-02-09T21:00:00.500Z' },
+        }),
+        7,
+      ),
+    ).toBe('PVTI_b');
+    expect(
+      projectItemIdForIssue(
+        state({
+          PVTI_a: { last_seen_issue_number: 7, last_seen_at: '2026-02-09T22:00:00+02:00' },
+          PVTI_b: { last_seen_issue_number: 7, last_seen_at: '2026-02-09T21:00:00Z' },
+        }),
+        7,
+      ),
+    ).toBe('PVTI_b');
   });
   it('ties go to the newer status, then to the greater id; unreadable times count as oldest', () => {
     const at = '2026-02-09T21:00:00Z';
-    expect(projectItemIdForIssue(state({
-      PVTI_z: { last_seen_issue_number: 7, last_seen_at: at, status_since_at: '2026-02-09T10:00:00Z' },
-      PVTI_a: { last_seen_issue_number: 7, last_seen_at: at, status_since_at: '2026-02-09T11:00:00Z' },
-    }), 7)).toBe('PVTI_a');
+    expect(
+      projectItemIdForIssue(
+        state({
+          PVTI_z: { last_seen_issue_number: 7, last_seen_at: at, status_since_at: '2026-02-09T10:00:00Z' },
+          PVTI_a: { last_seen_issue_number: 7, last_seen_at: at, status_since_at: '2026-02-09T11:00:00Z' },
+        }),
+        7,
+      ),
+    ).toBe('PVTI_a');
     expect(projectItemIdForIssue(state({ PVTI_a: { last_seen_issue_number: 7, last_seen_at: at }, PVTI_b: { last_seen_issue_number: 7, last_seen_at: at } }), 7)).toBe('PVTI_b');
-    expect(projectItemIdForIssue(state({ PVTI_b: { last_seen_issue_number: 7, last_seen_at: 'yesterday' }, PVTI_a: { last_seen_issue_number: 7, last_seen_at: at } }), 7)).toBe('PVTI_a');
+    expect(projectItemIdForIssue(state({ PVTI_b: { last_seen_issue_number: 7, last_seen_at: 'yesterday' }, PVTI_a: { last_seen_issue_number: 7, last_seen_at: at } }), 7)).toBe(
+      'PVTI_a',
+    );
   });
   it('no item for the issue → null, and a reviewer outcome changes nothing', () => {
     const s = state({ PVTI_1: { last_seen_issue_number: 1 } });

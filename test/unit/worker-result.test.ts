@@ -19,10 +19,11 @@ const failure = (fn: () => unknown): CodexWorkerError => {
   throw new Error('no error');
 };
 
-describe('test_codex_worker_prompt (the old runner\'s cases 3–5)', () => {
+describe("test_codex_worker_prompt (the old runner's cases 3–5)", () => {
   it('3: a REVIEWER result without outcome is rejected', () => {
     expect(failure(() => parseWorkerResult(result({ role: 'REVIEWER' }), reviewer))).toMatchObject({
-      code: 'worker_invalid_output', message: 'reviewer worker must emit outcome PASS|FAIL|INCOMPLETE',
+      code: 'worker_invalid_output',
+      message: 'reviewer worker must emit outcome PASS|FAIL|INCOMPLETE',
     });
   });
   it('4: a REVIEWER PASS with marker_verified null parses (outcome normalised)', () => {
@@ -33,7 +34,14 @@ describe('test_codex_worker_prompt (the old runner\'s cases 3–5)', () => {
   it('5: an EXECUTOR result with urls.pr_url and marker_verified true parses', () => {
     const parsed = parseWorkerResult(result({ urls: { pr_url: 'https://x/pull/1' }, marker_verified: true }), executor);
     expect(parsed).toEqual({
-      run_id: RUN, role: 'EXECUTOR', status: 'succeeded', outcome: null, summary: 'done', urls: { pr_url: 'https://x/pull/1' }, errors: [], marker_verified: true,
+      run_id: RUN,
+      role: 'EXECUTOR',
+      status: 'succeeded',
+      outcome: null,
+      summary: 'done',
+      urls: { pr_url: 'https://x/pull/1' },
+      errors: [],
+      marker_verified: true,
     });
   });
 });
@@ -62,7 +70,8 @@ describe('worker result checks', () => {
   });
   it('identity mismatch details show expected and actual', () => {
     expect(failure(() => parseWorkerResult(result({ role: 'REVIEWER', outcome: 'PASS' }), executor)).details).toEqual({
-      expected: { run_id: RUN, role: 'EXECUTOR' }, actual: { run_id: RUN, role: 'REVIEWER' },
+      expected: { run_id: RUN, role: 'EXECUTOR' },
+      actual: { run_id: RUN, role: 'REVIEWER' },
     });
   });
   it('the identity check comes before the status check', () => {
@@ -88,7 +97,15 @@ describe('tool result text and thread id', () => {
   it('prefers structuredContent.content, then a content string, then joined text parts', () => {
     expect(extractToolText({ structuredContent: { content: ' a ' }, content: 'b' })).toBe(' a ');
     expect(extractToolText({ structuredContent: { content: ' ' }, content: 'b' })).toBe('b');
-    expect(extractToolText({ content: [{ type: 'text', text: ' a' }, { type: 'image', data: 'x' }, { type: 'text', text: 'b ' }] })).toBe('a\nb');
+    expect(
+      extractToolText({
+        content: [
+          { type: 'text', text: ' a' },
+          { type: 'image', data: 'x' },
+          { type: 'text', text: 'b ' },
+        ],
+      }),
+    ).toBe('a\nb');
   });
   it('no text is worker_invalid_output', () => {
     expect(failure(() => extractToolText({ content: [] }))).toMatchObject({ code: 'worker_invalid_output', message: 'codex tool returned no text content' });
@@ -101,7 +118,8 @@ describe('tool result text and thread id', () => {
   it('thread id: trimmed, required', () => {
     expect(extractThreadId({ structuredContent: { threadId: ' t-1 ' } })).toBe('t-1');
     expect(failure(() => extractThreadId({ structuredContent: { threadId: '' } }))).toMatchObject({
-      code: 'worker_invalid_output', message: 'codex tool result missing structuredContent.threadId',
+      code: 'worker_invalid_output',
+      message: 'codex tool result missing structuredContent.threadId',
     });
   });
 });

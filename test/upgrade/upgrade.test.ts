@@ -85,7 +85,14 @@ describe('v1 → v2 upgrade with Worker Deployment Versioning (AUTO_UPGRADE + pa
   }, 180_000);
 
   afterAll(async () => {
-    await Promise.all([...workflowIds].map((id) => temporal.client.workflow.getHandle(id).terminate('upgrade test done').catch(() => undefined)));
+    await Promise.all(
+      [...workflowIds].map((id) =>
+        temporal.client.workflow
+          .getHandle(id)
+          .terminate('upgrade test done')
+          .catch(() => undefined),
+      ),
+    );
     for (const { set, running } of started) {
       try {
         set.shutdown();
@@ -100,8 +107,11 @@ describe('v1 → v2 upgrade with Worker Deployment Versioning (AUTO_UPGRADE + pa
 
   async function startVersion(version: typeof v1, bundle: string, sink: RunnerEvent[]) {
     const set = await createWorkers({
-      config, connection: temporal.nativeConnection, workflowBundle: { codePath: bundle },
-      versioning: { version, defaultBehavior: 'AUTO_UPGRADE' }, shutdownGraceTime: '1s',
+      config,
+      connection: temporal.nativeConnection,
+      workflowBundle: { codePath: bundle },
+      versioning: { version, defaultBehavior: 'AUTO_UPGRADE' },
+      shutdownGraceTime: '1s',
       onEvent: (event) => {
         sink.push(event);
         if (typeof event.workflow_id === 'string') workflowIds.add(event.workflow_id);
@@ -130,7 +140,9 @@ describe('v1 → v2 upgrade with Worker Deployment Versioning (AUTO_UPGRADE + pa
     expect(await promoteIfFirst(temporal.client, v1)).toEqual({ promoted: true, reason: 'first_version' });
 
     const sprint = await temporal.client.workflow.start(sprintWorkflow, {
-      taskQueue: config.temporalTaskQueue, workflowId: `${sprintWorkflowId('M1')}-${config.temporalTaskQueue}`, args: [{ sprint: 'M1', mode: 'loop' }],
+      taskQueue: config.temporalTaskQueue,
+      workflowId: `${sprintWorkflowId('M1')}-${config.temporalTaskQueue}`,
+      args: [{ sprint: 'M1', mode: 'loop' }],
     });
     workflowIds.add(sprint.workflowId);
 
@@ -152,18 +164,34 @@ describe('v1 → v2 upgrade with Worker Deployment Versioning (AUTO_UPGRADE + pa
     await first.running;
 
     // Work continues on v2: the review is retried and passes, the blocked-retry timer fires.
-    await eventually(() => status(RUNNING), (s) => s === 'Needs Human Approval', 90_000);
-    await eventually(() => events.v2.filter((e) => e.type === 'BLOCKED_RETRY').length, (n) => n >= 1, 90_000);
+    await eventually(
+      () => status(RUNNING),
+      (s) => s === 'Needs Human Approval',
+      90_000,
+    );
+    await eventually(
+      () => events.v2.filter((e) => e.type === 'BLOCKED_RETRY').length,
+      (n) => n >= 1,
+      90_000,
+    );
     expect(events.v2.some((e) => e.type === 'REVIEW_OUTCOME' && e.outcome === 'PASS')).toBe(true);
 
     // A human rework on an item workflow started by v1, handled by v2.
     const awaiting = temporal.client.workflow.getHandle(itemWorkflowId('M1', AWAITING));
     expect((await awaiting.executeUpdate(requestReworkUpdate, { args: [{ reason: 'Add a test for the upgrade' }] })).status).toBe('In Review');
-    await eventually(() => transitionLog(backend, AWAITING).length, (n) => n >= 3, 90_000);
+    await eventually(
+      () => transitionLog(backend, AWAITING).length,
+      (n) => n >= 3,
+      90_000,
+    );
 
     // A new item joins the sprint: its workflow starts on v2 and takes the patched path.
     backend.board.setField(`PVTI_${NEWCOMER}`, 'Sprint', 'M1');
-    await eventually(() => status(NEWCOMER), (s) => s === 'Needs Human Approval', 90_000);
+    await eventually(
+      () => status(NEWCOMER),
+      (s) => s === 'Needs Human Approval',
+      90_000,
+    );
     const probes = events.v2.filter((e) => e.type === 'UPGRADE_PROBE').map((e) => e.workflow_id);
     expect(probes).toContain(itemWorkflowId('M1', NEWCOMER));
     for (const old of [RUNNING, BLOCKED, AWAITING]) expect(probes).not.toContain(itemWorkflowId('M1', old));
@@ -199,7 +227,10 @@ describe('v1 → v2 upgrade with Worker Deployment Versioning (AUTO_UPGRADE + pa
     // Workflows that started on v1 replay past the probe without its marker (other patches they meet
     // after the upgrade, on code they have not run yet, do record theirs).
     for (const old of [RUNNING, BLOCKED, AWAITING]) expect(patchIds(itemWorkflowId('M1', old)).join(' ')).not.toContain('upgrade-probe');
-    const replayed = await replayFixtures(histories.map(({ id, history }) => ({ file: id, workflowId: id, history })), v2Bundle);
+    const replayed = await replayFixtures(
+      histories.map(({ id, history }) => ({ file: id, workflowId: id, history })),
+      v2Bundle,
+    );
     expect(replayed.filter((r) => r.error).map((r) => `${r.file}: ${r.error!.message}`)).toEqual([]);
   }, 420_000);
 });

@@ -9,15 +9,7 @@ import type { BackendContext } from '../context';
 import { ExecutorLinkageError, findExistingPullRequest } from '../linkage';
 import { MarkerError, UUID_RE, formatClaimMarker, parseClaimMarker } from '../markers';
 import { ROLE_TOKEN_ERROR, ROLE_TOKEN_RE } from '../preflight';
-import {
-  PERMISSIONS_POLICY_PATH,
-  SCHEMA_POLICY_PATH,
-  TRANSITIONS_POLICY_PATH,
-  bundleJson,
-  checkTransition,
-  roleHasCapability,
-  schemaFieldOptions,
-} from '../policy';
+import { PERMISSIONS_POLICY_PATH, SCHEMA_POLICY_PATH, TRANSITIONS_POLICY_PATH, bundleJson, checkTransition, roleHasCapability, schemaFieldOptions } from '../policy';
 import { type RouteHandler, type RouteResult, badRequest, isRouteResult, loadBundleOrError, preflightGate, requestBody } from './common';
 
 export const CLAIM_ROUTE = '/internal/executor/claim-ready-item';

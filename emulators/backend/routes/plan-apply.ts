@@ -36,7 +36,12 @@ function isNonEmptyStringArray(value: unknown): value is string[] {
 
 /** First failure wins, in field order. */
 function validateDraft(body: Record<string, unknown>): string | { sprint: string; issues: DraftIssue[] } {
-  if (String(body.role ?? '').trim().toUpperCase() !== 'ORCHESTRATOR') return 'body.role must be ORCHESTRATOR';
+  if (
+    String(body.role ?? '')
+      .trim()
+      .toUpperCase() !== 'ORCHESTRATOR'
+  )
+    return 'body.role must be ORCHESTRATOR';
   const draft = body.draft;
   if (!isPlainObject(draft)) return 'body.draft is required';
   if (typeof draft.sprint !== 'string' || !SPRINTS.includes(draft.sprint)) return 'body.draft.sprint must be one of M1, M2, M3, M4';

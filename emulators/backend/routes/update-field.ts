@@ -7,15 +7,7 @@ import { isNonEmptyString } from '../../shared/json-file';
 import { NodeNotFoundError, NotFoundError } from '../board';
 import { checkHandoff, handoffKeyFor } from '../handoff';
 import { ROLE_TOKEN_ERROR, ROLE_TOKEN_RE } from '../preflight';
-import {
-  PERMISSIONS_POLICY_PATH,
-  SCHEMA_POLICY_PATH,
-  TRANSITIONS_POLICY_PATH,
-  bundleJson,
-  checkTransition,
-  roleHasCapability,
-  schemaFields,
-} from '../policy';
+import { PERMISSIONS_POLICY_PATH, SCHEMA_POLICY_PATH, TRANSITIONS_POLICY_PATH, bundleJson, checkTransition, roleHasCapability, schemaFields } from '../policy';
 import { type RouteHandler, badRequest, isRouteResult, loadBundleOrError, preflightGate, requestBody } from './common';
 
 export const UPDATE_FIELD_ROUTE = '/internal/project-item/update-field';
@@ -39,7 +31,12 @@ export const handleUpdateField: RouteHandler = async (ctx, request) => {
 
   const schemaField = schemaFields(bundleJson(bundle, SCHEMA_POLICY_PATH)).find((entry) => entry.name === field);
   if (!schemaField) return badRequest('field is not allowed by project schema policy');
-  if (String(schemaField.type ?? '').trim().toLowerCase() !== 'single_select') return badRequest('only single_select fields are supported');
+  if (
+    String(schemaField.type ?? '')
+      .trim()
+      .toLowerCase() !== 'single_select'
+  )
+    return badRequest('only single_select fields are supported');
   if (!(schemaField.allowed_options ?? []).includes(value)) return badRequest('value is not allowed for field by project schema policy');
 
   const permissions = bundleJson(bundle, PERMISSIONS_POLICY_PATH);

@@ -16,30 +16,32 @@ export function registerCloseCommand(program: Command): void {
     .description('Close a sprint: no new runs; runs in flight finish; then every item workflow of the sprint ends.')
     .requiredOption('--sprint <sprint>', 'sprint, e.g. M1')
     .option('--reason <text>', 'why the sprint is closed (kept in its result)', 'closed by an operator')
-    .action(withUsageErrors(async (options: { sprint: string; reason: string }) => {
-      const config = loadConfigOrReport();
-      if (!config) return;
-      requireSprintName(options.sprint);
-      const request = { reason: options.reason };
-      const parsed = SprintCloseSchema.safeParse(request);
-      if (!parsed.success) {
-        process.stderr.write(`${describeIssues(parsed.error)}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      const workflowId = sprintWorkflowId(options.sprint);
-      await withClient(config, async (client) => {
-        try {
-          const outcome = await client.workflow.getHandle(workflowId).executeUpdate(closeUpdate, { args: [parsed.data] });
-          process.stdout.write(`closed: ${workflowId} (${outcome.reason}); ${outcome.itemsEnded} item workflow(s) ended\n`);
-        } catch (err) {
-          if (err instanceof WorkflowUpdateFailedError) {
-            process.stderr.write(`close refused for sprint ${options.sprint}: ${err.cause?.message ?? err.message}\n`);
-          } else if (err instanceof WorkflowNotFoundError) {
-            process.stderr.write(`no running workflow ${workflowId}: the sprint is not running (it may be closed already)\n`);
-          } else throw err;
-          process.exitCode = 1;
+    .action(
+      withUsageErrors(async (options: { sprint: string; reason: string }) => {
+        const config = loadConfigOrReport();
+        if (!config) return;
+        requireSprintName(options.sprint);
+        const request = { reason: options.reason };
+        const parsed = SprintCloseSchema.safeParse(request);
+        if (!parsed.success) {
+          process.stderr.write(`${describeIssues(parsed.error)}\n`);
+          process.exitCode = 2;
+          return;
         }
-      });
-    }));
+        const workflowId = sprintWorkflowId(options.sprint);
+        await withClient(config, async (client) => {
+          try {
+            const outcome = await client.workflow.getHandle(workflowId).executeUpdate(closeUpdate, { args: [parsed.data] });
+            process.stdout.write(`closed: ${workflowId} (${outcome.reason}); ${outcome.itemsEnded} item workflow(s) ended\n`);
+          } catch (err) {
+            if (err instanceof WorkflowUpdateFailedError) {
+              process.stderr.write(`close refused for sprint ${options.sprint}: ${err.cause?.message ?? err.message}\n`);
+            } else if (err instanceof WorkflowNotFoundError) {
+              process.stderr.write(`no running workflow ${workflowId}: the sprint is not running (it may be closed already)\n`);
+            } else throw err;
+            process.exitCode = 1;
+          }
+        });
+      }),
+    );
 }

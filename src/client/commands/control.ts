@@ -22,29 +22,31 @@ export function registerControlCommands(program: Command): void {
     withConnectionFlags(program.command(control.name))
       .description(control.description)
       .requiredOption('--sprint <sprint>', 'sprint, e.g. M1')
-      .action(withUsageErrors(async (options: { sprint: string }) => {
-        const config = loadConfigOrReport();
-        if (!config) return;
-        requireSprintName(options.sprint);
-        const workflowId = sprintWorkflowId(options.sprint);
-        await withClient(config, async (client) => {
-          const handle = client.workflow.getHandle(workflowId);
-          try {
-            const { status } = await handle.describe();
-            if (status.name !== 'RUNNING') {
-              process.stderr.write(`sprint ${options.sprint} is not running (${workflowId} is ${status.name.toLowerCase()}); nothing to ${control.name}\n`);
+      .action(
+        withUsageErrors(async (options: { sprint: string }) => {
+          const config = loadConfigOrReport();
+          if (!config) return;
+          requireSprintName(options.sprint);
+          const workflowId = sprintWorkflowId(options.sprint);
+          await withClient(config, async (client) => {
+            const handle = client.workflow.getHandle(workflowId);
+            try {
+              const { status } = await handle.describe();
+              if (status.name !== 'RUNNING') {
+                process.stderr.write(`sprint ${options.sprint} is not running (${workflowId} is ${status.name.toLowerCase()}); nothing to ${control.name}\n`);
+                process.exitCode = 1;
+                return;
+              }
+              await handle.signal(control.signal);
+              const state = await handle.query(sprintStatusQuery);
+              process.stdout.write(`${control.name}: ${workflowId} · phase=${state.phase} paused=${state.paused} stopping=${state.stopping} ticks=${state.ticks}\n`);
+            } catch (err) {
+              if (!(err instanceof WorkflowNotFoundError)) throw err;
+              process.stderr.write(`no workflow ${workflowId}: start the sprint with \`sprint-runner run --sprint ${options.sprint}\`\n`);
               process.exitCode = 1;
-              return;
             }
-            await handle.signal(control.signal);
-            const state = await handle.query(sprintStatusQuery);
-            process.stdout.write(`${control.name}: ${workflowId} · phase=${state.phase} paused=${state.paused} stopping=${state.stopping} ticks=${state.ticks}\n`);
-          } catch (err) {
-            if (!(err instanceof WorkflowNotFoundError)) throw err;
-            process.stderr.write(`no workflow ${workflowId}: start the sprint with \`sprint-runner run --sprint ${options.sprint}\`\n`);
-            process.exitCode = 1;
-          }
-        });
-      }));
+          });
+        }),
+      );
   }
 }

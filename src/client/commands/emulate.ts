@@ -20,7 +20,9 @@ export function registerEmulateCommand(program: Command): void {
     .helpOption(false)
     .action(async (emulator: string, args: string[]) => {
       if (emulator === '--help' || emulator === '-h' || emulator === 'help') {
-        process.stdout.write(`${program.commands.find((c) => c.name() === 'emulate')!.helpInformation()}\nEach emulator has its own --help: sprint-runner emulate backend --help\n`);
+        process.stdout.write(
+          `${program.commands.find((c) => c.name() === 'emulate')!.helpInformation()}\nEach emulator has its own --help: sprint-runner emulate backend --help\n`,
+        );
         return;
       }
       const entry = ENTRY_POINTS[emulator];

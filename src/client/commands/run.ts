@@ -64,7 +64,13 @@ export function sprintInputFromFlags(options: RunOptions, envSprint: string | nu
     if (!goal) return configError('--goal must be non-empty');
   }
   const mode = options.once ? 'once' : options.kickoff && !options.loop ? 'kickoff-only' : 'loop';
-  return { sprint, mode, ...(goal ? { goal, readyLimit: Number(options.readyLimit) } : {}), ...(options.dryRun ? { dryRun: true } : {}), ...(options.replan ? { replan: true } : {}) };
+  return {
+    sprint,
+    mode,
+    ...(goal ? { goal, readyLimit: Number(options.readyLimit) } : {}),
+    ...(options.dryRun ? { dryRun: true } : {}),
+    ...(options.replan ? { replan: true } : {}),
+  };
 }
 
 export function registerRunCommand(program: Command): void {
@@ -158,13 +164,26 @@ async function resultOrAwaitingHumans(handle: WorkflowHandle<typeof sprintWorkfl
       if (status?.phase === 'awaiting-humans') {
         const items = status.items.map((item) => ({ issueNumber: item.issueNumber, boardStatus: item.boardStatus, workflowId: item.workflowId }));
         const close = `sprint-runner close --sprint ${status.sprint} --reason "…"`;
-        process.stderr.write(`${JSON.stringify({
-          type: 'SPRINT_AWAITING_HUMANS', sprint: status.sprint, workflow_id: handle.workflowId,
-          needs_human_approval: items.filter((item) => item.boardStatus === 'Needs Human Approval').map((item) => item.issueNumber),
-          blocked: items.filter((item) => item.boardStatus === 'Blocked').map((item) => item.issueNumber),
-          rework: `sprint-runner rework --sprint ${status.sprint} --issue N --reason "…"`, close,
-        })}\n`);
-        return { sprint: status.sprint, exitCode: 0, reason: 'awaiting-humans', ticks: status.ticks, intentsRouted: status.intentsRouted, items, ...(status.kickoff ? { kickoff: status.kickoff } : {}) };
+        process.stderr.write(
+          `${JSON.stringify({
+            type: 'SPRINT_AWAITING_HUMANS',
+            sprint: status.sprint,
+            workflow_id: handle.workflowId,
+            needs_human_approval: items.filter((item) => item.boardStatus === 'Needs Human Approval').map((item) => item.issueNumber),
+            blocked: items.filter((item) => item.boardStatus === 'Blocked').map((item) => item.issueNumber),
+            rework: `sprint-runner rework --sprint ${status.sprint} --issue N --reason "…"`,
+            close,
+          })}\n`,
+        );
+        return {
+          sprint: status.sprint,
+          exitCode: 0,
+          reason: 'awaiting-humans',
+          ticks: status.ticks,
+          intentsRouted: status.intentsRouted,
+          items,
+          ...(status.kickoff ? { kickoff: status.kickoff } : {}),
+        };
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
@@ -178,8 +197,7 @@ async function resultOrAwaitingHumans(handle: WorkflowHandle<typeof sprintWorkfl
 /** SPRINT_RETRIES on stderr: what the sprint's activities needed retries for (from its histories). */
 async function retrySummary(client: Client, sprintWorkflowId: string, result: RunResult | null): Promise<RetryCounts | null> {
   try {
-    const items = result?.items.map((item) => item.workflowId)
-      ?? (await client.workflow.getHandle(sprintWorkflowId).query(sprintStatusQuery)).items.map((item) => item.workflowId);
+    const items = result?.items.map((item) => item.workflowId) ?? (await client.workflow.getHandle(sprintWorkflowId).query(sprintStatusQuery)).items.map((item) => item.workflowId);
     const retries = await countRetries(client, [sprintWorkflowId, ...items]);
     process.stderr.write(`${JSON.stringify({ type: 'SPRINT_RETRIES', total: retries.total, by_activity: retries.byActivity, by_workflow: retries.byWorkflow })}\n`);
     return retries;

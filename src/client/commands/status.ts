@@ -31,13 +31,15 @@ export async function sprintItems(client: Client, sprint: string): Promise<{ ite
   const items: ItemStatus[] = [];
   const unavailable: UnavailableItem[] = [];
   for (let start = 0; start < executions.length; start += QUERY_CONCURRENCY) {
-    await Promise.all(executions.slice(start, start + QUERY_CONCURRENCY).map(async (execution) => {
-      try {
-        items.push(await client.withDeadline(Date.now() + ITEM_QUERY_DEADLINE_MS, () => client.workflow.getHandle(execution.workflowId).query(itemStatusQuery)));
-      } catch (err) {
-        unavailable.push({ ...execution, error: (err as Error).message.split('\n')[0] ?? String(err) });
-      }
-    }));
+    await Promise.all(
+      executions.slice(start, start + QUERY_CONCURRENCY).map(async (execution) => {
+        try {
+          items.push(await client.withDeadline(Date.now() + ITEM_QUERY_DEADLINE_MS, () => client.workflow.getHandle(execution.workflowId).query(itemStatusQuery)));
+        } catch (err) {
+          unavailable.push({ ...execution, error: (err as Error).message.split('\n')[0] ?? String(err) });
+        }
+      }),
+    );
   }
   items.sort((a, b) => a.issueNumber - b.issueNumber);
   unavailable.sort((a, b) => (a.issueNumber ?? 0) - (b.issueNumber ?? 0) || a.workflowId.localeCompare(b.workflowId));
@@ -69,7 +71,14 @@ export function formatItemTable(items: ItemStatus[]): string {
     ]);
   }
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
-  return rows.map((row) => row.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, col) => cell.padEnd(widths[col]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function registerStatusCommand(program: Command): void {
@@ -78,34 +87,41 @@ export function registerStatusCommand(program: Command): void {
     .option('--sprint <sprint>', 'sprint (default ORCHESTRATOR_SPRINT)')
     .option('--json', 'machine-readable output')
     .option('--watch [seconds]', 'refresh every N seconds (1..3600, default 2)')
-    .action(withUsageErrors(async (options: { sprint?: string; json?: boolean; watch?: string | boolean }) => {
-      const config = loadConfigOrReport();
-      if (!config) return;
-      const sprint = options.sprint ?? config.sprint;
-      if (!sprint) {
-        process.stderr.write('sprint is required: pass --sprint M1 or set ORCHESTRATOR_SPRINT\n');
-        process.exitCode = 2;
-        return;
-      }
-      requireSprintName(sprint);
-      const intervalS = options.watch === undefined ? 0 : typeof options.watch === 'string' ? parseStrictInt(options.watch, '--watch', { min: 1, max: 3600, what: 'a whole number of seconds from 1 to 3600' }) : 2;
-      // Clear-screen codes only for a terminal; piped output gets one snapshot after another.
-      const clear = intervalS && process.stdout.isTTY ? '\u001b[2J\u001b[H' : '';
-      await withClient(config, async (client) => {
-        for (;;) {
-          const [{ items, unavailable }, phase] = await Promise.all([sprintItems(client, sprint), sprintPhase(client, sprint)]);
-          const text = options.json
-            ? JSON.stringify({ sprint, phase, items, unavailable }, null, 2)
-            : `sprint ${sprint} (${phase}): ${items.length} items${unavailable.length ? `, ${unavailable.length} could not be queried` : ''}\n${formatItemTable(items)}`;
-          process.stdout.write(`${clear}${text}\n`);
-          for (const item of unavailable) {
-            process.stderr.write(`could not query ${item.issueNumber === null ? '' : `#${item.issueNumber} `}(${item.workflowId}): ${item.error}\n`);
-          }
-          // Non-zero while any item cannot answer: the table above is incomplete.
-          process.exitCode = unavailable.length ? 1 : 0;
-          if (!intervalS) return;
-          await new Promise((resolve) => setTimeout(resolve, intervalS * 1000));
+    .action(
+      withUsageErrors(async (options: { sprint?: string; json?: boolean; watch?: string | boolean }) => {
+        const config = loadConfigOrReport();
+        if (!config) return;
+        const sprint = options.sprint ?? config.sprint;
+        if (!sprint) {
+          process.stderr.write('sprint is required: pass --sprint M1 or set ORCHESTRATOR_SPRINT\n');
+          process.exitCode = 2;
+          return;
         }
-      });
-    }));
+        requireSprintName(sprint);
+        const intervalS =
+          options.watch === undefined
+            ? 0
+            : typeof options.watch === 'string'
+              ? parseStrictInt(options.watch, '--watch', { min: 1, max: 3600, what: 'a whole number of seconds from 1 to 3600' })
+              : 2;
+        // Clear-screen codes only for a terminal; piped output gets one snapshot after another.
+        const clear = intervalS && process.stdout.isTTY ? '\u001b[2J\u001b[H' : '';
+        await withClient(config, async (client) => {
+          for (;;) {
+            const [{ items, unavailable }, phase] = await Promise.all([sprintItems(client, sprint), sprintPhase(client, sprint)]);
+            const text = options.json
+              ? JSON.stringify({ sprint, phase, items, unavailable }, null, 2)
+              : `sprint ${sprint} (${phase}): ${items.length} items${unavailable.length ? `, ${unavailable.length} could not be queried` : ''}\n${formatItemTable(items)}`;
+            process.stdout.write(`${clear}${text}\n`);
+            for (const item of unavailable) {
+              process.stderr.write(`could not query ${item.issueNumber === null ? '' : `#${item.issueNumber} `}(${item.workflowId}): ${item.error}\n`);
+            }
+            // Non-zero while any item cannot answer: the table above is incomplete.
+            process.exitCode = unavailable.length ? 1 : 0;
+            if (!intervalS) return;
+            await new Promise((resolve) => setTimeout(resolve, intervalS * 1000));
+          }
+        });
+      }),
+    );
 }

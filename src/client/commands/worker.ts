@@ -15,11 +15,13 @@ export function registerWorkerCommand(program: Command): void {
       'task queues this process serves, any of main,orchestrator,executor,reviewer (default: all). ' +
         'main = workflows, board writes, routing; orchestrator = the orchestrator process; executor/reviewer = Codex runs',
     )
-    .action(withUsageErrors(async (options: { setCurrent?: boolean; roles?: string }) => {
-      const roles = options.roles === undefined ? undefined : parseWorkerRoles(options.roles);
-      const config = loadConfigOrReport();
-      if (!config) return;
-      const { runWorkerProcess } = require('../../worker') as typeof import('../../worker');
-      await runWorkerProcess(config, { setCurrent: options.setCurrent ?? false, roles });
-    }));
+    .action(
+      withUsageErrors(async (options: { setCurrent?: boolean; roles?: string }) => {
+        const roles = options.roles === undefined ? undefined : parseWorkerRoles(options.roles);
+        const config = loadConfigOrReport();
+        if (!config) return;
+        const { runWorkerProcess } = require('../../worker') as typeof import('../../worker');
+        await runWorkerProcess(config, { setCurrent: options.setCurrent ?? false, roles });
+      }),
+    );
 }

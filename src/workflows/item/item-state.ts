@@ -69,10 +69,26 @@ export interface CarriedItemState {
 
 export function initialItemState(projectItemId: string | null, title: string | null): CarriedItemState {
   return {
-    boardStatus: null, projectItemId, title, queue: [], completedRunIds: [], reviewCycles: 0, capBlocked: false,
-    reviewerDispatchesSinceProgress: 0, stallDueAtMs: null, stallEscalated: false, lastOutcome: null,
-    blockedRetry: null, blockedRetryAttempts: 0, prUrl: null, reworkRequests: 0, intentsReceived: 0, reportSeq: 0,
-    statusChangedAtMs: 0, finishedRuns: { EXECUTOR: 0, REVIEWER: 0 }, intentsSuperseded: 0,
+    boardStatus: null,
+    projectItemId,
+    title,
+    queue: [],
+    completedRunIds: [],
+    reviewCycles: 0,
+    capBlocked: false,
+    reviewerDispatchesSinceProgress: 0,
+    stallDueAtMs: null,
+    stallEscalated: false,
+    lastOutcome: null,
+    blockedRetry: null,
+    blockedRetryAttempts: 0,
+    prUrl: null,
+    reworkRequests: 0,
+    intentsReceived: 0,
+    reportSeq: 0,
+    statusChangedAtMs: 0,
+    finishedRuns: { EXECUTOR: 0, REVIEWER: 0 },
+    intentsSuperseded: 0,
   };
 }
 

@@ -6,8 +6,16 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { z } from 'zod';
 import {
-  BoardObservationSchema, ReworkRequestSchema, RunIntentMessageSchema, SprintClosedSchema, describeIssues,
-  type BoardStatus, type RecoveredRunResultRequestSchema, type ReworkRequest, type RunClaimRecordSchema, type RunResultRecordSchema,
+  BoardObservationSchema,
+  ReworkRequestSchema,
+  RunIntentMessageSchema,
+  SprintClosedSchema,
+  describeIssues,
+  type BoardStatus,
+  type RecoveredRunResultRequestSchema,
+  type ReworkRequest,
+  type RunClaimRecordSchema,
+  type RunResultRecordSchema,
 } from '../../contracts/messages';
 
 import type { Role } from '../../contracts/vocabulary';

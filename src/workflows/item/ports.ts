@@ -45,16 +45,21 @@ export interface ItemActivities {
   recordExecutorResponse(input: { runId: string; at: string }): Promise<{ recorded: boolean }>;
   /** The same three against the state the sprint workflow holds (issue #14): any host, no file. */
   lookupRunContextInSprint(input: { sprintWorkflowId: string; runId: string }): Promise<{ issueNumber: number; projectItemId: string; status: string } | null>;
-  recordReviewerOutcomeInSprint(input: SprintStateTarget & { issueNumber: number; outcome: 'PASS' | 'FAIL' | 'INCOMPLETE'; at: string; runId: string }): Promise<{ reviewCycleCount: number | null }>;
+  recordReviewerOutcomeInSprint(
+    input: SprintStateTarget & { issueNumber: number; outcome: 'PASS' | 'FAIL' | 'INCOMPLETE'; at: string; runId: string },
+  ): Promise<{ reviewCycleCount: number | null }>;
   recordExecutorResponseInSprint(input: SprintStateTarget & { runId: string; at: string }): Promise<{ recorded: boolean }>;
   /** resolve-linked-pr then In Review → Needs Human Approval (B2). */
-  handoffToHumanApproval(input: { issueNumber: number; runId: string; reason: string; expectedProjectItemId?: string }): Promise<BoardPayload & { pr_url: string; project_item_id: string }>;
+  handoffToHumanApproval(input: {
+    issueNumber: number;
+    runId: string;
+    reason: string;
+    expectedProjectItemId?: string;
+  }): Promise<BoardPayload & { pr_url: string; project_item_id: string }>;
   /** In Progress / In Review → Blocked (B3). */
   blockItem(input: BlockInput): Promise<BoardPayload>;
   /** Blocked → Ready after the cooldown (B4). */
-  retryBlockedItem(input: {
-    issueNumber: number; projectItemId: string; classification: string; errorCode: string; blockedMinutes: number; runId: string;
-  }): Promise<BoardPayload>;
+  retryBlockedItem(input: { issueNumber: number; projectItemId: string; classification: string; errorCode: string; blockedMinutes: number; runId: string }): Promise<BoardPayload>;
   /** In Review → Blocked at the review cycle cap (B5). */
   blockAtReviewCycleCap(input: { issueNumber: number; projectItemId: string; reviewCycleCount: number; runId: string }): Promise<BoardPayload>;
   /** Needs Human Approval → In Review as HUMAN with the rework metadata (../../../docs/spec/backend-orchestrator-contract.md §A.5). */

@@ -11,7 +11,13 @@
 import * as wf from '@temporalio/workflow';
 import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import {
-  BoardObservationSchema, MESSAGE_VERSION, RecoveredRunResultRequestSchema, ReworkRequestSchema, RunClaimRecordSchema, RunIntentMessageSchema, RunResultRecordSchema,
+  BoardObservationSchema,
+  MESSAGE_VERSION,
+  RecoveredRunResultRequestSchema,
+  ReworkRequestSchema,
+  RunClaimRecordSchema,
+  RunIntentMessageSchema,
+  RunResultRecordSchema,
   SprintClosedSchema,
 } from '../../contracts/messages';
 import { REVIEWER_OUTCOMES } from '../../contracts/vocabulary';
@@ -25,8 +31,19 @@ import { CLAIM_HELD_ITEM_PATCH, CLAIM_RESUME_PATCH, STATE_IN_WORKFLOW_PATCH, UPS
 import { acceptMessage, rejectPayload, parseOrThrow } from '../message-door';
 import { initialItemState, ItemState, REVIEW_CYCLE_CAP, STALL_ESCALATION_DISPATCHES, type CarriedItemState, type ItemSettings, type QueuedIntent } from './item-state';
 import {
-  boardObservedSignal, itemStatusQuery, recoveredRunResultQuery, requestReworkUpdate, runClaimedSignal, runIntentSignal, runResultRecordedSignal, sprintClosedSignal,
-  type BoardStatus, type Classification, type ItemResult, type ReworkOutcome, type ReworkRequest,
+  boardObservedSignal,
+  itemStatusQuery,
+  recoveredRunResultQuery,
+  requestReworkUpdate,
+  runClaimedSignal,
+  runIntentSignal,
+  runResultRecordedSignal,
+  sprintClosedSignal,
+  type BoardStatus,
+  type Classification,
+  type ItemResult,
+  type ReworkOutcome,
+  type ReworkRequest,
 } from './messages';
 import type { ItemActivities, WorkerResult } from './ports';
 import { itemReportSignal, type ItemReport } from '../sprint/messages';
@@ -60,7 +77,14 @@ interface PendingRework {
 }
 
 export async function itemWorkflow(input: ItemWorkflowInput): Promise<ItemResult> {
-  if (typeof input !== 'object' || input === null || typeof input.sprint !== 'string' || !Number.isSafeInteger(input.issueNumber) || input.issueNumber <= 0 || typeof input.settings !== 'object') {
+  if (
+    typeof input !== 'object' ||
+    input === null ||
+    typeof input.sprint !== 'string' ||
+    !Number.isSafeInteger(input.issueNumber) ||
+    input.issueNumber <= 0 ||
+    typeof input.settings !== 'object'
+  ) {
     throw ApplicationFailure.create({ type: 'InvalidItemInput', nonRetryable: true, message: 'item workflow input must be {sprint, issueNumber (positive integer), settings, …}' });
   }
   const { settings } = input;
@@ -93,7 +117,11 @@ export async function itemWorkflow(input: ItemWorkflowInput): Promise<ItemResult
     if (!delivered) return;
     const named = delivered.intent.body.issue_number;
     if (named !== undefined && named !== item.issueNumber) {
-      emit('MESSAGE_REJECTED', { workflow_id: workflowId, message: 'runIntent', error: `intent ${delivered.intent.run_id} names issue ${JSON.stringify(named)}, not #${item.issueNumber}` });
+      emit('MESSAGE_REJECTED', {
+        workflow_id: workflowId,
+        message: 'runIntent',
+        error: `intent ${delivered.intent.run_id} names issue ${JSON.stringify(named)}, not #${item.issueNumber}`,
+      });
       return;
     }
     const outcome = item.enqueue(delivered, Date.now());
@@ -248,11 +276,7 @@ function activities(settings: ItemSettings) {
 /** Publishes the item to the Web UI: search attributes (`also`: more of them), current details and memo. */
 function publish(item: ItemState, also: SearchAttributePair[] = []): void {
   const { data } = item;
-  upsertChangedSearchAttributes([
-    ...also,
-    { key: BoardStatusKey, value: data.boardStatus ?? 'Unknown' },
-    { key: RoleKey, value: item.currentRun?.role ?? null },
-  ]);
+  upsertChangedSearchAttributes([...also, { key: BoardStatusKey, value: data.boardStatus ?? 'Unknown' }, { key: RoleKey, value: item.currentRun?.role ?? null }]);
   const title = data.title ? ` ${data.title}` : '';
   const run = item.currentRun ? ` · running ${item.currentRun.role} ${item.currentRun.runId.slice(0, 8)}` : '';
   wf.setCurrentDetails(`${item.sprint} · #${item.issueNumber}${title} · ${data.boardStatus ?? 'status unknown'}${run}`);
@@ -312,7 +336,9 @@ function reportToSprint(item: ItemState): void {
   item.lastReport = key;
   item.data.reportSeq += 1;
   const report: ItemReport = { version: MESSAGE_VERSION, issueNumber: item.issueNumber, chain: wf.workflowInfo().firstExecutionRunId, seq: item.data.reportSeq, ...state };
-  wf.getExternalWorkflowHandle(item.sprintWorkflowId).signal(itemReportSignal, report).catch(() => undefined);
+  wf.getExternalWorkflowHandle(item.sprintWorkflowId)
+    .signal(itemReportSignal, report)
+    .catch(() => undefined);
 }
 
 /** The next queued intent: dropped if its premise no longer holds, else run. */
@@ -344,7 +370,10 @@ async function runIntent(item: ItemState, acts: Acts, delivered: QueuedIntent): 
   item.currentRun = { role: intent.role, runId: intent.run_id, startedAtMs };
   publish(item);
   emit('WORKER_STARTED', {
-    role: intent.role, run_id: intent.run_id, endpoint: intent.endpoint, issue_number: item.issueNumber,
+    role: intent.role,
+    run_id: intent.run_id,
+    endpoint: intent.endpoint,
+    issue_number: item.issueNumber,
     executor_queue_depth: item.data.queue.filter((q) => q.intent.role === 'EXECUTOR').length,
     reviewer_queue_depth: item.data.queue.filter((q) => q.intent.role === 'REVIEWER').length,
   });
@@ -373,11 +402,7 @@ async function runIntent(item: ItemState, acts: Acts, delivered: QueuedIntent): 
   }
 }
 
-type RunOutcome =
-  | { kind: 'result'; result: WorkerResult & { attempt?: number } }
-  | { kind: 'failed'; failure: RunFailure }
-  | { kind: 'watchdog' }
-  | { kind: 'cancelled' };
+type RunOutcome = { kind: 'result'; result: WorkerResult & { attempt?: number } } | { kind: 'failed'; failure: RunFailure } | { kind: 'watchdog' } | { kind: 'cancelled' };
 
 /**
  * Runs Codex under a durable watchdog timer. When the timer wins, the activity is cancelled and we
@@ -457,9 +482,19 @@ async function onRunResult(item: ItemState, acts: Acts, delivered: QueuedIntent,
     const prUrl = extractPrUrl(result.urls);
     if (prUrl) item.data.prUrl = prUrl;
     if (result.status === 'succeeded' && prUrl && result.marker_verified !== true) {
-      await onRunFailure(item, acts, role, runId, elapsedS, {
-        classification: 'ITEM_STOP', errorCode: 'worker_invalid_output', message: 'executor must verify canonical PR marker/linkage for PR runs',
-      }, true);
+      await onRunFailure(
+        item,
+        acts,
+        role,
+        runId,
+        elapsedS,
+        {
+          classification: 'ITEM_STOP',
+          errorCode: 'worker_invalid_output',
+          message: 'executor must verify canonical PR marker/linkage for PR runs',
+        },
+        true,
+      );
       return;
     }
     // A claim run retried after its worker was lost cannot resume its claim: the backend offers only
@@ -473,7 +508,8 @@ async function onRunResult(item: ItemState, acts: Acts, delivered: QueuedIntent,
     if (held && wf.patched(CLAIM_HELD_ITEM_PATCH)) {
       if (await resumeLostClaim(item, acts, delivered, result.attempt ?? 1, held)) return;
       await onRunFailure(item, acts, role, runId, elapsedS, {
-        classification: 'TRANSIENT', errorCode: 'claim_lost_on_retry',
+        classification: 'TRANSIENT',
+        errorCode: 'claim_lost_on_retry',
         message: `claim run retried (attempt ${result.attempt}) after its worker was lost; #${held.issueNumber}, which it held, could not be released`,
       });
       return;
@@ -482,7 +518,8 @@ async function onRunResult(item: ItemState, acts: Acts, delivered: QueuedIntent,
     } else if (emptyClaimRetry) {
       if (await resumeLostClaim(item, acts, delivered, result.attempt ?? 1)) return;
       await onRunFailure(item, acts, role, runId, elapsedS, {
-        classification: 'TRANSIENT', errorCode: 'claim_lost_on_retry',
+        classification: 'TRANSIENT',
+        errorCode: 'claim_lost_on_retry',
         message: `claim run retried (attempt ${result.attempt}) after its worker was lost; the retry claimed nothing and opened no PR`,
       });
       return;
@@ -492,7 +529,13 @@ async function onRunResult(item: ItemState, acts: Acts, delivered: QueuedIntent,
     }
   }
   emit('WORKER_FINISHED', {
-    role, run_id: runId, elapsed_s: elapsedS, status: result.status, summary: result.summary.slice(0, 500), urls: result.urls, errors_count: result.errors.length,
+    role,
+    run_id: runId,
+    elapsed_s: elapsedS,
+    status: result.status,
+    summary: result.summary.slice(0, 500),
+    urls: result.urls,
+    errors_count: result.errors.length,
   });
   if (result.status === 'succeeded') item.markSucceeded(runId);
   else if (role === 'EXECUTOR') {
@@ -565,19 +608,23 @@ async function recordReview(item: ItemState, acts: Acts, outcome: string, at: st
   if (item.data.reviewCycles >= REVIEW_CYCLE_CAP && !item.data.capBlocked && item.data.projectItemId) {
     item.data.capBlocked = true;
     const result = await acts.board.blockAtReviewCycleCap({
-      issueNumber: item.issueNumber, projectItemId: item.data.projectItemId, reviewCycleCount: item.data.reviewCycles, runId,
+      issueNumber: item.issueNumber,
+      projectItemId: item.data.projectItemId,
+      reviewCycleCount: item.data.reviewCycles,
+      runId,
     });
     emit('REVIEW_CYCLE_CAP_BLOCKED', {
-      issue_number: item.issueNumber, project_item_id: item.data.projectItemId, review_cycle_count: item.data.reviewCycles, backend_payload: result.backend_payload,
+      issue_number: item.issueNumber,
+      project_item_id: item.data.projectItemId,
+      review_cycle_count: item.data.reviewCycles,
+      backend_payload: result.backend_payload,
     });
     item.observeStatus('Blocked', Date.now());
     publish(item);
   }
 }
 
-async function onRunFailure(
-  item: ItemState, acts: Acts, role: 'EXECUTOR' | 'REVIEWER', runId: string, elapsedS: number, failure: RunFailure, prOpened = false,
-): Promise<void> {
+async function onRunFailure(item: ItemState, acts: Acts, role: 'EXECUTOR' | 'REVIEWER', runId: string, elapsedS: number, failure: RunFailure, prOpened = false): Promise<void> {
   emit('WORKER_FAILED', { role, run_id: runId, elapsed_s: elapsedS, classification: failure.classification, error_code: failure.errorCode, error: failure.message });
   if (failure.classification === 'ITEM_STOP') emit('ITEM_STOP', { role, run_id: runId, error: failure.message });
   if (role === 'REVIEWER') {
@@ -610,22 +657,40 @@ async function blockAfterExecutorFailure(item: ItemState, acts: Acts, runId: str
   }
   if (context.status !== 'In Progress' && context.status !== 'In Review') {
     emit('WORKER_RECOVERY_SKIPPED', {
-      role: 'EXECUTOR', run_id: runId, issue_number: context.issueNumber, project_item_id: context.projectItemId, reason: 'status_not_recoverable', status: context.status,
+      role: 'EXECUTOR',
+      run_id: runId,
+      issue_number: context.issueNumber,
+      project_item_id: context.projectItemId,
+      reason: 'status_not_recoverable',
+      status: context.status,
     });
     return false;
   }
   try {
     const result = await acts.board.blockItem({
-      issueNumber: context.issueNumber, projectItemId: context.projectItemId, fromStatus: context.status as BoardStatus,
-      classification: failure.classification, message: failure.message.slice(0, 1000), runId,
+      issueNumber: context.issueNumber,
+      projectItemId: context.projectItemId,
+      fromStatus: context.status as BoardStatus,
+      classification: failure.classification,
+      message: failure.message.slice(0, 1000),
+      runId,
     });
     emit('WORKER_RECOVERY_STATUS_UPDATED', {
-      role: 'EXECUTOR', run_id: runId, issue_number: context.issueNumber, project_item_id: context.projectItemId,
-      from: context.status, to: 'Blocked', backend_payload: result.backend_payload,
+      role: 'EXECUTOR',
+      run_id: runId,
+      issue_number: context.issueNumber,
+      project_item_id: context.projectItemId,
+      from: context.status,
+      to: 'Blocked',
+      backend_payload: result.backend_payload,
     });
   } catch (err) {
     emit('WORKER_RECOVERY_FAILED', {
-      role: 'EXECUTOR', run_id: runId, issue_number: context.issueNumber, project_item_id: context.projectItemId, error: describeFailure(err).message,
+      role: 'EXECUTOR',
+      run_id: runId,
+      issue_number: context.issueNumber,
+      project_item_id: context.projectItemId,
+      error: describeFailure(err).message,
     });
     return false;
   }
@@ -642,7 +707,9 @@ async function onWatchdog(item: ItemState, acts: Acts, runId: string, elapsedS: 
   const timeoutS = item.settings.watchdogTimeoutS;
   emit('WORKER_WATCHDOG_TIMEOUT', { run_id: runId, issue_number: item.issueNumber, project_item_id: item.data.projectItemId, elapsed_s: elapsedS, timeout_s: timeoutS });
   await blockAfterExecutorFailure(item, acts, runId, {
-    classification: 'HARD_STOP', errorCode: 'watchdog_timeout', message: `Worker exceeded watchdog timeout (${timeoutS}s).`,
+    classification: 'HARD_STOP',
+    errorCode: 'watchdog_timeout',
+    message: `Worker exceeded watchdog timeout (${timeoutS}s).`,
   });
 }
 
@@ -654,13 +721,20 @@ async function fireDueTimers(item: ItemState, acts: Acts): Promise<void> {
     item.data.blockedRetryAttempts = retry.attempt;
     const blockedMinutes = Math.floor((now - retry.blockedAtMs) / 60_000);
     const fields = {
-      issue_number: item.issueNumber, project_item_id: item.data.projectItemId, blocked_minutes: blockedMinutes,
-      failure_classification: retry.classification, error_code: retry.errorCode,
+      issue_number: item.issueNumber,
+      project_item_id: item.data.projectItemId,
+      blocked_minutes: blockedMinutes,
+      failure_classification: retry.classification,
+      error_code: retry.errorCode,
     };
     try {
       const result = await acts.board.retryBlockedItem({
-        issueNumber: item.issueNumber, projectItemId: item.data.projectItemId, classification: retry.classification,
-        errorCode: retry.errorCode, blockedMinutes, runId: retry.runId,
+        issueNumber: item.issueNumber,
+        projectItemId: item.data.projectItemId,
+        classification: retry.classification,
+        errorCode: retry.errorCode,
+        blockedMinutes,
+        runId: retry.runId,
       });
       emit('BLOCKED_RETRY', { ...fields, backend_payload: result.backend_payload });
       item.observeStatus('Ready', Date.now());
@@ -673,14 +747,18 @@ async function fireDueTimers(item: ItemState, acts: Acts): Promise<void> {
   if (stallDue !== null && stallDue <= now && item.data.boardStatus === 'In Review') {
     const stalledForMs = item.settings.reviewStallMs;
     emit('REVIEW_STALL_DETECTED', {
-      issue_number: item.issueNumber, project_item_id: item.data.projectItemId, stalled_minutes: Math.round(stalledForMs / 60_000),
+      issue_number: item.issueNumber,
+      project_item_id: item.data.projectItemId,
+      stalled_minutes: Math.round(stalledForMs / 60_000),
       reviewer_dispatches: item.data.reviewerDispatchesSinceProgress,
     });
     if (item.data.reviewerDispatchesSinceProgress >= STALL_ESCALATION_DISPATCHES && !item.data.stallEscalated) {
       item.data.stallEscalated = true;
       item.data.stallDueAtMs = null;
       const result = await acts.handoff.handoffToHumanApproval({
-        issueNumber: item.issueNumber, runId: '', reason: 'Escalated by orchestrator after repeated In Review stall; manual decision required.',
+        issueNumber: item.issueNumber,
+        runId: '',
+        reason: 'Escalated by orchestrator after repeated In Review stall; manual decision required.',
         expectedProjectItemId: item.data.projectItemId ?? undefined,
       });
       emit('REVIEW_STALL_ESCALATED', { issue_number: item.issueNumber, project_item_id: item.data.projectItemId, backend_payload: result.backend_payload });

@@ -108,7 +108,9 @@ export async function runKickoff(request: KickoffRequest, acts: KickoffActs): Pr
   try {
     payload = await acts.planApply.applyKickoffDraft(draft, { kickoffId });
   } catch (err) {
-    const { failure, leftOnBoard } = exactlyOnce ? planApplyFailure(err, draft, kickoffId) : { failure: failureFromActivity(err, 'kickoff_failed'), leftOnBoard: 'APPLY_UNKNOWN' as const };
+    const { failure, leftOnBoard } = exactlyOnce
+      ? planApplyFailure(err, draft, kickoffId)
+      : { failure: failureFromActivity(err, 'kickoff_failed'), leftOnBoard: 'APPLY_UNKNOWN' as const };
     record(leftOnBoard);
     throw failure;
   }
@@ -174,9 +176,10 @@ function planApplyFailure(err: unknown, draft: PlanApplyDraft, kickoffId: string
     const leftOnBoard = details.code === 'kickoff_apply_unknown' ? 'APPLY_UNKNOWN' : details.details?.partial ? 'PARTIAL_FAIL' : 'NOTHING_CREATED';
     return { failure: failureFromActivity(err, 'kickoff_failed'), leftOnBoard };
   }
-  const reason = cause instanceof TimeoutFailure
-    ? `the worker running it was lost (${String(cause.timeoutType).replace('TIMEOUT_TYPE_', '').toLowerCase().replace(/_/g, '-')} timeout)`
-    : `it failed without an answer: ${(cause as Error)?.message ?? String(cause)}`;
+  const reason =
+    cause instanceof TimeoutFailure
+      ? `the worker running it was lost (${String(cause.timeoutType).replace('TIMEOUT_TYPE_', '').toLowerCase().replace(/_/g, '-')} timeout)`
+      : `it failed without an answer: ${(cause as Error)?.message ?? String(cause)}`;
   return { failure: kickoffStop(kickoffApplyUnknownError(draft, kickoffId, reason)), leftOnBoard: 'APPLY_UNKNOWN' };
 }
 

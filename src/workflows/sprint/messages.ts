@@ -4,7 +4,12 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { z } from 'zod';
 import type {
-  ExecutorResponseRecordSchema, ItemReportSchema, StageTickResultSchema, ReviewerOutcomeRecordSchema, RunContextRequestSchema, SprintCloseSchema,
+  ExecutorResponseRecordSchema,
+  ItemReportSchema,
+  StageTickResultSchema,
+  ReviewerOutcomeRecordSchema,
+  RunContextRequestSchema,
+  SprintCloseSchema,
 } from '../../contracts/messages';
 import type { OrchestratorState } from '../../contracts/state-file';
 import type { RunContext } from '../../domain/state-file';

@@ -7,18 +7,14 @@
  */
 import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/common';
-import {
-  ExecutorResponseRecordSchema, ReviewerOutcomeRecordSchema, RunContextRequestSchema, StageTickResultSchema,
-} from '../../contracts/messages';
+import { ExecutorResponseRecordSchema, ReviewerOutcomeRecordSchema, RunContextRequestSchema, StageTickResultSchema } from '../../contracts/messages';
 import type { OrchestratorState } from '../../contracts/state-file';
 import { intentsPerItem } from '../../domain/intake-batch';
 import { applyExecutorResponse, applyReviewerOutcome, emptyState, runContext, type StateUpdate } from '../../domain/state-file';
 import { applyStateDelta } from '../../domain/state-delta';
 import { emit } from '../events';
 import { parseOrThrow, rejectPayload } from '../message-door';
-import {
-  orchestratorStateQuery, recordExecutorResponseUpdate, recordReviewerOutcomeUpdate, runContextQuery, stageTickResultUpdate,
-} from './messages';
+import { orchestratorStateQuery, recordExecutorResponseUpdate, recordReviewerOutcomeUpdate, runContextQuery, stageTickResultUpdate } from './messages';
 import type { OrchestratorRun, OrchestratorRunResult, SprintSettings, TickOutcome } from './ports';
 import type { MainActivities, OrchestratorActivities } from '../activity-queues';
 
@@ -32,9 +28,7 @@ export interface CarriedOrchestratorState {
   earlyStateUpdates?: EarlyUpdate[];
 }
 
-type EarlyUpdate =
-  | { kind: 'reviewer'; issueNumber: number; outcome: string; at: string }
-  | { kind: 'executor'; runId: string; at: string };
+type EarlyUpdate = { kind: 'reviewer'; issueNumber: number; outcome: string; at: string } | { kind: 'executor'; runId: string; at: string };
 
 const EARLY_UPDATES_KEPT = 1000;
 
@@ -69,11 +63,9 @@ export class OrchestratorStateAuthority {
       },
       { validator: (...args: unknown[]) => void parseOrThrow(ReviewerOutcomeRecordSchema, args) },
     );
-    wf.setHandler(
-      recordExecutorResponseUpdate,
-      (record) => ({ recorded: this.apply({ kind: 'executor', runId: record.runId, at: record.at })?.changed ?? false }),
-      { validator: (...args: unknown[]) => void parseOrThrow(ExecutorResponseRecordSchema, args) },
-    );
+    wf.setHandler(recordExecutorResponseUpdate, (record) => ({ recorded: this.apply({ kind: 'executor', runId: record.runId, at: record.at })?.changed ?? false }), {
+      validator: (...args: unknown[]) => void parseOrThrow(ExecutorResponseRecordSchema, args),
+    });
     wf.setHandler(
       stageTickResultUpdate,
       (slice) => {
@@ -84,8 +76,10 @@ export class OrchestratorStateAuthority {
       {
         validator: (...args: unknown[]) => {
           const slice = parseOrThrow(StageTickResultSchema, args);
-          if (slice.tick !== this.runningTick) throw ApplicationFailure.create({ type: 'StaleTick', nonRetryable: true, message: `tick ${slice.tick} is not running (running: ${this.runningTick ?? 'none'})` });
-          if (slice.index >= slice.count) throw ApplicationFailure.create({ type: 'InvalidPayload', nonRetryable: true, message: `slice index ${slice.index} is not below count ${slice.count}` });
+          if (slice.tick !== this.runningTick)
+            throw ApplicationFailure.create({ type: 'StaleTick', nonRetryable: true, message: `tick ${slice.tick} is not running (running: ${this.runningTick ?? 'none'})` });
+          if (slice.index >= slice.count)
+            throw ApplicationFailure.create({ type: 'InvalidPayload', nonRetryable: true, message: `slice index ${slice.index} is not below count ${slice.count}` });
         },
       },
     );
@@ -93,14 +87,22 @@ export class OrchestratorStateAuthority {
 
   /** One tick: the orchestrator against this state, its changes applied, then its batch routed. */
   async tick(
-    input: { sprint: string; tick: number; titles?: Record<string, string> }, settings: SprintSettings, tickActs: OrchestratorActivities, routeActs: MainActivities,
+    input: { sprint: string; tick: number; titles?: Record<string, string> },
+    settings: SprintSettings,
+    tickActs: OrchestratorActivities,
+    routeActs: MainActivities,
   ): Promise<TickOutcome> {
     const sprintWorkflowId = wf.workflowInfo().workflowId;
     this.runningTick = input.tick;
     let run: OrchestratorRun;
     try {
       const result = await tickActs.runOrchestrator({
-        sprint: input.sprint, sprintWorkflowId, tick: input.tick, seed: !this.carried.orchestratorState, itemSettings: settings.itemSettings, titles: input.titles,
+        sprint: input.sprint,
+        sprintWorkflowId,
+        tick: input.tick,
+        seed: !this.carried.orchestratorState,
+        itemSettings: settings.itemSettings,
+        titles: input.titles,
       });
       run = this.assemble(result);
     } finally {
@@ -115,8 +117,14 @@ export class OrchestratorStateAuthority {
       const intents = run.intents.slice(start, start + ROUTE_CHUNK);
       const issues = new Set(intents.map((entry) => String(entry.issueNumber)));
       const result = await routeActs.routeIntents({
-        sprint: input.sprint, sprintWorkflowId, tick: input.tick, itemSettings: settings.itemSettings,
-        titles: subset(input.titles, issues), observedAtMs: run.observedAtMs, observedStatus: subset(run.observedStatus, issues) ?? {}, intents,
+        sprint: input.sprint,
+        sprintWorkflowId,
+        tick: input.tick,
+        itemSettings: settings.itemSettings,
+        titles: subset(input.titles, issues),
+        observedAtMs: run.observedAtMs,
+        observedStatus: subset(run.observedStatus, issues) ?? {},
+        intents,
       });
       routed += result.routed;
     };
@@ -126,7 +134,12 @@ export class OrchestratorStateAuthority {
     });
     await Promise.all(lanes);
     return {
-      routed, routedItems: intentsPerItem(run.intents), summary: run.summary, endOfSprint: run.endOfSprint, exitCode: 0, observedAtMs: run.observedAtMs,
+      routed,
+      routedItems: intentsPerItem(run.intents),
+      summary: run.summary,
+      endOfSprint: run.endOfSprint,
+      exitCode: 0,
+      observedAtMs: run.observedAtMs,
     };
   }
 
@@ -136,7 +149,8 @@ export class OrchestratorStateAuthority {
     const text = slices?.join('') ?? '';
     if (!slices || slices.length !== result.staged.slices || text.length !== result.staged.chars) {
       throw ApplicationFailure.create({
-        type: 'TickResultIncomplete', nonRetryable: true,
+        type: 'TickResultIncomplete',
+        nonRetryable: true,
         message: `tick result staged in ${result.staged.slices} slices (${result.staged.chars} chars) but ${slices?.length ?? 0} slices (${text.length} chars) arrived`,
         details: [{ code: 'tick_result_incomplete', exitCode: 2 }],
       });

@@ -58,8 +58,13 @@ export async function autopromote(summary: DispatchSummary, sprintPlan: Record<s
   let plan;
   try {
     plan = planAutopromotion({
-      summary, sprintPlan, readyTarget, dryRun: ctx.dryRun,
-      regenAttempts: ctx.regenAttempts, nowIso: new Date().toISOString(), requestPath: ctx.regenRequestPath,
+      summary,
+      sprintPlan,
+      readyTarget,
+      dryRun: ctx.dryRun,
+      regenAttempts: ctx.regenAttempts,
+      nowIso: new Date().toISOString(),
+      requestPath: ctx.regenRequestPath,
     });
   } catch (err) {
     if (err instanceof RunnerError) throw stop(EXIT_CODES.MALFORMED_ITEM_DATA, 'malformed_item_data', err.message);

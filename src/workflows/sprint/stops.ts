@@ -39,7 +39,8 @@ export function failureFromTick(err: unknown): ApplicationFailure {
 export function failureFromActivity(err: unknown, reason: string): ApplicationFailure {
   const unwrapped = applicationFailureOf<FailureDetails>(err);
   const message = unwrapped?.failure.message ?? (err as Error)?.message ?? String(err);
-  if (!unwrapped || !unwrapped.failure.nonRetryable) return stop(EXIT_CODES.TRANSIENT_EXHAUSTED, 'transient_retries_exhausted', message, unwrapped ? { code: unwrapped.details.code } : {});
+  if (!unwrapped || !unwrapped.failure.nonRetryable)
+    return stop(EXIT_CODES.TRANSIENT_EXHAUSTED, 'transient_retries_exhausted', message, unwrapped ? { code: unwrapped.details.code } : {});
   const { details } = unwrapped;
   return stop(EXIT_CODES.HARD_STOP, reason, message, { code: details.code ?? 'unknown_error', details: details.details ?? {} });
 }

@@ -24,9 +24,24 @@ import { itemWorkflowId, type BoardStatus } from '../item/messages';
 import type { ItemObservation } from './ports';
 import { DEFAULT_READY_LIMIT, planApplyActivityOptions, runKickoff } from './kickoff';
 import {
-  EXIT_CODES, closeUpdate, itemReportSignal, pauseSignal, resumeSignal, sprintInputProblem, sprintItemsQuery, sprintStatusQuery, stopSignal, tickSignal,
+  EXIT_CODES,
+  closeUpdate,
+  itemReportSignal,
+  pauseSignal,
+  resumeSignal,
+  sprintInputProblem,
+  sprintItemsQuery,
+  sprintStatusQuery,
+  stopSignal,
+  tickSignal,
   SPRINT_STATUS_ITEM_LIMIT,
-  type ItemReport, type KickoffSummary, type SprintCloseOutcome, type SprintInput, type SprintItemView, type SprintPhase, type SprintResult,
+  type ItemReport,
+  type KickoffSummary,
+  type SprintCloseOutcome,
+  type SprintInput,
+  type SprintItemView,
+  type SprintPhase,
+  type SprintResult,
   type SprintStatus,
 } from './messages';
 import type { SprintSettings } from './ports';
@@ -78,8 +93,16 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: settings.transientMaxAttempts },
   });
   const state: SprintCarried = carried ?? {
-    ticks: 0, intentsRouted: 0, items: {}, lastSummary: null, orchestratorReportsComplete: false, paused: false, settings,
-    kickoff: null, sprintPlan: null, sprintPlanSource: 'none',
+    ticks: 0,
+    intentsRouted: 0,
+    items: {},
+    lastSummary: null,
+    orchestratorReportsComplete: false,
+    paused: false,
+    settings,
+    kickoff: null,
+    sprintPlan: null,
+    sprintPlanSource: 'none',
   };
   // Routing reads the batch from this workflow: any main-queue worker can do it, and resume it.
   const routeActs = activitiesOn('main', taskQueues, {
@@ -91,8 +114,12 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   const authority = new OrchestratorStateAuthority(state);
   authority.register();
   const promotion: PromotionContext = {
-    acts, fileActs: tickActs, dryRun: settings.itemSettings.dryRun, regenAttempts: settings.sanitizationRegenAttempts,
-    regenRequestPath: settings.regenRequestPath, lastSanitizationReport: state.lastSanitizationReport,
+    acts,
+    fileActs: tickActs,
+    dryRun: settings.itemSettings.dryRun,
+    regenAttempts: settings.sanitizationRegenAttempts,
+    regenRequestPath: settings.regenRequestPath,
+    lastSanitizationReport: state.lastSanitizationReport,
   };
   let stopping = carried?.stopping ?? false;
   let closeReason: string | null = carried?.closeReason ?? null;
@@ -154,23 +181,31 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
       },
     },
   );
-  wf.setHandler(
-    sprintItemsQuery,
-    (...args: unknown[]) => {
-      const { offset = 0, limit = SPRINT_STATUS_ITEM_LIMIT } = parseOrThrow(SprintItemsPageRequestSchema, args);
-      const all = itemsByIssue(state);
-      return { total: all.length, offset, items: all.slice(offset, offset + limit) };
-    },
-  );
+  wf.setHandler(sprintItemsQuery, (...args: unknown[]) => {
+    const { offset = 0, limit = SPRINT_STATUS_ITEM_LIMIT } = parseOrThrow(SprintItemsPageRequestSchema, args);
+    const all = itemsByIssue(state);
+    return { total: all.length, offset, items: all.slice(offset, offset + limit) };
+  });
   wf.setHandler(sprintStatusQuery, (...args: unknown[]): SprintStatus => {
     rejectPayload(args);
     return {
-      sprint: input.sprint, mode: input.mode, dryRun: settings.itemSettings.dryRun, phase, paused: state.paused, stopping, closeReason,
-      ticks: state.ticks, intentsRouted: state.intentsRouted, statusCounts: statusCounts(state),
-      items: itemsByIssue(state).slice(0, SPRINT_STATUS_ITEM_LIMIT), itemCount: Object.keys(state.items).length,
+      sprint: input.sprint,
+      mode: input.mode,
+      dryRun: settings.itemSettings.dryRun,
+      phase,
+      paused: state.paused,
+      stopping,
+      closeReason,
+      ticks: state.ticks,
+      intentsRouted: state.intentsRouted,
+      statusCounts: statusCounts(state),
+      items: itemsByIssue(state).slice(0, SPRINT_STATUS_ITEM_LIMIT),
+      itemCount: Object.keys(state.items).length,
       intentsSuperseded: Object.values(state.items).reduce((sum, item) => sum + item.intentsSuperseded, 0),
-      lastSummary: state.lastSummary, orchestratorReportsComplete: state.orchestratorReportsComplete,
-      kickoff: state.kickoff, sprintPlanSource: state.sprintPlanSource,
+      lastSummary: state.lastSummary,
+      orchestratorReportsComplete: state.orchestratorReportsComplete,
+      kickoff: state.kickoff,
+      sprintPlanSource: state.sprintPlanSource,
     };
   });
 
@@ -184,7 +219,14 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     if (preflight.status !== 'PASS') throw stop(EXIT_CODES.HARD_STOP, 'preflight_fail', `backend preflight is ${preflight.status ?? 'missing'}`, { payload: preflight });
     if (input.goal !== undefined) {
       const kickoff = await runKickoff(
-        { sprint: input.sprint, goal: input.goal, readyLimit: input.readyLimit ?? DEFAULT_READY_LIMIT, dryRun: settings.itemSettings.dryRun, toolsCallTimeoutS, replan: input.replan === true },
+        {
+          sprint: input.sprint,
+          goal: input.goal,
+          readyLimit: input.readyLimit ?? DEFAULT_READY_LIMIT,
+          dryRun: settings.itemSettings.dryRun,
+          toolsCallTimeoutS,
+          replan: input.replan === true,
+        },
         {
           codex: activitiesOn('reviewer', taskQueues, {
             startToCloseTimeout: `${toolsCallTimeoutS + 300}s`,
@@ -206,8 +248,13 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     if (!settings.itemSettings.dryRun) await checkCodexMcp(taskQueues);
     if (settings.autopromote && state.sprintPlanSource === 'none') await loadSprintPlan(input.sprint, state, tickActs);
     emit('RUNNER_STARTED', {
-      sprint: input.sprint, mode: input.mode, dry_run: settings.itemSettings.dryRun, ready_buffer: settings.readyBuffer,
-      autopromote: settings.autopromote, poll_interval_ms: settings.pollIntervalMs, sprint_plan: state.sprintPlanSource,
+      sprint: input.sprint,
+      mode: input.mode,
+      dry_run: settings.itemSettings.dryRun,
+      ready_buffer: settings.readyBuffer,
+      autopromote: settings.autopromote,
+      poll_interval_ms: settings.pollIntervalMs,
+      sprint_plan: state.sprintPlanSource,
     });
   }
 
@@ -227,7 +274,9 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
   const drain = () => wf.condition(() => !busy());
   /** Ends the sprint: every item workflow is told to end, then the result. */
   const close = async (reason: SprintResult['reason']): Promise<SprintResult> => {
-    const ids = Object.values(state.items).filter((item) => !item.ended).map((item) => item.workflowId);
+    const ids = Object.values(state.items)
+      .filter((item) => !item.ended)
+      .map((item) => item.workflowId);
     if (ids.length) itemsEnded = (await acts.endItemWorkflows({ workflowIds: ids, reason: closeReason ?? reason })).ended;
     phase = 'closed';
     describe();
@@ -264,8 +313,10 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
         if (phase !== 'awaiting-humans') {
           phase = 'awaiting-humans';
           emit('SPRINT_AWAITING_HUMANS', {
-            sprint: input.sprint, ...awaitingHumans(state),
-            rework: `sprint-runner rework --sprint ${input.sprint} --issue N --reason "…"`, close: `sprint-runner close --sprint ${input.sprint} --reason "…"`,
+            sprint: input.sprint,
+            ...awaitingHumans(state),
+            rework: `sprint-runner rework --sprint ${input.sprint} --issue N --reason "…"`,
+            close: `sprint-runner close --sprint ${input.sprint} --reason "…"`,
           });
         }
       } else if (phase !== 'running') {
@@ -326,14 +377,22 @@ function everyItemDone(state: SprintCarried): boolean {
 function awaitingHumans(state: SprintCarried): { needs_human_approval: number[]; blocked: number[] } {
   const items = Object.values(state.items);
   return {
-    needs_human_approval: items.filter((item) => item.boardStatus === 'Needs Human Approval').map((item) => item.issueNumber).sort((a, b) => a - b),
-    blocked: items.filter((item) => item.boardStatus === 'Blocked').map((item) => item.issueNumber).sort((a, b) => a - b),
+    needs_human_approval: items
+      .filter((item) => item.boardStatus === 'Needs Human Approval')
+      .map((item) => item.issueNumber)
+      .sort((a, b) => a - b),
+    blocked: items
+      .filter((item) => item.boardStatus === 'Blocked')
+      .map((item) => item.issueNumber)
+      .sort((a, b) => a - b),
   };
 }
 
 /** What the Web UI shows for the sprint: "M1 · loop · awaiting-humans · tick 12 · Ready 2 · In Progress 1 · … · paused". */
 function describeSprint(input: SprintInput, state: SprintCarried, phase: SprintPhase, stopping: boolean): void {
-  const counts = Object.entries(statusCounts(state)).filter(([, n]) => n > 0).map(([status, n]) => `${status} ${n}`);
+  const counts = Object.entries(statusCounts(state))
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${status} ${n}`);
   const flags = [state.paused && 'paused', stopping && 'closing', state.orchestratorReportsComplete && 'orchestrator reports complete'].filter(Boolean);
   const mode = `${input.mode}${state.settings.itemSettings.dryRun ? ' (dry run)' : ''}`;
   wf.setCurrentDetails([`${input.sprint} · ${mode} · ${phase} · tick ${state.ticks}`, ...counts, ...flags].join(' · '));
@@ -392,9 +451,12 @@ async function tick(input: SprintInput, state: SprintCarried, settings: SprintSe
     outcome = wf.patched(STATE_IN_WORKFLOW_PATCH)
       ? await ports.authority.tick({ sprint: input.sprint, tick: state.ticks, titles: newTitles(state) }, settings, tickActs, ports.routeActs)
       : await tickActs.runOrchestratorTick({
-        sprint: input.sprint, sprintWorkflowId: wf.workflowInfo().workflowId, tick: state.ticks, itemSettings: settings.itemSettings,
-        titles: newTitles(state),
-      });
+          sprint: input.sprint,
+          sprintWorkflowId: wf.workflowInfo().workflowId,
+          tick: state.ticks,
+          itemSettings: settings.itemSettings,
+          titles: newTitles(state),
+        });
   } catch (err) {
     throw failureFromTick(err);
   }
@@ -410,7 +472,9 @@ async function tick(input: SprintInput, state: SprintCarried, settings: SprintSe
     activity.update(state.items[key]!);
   }
   const changedDuringTick = new Set(
-    Object.values(state.items).filter((item) => boardFingerprint(item) !== (boardAtStart.get(item.issueNumber) ?? UNOBSERVED)).map((item) => item.issueNumber),
+    Object.values(state.items)
+      .filter((item) => boardFingerprint(item) !== (boardAtStart.get(item.issueNumber) ?? UNOBSERVED))
+      .map((item) => item.issueNumber),
   );
   if (outcome.summary) {
     state.lastSummary = outcome.summary;
@@ -435,8 +499,17 @@ function newTitles(state: SprintCarried): Record<string, string> | undefined {
 
 function newItemView(sprint: string, issueNumber: number, projectItemId: string | null): SprintItemView {
   return {
-    workflowId: itemWorkflowId(sprint, issueNumber), issueNumber, projectItemId, boardStatus: null, busy: false, timerPending: false, ended: false,
-    seq: 0, intentsReceived: 0, intentsSuperseded: 0, intentsRouted: 0,
+    workflowId: itemWorkflowId(sprint, issueNumber),
+    issueNumber,
+    projectItemId,
+    boardStatus: null,
+    busy: false,
+    timerPending: false,
+    ended: false,
+    seq: 0,
+    intentsReceived: 0,
+    intentsSuperseded: 0,
+    intentsRouted: 0,
   };
 }
 
@@ -446,8 +519,13 @@ function newItemView(sprint: string, issueNumber: number, projectItemId: string 
  * item of the sprint (one awaiting a human before the sprint started, too) can be reworked.
  */
 async function observeBoard(
-  input: SprintInput, state: SprintCarried, summary: Record<string, unknown>, acts: MainActivities, changedDuringTick: Set<number>,
-  observedAtMs: number | undefined, activity: ItemActivity,
+  input: SprintInput,
+  state: SprintCarried,
+  summary: Record<string, unknown>,
+  acts: MainActivities,
+  changedDuringTick: Set<number>,
+  observedAtMs: number | undefined,
+  activity: ItemActivity,
 ): Promise<void> {
   const processed = Array.isArray(summary.processed_items) ? (summary.processed_items as Array<Record<string, unknown>>) : [];
   const changes: ItemObservation[] = [];
@@ -473,8 +551,15 @@ async function observeBoard(
   }
   if (!changes.length) return;
   await acts.notifyItems({
-    sprint: input.sprint, sprintWorkflowId: wf.workflowInfo().workflowId, itemSettings: state.settings.itemSettings,
-    observedAtMs, titles: titlesFor(state, changes.filter((change) => change.start).map((change) => change.issueNumber)), changes,
+    sprint: input.sprint,
+    sprintWorkflowId: wf.workflowInfo().workflowId,
+    itemSettings: state.settings.itemSettings,
+    observedAtMs,
+    titles: titlesFor(
+      state,
+      changes.filter((change) => change.start).map((change) => change.issueNumber),
+    ),
+    changes,
   });
 }
 
@@ -521,7 +606,12 @@ function statusCounts(state: SprintCarried): Record<string, number> {
 
 function result(input: SprintInput, state: SprintCarried, reason: SprintResult['reason'], closeReason: string | null = null): SprintResult {
   return {
-    sprint: input.sprint, exitCode: 0, reason, ...(closeReason && reason === 'closed' ? { closeReason } : {}), ticks: state.ticks, intentsRouted: state.intentsRouted,
+    sprint: input.sprint,
+    exitCode: 0,
+    reason,
+    ...(closeReason && reason === 'closed' ? { closeReason } : {}),
+    ticks: state.ticks,
+    intentsRouted: state.intentsRouted,
     ...(state.kickoff ? { kickoff: state.kickoff } : {}),
     items: Object.values(state.items).map((item) => ({ issueNumber: item.issueNumber, boardStatus: item.boardStatus, workflowId: item.workflowId })),
   };
