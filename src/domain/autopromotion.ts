@@ -104,8 +104,7 @@ export function planAutopromotion(input: AutopromotionInput): AutopromotionPlan 
   return { sanitization, steps, stop: null };
 }
 
-/** BOARD_PROMOTION_APPLIED after a live POST (autopromotion events say dry_run:false, kickoff ones do not). */
-export function promotionAppliedEvent(promotion: Promotion, backendPayload: unknown): RunnerEvent {
+function promotionEventFields(promotion: Promotion) {
   return {
     type: 'BOARD_PROMOTION_APPLIED',
     issue_number: promotion.issue_number,
@@ -113,6 +112,13 @@ export function promotionAppliedEvent(promotion: Promotion, backendPayload: unkn
     from: 'Backlog',
     to: 'Ready',
     reason: promotion.reason,
+  } as const;
+}
+
+/** BOARD_PROMOTION_APPLIED after a live POST (autopromotion events say dry_run:false, kickoff ones do not). */
+export function promotionAppliedEvent(promotion: Promotion, backendPayload: unknown): RunnerEvent {
+  return {
+    ...promotionEventFields(promotion),
     ...(promotion.reason === 'ready_buffer_low' ? { dry_run: false } : {}),
     backend_payload: backendPayload,
   };
@@ -121,12 +127,7 @@ export function promotionAppliedEvent(promotion: Promotion, backendPayload: unkn
 /** BOARD_PROMOTION_APPLIED in dry-run: the body that would have been sent. */
 export function dryRunPromotionEvent(promotion: Promotion): RunnerEvent {
   return {
-    type: 'BOARD_PROMOTION_APPLIED',
-    issue_number: promotion.issue_number,
-    project_item_id: promotion.project_item_id,
-    from: 'Backlog',
-    to: 'Ready',
-    reason: promotion.reason,
+    ...promotionEventFields(promotion),
     dry_run: true,
     body: promotion.body,
   };

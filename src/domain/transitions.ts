@@ -25,14 +25,15 @@ export function promoteToReadyBody(projectItemId: string) {
 }
 export type PromoteToReadyBody = ReturnType<typeof promoteToReadyBody>;
 
+/** The fields every Status transition body starts with, in the order the backend's contract lists them. */
+function statusChange<V extends string>(role: 'ORCHESTRATOR' | 'HUMAN', projectItemId: string, value: V, issueNumber: number) {
+  return { role, project_item_id: projectItemId, field: 'Status', value, issue_number: issueNumber } as const;
+}
+
 /** B2: In Review → Needs Human Approval (reviewer PASS, stall escalation); `reason` is the first human step. */
 export function needsHumanApprovalBody(input: { projectItemId: string; issueNumber: number; prUrl: string; reason: string; runId: string }) {
   return {
-    role: 'ORCHESTRATOR',
-    project_item_id: input.projectItemId,
-    field: 'Status',
-    value: 'Needs Human Approval',
-    issue_number: input.issueNumber,
+    ...statusChange('ORCHESTRATOR', input.projectItemId, 'Needs Human Approval', input.issueNumber),
     pr_url: input.prUrl,
     checks_performed: ['Canonical PR linkage resolved via backend', 'Reviewer run completed with deterministic outcome'],
     checks_passed: ['No unresolved blocking findings remain', 'Item is ready for human merge decision'],
@@ -44,11 +45,7 @@ export function needsHumanApprovalBody(input: { projectItemId: string; issueNumb
 /** B3: In Progress / In Review → Blocked (executor failure, watchdog); the next steps depend on where it was. */
 export function blockedBody(input: { projectItemId: string; issueNumber: number; fromStatus: string; classification: Classification; message: string; runId: string }) {
   return {
-    role: 'ORCHESTRATOR',
-    project_item_id: input.projectItemId,
-    field: 'Status',
-    value: 'Blocked',
-    issue_number: input.issueNumber,
+    ...statusChange('ORCHESTRATOR', input.projectItemId, 'Blocked', input.issueNumber),
     failure_classification: input.classification,
     failure_message: truncateCodePoints(input.message, FAILURE_MESSAGE_MAX),
     suggested_next_steps: input.fromStatus === 'In Review' ? [...BLOCKED_STEPS_IN_REVIEW] : [...BLOCKED_STEPS_OTHERWISE],
@@ -59,11 +56,7 @@ export function blockedBody(input: { projectItemId: string; issueNumber: number;
 /** B4: Blocked → Ready after the cooldown. */
 export function blockedRetryBody(input: { projectItemId: string; issueNumber: number; classification: string; errorCode: string; blockedMinutes: number; runId: string }) {
   return {
-    role: 'ORCHESTRATOR',
-    project_item_id: input.projectItemId,
-    field: 'Status',
-    value: 'Ready',
-    issue_number: input.issueNumber,
+    ...statusChange('ORCHESTRATOR', input.projectItemId, 'Ready', input.issueNumber),
     retry_reason: 'automatic_retry_after_cooldown',
     failure_classification: input.classification,
     failure_error_code: input.errorCode,
@@ -76,11 +69,7 @@ export function blockedRetryBody(input: { projectItemId: string; issueNumber: nu
 /** B5: In Review → Blocked at the review cycle cap (`review_cycle_count` is ignored by the backend, kept for readers). */
 export function reviewCycleCapBody(input: { projectItemId: string; issueNumber: number; reviewCycleCount: number; runId: string }) {
   return {
-    role: 'ORCHESTRATOR',
-    project_item_id: input.projectItemId,
-    field: 'Status',
-    value: 'Blocked',
-    issue_number: input.issueNumber,
+    ...statusChange('ORCHESTRATOR', input.projectItemId, 'Blocked', input.issueNumber),
     failure_classification: 'ITEM_STOP',
     failure_message: 'Exceeded review iterations; needs human intervention.',
     suggested_next_steps: ['Human triage required to unblock review loop.', 'Decide whether to merge, split scope, or adjust acceptance criteria.'],
@@ -95,11 +84,7 @@ export function reviewCycleCapBody(input: { projectItemId: string; issueNumber: 
  */
 export function humanReworkBody(input: { projectItemId: string; issueNumber: number; reason: string; steps?: readonly string[] }) {
   return {
-    role: 'HUMAN',
-    project_item_id: input.projectItemId,
-    field: 'Status',
-    value: 'In Review',
-    issue_number: input.issueNumber,
+    ...statusChange('HUMAN', input.projectItemId, 'In Review', input.issueNumber),
     human_rework_reason: input.reason,
     ...(input.steps?.length ? { requested_actions: [...input.steps] } : {}),
   };
