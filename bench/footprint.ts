@@ -18,10 +18,11 @@
  * `spawned_at`). The previous run's figures (bench/.last-footprint.json, gitignored) print beside.
  *   BENCH_FOOTPRINT_ITEMS (60), BENCH_FOOTPRINT_WIDE_ITEMS (48), BENCH_FOOTPRINT_OPEN (1000),
  *   BENCH_FOOTPRINT_INTAKE (10000), BENCH_FOOTPRINT_INTAKE_MAX_S (240), BENCH_FOOTPRINT_THINK_MS (300),
- *   BENCH_FOOTPRINT_SECTIONS (cold,sprint,wide,open,intake), BENCH_FOOTPRINT_CPU_PROF=<dir> (worker --cpu-prof)
+ *   BENCH_FOOTPRINT_SECTIONS (cold,sprint,wide,open,intake), BENCH_FOOTPRINT_CPU_PROF=<dir> (worker --cpu-prof, sprint 3/2),
+ *   BENCH_FOOTPRINT_HEAP_SNAPSHOT=<dir> (a heap snapshot of the worker holding the open item workflows)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { itemWorkflowId, sprintStatusQuery, sprintWorkflow, sprintWorkflowId, stopSignal } from '../src/workflows';
 import { ROOT, startBenchTemporal, type BenchTemporal } from './support/temporal';
@@ -60,8 +61,11 @@ function procPeakRssMiB(pid: number): number | null {
   }
 }
 
-function spawnCliWorker(env: Record<string, string>, log: WriteStream, options: { noDist?: boolean; cpuProfDir?: string } = {}): CliWorker {
-  const execArgv = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
+function spawnCliWorker(env: Record<string, string>, log: WriteStream, options: { noDist?: boolean; cpuProfDir?: string; heapSnapshotDir?: string } = {}): CliWorker {
+  const execArgv = [
+    ...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []),
+    ...(options.heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', options.heapSnapshotDir] : []),
+  ];
   const spawnedAt = Date.now();
   const child = spawn(process.execPath, [...execArgv, CLI, 'worker'], {
     env: {
@@ -153,6 +157,12 @@ function readJsonl<T>(path: string): T[] {
 }
 
 // ---------------------------------------------------------------- sections
+
+/**
+ * Stall handling is not what the footprint measures: at the rig's 25 s default every In Review item
+ * (all synthetic intents are reviewer intents) would fire a stall check every 25 s.
+ */
+const NO_STALL_CHECKS = { REVIEW_STALL_POLLS: '100000', REVIEW_STALL_MINUTES: '600' };
 
 interface Section {
   temporal: BenchTemporal;
@@ -255,9 +265,8 @@ async function sprintRun(ctx: BenchContext, items: number, executors: number, re
         RUNNER_MAX_EXECUTORS: String(executors),
         RUNNER_MAX_REVIEWERS: String(reviewers),
         ORCHESTRATOR_POLL_INTERVAL_MS: '1000',
-        // Stall handling is not what this measures (runs queue behind the slots).
-        REVIEW_STALL_POLLS: '100000',
-        REVIEW_STALL_MINUTES: '600',
+        // Runs queue behind the slots.
+        ...NO_STALL_CHECKS,
       },
       childEnv: { AGENT_SCRIPT_JSON: JSON.stringify({ defaults: { thinkMs } }) },
     },
@@ -341,14 +350,14 @@ async function sprintRun(ctx: BenchContext, items: number, executors: number, re
 }
 
 /** K item workflows routed by one tick and left open (dry run, loop mode): the worker's RSS. */
-async function openItems(ctx: BenchContext, k: number): Promise<{ idleRssMiB: number | null; openRssMiB: number | null; openS: number }> {
+async function openItems(ctx: BenchContext, k: number, heapSnapshotDir?: string): Promise<{ idleRssMiB: number | null; openRssMiB: number | null; openS: number }> {
   return withSection(
     {
       board: { items: [] },
-      config: { RUNNER_DRY_RUN: 'true', ORCHESTRATOR_POLL_INTERVAL_MS: String(30 * 60_000) },
+      config: { RUNNER_DRY_RUN: 'true', ORCHESTRATOR_POLL_INTERVAL_MS: String(30 * 60_000), ...NO_STALL_CHECKS },
     },
     async ({ temporal, rig, log }) => {
-      const worker = spawnCliWorker({ ...rig.configEnv, ORCHESTRATOR_EMULATOR_SYNTHETIC_INTENTS: String(k) }, log);
+      const worker = spawnCliWorker({ ...rig.configEnv, ORCHESTRATOR_EMULATOR_SYNTHETIC_INTENTS: String(k) }, log, { heapSnapshotDir });
       try {
         await workerReady(worker);
         await sleep(1000);
@@ -375,6 +384,7 @@ async function openItems(ctx: BenchContext, k: number): Promise<{ idleRssMiB: nu
         await sleep(2000);
         const openRssMiB = procRssMiB(worker.pid);
         ctx.log(`footprint: ${k} open item workflows after ${openS.toFixed(1)} s, worker RSS ${openRssMiB?.toFixed(0)} MiB (idle ${idleRssMiB?.toFixed(0)})`);
+        if (heapSnapshotDir) await heapSnapshot(ctx, worker, heapSnapshotDir);
         await handle.signal(stopSignal).catch(() => undefined);
         return { idleRssMiB, openRssMiB, openS };
       } finally {
@@ -384,13 +394,27 @@ async function openItems(ctx: BenchContext, k: number): Promise<{ idleRssMiB: nu
   );
 }
 
+/** A heap snapshot of the worker (--heapsnapshot-signal) written into dir; waits until it is complete. */
+async function heapSnapshot(ctx: BenchContext, worker: CliWorker, dir: string): Promise<void> {
+  const before = new Set(readdirSync(dir));
+  worker.child.kill('SIGUSR2');
+  const file = await waitFor('the heap snapshot', () => readdirSync(dir).find((name) => name.endsWith('.heapsnapshot') && !before.has(name)) ?? null, 120_000, 500);
+  // The file grows while V8 writes it (after it has walked the heap): done when its size stops changing.
+  let size = -1;
+  while (size <= 0 || statSync(join(dir, file)).size !== size) {
+    size = statSync(join(dir, file)).size;
+    await sleep(2000);
+  }
+  ctx.log(`footprint: heap snapshot ${join(dir, file)} (${(size / 2 ** 20).toFixed(0)} MiB)`);
+}
+
 /** N intents from one orchestrator run, routed and executed (dry run) by the CLI worker. */
 async function intake(
   ctx: BenchContext,
   n: number,
   maxS: number,
 ): Promise<{ rate: number | null; wallS: number; executed: number; finished: boolean; workerCpuS: number; serverCpuS: number }> {
-  return withSection({ board: { items: [] }, config: { RUNNER_DRY_RUN: 'true' } }, async ({ temporal, rig, log }) => {
+  return withSection({ board: { items: [] }, config: { RUNNER_DRY_RUN: 'true', ...NO_STALL_CHECKS } }, async ({ temporal, rig, log }) => {
     const worker = spawnCliWorker({ ...rig.configEnv, ORCHESTRATOR_EMULATOR_SYNTHETIC_INTENTS: String(n) }, log) as CliWorker & { lastDryRunAt(): number };
     try {
       await workerReady(worker);
@@ -450,6 +474,8 @@ export async function footprintBench(ctx: BenchContext): Promise<BenchResult> {
   const sections = new Set((process.env.BENCH_FOOTPRINT_SECTIONS ?? 'cold,sprint,wide,open,intake').split(',').map((s) => s.trim()));
   const cpuProfDir = process.env.BENCH_FOOTPRINT_CPU_PROF || undefined;
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
+  const heapSnapshotDir = process.env.BENCH_FOOTPRINT_HEAP_SNAPSHOT || undefined;
+  if (heapSnapshotDir) mkdirSync(heapSnapshotDir, { recursive: true });
   const previous = readPrevious();
   const problems: string[] = [];
   const figures: Figure[] = [];
@@ -548,7 +574,7 @@ export async function footprintBench(ctx: BenchContext): Promise<BenchResult> {
     add('  worker RSS at 16/16 (peak)', round(s.peakRssMiB, 0), 'MiB');
   }
   if (sections.has('open')) {
-    const o = await openItems(ctx, openK);
+    const o = await openItems(ctx, openK, heapSnapshotDir);
     details.open = o;
     add(
       `worker RSS: ${openK.toLocaleString('en-US')} open item workflows`,

@@ -18,6 +18,7 @@ import {
   PREBUILT_WORKFLOW_BUNDLE,
   PREBUILT_WORKFLOW_BUNDLE_MANIFEST,
   WORKFLOW_INTERCEPTOR_MODULES,
+  workflowBundleOptions,
   workflowSdkVersion,
   type WorkflowBundleManifest,
 } from '../src/workflow-bundle';
@@ -57,8 +58,7 @@ async function bundleWorkflows(): Promise<void> {
   const builtAt = Date.now();
   const t0 = Date.now();
   const bundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../src/workflows'),
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    ...workflowBundleOptions(),
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
   });
   mkdirSync(dirname(PREBUILT_WORKFLOW_BUNDLE), { recursive: true });

@@ -20,6 +20,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server';
 import { setEventWriter } from '../src/logging';
+import { workflowBundleOptions } from '../src/workflow-bundle';
 import { gitCommit, packageVersion } from '../src/temporal/deployment';
 import { itemWorkflowId, requestReworkUpdate, sprintStatusQuery, sprintWorkflow, sprintWorkflowId, type SprintStatus } from '../src/workflows';
 import { closeUpdate } from '../src/workflows/sprint/messages';
@@ -302,7 +303,7 @@ async function main(): Promise<void> {
     server = await startDevServer({ logLevel: 'error', namespaces });
     say(`dev server ${server.address}; bundling src/workflows…`);
     const bundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../src/workflows'),
+      ...workflowBundleOptions(),
       logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never,
     });
     const bundlePath = join(staging, 'workflow-bundle.js');

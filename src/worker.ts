@@ -23,7 +23,7 @@ import { taskQueuesFor } from './temporal/task-queues';
 import { emitEvent, type RunnerEvent } from './logging';
 import { installTelemetryRuntime, tracingClientInterceptors, workerInterceptors } from './telemetry';
 import type { EventSinks } from './workflows/events';
-import { freshPrebuiltWorkflowBundle } from './workflow-bundle';
+import { freshPrebuiltWorkflowBundle, WORKFLOW_PRELOAD_MODULES } from './workflow-bundle';
 
 export interface WorkerSet {
   workers: Worker[];
@@ -182,10 +182,10 @@ async function announceRouting(config: RunnerConfig, connection: NativeConnectio
  * The bundle the caller passed; else the prebuilt one of `npm run build` while it is current (no
  * webpack at start); else the sources, bundled now.
  */
-function workflowCode(passed: WorkerOptions['workflowBundle']): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+function workflowCode(passed: WorkerOptions['workflowBundle']): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
   if (passed) return { workflowBundle: passed };
   const prebuilt = freshPrebuiltWorkflowBundle();
-  return prebuilt ? { workflowBundle: { codePath: prebuilt } } : { workflowsPath: require.resolve('./workflows') };
+  return prebuilt ? { workflowBundle: { codePath: prebuilt } } : { workflowsPath: require.resolve('./workflows'), bundlerOptions: { preloadModules: WORKFLOW_PRELOAD_MODULES } };
 }
 
 /** Workflow events leave through this sink; it is not called on replay, so each event is written once. */

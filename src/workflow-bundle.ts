@@ -15,6 +15,17 @@ import { WORKFLOW_INTERCEPTOR_MODULES } from './telemetry';
  */
 export { WORKFLOW_INTERCEPTOR_MODULES };
 
+/**
+ * Pure modules evaluated once per worker and shared by all its workflows instead of once per
+ * workflow (src/workflows/shared-modules.ts says why and what may be listed).
+ */
+export const WORKFLOW_PRELOAD_MODULES: string[] = [require.resolve('./workflows/shared-modules')];
+
+/** What every bundle of the workflow code is built from: the workflows, our interceptors, the shared modules. */
+export function workflowBundleOptions(workflowsPath = require.resolve('./workflows')) {
+  return { workflowsPath, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, preloadModules: WORKFLOW_PRELOAD_MODULES };
+}
+
 // This file runs from src/ (tsx) or dist/ (compiled): either way the repository root is one up.
 const ROOT = join(__dirname, '..');
 export const PREBUILT_WORKFLOW_BUNDLE = join(ROOT, 'dist', 'workflow-code.js');

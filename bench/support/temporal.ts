@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
-import { freshPrebuiltWorkflowBundle, WORKFLOW_INTERCEPTOR_MODULES } from '../../src/workflow-bundle';
+import { freshPrebuiltWorkflowBundle, workflowBundleOptions } from '../../src/workflow-bundle';
 
 export const ROOT = join(__dirname, '..', '..');
 
@@ -38,8 +38,7 @@ export async function workflowBundle(): Promise<string> {
   const dir = join(ROOT, '.sprint-runner', 'bench');
   mkdirSync(dir, { recursive: true });
   const bundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    ...workflowBundleOptions(),
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
   });
   bundlePath = join(dir, 'workflow-bundle.js');

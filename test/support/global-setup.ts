@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer, resolveTemporalCli, temporalCliVersion } from '../../src/temporal/dev-server';
 import { TEST_NAMESPACES } from './temporal';
-import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/telemetry';
+import { workflowBundleOptions } from '../../src/workflow-bundle';
 
 export default async function globalSetup(): Promise<void> {
   const bin = resolveTemporalCli();
@@ -24,9 +24,8 @@ export default async function globalSetup(): Promise<void> {
   const dir = join(__dirname, '..', '..', '.sprint-runner', 'test');
   mkdirSync(dir, { recursive: true });
   const bundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
-    // The worker process bundles these too: tests (and the replay corpus) run the same workflow code.
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    // What the worker process bundles: tests (and the replay corpus) run the same workflow code.
+    ...workflowBundleOptions(),
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never,
   });
   const bundlePath = join(dir, 'workflow-bundle.js');

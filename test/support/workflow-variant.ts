@@ -68,7 +68,9 @@ export async function itemWorkflowVariantBundle(name: string, code: string): Pro
     const file = join(copy, 'src', ITEM_WORKFLOW);
     writeFileSync(file, insertIntoItemWorkflow(readFileSync(file, 'utf8'), code));
     const bundle = await bundleWorkflowCode({
+      // The copy's own workflows and shared modules (the interceptors are not part of what a variant tests).
       workflowsPath: join(copy, 'src', 'workflows', 'index.ts'),
+      preloadModules: [join(copy, 'src', 'workflows', 'shared-modules.ts')],
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
     });
     // Write then rename: another jest worker may build the same variant at the same time.
