@@ -146,6 +146,15 @@ describe('child process environment and secrets', () => {
     expect(redactSecrets('a ghp_secret123 b sk-abcdef c tok-999 d visible', env)).toBe('a <redacted:GITHUB_PAT> b <redacted:OPENAI_API_KEY> c <redacted:SOME_TOKEN> d visible');
   });
 
+  it('redacts a secret variable set or changed after earlier lines were written', () => {
+    const env: Record<string, string> = { PLAIN: 'visible' };
+    expect(redactSecrets('late-secret-1 visible', env)).toBe('late-secret-1 visible');
+    env.LATE_TOKEN = 'late-secret-1';
+    expect(redactSecrets('late-secret-1 visible', env)).toBe('<redacted:LATE_TOKEN> visible');
+    env.LATE_TOKEN = 'late-secret-2';
+    expect(redactSecrets('late-secret-1 late-secret-2', env)).toBe('late-secret-1 <redacted:LATE_TOKEN>');
+  });
+
   it('splits shell words like shlex.split without expanding variables', () => {
     expect(splitShellWords(`node "a b" 'c d' e\\ f $HOME`)).toEqual(['node', 'a b', 'c d', 'e f', '$HOME']);
   });
