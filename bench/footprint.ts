@@ -10,13 +10,14 @@
  *   sprint 3/2   60 Ready items, 3 executor / 2 reviewer slots, 1 s ticks, agent think time 300 ms:
  *                CPU per Codex run, worker RSS, intent emitted → Codex spawned
  *   sprint 16/16 48 Ready items at 16/16 slots: intent emitted → Codex spawned
- *   open items   1,000 item workflows left open (dry run, loop mode): worker RSS
+ *   open items   1,000 item workflows left open (dry run, loop mode): worker RSS, at the default cache and a small one
  *   intake       10,000 intents from one orchestrator run (dry run, mode once): intents/s end to end
  *
  * "Intent emitted" is the orchestrator emulator's stdout write of the RUN_INTENT line (the tap);
  * "Codex spawned" is the agent emulator process's start (performance.timeOrigin, AGENT_EVENTS_LOG
  * `spawned_at`). The previous run's figures (bench/.last-footprint.json, gitignored) print beside.
  *   BENCH_FOOTPRINT_ITEMS (60), BENCH_FOOTPRINT_WIDE_ITEMS (48), BENCH_FOOTPRINT_OPEN (1000),
+ *   BENCH_FOOTPRINT_OPEN_SMALL_CACHE (150: the open items again at that RUNNER_MAX_CACHED_WORKFLOWS),
  *   BENCH_FOOTPRINT_INTAKE (10000), BENCH_FOOTPRINT_INTAKE_MAX_S (240), BENCH_FOOTPRINT_THINK_MS (300),
  *   BENCH_FOOTPRINT_SECTIONS (cold,sprint,wide,open,intake), BENCH_FOOTPRINT_CPU_PROF=<dir> (worker --cpu-prof: sprint 3/2 and intake),
  *   BENCH_FOOTPRINT_HEAP_SNAPSHOT=<dir> (a heap snapshot of the worker holding the open item workflows)
@@ -350,11 +351,21 @@ async function sprintRun(ctx: BenchContext, items: number, executors: number, re
 }
 
 /** K item workflows routed by one tick and left open (dry run, loop mode): the worker's RSS. */
-async function openItems(ctx: BenchContext, k: number, heapSnapshotDir?: string): Promise<{ idleRssMiB: number | null; openRssMiB: number | null; openS: number }> {
+async function openItems(
+  ctx: BenchContext,
+  k: number,
+  options: { maxCached?: number; heapSnapshotDir?: string } = {},
+): Promise<{ idleRssMiB: number | null; openRssMiB: number | null; openS: number }> {
+  const { maxCached, heapSnapshotDir } = options;
   return withSection(
     {
       board: { items: [] },
-      config: { RUNNER_DRY_RUN: 'true', ORCHESTRATOR_POLL_INTERVAL_MS: String(30 * 60_000), ...NO_STALL_CHECKS },
+      config: {
+        RUNNER_DRY_RUN: 'true',
+        ORCHESTRATOR_POLL_INTERVAL_MS: String(30 * 60_000),
+        ...NO_STALL_CHECKS,
+        ...(maxCached ? { RUNNER_MAX_CACHED_WORKFLOWS: String(maxCached) } : {}),
+      },
     },
     async ({ temporal, rig, log }) => {
       const worker = spawnCliWorker({ ...rig.configEnv, ORCHESTRATOR_EMULATOR_SYNTHETIC_INTENTS: String(k) }, log, { heapSnapshotDir });
@@ -383,7 +394,9 @@ async function openItems(ctx: BenchContext, k: number, heapSnapshotDir?: string)
         const openS = (Date.now() - t0) / 1000;
         await sleep(2000);
         const openRssMiB = procRssMiB(worker.pid);
-        ctx.log(`footprint: ${k} open item workflows after ${openS.toFixed(1)} s, worker RSS ${openRssMiB?.toFixed(0)} MiB (idle ${idleRssMiB?.toFixed(0)})`);
+        ctx.log(
+          `footprint: ${k} open item workflows after ${openS.toFixed(1)} s${maxCached ? ` (cache ${maxCached})` : ''}, worker RSS ${openRssMiB?.toFixed(0)} MiB (idle ${idleRssMiB?.toFixed(0)})`,
+        );
         if (heapSnapshotDir) await heapSnapshot(ctx, worker, heapSnapshotDir);
         await handle.signal(stopSignal).catch(() => undefined);
         return { idleRssMiB, openRssMiB, openS };
@@ -446,9 +459,14 @@ async function intake(
       // Routed: every signal-with-start of the batch accepted by the server (INTAKE_ROUTED per chunk;
       // a chunk retried after a timeout reports again, so the count is capped at n).
       const chunks = worker.events.filter((e) => e.type === 'INTAKE_ROUTED');
-      const routed = Math.min(n, chunks.reduce((sum, e) => sum + Number(e.intents ?? 0), 0));
+      const routed = Math.min(
+        n,
+        chunks.reduce((sum, e) => sum + Number(e.intents ?? 0), 0),
+      );
       const routedRate = chunks.length ? routed / ((Math.max(...chunks.map((e) => e.at_ms)) - t0) / 1000) : null;
-      ctx.log(`footprint: intake ${routed}/${n} routed at ${routedRate?.toFixed(0)} intents/s, ${executed}/${n} executed at ${rate?.toFixed(0)} intents/s${finished ? '' : ` (NOT finished after ${maxS} s)`}`);
+      ctx.log(
+        `footprint: intake ${routed}/${n} routed at ${routedRate?.toFixed(0)} intents/s, ${executed}/${n} executed at ${rate?.toFixed(0)} intents/s${finished ? '' : ` (NOT finished after ${maxS} s)`}`,
+      );
       return { rate, routedRate, routed, wallS, executed, finished, workerCpuS, serverCpuS };
     } finally {
       await worker.stop();
@@ -474,6 +492,7 @@ export async function footprintBench(ctx: BenchContext): Promise<BenchResult> {
   const items = envInt('BENCH_FOOTPRINT_ITEMS', 60);
   const wideItems = envInt('BENCH_FOOTPRINT_WIDE_ITEMS', 48);
   const openK = envInt('BENCH_FOOTPRINT_OPEN', 1000);
+  const openSmallCache = envInt('BENCH_FOOTPRINT_OPEN_SMALL_CACHE', 150);
   const intakeN = envInt('BENCH_FOOTPRINT_INTAKE', 10_000);
   const intakeMaxS = envInt('BENCH_FOOTPRINT_INTAKE_MAX_S', 240);
   const thinkMs = envInt('BENCH_FOOTPRINT_THINK_MS', 300);
@@ -580,14 +599,22 @@ export async function footprintBench(ctx: BenchContext): Promise<BenchResult> {
     add('  worker RSS at 16/16 (peak)', round(s.peakRssMiB, 0), 'MiB');
   }
   if (sections.has('open')) {
-    const o = await openItems(ctx, openK, heapSnapshotDir);
-    details.open = o;
+    const o = await openItems(ctx, openK, { heapSnapshotDir });
+    const small = await openItems(ctx, openK, { maxCached: openSmallCache });
+    details.open = { defaultCache: o, smallCache: small };
     add(
       `worker RSS: ${openK.toLocaleString('en-US')} open item workflows`,
       round(o.openRssMiB, 0),
       'MiB',
       '≤ 300',
-      `VmRSS of the worker with ${openK} item workflows open (idle before: ${o.idleRssMiB?.toFixed(0)} MiB)`,
+      `VmRSS of the worker with ${openK} item workflows open, RUNNER_MAX_CACHED_WORKFLOWS at its default (idle before: ${o.idleRssMiB?.toFixed(0)} MiB)`,
+    );
+    add(
+      `  same, RUNNER_MAX_CACHED_WORKFLOWS=${openSmallCache}`,
+      round(small.openRssMiB, 0),
+      'MiB',
+      undefined,
+      `idle before: ${small.idleRssMiB?.toFixed(0)} MiB; the items beyond the cache replay their short history at their next task`,
     );
   }
   if (sections.has('intake')) {

@@ -305,6 +305,12 @@ const VARIABLES = [
     posfloat(30),
     '*new*: on SIGTERM, how long running activities (Codex runs) may finish before they are cancelled and retried elsewhere',
   ),
+  variable(
+    'RUNNER_MAX_CACHED_WORKFLOWS',
+    'maxCachedWorkflows',
+    posint(1000),
+    '*new*: workflows a worker keeps in memory (≈ 0.6 MiB each, bench `footprint`); an evicted one replays its history at its next task. Lower it for many idle items; keep it above the item workflows busy at once (a burst larger than the cache evicts the sprint workflow, whose long history then replays at each of its tasks)',
+  ),
 ] as const;
 
 type ParsedVariable = Extract<(typeof VARIABLES)[number], { field: string }>;

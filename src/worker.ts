@@ -50,9 +50,6 @@ export interface CreateWorkersOptions {
   versioning?: WorkerVersioning | null;
 }
 
-/** Sticky-cache size of the workflow worker (see createWorkers; measured in bench/footprint.ts). */
-export const MAX_CACHED_WORKFLOWS = 1000;
-
 export async function createWorkers(options: CreateWorkersOptions): Promise<WorkerSet> {
   const { config, connection } = options;
   const queues = taskQueuesFor(config.temporalTaskQueue);
@@ -92,9 +89,9 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
           sinks: eventSinks(options.onEvent ?? emitEvent),
           ...workflowCode(options.workflowBundle),
           // Item workflows wait for days between intents: cache only the active ones. The SDK default
-          // (~2,300 from the heap limit) kept all 1,000 open items of the footprint bench resident
-          // (1,090 MiB RSS); an evicted item replays its short history at its next signal.
-          maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
+          // (~2,300 from the heap limit) kept all 1,000 open items of the footprint bench resident;
+          // an evicted item replays its short history at its next signal. RUNNER_MAX_CACHED_WORKFLOWS.
+          maxCachedWorkflows: config.maxCachedWorkflows,
         }),
       );
     } else {

@@ -22,6 +22,7 @@ const CASES: Case[] = [
   { name: 'ORCHESTRATOR_SPRINT', key: 'sprint', fallback: null, valid: [' M2 ', 'M2'] },
   { name: 'RUNNER_MAX_EXECUTORS', key: 'maxExecutors', fallback: 3, valid: ['5', 5], invalid: ['abc', 'RUNNER_MAX_EXECUTORS must be an integer'] },
   { name: 'RUNNER_MAX_REVIEWERS', key: 'maxReviewers', fallback: 2, valid: ['+4', 4], invalid: ['0', 'RUNNER_MAX_REVIEWERS must be a positive integer'] },
+  { name: 'RUNNER_MAX_CACHED_WORKFLOWS', key: 'maxCachedWorkflows', fallback: 1000, valid: ['150', 150], invalid: ['0', 'RUNNER_MAX_CACHED_WORKFLOWS must be a positive integer'] },
   { name: 'RUNNER_READY_BUFFER', key: 'readyBuffer', fallback: 2, valid: ['3', 3], invalid: ['0', 'RUNNER_READY_BUFFER must be a positive integer'] },
   { name: 'REVIEW_STALL_POLLS', key: 'reviewStallPolls', fallback: 50, valid: ['60', 60], invalid: ['5.0', 'REVIEW_STALL_POLLS must be an integer'] },
   { name: 'BLOCKED_RETRY_MINUTES', key: 'blockedRetryMinutes', fallback: 15, valid: ['0.25', 0.25], invalid: ['-1', 'BLOCKED_RETRY_MINUTES must be a positive number'] },
