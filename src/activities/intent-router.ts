@@ -13,6 +13,7 @@ import { parseIntentLine } from '../domain/intents';
 import { emitEvent } from '../logging';
 import { itemWorkflowId, runIntentSignal, type DeliveredIntent } from '../workflows/item/messages';
 import type { RoutableIntent } from '../workflows/sprint/messages';
+import { newItemVisibility } from '../workflows/item/visibility';
 import type { RouteIntentsInput } from '../workflows/sprint/ports';
 
 /** Signal-with-starts in flight at once. */
@@ -49,6 +50,8 @@ export function routingRequest(context: RoutingContext, entry: RoutableIntent) {
     signal: runIntentSignal,
     signalArgs: [delivered] as [DeliveredIntent],
     staticSummary: `${context.sprint} · #${entry.issueNumber}${title ? ` ${title}` : ''}`,
+    // Ignored when the item's workflow is already running; a new one starts with what its first task would upsert.
+    ...newItemVisibility(context.sprint, entry.issueNumber, entry.projectItemId, observedStatus ?? null),
   };
 }
 

@@ -34,7 +34,23 @@ describe('a sprint end to end: backend, orchestrator and agent emulators, real T
     // Determinism: the recorded sprint and item histories replay against the current code.
     // #3 was Done when first seen: it never needed a workflow.
     const ids = [handle.workflowId, ...status.items.filter((i) => i.boardStatus !== 'Done').map((i) => i.workflowId)];
-    await expect(replayHistories(await fetchHistories(temporal.client, ids))).resolves.toBe(ids.length);
+    const histories = await fetchHistories(temporal.client, ids);
+    await expect(replayHistories(histories)).resolves.toBe(ids.length);
+    // Issue #18: the router starts an item with what its first task would upsert (src/workflows/item/visibility.ts),
+    // so the item never upserts its identity or its first memo.
+    const item1 = await temporal.client.workflow.getHandle(status.items.find((i) => i.issueNumber === 1)!.workflowId).fetchHistory();
+    const text = (payload: { data?: Uint8Array | null } | null | undefined) => Buffer.from(payload?.data ?? []).toString('utf8');
+    const started = item1.events![0]!.workflowExecutionStartedEventAttributes!;
+    expect(Object.keys(started.searchAttributes?.indexedFields ?? {}).sort()).toEqual(['BoardStatus', 'IssueNumber', 'Sprint']);
+    expect(text(started.memo?.fields?.issue_url)).toBe('"issue #1"');
+    const upserted = item1.events!.flatMap((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}));
+    expect(upserted).not.toContain('Sprint');
+    expect(upserted).not.toContain('IssueNumber');
+    // The memo is upserted whole when a field changes: only once the PR is known.
+    const memoUpserts = item1.events!.flatMap((e) =>
+      e.workflowPropertiesModifiedEventAttributes ? [text(e.workflowPropertiesModifiedEventAttributes.upsertedMemo?.fields?.pr_url)] : [],
+    );
+    expect(memoUpserts).not.toContain('null');
   });
 
   it('continues as new (sprint and items) without losing state: every item still reaches Needs Human Approval', async () => {

@@ -11,6 +11,7 @@ import { activitiesOn } from '../activity-queues';
 import { STATE_IN_WORKFLOW_PATCH, UPSERT_ON_CHANGE_PATCH } from '../patches';
 import { ItemState, type ItemSettings } from './item-state';
 import type { ItemActivities } from './ports';
+import { itemMemo, UNKNOWN_BOARD_STATUS } from './visibility';
 import { itemReportSignal, type ItemReport } from '../sprint/messages';
 
 export type Acts = ReturnType<typeof activities>;
@@ -56,15 +57,11 @@ export function activities(settings: ItemSettings) {
 /** Publishes the item to the Web UI: search attributes (`also`: more of them), current details and memo. */
 export function publish(item: ItemState, also: SearchAttributePair[] = []): void {
   const { data } = item;
-  upsertChangedSearchAttributes([...also, { key: BoardStatusKey, value: data.boardStatus ?? 'Unknown' }, { key: RoleKey, value: item.currentRun?.role ?? null }]);
+  upsertChangedSearchAttributes([...also, { key: BoardStatusKey, value: data.boardStatus ?? UNKNOWN_BOARD_STATUS }, { key: RoleKey, value: item.currentRun?.role ?? null }]);
   const title = data.title ? ` ${data.title}` : '';
   const run = item.currentRun ? ` · running ${item.currentRun.role} ${item.currentRun.runId.slice(0, 8)}` : '';
   wf.setCurrentDetails(`${item.sprint} · #${item.issueNumber}${title} · ${data.boardStatus ?? 'status unknown'}${run}`);
-  upsertChangedMemo({
-    issue_url: `issue #${item.issueNumber}`,
-    pr_url: data.prUrl,
-    project_item_id: data.projectItemId,
-  });
+  upsertChangedMemo(itemMemo(item.issueNumber, data.prUrl, data.projectItemId));
   reportToSprint(item);
 }
 
