@@ -22,8 +22,8 @@ export { WORKFLOW_INTERCEPTOR_MODULES };
 export const WORKFLOW_PRELOAD_MODULES: string[] = [require.resolve('./workflows/shared-modules')];
 
 /** What every bundle of the workflow code is built from: the workflows, our interceptors, the shared modules. */
-export function workflowBundleOptions(workflowsPath = require.resolve('./workflows')) {
-  return { workflowsPath, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, preloadModules: WORKFLOW_PRELOAD_MODULES };
+export function workflowBundleOptions() {
+  return { workflowsPath: require.resolve('./workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, preloadModules: WORKFLOW_PRELOAD_MODULES };
 }
 
 // This file runs from src/ (tsx) or dist/ (compiled): either way the repository root is one up.
