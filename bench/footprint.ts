@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { itemWorkflowId, sprintStatusQuery, sprintWorkflow, sprintWorkflowId, stopSignal } from '../src/workflows';
 import { ROOT, startBenchTemporal, type BenchTemporal } from './support/temporal';
 import { boardItem, startBenchRig, type BenchRig } from './support/rig';
-import { ET, eventTimeMs } from './support/history';
+import { ET, eventId, eventTimeMs } from './support/history';
 import { procCpuS, procRssMiB } from './support/proc';
 import { distribution, envInt, pct, round, sleep, waitFor, type Distribution } from './support/stats';
 import { freshPrebuiltWorkflowBundle } from '../src/workflow-bundle';
@@ -232,6 +232,12 @@ interface SprintFigures {
   peakRssMiB: number | null;
   meanRssMiB: number | null;
   emittedToSpawned: Distribution;
+  /** Intent emitted → its runCodexWorker activity scheduled (routing, the item workflow's task). */
+  emittedToScheduled: Distribution;
+  /** Activity scheduled → started: waiting for a free Codex slot. */
+  slotWait: Distribution;
+  /** Activity started → agent process started (the activity's own path to the spawn). */
+  startedToSpawned: Distribution;
   notSpawned: number;
   /** Orchestrator ticks of the sprint until every item was in Needs Human Approval. */
   ticks: number | null;
@@ -240,16 +246,38 @@ interface SprintFigures {
   problems: string[];
 }
 
-/** Events in the histories of the sprint (its current run) and of its items (every run of each). */
-async function historyEvents(temporal: BenchTemporal, sprint: string, items: number): Promise<number | null> {
+/** When the item workflow scheduled a run's Codex activity, and when a worker slot started it (server times). */
+interface CodexActivityTimes {
+  scheduledMs: number;
+  startedMs: number;
+}
+
+/**
+ * The events in the histories of the sprint (its current run) and of its items (every run of each),
+ * and per run_id the first `runCodexWorker` activity's scheduled and started times.
+ */
+async function readHistories(temporal: BenchTemporal, sprint: string, items: number): Promise<{ events: number; codexActivities: Map<string, CodexActivityTimes> } | null> {
   try {
-    let total = (await temporal.client.workflow.getHandle(sprintWorkflowId(sprint)).fetchHistory()).events?.length ?? 0;
+    let events = (await temporal.client.workflow.getHandle(sprintWorkflowId(sprint)).fetchHistory()).events?.length ?? 0;
+    const codexActivities = new Map<string, CodexActivityTimes>();
     for (let issue = 1; issue <= items; issue += 1) {
       for await (const run of temporal.client.workflow.list({ query: `WorkflowId="${itemWorkflowId(sprint, issue)}"` })) {
-        total += (await temporal.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory()).events?.length ?? 0;
+        const history = (await temporal.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory()).events ?? [];
+        events += history.length;
+        const scheduled = new Map<number, { runId: string; at: number }>();
+        for (const event of history) {
+          const attrs = event.activityTaskScheduledEventAttributes;
+          if (attrs?.activityType?.name === 'runCodexWorker') {
+            const input = JSON.parse(Buffer.from(attrs.input?.payloads?.[0]?.data ?? []).toString('utf8') || '{}') as { runId?: string };
+            if (input.runId) scheduled.set(eventId(event), { runId: input.runId, at: eventTimeMs(event) });
+          }
+          const started = event.activityTaskStartedEventAttributes;
+          const match = started ? scheduled.get(Number(String(started.scheduledEventId))) : undefined;
+          if (match && !codexActivities.has(match.runId)) codexActivities.set(match.runId, { scheduledMs: match.at, startedMs: eventTimeMs(event) });
+        }
       }
     }
-    return total;
+    return { events, codexActivities };
   } catch {
     return null;
   }
@@ -318,7 +346,7 @@ async function sprintRun(ctx: BenchContext, items: number, executors: number, re
           .then((status) => status.ticks)
           .catch(() => null);
         await handle.signal(stopSignal).catch(() => undefined);
-        const events = await historyEvents(temporal, sprint, items);
+        const histories = await readHistories(temporal, sprint, items);
         const taps = readJsonl<{ at: number; run_id: string }>(tapLog);
         const spawned = new Map<string, number>();
         for (const call of readJsonl<{ spawned_at?: number; run_id: string | null; tool: string }>(agentLog)) {
@@ -327,6 +355,16 @@ async function sprintRun(ctx: BenchContext, items: number, executors: number, re
         const emitted = new Map<string, number>();
         for (const tap of taps) if (!emitted.has(tap.run_id)) emitted.set(tap.run_id, tap.at);
         const latencies = [...emitted].filter(([runId]) => spawned.has(runId)).map(([runId, at]) => spawned.get(runId)! - at);
+        // The same latency in three legs: routing and the item workflow, the wait for a Codex slot, the activity's start of Codex.
+        const legs = { toScheduled: [] as number[], slotWait: [] as number[], toSpawned: [] as number[] };
+        for (const [runId, at] of emitted) {
+          const activity = histories?.codexActivities.get(runId);
+          const spawnedAt = spawned.get(runId);
+          if (!activity || spawnedAt === undefined) continue;
+          legs.toScheduled.push(activity.scheduledMs - at);
+          legs.slotWait.push(activity.startedMs - activity.scheduledMs);
+          legs.toSpawned.push(spawnedAt - activity.startedMs);
+        }
         const runs = spawned.size;
         if (runs < 2 * items) problems.push(`${runs} Codex runs for ${items} items (expected ≥ ${2 * items})`);
         return {
@@ -339,9 +377,12 @@ async function sprintRun(ctx: BenchContext, items: number, executors: number, re
           peakRssMiB,
           meanRssMiB: rssSamples.length ? rssSamples.reduce((a, v) => a + v, 0) / rssSamples.length : null,
           emittedToSpawned: distribution(latencies),
+          emittedToScheduled: distribution(legs.toScheduled),
+          slotWait: distribution(legs.slotWait),
+          startedToSpawned: distribution(legs.toSpawned),
           notSpawned: emitted.size - latencies.length,
           ticks,
-          historyEvents: events,
+          historyEvents: histories?.events ?? null,
         };
       } finally {
         await worker.stop();
@@ -588,6 +629,15 @@ export async function footprintBench(ctx: BenchContext): Promise<BenchResult> {
       'p99 ≤ 100',
       'orchestrator emulator stdout write of RUN_INTENT → agent emulator process start (performance.timeOrigin); includes waiting for a free slot',
     );
+    add(
+      '  of which: emitted → Codex activity scheduled (p50/p95/p99)',
+      pct(s.emittedToScheduled),
+      'ms',
+      undefined,
+      "orchestrator tap → routing → the item workflow's task schedules runCodexWorker (server time of ActivityTaskScheduled)",
+    );
+    add('  of which: waiting for a free slot (p50/p95/p99)', pct(s.slotWait), 'ms', undefined, 'ActivityTaskScheduled → ActivityTaskStarted');
+    add('  of which: activity started → Codex spawned (p50/p95/p99)', pct(s.startedToSpawned), 'ms', undefined, 'ActivityTaskStarted → agent emulator process start');
     if (s.notSpawned) add('  intents emitted but never spawned (3/2)', s.notSpawned, 'count');
   }
   if (sections.has('wide')) {
