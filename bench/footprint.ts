@@ -268,8 +268,9 @@ async function readHistories(temporal: BenchTemporal, sprint: string, items: num
         for (const event of history) {
           const attrs = event.activityTaskScheduledEventAttributes;
           if (attrs?.activityType?.name === 'runCodexWorker') {
-            const input = JSON.parse(Buffer.from(attrs.input?.payloads?.[0]?.data ?? []).toString('utf8') || '{}') as { runId?: string };
-            if (input.runId) scheduled.set(eventId(event), { runId: input.runId, at: eventTimeMs(event) });
+            const input = JSON.parse(Buffer.from(attrs.input?.payloads?.[0]?.data ?? []).toString('utf8') || '{}') as { intent?: { run_id?: string } };
+            const runId = input.intent?.run_id;
+            if (runId) scheduled.set(eventId(event), { runId, at: eventTimeMs(event) });
           }
           const started = event.activityTaskStartedEventAttributes;
           const match = started ? scheduled.get(Number(String(started.scheduledEventId))) : undefined;
