@@ -175,10 +175,11 @@ describe('npm run demo (a real child process: dev server + Web UI, emulators, wo
 
     const seen = watcher.stop();
     // It did start children: the dev server, orchestrator ticks, Codex (agent emulator) runs.
-    const commands = [...seen.values()];
-    expect(commands.some((cmd) => cmd.includes('server start-dev'))).toBe(true);
-    expect(commands.some((cmd) => cmd.includes('emulators/orchestrator/cli.ts'))).toBe(true);
-    expect(commands.some((cmd) => cmd.includes('codex-emulator.js'))).toBe(true);
+    // One string, so a failure prints every command the watcher saw.
+    const commands = [...seen.values()].join('\n');
+    expect(commands).toContain('server start-dev');
+    expect(commands).toContain('emulators/orchestrator/cli.ts');
+    expect(commands).toContain('codex-emulator.js');
     // ...and none of them, nor anything in its process group, is left.
     await new Promise((r) => setTimeout(r, 500));
     expect(markedProcesses(marker.name, marker.value)).toEqual([]);
