@@ -58,11 +58,15 @@ export function processGroupAlive(pgid: number): boolean {
   return false;
 }
 
-/** Samples the marked processes every `intervalMs` until stopped; returns every pid it saw. */
+/**
+ * Samples the marked processes every `intervalMs` until stopped; returns every pid it saw with its
+ * latest command line: a pid sampled between fork and exec still shows its parent's command (a
+ * fork of a large process takes tens of ms on a loaded machine), so a first sight is not kept.
+ */
 export function watchMarkedProcesses(name: string, value: string, intervalMs = 500) {
   const seen = new Map<number, string>();
   const sample = () => {
-    for (const { pid, cmd } of markedProcesses(name, value)) if (!seen.has(pid)) seen.set(pid, cmd);
+    for (const { pid, cmd } of markedProcesses(name, value)) seen.set(pid, cmd);
   };
   sample();
   const timer = setInterval(sample, intervalMs);
