@@ -48,8 +48,10 @@ interface CliWorker {
   count(type: string): number;
   /** VmHWM (peak RSS) from /proc, MiB. */
   peakRssMiB(): number | null;
-  /** utime+stime of the worker process alone / of its reaped children (orchestrator, agents), s. */
-  cpuS(): { self: number; children: number };
+  /** utime+stime of the worker process alone / of its process host / of the runs they reaped (orchestrator, agents), s. */
+  cpuS(): { self: number; host: number; children: number };
+  /** RSS of the worker's process host (group-reaper.ts), MiB. */
+  hostRssMiB(): number | null;
   stop(): Promise<void>;
 }
 
@@ -122,8 +124,13 @@ function spawnCliWorker(env: Record<string, string>, log: WriteStream, options: 
     cpuS: () => {
       const self = procCpuS(pid) ?? 0;
       const withChildren = procCpuS(pid, true) ?? 0;
-      return { self, children: withChildren - self };
+      // The worker's process host (its group watcher, which starts the runs) is the runner's too; what it reaped is not.
+      const host = processHostPid(pid);
+      const hostSelf = procCpuS(host) ?? 0;
+      const hostWithChildren = procCpuS(host, true) ?? 0;
+      return { self, host: hostSelf, children: withChildren - self + hostWithChildren - hostSelf };
     },
+    hostRssMiB: () => procRssMiB(processHostPid(pid)),
     lastDryRunAt: () => lastDryRunAt,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
@@ -227,17 +234,30 @@ interface SprintFigures {
   runs: number;
   wallS: number;
   workerCpuS: number;
+  /** The worker's process host (group watcher that starts the runs). */
+  hostCpuS: number;
   serverCpuS: number;
   childrenCpuS: number;
   peakRssMiB: number | null;
+  hostRssMiB: number | null;
   meanRssMiB: number | null;
   emittedToSpawned: Distribution;
+  /** The same, only for runs scheduled while a slot of their queue stood free (no queueing). */
+  freeSlotToSpawned: Distribution;
   /** Intent emitted → its runCodexWorker activity scheduled (routing, the item workflow's task). */
   emittedToScheduled: Distribution;
+  /** …of which: emitted → the tick's orchestrator activity completed (the orchestrator run's rest, the activity's result). */
+  emittedToTickEnd: Distribution;
+  /** …then → the item's runIntent signal (the sprint's task, routeIntents, signal-with-start). */
+  tickEndToSignaled: Distribution;
+  /** …then → runCodexWorker scheduled (the item workflow's task). */
+  signaledToScheduled: Distribution;
   /** Activity scheduled → started: waiting for a free Codex slot. */
   slotWait: Distribution;
   /** Activity started → agent process started (the activity's own path to the spawn). */
   startedToSpawned: Distribution;
+  /** Codex activity started → completed: how long a run holds its slot. */
+  slotHeld: Distribution;
   notSpawned: number;
   /** Orchestrator ticks of the sprint until every item was in Needs Human Approval. */
   ticks: number | null;
@@ -250,38 +270,88 @@ interface SprintFigures {
 interface CodexActivityTimes {
   scheduledMs: number;
   startedMs: number;
+  /** Server time of the item's runIntent signal that carried this run. */
+  signaledMs: number | null;
+  /** When the activity completed (its slot was free again); null if it did not complete. */
+  completedMs: number | null;
+  /** The activity's task queue (one per role, each with its own slots). */
+  taskQueue: string;
 }
 
 /**
  * The events in the histories of the sprint (its current run) and of its items (every run of each),
  * and per run_id the first `runCodexWorker` activity's scheduled and started times.
  */
-async function readHistories(temporal: BenchTemporal, sprint: string, items: number): Promise<{ events: number; codexActivities: Map<string, CodexActivityTimes> } | null> {
+async function readHistories(
+  temporal: BenchTemporal,
+  sprint: string,
+  items: number,
+): Promise<{ events: number; codexActivities: Map<string, CodexActivityTimes>; orchestratorCompletedMs: number[] } | null> {
   try {
-    let events = (await temporal.client.workflow.getHandle(sprintWorkflowId(sprint)).fetchHistory()).events?.length ?? 0;
+    const sprintHistory = (await temporal.client.workflow.getHandle(sprintWorkflowId(sprint)).fetchHistory()).events ?? [];
+    let events = sprintHistory.length;
+    // When each tick's orchestrator activity completed (server time), in order.
+    const orchestratorScheduled = new Set<number>();
+    const orchestratorCompletedMs: number[] = [];
+    for (const event of sprintHistory) {
+      if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'runOrchestrator') orchestratorScheduled.add(eventId(event));
+      const completed = event.activityTaskCompletedEventAttributes;
+      if (completed && orchestratorScheduled.has(Number(String(completed.scheduledEventId)))) orchestratorCompletedMs.push(eventTimeMs(event));
+    }
     const codexActivities = new Map<string, CodexActivityTimes>();
     for (let issue = 1; issue <= items; issue += 1) {
       for await (const run of temporal.client.workflow.list({ query: `WorkflowId="${itemWorkflowId(sprint, issue)}"` })) {
         const history = (await temporal.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory()).events ?? [];
         events += history.length;
-        const scheduled = new Map<number, { runId: string; at: number }>();
+        const scheduled = new Map<number, { runId: string; at: number; taskQueue: string }>();
+        const signaled = new Map<string, number>();
         for (const event of history) {
+          const signal = event.workflowExecutionSignaledEventAttributes;
+          if (signal?.signalName === 'runIntent') {
+            const payload = JSON.parse(Buffer.from(signal.input?.payloads?.[0]?.data ?? []).toString('utf8') || '{}') as { intent?: { run_id?: string } };
+            if (payload.intent?.run_id && !signaled.has(payload.intent.run_id)) signaled.set(payload.intent.run_id, eventTimeMs(event));
+          }
           const attrs = event.activityTaskScheduledEventAttributes;
           if (attrs?.activityType?.name === 'runCodexWorker') {
             const input = JSON.parse(Buffer.from(attrs.input?.payloads?.[0]?.data ?? []).toString('utf8') || '{}') as { intent?: { run_id?: string } };
             const runId = input.intent?.run_id;
-            if (runId) scheduled.set(eventId(event), { runId, at: eventTimeMs(event) });
+            if (runId) scheduled.set(eventId(event), { runId, at: eventTimeMs(event), taskQueue: attrs.taskQueue?.name ?? '' });
           }
           const started = event.activityTaskStartedEventAttributes;
           const match = started ? scheduled.get(Number(String(started.scheduledEventId))) : undefined;
-          if (match && !codexActivities.has(match.runId)) codexActivities.set(match.runId, { scheduledMs: match.at, startedMs: eventTimeMs(event) });
+          if (match && !codexActivities.has(match.runId))
+            codexActivities.set(match.runId, {
+              scheduledMs: match.at,
+              startedMs: eventTimeMs(event),
+              signaledMs: signaled.get(match.runId) ?? null,
+              completedMs: null,
+              taskQueue: match.taskQueue,
+            });
+          const completed = event.activityTaskCompletedEventAttributes;
+          const ran = completed ? scheduled.get(Number(String(completed.scheduledEventId))) : undefined;
+          const times = ran ? codexActivities.get(ran.runId) : undefined;
+          if (times && times.completedMs === null) times.completedMs = eventTimeMs(event);
         }
       }
     }
-    return { events, codexActivities };
+    return { events, codexActivities, orchestratorCompletedMs };
   } catch {
     return null;
   }
+}
+
+/** The worker's process host: its child running the group watcher's source (`node -e …`). */
+function processHostPid(workerPid: number): number | undefined {
+  try {
+    for (const tid of readdirSync(`/proc/${workerPid}/task`)) {
+      for (const word of readFileSync(`/proc/${workerPid}/task/${tid}/children`, 'utf8').split(' ')) {
+        if (word && readFileSync(`/proc/${word}/cmdline`, 'utf8').includes("process.kill(-group, 'SIGKILL')")) return Number(word);
+      }
+    }
+  } catch {
+    // the worker or the host is gone
+  }
+  return undefined;
 }
 
 /** S Ready items to Needs Human Approval with the real orchestrator emulator and agent emulator. */
@@ -342,6 +412,7 @@ async function sprintRun(ctx: BenchContext, items: number, executors: number, re
         const worker1 = worker.cpuS();
         const server1 = procCpuS(serverPid) ?? 0;
         const peakRssMiB = worker.peakRssMiB();
+        const hostRssMiB = worker.hostRssMiB();
         const ticks = await handle
           .query(sprintStatusQuery)
           .then((status) => status.ticks)
@@ -357,14 +428,39 @@ async function sprintRun(ctx: BenchContext, items: number, executors: number, re
         for (const tap of taps) if (!emitted.has(tap.run_id)) emitted.set(tap.run_id, tap.at);
         const latencies = [...emitted].filter(([runId]) => spawned.has(runId)).map(([runId, at]) => spawned.get(runId)! - at);
         // The same latency in three legs: routing and the item workflow, the wait for a Codex slot, the activity's start of Codex.
-        const legs = { toScheduled: [] as number[], slotWait: [] as number[], toSpawned: [] as number[] };
+        const slotHeld = [...(histories?.codexActivities.values() ?? [])].filter((a) => a.completedMs !== null).map((a) => a.completedMs! - a.startedMs);
+        const legs = {
+          toScheduled: [] as number[],
+          toTickEnd: [] as number[],
+          toSignaled: [] as number[],
+          signaledToScheduled: [] as number[],
+          slotWait: [] as number[],
+          toSpawned: [] as number[],
+        };
+        const freeSlotLatencies: number[] = [];
         for (const [runId, at] of emitted) {
           const activity = histories?.codexActivities.get(runId);
           const spawnedAt = spawned.get(runId);
           if (!activity || spawnedAt === undefined) continue;
           legs.toScheduled.push(activity.scheduledMs - at);
+          // The first leg again in three: the orchestrator run ends (its activity completes), the batch is routed (the item's signal), the item's task.
+          const tickEnd = histories?.orchestratorCompletedMs.find((ms) => ms >= at);
+          if (tickEnd !== undefined && activity.signaledMs !== null) {
+            legs.toTickEnd.push(tickEnd - at);
+            legs.toSignaled.push(activity.signaledMs - tickEnd);
+            legs.signaledToScheduled.push(activity.scheduledMs - activity.signaledMs);
+          }
           legs.slotWait.push(activity.startedMs - activity.scheduledMs);
           legs.toSpawned.push(spawnedAt - activity.startedMs);
+          // Did a slot of its queue stand free when it was scheduled? (The Python runner's figure counts only such runs:
+          // it dropped an intent that found every slot busy; ours queue, and the orchestrator's per-cycle cap can
+          // emit more than the slots serve.)
+          const slots = activity.taskQueue.endsWith('-reviewer') ? reviewers : executors;
+          const running = [...(histories?.codexActivities.values() ?? [])].filter(
+            (other) =>
+              other !== activity && other.taskQueue === activity.taskQueue && other.startedMs <= activity.scheduledMs && (other.completedMs ?? Infinity) > activity.scheduledMs,
+          ).length;
+          if (running < slots) freeSlotLatencies.push(spawnedAt - at);
         }
         const runs = spawned.size;
         if (runs < 2 * items) problems.push(`${runs} Codex runs for ${items} items (expected ≥ ${2 * items})`);
@@ -373,14 +469,21 @@ async function sprintRun(ctx: BenchContext, items: number, executors: number, re
           wallS,
           problems,
           workerCpuS: worker1.self - worker0.self,
+          hostCpuS: worker1.host - worker0.host,
+          hostRssMiB,
           childrenCpuS: worker1.children - worker0.children,
           serverCpuS: server1 - server0,
           peakRssMiB,
           meanRssMiB: rssSamples.length ? rssSamples.reduce((a, v) => a + v, 0) / rssSamples.length : null,
           emittedToSpawned: distribution(latencies),
+          freeSlotToSpawned: distribution(freeSlotLatencies),
           emittedToScheduled: distribution(legs.toScheduled),
+          emittedToTickEnd: distribution(legs.toTickEnd),
+          tickEndToSignaled: distribution(legs.toSignaled),
+          signaledToScheduled: distribution(legs.signaledToScheduled),
           slotWait: distribution(legs.slotWait),
           startedToSpawned: distribution(legs.toSpawned),
+          slotHeld: distribution(slotHeld),
           notSpawned: emitted.size - latencies.length,
           ticks,
           historyEvents: histories?.events ?? null,
@@ -592,13 +695,20 @@ export async function footprintBench(ctx: BenchContext): Promise<BenchResult> {
     details.sprint = s;
     problems.push(...s.problems);
     add(
-      'runner CPU per Codex run: worker + Temporal server',
-      perRun(s.workerCpuS + s.serverCpuS, s.runs),
+      'runner CPU per Codex run: worker + process host + Temporal server',
+      perRun(s.workerCpuS + s.hostCpuS + s.serverCpuS, s.runs),
       's',
       '≤ 0.15',
       `${items} Ready items → Needs Human Approval at 3/2 slots, 1 s ticks, think ${thinkMs} ms; ${s.runs} Codex runs in ${s.wallS.toFixed(0)} s; /proc utime+stime of the worker pid and the dev-server pid`,
     );
     add('  runner CPU per Codex run: worker process', perRun(s.workerCpuS, s.runs), 's');
+    add(
+      '  runner CPU per Codex run: process host (starts the runs)',
+      perRun(s.hostCpuS, s.runs),
+      's',
+      undefined,
+      "the worker's group watcher, which forks the orchestrator and Codex processes",
+    );
     add('  runner CPU per Codex run: Temporal dev server', perRun(s.serverCpuS, s.runs), 's');
     add(
       '  excluded: orchestrator + agent processes per Codex run',
@@ -623,6 +733,7 @@ export async function footprintBench(ctx: BenchContext): Promise<BenchResult> {
     );
     add(`worker RSS: ${items}-item sprint at 3/2 (peak)`, round(s.peakRssMiB, 0), 'MiB', '≤ 200', 'VmHWM of the worker process; agents and orchestrator are other processes');
     add(`  worker RSS: ${items}-item sprint at 3/2 (mean)`, round(s.meanRssMiB, 0), 'MiB');
+    add('  process host RSS (at the end)', round(s.hostRssMiB, 0), 'MiB', undefined, "the worker's group watcher, a separate small node process");
     add(
       `intent emitted → Codex spawned at 3/2 (p50/p95/p99, ${s.emittedToSpawned.n} runs)`,
       pct(s.emittedToSpawned),
@@ -631,13 +742,36 @@ export async function footprintBench(ctx: BenchContext): Promise<BenchResult> {
       'orchestrator emulator stdout write of RUN_INTENT → agent emulator process start (performance.timeOrigin); includes waiting for a free slot',
     );
     add(
+      `  intent emitted → Codex spawned at 3/2, runs that found a free slot (p50/p95/p99, ${s.freeSlotToSpawned.n} runs)`,
+      pct(s.freeSlotToSpawned),
+      'ms',
+      'p99 ≤ 100',
+      "the runs whose queue had a free slot when the item scheduled them: no queueing, as the Python runner's figure (it dropped the others)",
+    );
+    add(
       '  of which: emitted → Codex activity scheduled (p50/p95/p99)',
       pct(s.emittedToScheduled),
       'ms',
       undefined,
       "orchestrator tap → routing → the item workflow's task schedules runCodexWorker (server time of ActivityTaskScheduled)",
     );
+    add(
+      '    emitted → orchestrator activity completed (p50/p95/p99)',
+      pct(s.emittedToTickEnd),
+      'ms',
+      undefined,
+      "the rest of the orchestrator run, its exit, the activity's result",
+    );
+    add("    → the item's runIntent signal (p50/p95/p99)", pct(s.tickEndToSignaled), 'ms', undefined, "the sprint's task, routeIntents scheduled and run, signal-with-start");
+    add('    → runCodexWorker scheduled (p50/p95/p99)', pct(s.signaledToScheduled), 'ms', undefined, "the item workflow's task");
     add('  of which: waiting for a free slot (p50/p95/p99)', pct(s.slotWait), 'ms', undefined, 'ActivityTaskScheduled → ActivityTaskStarted');
+    add(
+      '  Codex activity started → completed: a run holds its slot (p50/p95/p99)',
+      pct(s.slotHeld),
+      'ms',
+      undefined,
+      'ActivityTaskStarted → ActivityTaskCompleted of runCodexWorker',
+    );
     add('  of which: activity started → Codex spawned (p50/p95/p99)', pct(s.startedToSpawned), 'ms', undefined, 'ActivityTaskStarted → agent emulator process start');
     if (s.notSpawned) add('  intents emitted but never spawned (3/2)', s.notSpawned, 'count');
   }
@@ -646,7 +780,7 @@ export async function footprintBench(ctx: BenchContext): Promise<BenchResult> {
     details.wide = s;
     problems.push(...s.problems);
     add(`intent emitted → Codex spawned at 16/16 (p50/p95/p99, ${s.emittedToSpawned.n} runs)`, pct(s.emittedToSpawned), 'ms', undefined, `${wideItems} items`);
-    add('  runner CPU per Codex run at 16/16: worker + server', perRun(s.workerCpuS + s.serverCpuS, s.runs), 's');
+    add('  runner CPU per Codex run at 16/16: worker + host + server', perRun(s.workerCpuS + s.hostCpuS + s.serverCpuS, s.runs), 's');
     add('  worker RSS at 16/16 (peak)', round(s.peakRssMiB, 0), 'MiB');
   }
   if (sections.has('open')) {

@@ -7,9 +7,9 @@
  * SDK's ReadBuffer because ReadBuffer re-concatenates the whole pending buffer on every chunk (quadratic
  * for multi-megabyte lines) and drops the text of a line it cannot parse, which we want to report.
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { ownProcessGroup, type OwnedProcessGroup } from './process-group';
-import type { Readable, Writable } from 'node:stream';
+import { spawnHosted, type HostedChild } from './spawn-host';
+import type { Readable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
@@ -116,7 +116,8 @@ export class ChildProcessTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: <T extends JSONRPCMessage>(message: T) => void;
 
-  private child?: ChildProcessByStdio<Writable, Readable, Readable>;
+  private child?: HostedChild;
+  private starting?: Promise<unknown>;
   private closedFired = false;
   private closing?: Promise<void>;
   private exitInfo?: ChildExit;
@@ -170,62 +171,44 @@ export class ChildProcessTransport implements Transport {
         cwd: cwd ?? null,
         errno: error.code ?? null,
       });
-    return new Promise<void>((resolve, reject) => {
-      let spawned = false;
-      let child: ChildProcessByStdio<Writable, Readable, Readable>;
-      try {
-        child = spawn(command, [...args], {
-          env: { ...env },
-          cwd,
-          stdio: ['pipe', 'pipe', 'pipe'],
-          detached: true,
-          shell: false,
-          windowsHide: true,
+    const started = spawnHosted(command, args, { env, cwd }).then(
+      (child) => {
+        this.child = child;
+        // Owned from the moment it has a pid: the group and every descendant are killed on close.
+        this.group = ownProcessGroup(child.pid);
+        void child.exited.then(({ code, signal }) => {
+          this.exitInfo = { code, signal };
+          this.resolveExited(this.exitInfo);
+          // Let buffered stdout (e.g. a final result written just before exiting) arrive first.
+          setTimeout(() => this.fireClose(), EXIT_DRAIN_MS).unref();
         });
-      } catch (error) {
+        this.attachStreams(child);
+      },
+      (error: NodeJS.ErrnoException) => {
         this.closedFired = true;
-        reject(spawnFailed(error as NodeJS.ErrnoException));
-        return;
-      }
-      this.child = child;
-      // Owned from the moment it has a pid, so a close() racing the start still kills the whole group.
-      if (child.pid !== undefined) this.group = ownProcessGroup(child.pid);
-      child.once('spawn', () => {
-        spawned = true;
-        resolve();
-      });
-      child.on('error', (error: NodeJS.ErrnoException) => {
-        if (!spawned) {
-          this.group?.release();
-          this.fireClose();
-          this.resolveExited({ code: null, signal: null });
-          reject(spawnFailed(error));
-          return;
-        }
-        this.onerror?.(error);
-      });
-      child.once('exit', (code, signal) => {
-        this.exitInfo = { code, signal };
-        this.resolveExited(this.exitInfo);
-        // Let buffered stdout (e.g. a final result written just before exiting) arrive first.
-        setTimeout(() => this.fireClose(), EXIT_DRAIN_MS).unref();
-      });
+        this.resolveExited({ code: null, signal: null });
+        throw spawnFailed(error);
+      },
+    );
+    this.starting = started.catch(() => undefined);
+    return started;
+  }
 
-      const splitter = new LineSplitter(
-        this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-        (line) => this.handleLine(line),
-        (prefix) => this.handleOversized(prefix),
-      );
-      child.stdout.on('data', (chunk: Buffer) => splitter.push(chunk));
-      // EOF on stdout: nothing more can arrive. Give the exit status a moment to come in (for diagnostics).
-      child.stdout.once('end', () => {
-        if (this.exitInfo) this.fireClose();
-        else void within(this.exited, STDOUT_EOF_EXIT_WAIT_MS).then(() => this.fireClose());
-      });
-      child.stdout.on('error', (error) => this.onerror?.(error));
-      child.stdin.on('error', (error) => this.onerror?.(error));
-      this.drainStderr(child.stderr);
+  private attachStreams(child: HostedChild): void {
+    const splitter = new LineSplitter(
+      this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      (line) => this.handleLine(line),
+      (prefix) => this.handleOversized(prefix),
+    );
+    child.stdout.on('data', (chunk: Buffer) => splitter.push(chunk));
+    // EOF on stdout: nothing more can arrive. Give the exit status a moment to come in (for diagnostics).
+    child.stdout.once('end', () => {
+      if (this.exitInfo) this.fireClose();
+      else void within(this.exited, STDOUT_EOF_EXIT_WAIT_MS).then(() => this.fireClose());
     });
+    child.stdout.on('error', (error) => this.onerror?.(error));
+    child.stdin.on('error', (error) => this.onerror?.(error));
+    this.drainStderr(child.stderr);
   }
 
   private handleLine(raw: Buffer): void {
@@ -317,7 +300,8 @@ export class ChildProcessTransport implements Transport {
 
   /** Ends stdin, then SIGTERM → grace → SIGKILL to the whole process group; resolves once the child is reaped. */
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
+    // A close() while the process is starting waits for it, then ends it with its whole group.
+    this.closing ??= (this.starting ?? Promise.resolve()).then(() => this.shutdown());
     return this.closing;
   }
 

@@ -9,9 +9,14 @@
  *
  * Protocol (one line each): `+<pgid>` watch a run's group · `+<pgid>:<pid>:<start>` a descendant of
  * that run · `-<pgid>` the run ended (forget it and its descendants).
+ *
+ * The same small process also starts the runs (spawn-host.ts, over its IPC channel): forking the
+ * worker itself, a process of hundreds of MiB with many threads, blocked its event loop for tens to
+ * hundreds of ms per Codex run (issue #18). A run it starts is watched from that moment on.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PROCESS_TREE_JS } from './process-tree';
+import { SPAWN_SERVICE_JS } from './spawn-host-service';
 
 const WATCHER_SOURCE = `
 ${PROCESS_TREE_JS}
@@ -44,19 +49,27 @@ process.stdin.on('data', (chunk) => {
 });
 process.stdin.on('end', reap);
 process.stdin.on('error', reap);
+${SPAWN_SERVICE_JS}
 `;
 
 let watcher: ChildProcess | null = null;
 
-function send(line: string): void {
-  if (!watcher || watcher.exitCode !== null || !watcher.stdin?.writable) {
-    watcher = spawn(process.execPath, ['-e', WATCHER_SOURCE], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
-    // Neither the watcher nor its pipe may keep the worker alive.
+/** The worker's watcher (started on first use, and again if it died); spawn-host.ts listens for its exit. */
+export function groupWatcher(): ChildProcess {
+  if (!watcher || watcher.exitCode !== null || watcher.signalCode !== null || !watcher.stdin?.writable) {
+    watcher = spawn(process.execPath, ['-e', WATCHER_SOURCE], { detached: true, stdio: ['pipe', 'ignore', 'ignore', 'ipc'] });
+    // Neither the watcher nor its pipes may keep the worker alive (a run in flight keeps it alive by its own streams).
     watcher.unref();
     watcher.stdin!.on('error', () => undefined);
     (watcher.stdin as unknown as { unref?: () => void }).unref?.();
+    watcher.channel?.unref();
+    watcher.on('error', () => undefined);
   }
-  watcher.stdin!.write(`${line}\n`);
+  return watcher;
+}
+
+function send(line: string): void {
+  groupWatcher().stdin!.write(`${line}\n`);
 }
 
 /** Kill this process group (and its recorded descendants) if the worker dies before releasing it. */
