@@ -3,6 +3,7 @@
  * app-server, CODEX_TRANSPORT). Fetches the role's bundle, starts a thread with the exact ../../docs/spec/runner-behaviour.md §3.2
  * arguments, re-asks once on the same thread on unparsable output, and returns the validated result.
  */
+import { AsyncResource } from 'node:async_hooks';
 import { Context } from '@temporalio/activity';
 import type { RunnerConfig } from '../config';
 import { buildBaseInstructions, buildCodexToolArguments, buildWorkerPrompt, WORKER_REASK_PROMPT } from '../domain/prompts';
@@ -32,7 +33,12 @@ export function createCodexWorkerActivity(config: RunnerConfig, backend: Backend
       toolsCallTimeoutS: input.toolsCallTimeoutS,
       onCommandFinished:
         intent.endpoint === CLAIM_ENDPOINT && recordClaim && workflowExecution
-          ? claimObserver(intent.run_id, (claimed) => recordClaim(workflowExecution.workflowId, intent.run_id, claimed))
+          ? // Codex's events arrive on its transport's callbacks, outside the activity's async context: bound
+            // here, the claim's signal stays in the run's trace (a child of the activity's span).
+            claimObserver(
+              intent.run_id,
+              AsyncResource.bind((claimed: ClaimedItem) => recordClaim(workflowExecution.workflowId, intent.run_id, claimed)),
+            )
           : undefined,
     });
     return { ...result, attempt };
