@@ -6,16 +6,24 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { MESSAGE_VERSION } from '../contracts/messages';
 import { recordExecutorResponseUpdate, recordReviewerOutcomeUpdate, runContextQuery } from '../workflows/sprint/messages';
+import { itemStatusQuery } from '../workflows/item/messages';
 import type { ItemActivities } from '../workflows/item/ports';
 import { patientQuery } from './patient-query';
 
-type SprintStateActivities = Pick<ItemActivities, 'lookupRunContextInSprint' | 'recordReviewerOutcomeInSprint' | 'recordExecutorResponseInSprint'>;
+type SprintStateActivities = Pick<ItemActivities, 'lookupRunContextInSprint' | 'recordReviewerOutcomeInSprint' | 'recordExecutorResponseInSprint' | 'itemWorkflowBoardStatus'>;
 
 export function createSprintStateActivities(client: () => Client): SprintStateActivities {
   const sprint = (workflowId: string) => client().workflow.getHandle(workflowId);
   return {
     async lookupRunContextInSprint({ sprintWorkflowId, runId }) {
       return unlessSprintEnded(() => patientQuery(`run context in ${sprintWorkflowId}`, () => sprint(sprintWorkflowId).query(runContextQuery, { runId })), null);
+    },
+    async itemWorkflowBoardStatus({ workflowId }) {
+      const status = await patientQuery(`item status of ${workflowId}`, () => client().workflow.getHandle(workflowId).query(itemStatusQuery)).catch((err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return null;
+        throw err;
+      });
+      return status?.boardStatus ?? null;
     },
     async recordReviewerOutcomeInSprint({ sprintWorkflowId, issueNumber, outcome, at, runId }) {
       const update = () =>

@@ -26,6 +26,7 @@ export type MainActivities = Pick<
   | 'applyKickoffDraft'
   | 'routeIntents'
   | 'lookupRunContextInSprint'
+  | 'itemWorkflowBoardStatus'
   | 'recordReviewerOutcomeInSprint'
   | 'recordExecutorResponseInSprint'
   | 'handoffToHumanApproval'

@@ -25,3 +25,10 @@ export const UPSERT_ON_CHANGE_PATCH = 'item-upsert-on-change';
  * the one its intent was routed to.
  */
 export const CLAIM_HELD_ITEM_PATCH = 'claim-resume-held-item';
+
+/**
+ * Issue #18, stop 17: a held item is released only while it is In Progress. A claim run lost after
+ * its work landed (the item In Review or beyond, the result never recorded) had done its part;
+ * releasing then took a reviewed item back from Needs Human Approval (found by the native rig).
+ */
+export const CLAIM_RESUME_IN_PROGRESS_ONLY_PATCH = 'claim-resume-in-progress-only';

@@ -115,7 +115,8 @@ describe('native production rig: PostgreSQL + Temporal server 1.29.1, three work
     return { main, codex };
   }
 
-  async function waitAwaitingHumans(handle: WorkflowHandle, timeoutMs: number): Promise<void> {
+  /** `explain`: what the failure shows of the items that did not get there. */
+  async function waitAwaitingHumans(handle: WorkflowHandle, timeoutMs: number, explain: () => unknown = () => null): Promise<void> {
     await waitFor(
       () =>
         handle.query(sprintStatusQuery).then(
@@ -127,7 +128,7 @@ describe('native production rig: PostgreSQL + Temporal server 1.29.1, three work
       500,
     ).catch((err: Error) => {
       const tails = workers.map((w) => `${w.name}: ${w.lines.slice(-6).join('\n  ')}`).join('\n');
-      throw new Error(`${err.message}\nworkers:\n${tails}\nboard: ${JSON.stringify(backend ? boardStatuses(backend) : null)}`);
+      throw new Error(`${err.message}\nworkers:\n${tails}\nboard: ${JSON.stringify(backend ? boardStatuses(backend) : null)}\nitems: ${JSON.stringify(explain(), null, 1)}`);
     });
   }
 
@@ -174,9 +175,23 @@ describe('native production rig: PostgreSQL + Temporal server 1.29.1, three work
       const executors = calls.filter((c) => c.role === 'EXECUTOR');
       const observed = new Set(victim.events.filter((e) => e.type === 'CLAIM_RECORDED').map((e) => e.run_id));
       const landed = executors.filter((c) => claimedBy.has(c.run_id) && !reviewedBy.has(c.run_id));
-      return { pids, landedClaims: landed.length, unobserved: landed.filter((c) => !observed.has(c.run_id)).length, reviewers: calls.filter((c) => c.role === 'REVIEWER').length };
+      const prsOpened = new Set<string | null | undefined>(
+        backend!.board
+          .effectLog()
+          .filter((e) => e.kind === 'pr_opened')
+          .map((e) => e.run_id),
+      );
+      return {
+        pids,
+        landedClaims: landed.length,
+        unobserved: landed.filter((c) => !observed.has(c.run_id)).length,
+        withPr: landed.filter((c) => prsOpened.has(c.run_id)).length,
+        reviewers: calls.filter((c) => c.role === 'REVIEWER').length,
+      };
     };
-    const killable = (s: Awaited<ReturnType<typeof runningOnVictim>>) => s.landedClaims >= 1 && s.unobserved === 0 && s.reviewers >= 1;
+    // A claim run that already opened its PR is not what this kill exercises: run again after the
+    // resume, it opens a second one and the item's linkage is ambiguous (README, Known limitations).
+    const killable = (s: Awaited<ReturnType<typeof runningOnVictim>>) => s.landedClaims >= 1 && s.unobserved === 0 && s.withPr === 0 && s.reviewers >= 1;
     const signalAll = (pids: number[], signal: NodeJS.Signals) =>
       pids.forEach((pid) => {
         try {
@@ -233,22 +248,28 @@ describe('native production rig: PostgreSQL + Temporal server 1.29.1, three work
       100,
     );
 
-    await waitAwaitingHumans(handle, 300_000);
+    // An item's events: those naming it, and those of the runs that moved it (a failed run's events name only its run).
+    const runIdsOf = (issue: number) => new Set(transitionLog(backend!, issue).map((e) => String(e.run_id)));
+    const diagnose = (issue: number) => ({
+      issue,
+      status: boardStatuses(backend!)[issue],
+      transitions: transitionLog(backend!, issue).map((e) => `${e.from}->${e.to} (${e.role}) ${e.run_id}`),
+      prsOpened: backend!.board
+        .effectLog()
+        .filter((e) => e.kind === 'pr_opened' && e.issue_number === issue)
+        .map((e) => `#${e.pr_number} by ${e.run_id}`),
+      events: workers.flatMap((w) =>
+        w.events
+          .filter((e) => (e.issue_number === issue || runIdsOf(issue).has(String(e.run_id))) && !/^(CODEX_SESSION_STARTED|INTAKE_ROUTED)$/.test(String(e.type)))
+          .map((e) => `${w.name} ${JSON.stringify(e).slice(0, 400)}`),
+      ),
+    });
+    await waitAwaitingHumans(handle, 300_000, () => issues.filter((n) => boardStatuses(backend!)[n] !== 'Needs Human Approval').map(diagnose));
     const sprintMs = Date.now() - sprintStartedAt;
     process.stdout.write(`[native-rig] 30-item sprint with both faults reached awaiting-humans in ${sprintMs} ms\n`);
 
     const statuses = boardStatuses(backend);
     const notDone = issues.filter((n) => statuses[n] !== 'Needs Human Approval');
-    const diagnose = (issue: number) => ({
-      issue,
-      status: statuses[issue],
-      transitions: transitionLog(backend!, issue).map((e) => `${e.from}->${e.to} (${e.role}) ${e.run_id}`),
-      events: workers.flatMap((w) =>
-        w.events
-          .filter((e) => e.issue_number === issue && !/^(CODEX_SESSION_STARTED|INTAKE_ROUTED)$/.test(String(e.type)))
-          .map((e) => `${w.name} ${JSON.stringify(e).slice(0, 400)}`),
-      ),
-    });
     expect(notDone.map(diagnose)).toEqual([]);
     // The killed worker's Codex runs were run again (same run_id) by a Codex process of the other worker.
     const calls = agentCalls(agentLog).filter((c) => c.tool === 'codex');
@@ -269,6 +290,15 @@ describe('native production rig: PostgreSQL + Temporal server 1.29.1, three work
     // Release and re-claim are the holding run's own: the run that claimed the item released it and
     // claimed it again. That re-claim is the only transition a run_id applies twice.
     expect(resumed.filter((p) => new Set(p.runIds.slice(0, 4)).size !== 1)).toEqual([]);
+    // A lost claim's retry did not run Codex while its item was held (that claim would take a second
+    // item): it released the item first, and no run_id claimed two items.
+    const notRunAgain = new Set(workers.flatMap((w) => w.events.filter((e) => e.type === 'CLAIM_RETRY_NOT_RUN').map((e) => String(e.run_id))));
+    expect(resumed.filter((p) => !notRunAgain.has(String(p.runIds[0])))).toEqual([]);
+    const itemsClaimedBy = new Map<string, Set<number>>();
+    for (const e of transitionLog(backend).filter((t) => t.from === 'Ready' && t.to === 'In Progress')) {
+      itemsClaimedBy.set(String(e.run_id), (itemsClaimedBy.get(String(e.run_id)) ?? new Set<number>()).add(Number(e.issue_number)));
+    }
+    expect([...itemsClaimedBy].filter(([, claimed]) => claimed.size > 1).map(([runId, claimed]) => `${runId}: #${[...claimed].join(', #')}`)).toEqual([]);
     expect(duplicateTransitions(backend).sort()).toEqual(resumed.map((p) => `#${p.issue} Ready->In Progress run ${p.runIds[0]}`).sort());
     const otherPids = new Set(calls.filter((c) => !inFlight.includes(c.pid)).map((c) => c.pid));
     expect(killedRunIds.size).toBeGreaterThan(0);

@@ -58,6 +58,8 @@ export interface ItemActivities {
   }): Promise<BoardPayload & { pr_url: string; project_item_id: string }>;
   /** In Progress / In Review → Blocked (B3). */
   blockItem(input: BlockInput): Promise<BoardPayload>;
+  /** The board status another item's workflow last saw (its itemStatus query); null when it has none or has ended. */
+  itemWorkflowBoardStatus(input: { workflowId: string }): Promise<BoardStatus | null>;
   /** Blocked → Ready after the cooldown (B4). */
   retryBlockedItem(input: { issueNumber: number; projectItemId: string; classification: string; errorCode: string; blockedMinutes: number; runId: string }): Promise<BoardPayload>;
   /** In Review → Blocked at the review cycle cap (B5). */

@@ -10,9 +10,9 @@ import { isRetryableFailure } from '../../domain/classify';
 import { extractPrUrl } from '../../domain/worker-result';
 import { emit } from '../events';
 import { activityCause, applicationFailureOf } from '../failures';
-import { CLAIM_HELD_ITEM_PATCH, CLAIM_RESUME_PATCH } from '../patches';
+import { CLAIM_HELD_ITEM_PATCH, CLAIM_RESUME_IN_PROGRESS_ONLY_PATCH, CLAIM_RESUME_PATCH } from '../patches';
 import { ItemState, REVIEW_CYCLE_CAP, type QueuedIntent } from './item-state';
-import { type BoardStatus, type Classification } from './messages';
+import { itemWorkflowId, type BoardStatus, type Classification } from './messages';
 import type { WorkerResult } from './ports';
 import { orchestratorFields, publish, type Acts } from './effects';
 
@@ -188,7 +188,9 @@ async function onRunResult(item: ItemState, acts: Acts, delivered: QueuedIntent,
     const emptyClaimRetry = result.status === 'succeeded' && !prUrl && intent.endpoint === CLAIM_ENDPOINT && (result.attempt ?? 1) > 1;
     // The item the lost attempt claimed, when its claim call's answer was recorded: that one is released.
     const held = emptyClaimRetry ? item.claimsHeld.get(runId) : undefined;
-    if (held && wf.patched(CLAIM_HELD_ITEM_PATCH)) {
+    if (held && wf.patched(CLAIM_HELD_ITEM_PATCH) && (await heldItemMovedOn(item, acts, runId, held))) {
+      // The lost run did its part (its item went on to review): nothing to release or run again.
+    } else if (held && wf.patched(CLAIM_HELD_ITEM_PATCH)) {
       if (await resumeLostClaim(item, acts, delivered, result.attempt ?? 1, held)) return;
       await onRunFailure(item, acts, role, runId, elapsedS, {
         classification: 'TRANSIENT',
@@ -235,6 +237,20 @@ function claimedByAnotherRun(item: ItemState): boolean {
   const status = item.data.boardStatus;
   const beyondClaim = status === 'In Review' || status === 'Needs Human Approval' || status === 'Done' || status === 'Blocked';
   return beyondClaim && wf.patched(CLAIM_RESUME_PATCH);
+}
+
+/**
+ * Whether the item a lost claim run held is past In Progress (In Review or beyond): the run finished
+ * its work before its worker was lost, only its result never landed. Its own item's status is this
+ * workflow's; another item's is what that item's workflow last saw.
+ */
+async function heldItemMovedOn(item: ItemState, acts: Acts, runId: string, held: { issueNumber: number; projectItemId: string }): Promise<boolean> {
+  if (!wf.patched(CLAIM_RESUME_IN_PROGRESS_ONLY_PATCH)) return false;
+  const status =
+    held.issueNumber === item.issueNumber ? item.data.boardStatus : await acts.board.itemWorkflowBoardStatus({ workflowId: itemWorkflowId(item.sprint, held.issueNumber) });
+  const movedOn = status === 'In Review' || status === 'Needs Human Approval' || status === 'Done' || status === 'Blocked';
+  if (movedOn) emit('CLAIM_WORK_LANDED', { run_id: runId, issue_number: held.issueNumber, status, routed_to: item.issueNumber });
+  return movedOn;
 }
 
 /**
