@@ -45,25 +45,8 @@ function env(attempt: number): MockActivityEnvironment {
 }
 
 describe('withRecoverableResult', () => {
-  it('a retried claim run whose claim was recorded does not start Codex: it answers "nothing claimed" so the held item is released and re-claimed', async () => {
-    const { client, queried } = itemClient({ heldClaim: { issueNumber: 9, projectItemId: 'PVTI_9' } });
-    let codexRuns = 0;
-    const activity = withRecoverableResult(
-      () => client,
-      async () => {
-        codexRuns += 1;
-        return { ...codexResult, attempt: 2 };
-      },
-    );
-    const result = (await env(2).run(activity, claimInput)) as RunResult;
-    expect(codexRuns).toBe(0);
-    expect(queried).toEqual(['recoveredRunResult', 'heldClaim']);
-    expect(result).toMatchObject({ run_id: RUN_ID, status: 'succeeded', urls: {}, attempt: 2 });
-    expect(result.summary).toContain('#9');
-  });
-
-  it('a recorded result wins over a recorded claim', async () => {
-    const { client, queried } = itemClient({ recoveredRunResult: { ...codexResult, attempt: 1 }, heldClaim: { issueNumber: 9, projectItemId: 'PVTI_9' } });
+  it('a retry returns the result its item workflow recorded instead of running Codex again', async () => {
+    const { client, queried } = itemClient({ recoveredRunResult: { ...codexResult, attempt: 1 } });
     const result = await env(3).run(
       withRecoverableResult(
         () => client,
@@ -77,15 +60,10 @@ describe('withRecoverableResult', () => {
     expect(queried).toEqual(['recoveredRunResult']);
   });
 
-  it('runs Codex on a first attempt, on a retry with nothing recorded, and on a retried run that is no claim', async () => {
+  it('runs Codex on a first attempt and on a retry with nothing recorded', async () => {
     const cases: Array<{ attempt: number; input: CodexRunInput; answers: Record<string, unknown> }> = [
-      { attempt: 1, input: claimInput, answers: { heldClaim: { issueNumber: 9, projectItemId: 'PVTI_9' } } },
+      { attempt: 1, input: claimInput, answers: { recoveredRunResult: { ...codexResult, attempt: 1 } } },
       { attempt: 2, input: claimInput, answers: {} },
-      {
-        attempt: 2,
-        input: { ...claimInput, intent: { ...claimInput.intent, endpoint: '/internal/reviewer/resolve-linked-pr', role: 'REVIEWER' } },
-        answers: { heldClaim: { issueNumber: 9, projectItemId: 'PVTI_9' } },
-      },
     ];
     for (const { attempt, input, answers } of cases) {
       const { client } = itemClient(answers);
