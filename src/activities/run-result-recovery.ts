@@ -12,8 +12,9 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { MESSAGE_VERSION } from '../contracts/messages';
+import { CLAIM_ENDPOINT } from '../domain/intents';
 import { emitEvent } from '../logging';
-import { recoveredRunResultQuery, runClaimedSignal, runResultRecordedSignal } from '../workflows/item/messages';
+import { heldClaimQuery, recoveredRunResultQuery, runClaimedSignal, runResultRecordedSignal } from '../workflows/item/messages';
 import type { CodexRunInput, WorkerResult } from '../workflows/item/ports';
 import type { ClaimRecorder } from './codex-worker';
 
@@ -39,8 +40,38 @@ export function withRecoverableResult(client: () => Client, run: (input: CodexRu
         emitEvent({ type: 'CODEX_RESULT_RECOVERED', run_id: runId, role: input.intent.role, attempt: ctx.info.attempt, recorded_by_attempt: recovered.attempt ?? null });
         return recovered;
       }
+      // A lost claim run whose claim landed must not run Codex again now: with its item In Progress,
+      // the backend hands the same run_id the next Ready item, a second claim, and the held item is
+      // stranded. Returning "nothing claimed" lets the item workflow release the held item and run
+      // the intent again, whose claim then gets it back (item workflow, resumeLostClaim).
+      // An attempt that failed (rather than vanished with its worker) says so in its last heartbeat:
+      // its retry runs Codex as any failed run's does.
+      const failedBefore = (ctx.info.heartbeatDetails as { failedRunId?: string } | undefined)?.failedRunId === runId;
+      const held =
+        input.intent.endpoint === CLAIM_ENDPOINT && !failedBefore
+          ? await item()
+              .query(heldClaimQuery, { runId })
+              .catch(() => null)
+          : null;
+      if (held) {
+        emitEvent({ type: 'CLAIM_RETRY_NOT_RUN', run_id: runId, attempt: ctx.info.attempt, issue_number: held.issueNumber });
+        return {
+          run_id: runId,
+          role: input.intent.role,
+          status: 'succeeded',
+          outcome: null,
+          summary: `claim run lost with its worker after claiming #${held.issueNumber}; not run again until that claim is released`,
+          urls: {},
+          errors: [],
+          marker_verified: null,
+          attempt: ctx.info.attempt,
+        };
+      }
     }
-    const result = await run(input);
+    const result = await run(input).catch((err: unknown) => {
+      ctx.heartbeat({ failedRunId: runId });
+      throw err;
+    });
     // Waits briefly for the record (so a completion right after an outage finds the server back),
     // but never holds the completion long: the record goes on in the background until it lands.
     const recorded = recordInItem(

@@ -293,6 +293,15 @@ describe('native production rig: PostgreSQL + Temporal server 1.29.1, three work
     // Release and re-claim are the holding run's own: the run that claimed the item released it and
     // claimed it again. That re-claim is the only transition a run_id applies twice.
     expect(resumed.filter((p) => new Set(p.runIds.slice(0, 4)).size !== 1)).toEqual([]);
+    // A lost claim's retry did not run Codex while its item was held (that claim would take a second
+    // item): it released the item first, and no run_id claimed two items.
+    const notRunAgain = new Set(workers.flatMap((w) => w.events.filter((e) => e.type === 'CLAIM_RETRY_NOT_RUN').map((e) => String(e.run_id))));
+    expect(resumed.filter((p) => !notRunAgain.has(String(p.runIds[0])))).toEqual([]);
+    const itemsClaimedBy = new Map<string, Set<number>>();
+    for (const e of transitionLog(backend).filter((t) => t.from === 'Ready' && t.to === 'In Progress')) {
+      itemsClaimedBy.set(String(e.run_id), (itemsClaimedBy.get(String(e.run_id)) ?? new Set<number>()).add(Number(e.issue_number)));
+    }
+    expect([...itemsClaimedBy].filter(([, claimed]) => claimed.size > 1).map(([runId, claimed]) => `${runId}: #${[...claimed].join(', #')}`)).toEqual([]);
     expect(duplicateTransitions(backend).sort()).toEqual(resumed.map((p) => `#${p.issue} Ready->In Progress run ${p.runIds[0]}`).sort());
     const otherPids = new Set(calls.filter((c) => !inFlight.includes(c.pid)).map((c) => c.pid));
     expect(killedRunIds.size).toBeGreaterThan(0);

@@ -62,7 +62,7 @@ describe('hostile payloads for every message of every workflow, through the temp
   });
   afterAll(async () => temporal.close());
 
-  it('itemWorkflow: runIntent, boardObserved, sprintClosed, runResultRecorded, runClaimed dropped; requestRework refused; itemStatus with a payload, recoveredRunResult with a bad one refused', async () => {
+  it('itemWorkflow: runIntent, boardObserved, sprintClosed, runResultRecorded, runClaimed dropped; requestRework refused; itemStatus with a payload, recoveredRunResult and heldClaim with a bad one refused', async () => {
     const h = new ItemHarness(temporal);
     await h.start();
     try {
@@ -90,7 +90,7 @@ describe('hostile payloads for every message of every workflow, through the temp
       const query = await temporalCli(['workflow', 'query', '--workflow-id', handle.workflowId, '--name', 'itemStatus', '--input', '{"x":1}']);
       expect(query.status).not.toBe(0);
       expect(query.stderr).toContain('takes no payload');
-      for (const name of ['recoveredRunResult']) {
+      for (const name of ['recoveredRunResult', 'heldClaim']) {
         const asked = await temporalCli(['workflow', 'query', '--workflow-id', handle.workflowId, '--name', name, '--input', '{"runId":7}']);
         expect({ name, status: asked.status }).toEqual({ name, status: 1 });
         expect(asked.stderr).toContain('runId');

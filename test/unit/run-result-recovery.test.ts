@@ -40,13 +40,61 @@ function itemClient(answers: Record<string, unknown>): { client: Client; queried
   return { client: { workflow: { getHandle: () => handle } } as unknown as Client, queried };
 }
 
-function env(attempt: number): MockActivityEnvironment {
-  return new MockActivityEnvironment({ attempt, workflowExecution: { workflowId: 'sprint-M1-item-7', runId: 'wf-run' } });
+function env(attempt: number, heartbeatDetails?: unknown): MockActivityEnvironment {
+  return new MockActivityEnvironment({ attempt, heartbeatDetails, workflowExecution: { workflowId: 'sprint-M1-item-7', runId: 'wf-run' } });
 }
 
 describe('withRecoverableResult', () => {
-  it('a retry returns the result its item workflow recorded instead of running Codex again', async () => {
-    const { client, queried } = itemClient({ recoveredRunResult: { ...codexResult, attempt: 1 } });
+  it('a retried claim run whose claim was recorded does not start Codex: it answers "nothing claimed" so the held item is released and re-claimed', async () => {
+    const { client, queried } = itemClient({ heldClaim: { issueNumber: 9, projectItemId: 'PVTI_9' } });
+    let codexRuns = 0;
+    const activity = withRecoverableResult(
+      () => client,
+      async () => {
+        codexRuns += 1;
+        return { ...codexResult, attempt: 2 };
+      },
+    );
+    const result = (await env(2).run(activity, claimInput)) as RunResult;
+    expect(codexRuns).toBe(0);
+    expect(queried).toEqual(['recoveredRunResult', 'heldClaim']);
+    expect(result).toMatchObject({ run_id: RUN_ID, status: 'succeeded', urls: {}, attempt: 2 });
+    expect(result.summary).toContain('#9');
+  });
+
+  it('a retry after an attempt that failed (its last heartbeat says so) runs Codex; a failing attempt leaves that mark', async () => {
+    const { client } = itemClient({ heldClaim: { issueNumber: 9, projectItemId: 'PVTI_9' } });
+    let codexRuns = 0;
+    const retried = (await env(2, { failedRunId: RUN_ID }).run(
+      withRecoverableResult(
+        () => client,
+        async () => {
+          codexRuns += 1;
+          return { ...codexResult, attempt: 2 };
+        },
+      ),
+      claimInput,
+    )) as RunResult;
+    expect({ codexRuns, status: retried.status }).toEqual({ codexRuns: 1, status: 'succeeded' });
+    const failing = env(1);
+    const beats: unknown[] = [];
+    failing.on('heartbeat', (details: unknown) => beats.push(details));
+    await expect(
+      failing.run(
+        withRecoverableResult(
+          () => client,
+          async () => {
+            throw new Error('mcp stdio closed');
+          },
+        ),
+        claimInput,
+      ),
+    ).rejects.toThrow('mcp stdio closed');
+    expect(beats).toEqual([{ failedRunId: RUN_ID }]);
+  });
+
+  it('a recorded result wins over a recorded claim', async () => {
+    const { client, queried } = itemClient({ recoveredRunResult: { ...codexResult, attempt: 1 }, heldClaim: { issueNumber: 9, projectItemId: 'PVTI_9' } });
     const result = await env(3).run(
       withRecoverableResult(
         () => client,
@@ -60,10 +108,15 @@ describe('withRecoverableResult', () => {
     expect(queried).toEqual(['recoveredRunResult']);
   });
 
-  it('runs Codex on a first attempt and on a retry with nothing recorded', async () => {
+  it('runs Codex on a first attempt, on a retry with nothing recorded, and on a retried run that is no claim', async () => {
     const cases: Array<{ attempt: number; input: CodexRunInput; answers: Record<string, unknown> }> = [
-      { attempt: 1, input: claimInput, answers: { recoveredRunResult: { ...codexResult, attempt: 1 } } },
+      { attempt: 1, input: claimInput, answers: { heldClaim: { issueNumber: 9, projectItemId: 'PVTI_9' } } },
       { attempt: 2, input: claimInput, answers: {} },
+      {
+        attempt: 2,
+        input: { ...claimInput, intent: { ...claimInput.intent, endpoint: '/internal/reviewer/resolve-linked-pr', role: 'REVIEWER' } },
+        answers: { heldClaim: { issueNumber: 9, projectItemId: 'PVTI_9' } },
+      },
     ];
     for (const { attempt, input, answers } of cases) {
       const { client } = itemClient(answers);

@@ -89,6 +89,8 @@ export const runResultRecordedSignal = defineSignal<[z.infer<typeof RunResultRec
 export const runClaimedSignal = defineSignal<[z.infer<typeof RunClaimRecordSchema>]>('runClaimed');
 /** The recorded result of a run still in flight, or null: a retried activity returns it instead of re-running Codex. */
 export const recoveredRunResultQuery = defineQuery<z.infer<typeof RunResultRecordSchema>['result'] | null, [z.infer<typeof RecoveredRunResultRequestSchema>]>('recoveredRunResult');
+/** The item a claim run in flight recorded as held (runClaimed), or null: its retry must not claim again. */
+export const heldClaimQuery = defineQuery<{ issueNumber: number; projectItemId: string } | null, [z.infer<typeof RecoveredRunResultRequestSchema>]>('heldClaim');
 
 export function itemWorkflowId(sprint: string, issueNumber: number): string {
   return `sprint-${sprint}-item-${issueNumber}`;

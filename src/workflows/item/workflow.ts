@@ -28,6 +28,7 @@ import { acceptMessage, rejectPayload, parseOrThrow } from '../message-door';
 import { initialItemState, ItemState, STALL_ESCALATION_DISPATCHES, type CarriedItemState, type ItemSettings } from './item-state';
 import {
   boardObservedSignal,
+  heldClaimQuery,
   itemStatusQuery,
   recoveredRunResultQuery,
   requestReworkUpdate,
@@ -92,6 +93,7 @@ export async function itemWorkflow(input: ItemWorkflowInput): Promise<ItemResult
     if (record && item.currentRun?.runId === record.runId) item.claimsHeld.set(record.runId, { issueNumber: record.issueNumber, projectItemId: record.projectItemId });
   });
   wf.setHandler(recoveredRunResultQuery, (...args: unknown[]) => item.recoveredResults.get(parseOrThrow(RecoveredRunResultRequestSchema, args).runId) ?? null);
+  wf.setHandler(heldClaimQuery, (...args: unknown[]) => item.claimsHeld.get(parseOrThrow(RecoveredRunResultRequestSchema, args).runId) ?? null);
   // Signals that arrived before the workflow started are dispatched as each handler is set, so
   // board observations go first: an intent must never be counted in a status epoch it preceded.
   wf.setHandler(boardObservedSignal, (...args: unknown[]) => {
