@@ -20,7 +20,8 @@
  *   BENCH_FOOTPRINT_OPEN_SMALL_CACHE (150: the open items again at that RUNNER_MAX_CACHED_WORKFLOWS),
  *   BENCH_FOOTPRINT_INTAKE (10000), BENCH_FOOTPRINT_INTAKE_MAX_S (240), BENCH_FOOTPRINT_THINK_MS (300),
  *   BENCH_FOOTPRINT_SECTIONS (cold,sprint,wide,open,intake), BENCH_FOOTPRINT_CPU_PROF=<dir> (worker --cpu-prof: sprint 3/2 and intake),
- *   BENCH_FOOTPRINT_HEAP_SNAPSHOT=<dir> (a heap snapshot of the worker holding the open item workflows)
+ *   BENCH_FOOTPRINT_HEAP_SNAPSHOT=<dir> (a heap snapshot of the worker holding the open item workflows),
+ *   BENCH_WORKER_NODE_OPTIONS (node options of the worker process only, e.g. V8 heap flags to compare)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
@@ -70,10 +71,13 @@ function spawnCliWorker(env: Record<string, string>, log: WriteStream, options: 
     ...(options.heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', options.heapSnapshotDir] : []),
   ];
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [...execArgv, CLI, 'worker'], {
+  // Run as a program, as `npx sprint-runner worker` is: with the process settings of its shebang.
+  const nodeOptions = [process.env.BENCH_WORKER_NODE_OPTIONS ?? '', ...execArgv].join(' ').trim();
+  const child = spawn(CLI, ['worker'], {
     env: {
       ...process.env,
       ...env,
+      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       RUNNER_WORKER_VERSIONING: 'false',
       RUNNER_SHUTDOWN_GRACE_S: '2',
       RUNNER_LOG_FORMAT: 'json',
@@ -263,6 +267,8 @@ interface SprintFigures {
   ticks: number | null;
   /** History events of the sprint's current run and of every item workflow (all their runs). */
   historyEvents: number | null;
+  /** The same per workflow kind and event type (`item ACTIVITY_TASK_SCHEDULED`). */
+  historyEventTypes: Record<string, number>;
   problems: string[];
 }
 
@@ -286,10 +292,19 @@ async function readHistories(
   temporal: BenchTemporal,
   sprint: string,
   items: number,
-): Promise<{ events: number; codexActivities: Map<string, CodexActivityTimes>; orchestratorCompletedMs: number[] } | null> {
+): Promise<{ events: number; eventTypes: Map<string, number>; codexActivities: Map<string, CodexActivityTimes>; orchestratorCompletedMs: number[] } | null> {
   try {
     const sprintHistory = (await temporal.client.workflow.getHandle(sprintWorkflowId(sprint)).fetchHistory()).events ?? [];
     let events = sprintHistory.length;
+    // Per event type, sprint and items together: where the server's work per run goes.
+    const eventTypes = new Map<string, number>();
+    const tally = (history: typeof sprintHistory, owner: 'sprint' | 'item') => {
+      for (const event of history) {
+        const name = `${owner} ${(ET[event.eventType ?? 0] ?? String(event.eventType)).replace(/^EVENT_TYPE_/, '')}`;
+        eventTypes.set(name, (eventTypes.get(name) ?? 0) + 1);
+      }
+    };
+    tally(sprintHistory, 'sprint');
     // When each tick's orchestrator activity completed (server time), in order.
     const orchestratorScheduled = new Set<number>();
     const orchestratorCompletedMs: number[] = [];
@@ -303,6 +318,7 @@ async function readHistories(
       for await (const run of temporal.client.workflow.list({ query: `WorkflowId="${itemWorkflowId(sprint, issue)}"` })) {
         const history = (await temporal.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory()).events ?? [];
         events += history.length;
+        tally(history, 'item');
         const scheduled = new Map<number, { runId: string; at: number; taskQueue: string }>();
         const signaled = new Map<string, number>();
         for (const event of history) {
@@ -334,7 +350,7 @@ async function readHistories(
         }
       }
     }
-    return { events, codexActivities, orchestratorCompletedMs };
+    return { events, eventTypes, codexActivities, orchestratorCompletedMs };
   } catch {
     return null;
   }
@@ -487,6 +503,7 @@ async function sprintRun(ctx: BenchContext, items: number, executors: number, re
           notSpawned: emitted.size - latencies.length,
           ticks,
           historyEvents: histories?.events ?? null,
+          historyEventTypes: Object.fromEntries(histories?.eventTypes ?? []),
         };
       } finally {
         await worker.stop();
@@ -724,6 +741,13 @@ export async function footprintBench(ctx: BenchContext): Promise<BenchResult> {
       undefined,
       "every event of the item workflows (all runs) and of the sprint's current run, after the stop signal",
     );
+    // What the server's share is spent on: the commonest event types, per run.
+    const commonest = Object.entries(s.historyEventTypes)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([type, n]) => `${type.toLowerCase()} ${(n / Math.max(1, s.runs)).toFixed(1)}`)
+      .join(', ');
+    if (commonest) add('    history events per Codex run by type (commonest 8)', commonest, 'events');
     add(
       '  orchestrator ticks: count / mean period',
       `${s.ticks ?? '–'} / ${s.ticks ? (s.wallS / s.ticks).toFixed(2) : '–'}`,

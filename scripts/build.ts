@@ -19,6 +19,7 @@ import {
   PREBUILT_WORKFLOW_BUNDLE_MANIFEST,
   WORKFLOW_INTERCEPTOR_MODULES,
   workflowBundleOptions,
+  withoutSourcesContent,
   workflowSdkVersion,
   type WorkflowBundleManifest,
 } from '../src/workflow-bundle';
@@ -62,10 +63,13 @@ async function bundleWorkflows(): Promise<void> {
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
   });
   mkdirSync(dirname(PREBUILT_WORKFLOW_BUNDLE), { recursive: true });
-  writeFileSync(PREBUILT_WORKFLOW_BUNDLE, bundle.code);
+  const code = withoutSourcesContent(bundle.code);
+  writeFileSync(PREBUILT_WORKFLOW_BUNDLE, code);
   const manifest: WorkflowBundleManifest = { builtAt, interceptorModules: comparableModules(WORKFLOW_INTERCEPTOR_MODULES), workflowSdkVersion: workflowSdkVersion() };
   writeFileSync(PREBUILT_WORKFLOW_BUNDLE_MANIFEST, `${JSON.stringify(manifest)}\n`);
-  log(`workflow bundle → ${relative(ROOT, PREBUILT_WORKFLOW_BUNDLE)} (${Math.round(bundle.code.length / 1024)} KiB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  log(
+    `workflow bundle → ${relative(ROOT, PREBUILT_WORKFLOW_BUNDLE)} (${Math.round(code.length / 1024)} KiB, ${Math.round(bundle.code.length / 1024)} KiB with the sources' text) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
 }
 
 /** esbuild ships with tsx (a dependency); resolve it through tsx so no separate install is needed. */

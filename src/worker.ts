@@ -12,6 +12,7 @@
  * AUTO_UPGRADE by default. In-process workers (`run`, the demo, tests) stay unversioned unless their
  * caller passes `versioning`.
  */
+import { setFlagsFromString } from 'node:v8';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
 import type { RunnerConfig } from './config';
@@ -52,6 +53,7 @@ export interface CreateWorkersOptions {
 
 export async function createWorkers(options: CreateWorkersOptions): Promise<WorkerSet> {
   const { config, connection } = options;
+  if ((options.roles ?? QUEUE_ROLES).includes('main')) limitWorkflowThreadYoungGeneration();
   const queues = taskQueuesFor(config.temporalTaskQueue);
   // Activities' client calls (signalWithStart of item workflows) carry the activity's trace when tracing is on.
   const client = new Client({ connection: connection as never, namespace: config.temporalNamespace, interceptors: tracingClientInterceptors() });
@@ -116,6 +118,20 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     },
     shutdown: () => workers.forEach((worker) => worker.shutdown()),
   };
+}
+
+/**
+ * The workflow thread's V8 young generation, in MiB per semi-space (issue #18). V8 grows it to 16 MiB
+ * per semi-space under workflow tasks and keeps it; they allocate much and keep little, so 4 MiB
+ * costs no measurable CPU (bench: footprint). bin/sprint-runner.js sets the same for the whole
+ * process; this covers the other ways in (`node bin/…`, in-process workers). Applies to threads
+ * started afterwards: Worker.create starts the SDK's workflow thread. A flag already given wins.
+ */
+const WORKFLOW_THREAD_SEMI_SPACE_MIB = 4;
+
+function limitWorkflowThreadYoungGeneration(): void {
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((flag) => flag.startsWith('--max-semi-space-size'));
+  if (!given) setFlagsFromString(`--max-semi-space-size=${WORKFLOW_THREAD_SEMI_SPACE_MIB}`);
 }
 
 export interface WorkerProcessOptions {

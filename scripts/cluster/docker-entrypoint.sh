@@ -11,4 +11,4 @@ if [ -d /codex-seed ]; then
     if [ -f "/codex-seed/$file" ]; then cp "/codex-seed/$file" "$CODEX_HOME/$file"; fi
   done
 fi
-exec node /app/bin/sprint-runner.js "$@"
+exec /app/bin/sprint-runner.js "$@"

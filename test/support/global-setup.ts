@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer, resolveTemporalCli, temporalCliVersion } from '../../src/temporal/dev-server';
 import { TEST_NAMESPACES } from './temporal';
-import { workflowBundleOptions } from '../../src/workflow-bundle';
+import { withoutSourcesContent, workflowBundleOptions } from '../../src/workflow-bundle';
 
 export default async function globalSetup(): Promise<void> {
   const bin = resolveTemporalCli();
@@ -29,6 +29,6 @@ export default async function globalSetup(): Promise<void> {
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never,
   });
   const bundlePath = join(dir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, bundle.code);
+  writeFileSync(bundlePath, withoutSourcesContent(bundle.code));
   process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE = bundlePath;
 }
