@@ -37,6 +37,8 @@ export function toActivityFailure(err: unknown): ApplicationFailure {
 export function heartbeating<A extends unknown[], R>(fn: (...args: A) => Promise<R>, everyMs = 5_000): (...args: A) => Promise<R> {
   return async (...args: A) => {
     const ctx = Context.current();
+    // A local activity lives inside its workflow task, which the worker keeps alive: no heartbeats.
+    if (ctx.info.isLocal) return fn(...args);
     const beat = setInterval(() => ctx.heartbeat(), everyMs);
     try {
       return await fn(...args);

@@ -32,3 +32,10 @@ export const CLAIM_HELD_ITEM_PATCH = 'claim-resume-held-item';
  * releasing then took a reviewed item back from Needs Human Approval (found by the native rig).
  */
 export const CLAIM_RESUME_IN_PROGRESS_ONLY_PATCH = 'claim-resume-in-progress-only';
+
+/**
+ * Issue #18, stop 18: an item workflow records its runs' executor responses and reviewer outcomes in
+ * the sprint workflow through local activities: no activity task through the server and no workflow
+ * task of its own for each (the record is an idempotent update, deduplicated by run_id).
+ */
+export const RECORD_IN_SPRINT_LOCALLY_PATCH = 'item-records-in-sprint-locally';

@@ -7,8 +7,8 @@ import * as wf from '@temporalio/workflow';
 import { MESSAGE_VERSION } from '../../contracts/messages';
 import { REVIEWER_OUTCOMES } from '../../contracts/vocabulary';
 import { BoardStatusKey, IssueNumberKey, RoleKey, SprintKey } from '../../temporal/search-attributes';
-import { activitiesOn } from '../activity-queues';
-import { STATE_IN_WORKFLOW_PATCH, UPSERT_ON_CHANGE_PATCH } from '../patches';
+import { activitiesOn, type MainActivities } from '../activity-queues';
+import { RECORD_IN_SPRINT_LOCALLY_PATCH, STATE_IN_WORKFLOW_PATCH, UPSERT_ON_CHANGE_PATCH } from '../patches';
 import { ItemState, type ItemSettings } from './item-state';
 import type { ItemActivities } from './ports';
 import { itemMemo, UNKNOWN_BOARD_STATUS } from './visibility';
@@ -26,13 +26,18 @@ export function orchestratorFields(item: ItemState, acts: Acts) {
   const inSprint = sprintWorkflowId !== null && wf.patched(STATE_IN_WORKFLOW_PATCH);
   return {
     recordExecutorResponse: (runId: string, at: string) =>
-      inSprint ? acts.board.recordExecutorResponseInSprint({ sprintWorkflowId, runId, at }) : acts.state.recordExecutorResponse({ runId, at }),
+      inSprint ? sprintRecords(acts).recordExecutorResponseInSprint({ sprintWorkflowId, runId, at }) : acts.state.recordExecutorResponse({ runId, at }),
     recordReviewerOutcome: (outcome: string, at: string, runId: string) =>
       inSprint && isReviewerOutcome(outcome)
-        ? acts.board.recordReviewerOutcomeInSprint({ sprintWorkflowId, issueNumber: item.issueNumber, outcome, at, runId })
+        ? sprintRecords(acts).recordReviewerOutcomeInSprint({ sprintWorkflowId, issueNumber: item.issueNumber, outcome, at, runId })
         : acts.state.recordReviewerOutcome({ issueNumber: item.issueNumber, outcome, at }),
     lookupRunContext: (runId: string) => (inSprint ? acts.board.lookupRunContextInSprint({ sprintWorkflowId, runId }) : acts.state.lookupRunContext(runId)),
   };
+}
+
+/** Records in the sprint: local activities, or activities on the main queue for runs from before the patch. */
+function sprintRecords(acts: Acts): Pick<Acts['board'], 'recordExecutorResponseInSprint' | 'recordReviewerOutcomeInSprint'> {
+  return wf.patched(RECORD_IN_SPRINT_LOCALLY_PATCH) ? acts.sprintRecords : acts.board;
 }
 
 function isReviewerOutcome(outcome: string): outcome is (typeof REVIEWER_OUTCOMES)[number] {
@@ -49,9 +54,11 @@ export function activities(settings: ItemSettings) {
   // A recorded PASS must never strand the item in In Review: the handoff retries until it lands.
   const untilLanded = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' };
   const handoff = activitiesOn('main', settings.taskQueues, { startToCloseTimeout: '5m', heartbeatTimeout: '30s', retry: untilLanded });
+  // An update of the sprint workflow, run by the worker of this workflow task (issue #18).
+  const sprintRecords = wf.proxyLocalActivities<Pick<MainActivities, 'recordExecutorResponseInSprint' | 'recordReviewerOutcomeInSprint'>>({ startToCloseTimeout: '1m', retry });
   // Options are given per call (role queue, summary): see runWithWatchdog.
   const { runCodexWorker } = wf.proxyActivities<ItemActivities>({ startToCloseTimeout: '1m' });
-  return { board, state, handoff, runCodexWorker, retry, untilLanded };
+  return { board, state, handoff, sprintRecords, runCodexWorker, retry, untilLanded };
 }
 
 /** Publishes the item to the Web UI: search attributes (`also`: more of them), current details and memo. */
