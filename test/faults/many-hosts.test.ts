@@ -12,7 +12,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { orchestratorStateQuery, sprintItemsQuery, sprintStatusQuery, sprintWorkflow, sprintWorkflowId } from '../../src/workflows';
+import { itemWorkflowId, orchestratorStateQuery, sprintItemsQuery, sprintStatusQuery, sprintWorkflow, sprintWorkflowId } from '../../src/workflows';
 import type { OrchestratorState } from '../../src/contracts/state-file';
 import { connectTestTemporal, testAddress, type TestTemporal } from '../support/temporal';
 import { boardItem } from '../support/e2e';
@@ -31,6 +31,7 @@ interface SprintFigures {
   exported: OrchestratorState;
   workflowState: OrchestratorState;
   statesWritten: number;
+  recordedAs: { activities: number; localActivities: number };
 }
 
 /**
@@ -75,6 +76,12 @@ async function runSprint(temporal: TestTemporal, hosts: number, firstIssue: numb
   const written = statePaths.filter((path) => existsSync(path));
   // The copy written last (by whichever host ran the last tick) is the workflow's state.
   const newest = written.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
+  // How the first item recorded its executor response and reviewer outcome in the sprint (issue #18: local activities).
+  const itemHistory = (await temporal.client.workflow.getHandle(itemWorkflowId('M1', firstIssue)).fetchHistory()).events ?? [];
+  const recordedAs = {
+    activities: itemHistory.filter((event) => /InSprint$/.test(event.activityTaskScheduledEventAttributes?.activityType?.name ?? '')).length,
+    localActivities: itemHistory.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+  };
   const runs = rig.agentCalls().filter((call) => call.tool === 'codex');
   const perRunId = new Map<string, number>();
   runs.forEach((call) => perRunId.set(call.run_id ?? '', (perRunId.get(call.run_id ?? '') ?? 0) + 1));
@@ -88,6 +95,7 @@ async function runSprint(temporal: TestTemporal, hosts: number, firstIssue: numb
       exported: JSON.parse(readFileSync(newest, 'utf8')) as OrchestratorState,
       workflowState,
       statesWritten: written.length,
+      recordedAs,
     },
   };
 }
@@ -117,6 +125,8 @@ describe('many hosts, one truth', () => {
       expect(figures.codexRuns).toEqual({ EXECUTOR: ITEMS, REVIEWER: ITEMS });
       expect(figures.runsPerRunId).toBe(1);
       expect(figures.exported).toEqual(figures.workflowState);
+      // The executor response and the reviewer outcome went to the sprint as local activities.
+      expect(figures.recordedAs).toEqual({ activities: 0, localActivities: 2 });
     }
     expect(two.figures.intentsRouted).toBe(one.figures.intentsRouted);
     // Both hosts ran ticks (each wrote its exported copy), and nothing of the state was lost between them.
