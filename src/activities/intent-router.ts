@@ -2,8 +2,9 @@
  * Hands a tick's validated batch to the item workflows (signal-with-start, bounded concurrency).
  * The batch was recorded in the sprint workflow before routing starts and comes here in chunks as
  * activity input, so the router has no disk state and runs on any host: a retry after a lost worker
- * resumes its chunk at the heartbeat's `routed` count, and item workflows drop a run_id they already
- * have, so intents routed twice after a crash never run twice.
+ * resumes its chunk at the heartbeat's `routed` count (a small batch, routed by a local activity,
+ * starts over), and item workflows drop a run_id they already have, so intents routed twice after a
+ * crash never run twice.
  */
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
@@ -77,8 +78,10 @@ export function createIntentRouterActivities(client: () => Client) {
     async routeIntents(input: RouteIntentsInput): Promise<{ routed: number }> {
       const ctx = Context.current();
       const resumed = (ctx.info.heartbeatDetails as { routed?: number } | undefined)?.routed ?? 0;
-      ctx.heartbeat({ routed: resumed });
-      const routed = await routeAll(client(), input, input.intents, resumed, (n) => ctx.heartbeat({ routed: n }));
+      // A local activity (a small batch) has no heartbeats: a retry routes it all again.
+      const heartbeat = (routed: number) => (ctx.info.isLocal ? undefined : ctx.heartbeat({ routed }));
+      heartbeat(resumed);
+      const routed = await routeAll(client(), input, input.intents, resumed, heartbeat);
       emitEvent({ type: 'INTAKE_ROUTED', sprint: input.sprint, tick: input.tick, intents: routed - resumed, resumed_at: resumed || undefined });
       return { routed: input.intents.length };
     },

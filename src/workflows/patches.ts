@@ -39,3 +39,11 @@ export const CLAIM_RESUME_IN_PROGRESS_ONLY_PATCH = 'claim-resume-in-progress-onl
  * task of its own for each (the record is an idempotent update, deduplicated by run_id).
  */
 export const RECORD_IN_SPRINT_LOCALLY_PATCH = 'item-records-in-sprint-locally';
+
+/**
+ * Issue #18, stop 18: a tick's batch of at most LOCAL_ROUTING_MAX_INTENTS intents is routed by a
+ * local activity in the sprint's workflow task (no activity task through the server: less latency
+ * from intent to item); a crash routes the small batch again, and item workflows drop a run_id they
+ * already have. Larger batches keep the resumable, heartbeating activity.
+ */
+export const ROUTE_SMALL_BATCH_LOCALLY_PATCH = 'sprint-routes-small-batches-locally';

@@ -32,6 +32,7 @@ interface SprintFigures {
   workflowState: OrchestratorState;
   statesWritten: number;
   recordedAs: { activities: number; localActivities: number };
+  routedBy: { activities: number; localActivities: number };
 }
 
 /**
@@ -82,6 +83,16 @@ async function runSprint(temporal: TestTemporal, hosts: number, firstIssue: numb
     activities: itemHistory.filter((event) => /InSprint$/.test(event.activityTaskScheduledEventAttributes?.activityType?.name ?? '')).length,
     localActivities: itemHistory.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
   };
+  // Every tick's batch of this sprint is small: routed by local activities, none through an activity task
+  // (in every run of the sprint workflow: it continues as new).
+  const sprintHistory = [];
+  for await (const run of temporal.client.workflow.list({ query: `WorkflowId="${handle.workflowId}"` })) {
+    sprintHistory.push(...((await temporal.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory()).events ?? []));
+  }
+  const routedBy = {
+    activities: sprintHistory.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'routeIntents').length,
+    localActivities: sprintHistory.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+  };
   const runs = rig.agentCalls().filter((call) => call.tool === 'codex');
   const perRunId = new Map<string, number>();
   runs.forEach((call) => perRunId.set(call.run_id ?? '', (perRunId.get(call.run_id ?? '') ?? 0) + 1));
@@ -96,6 +107,7 @@ async function runSprint(temporal: TestTemporal, hosts: number, firstIssue: numb
       workflowState,
       statesWritten: written.length,
       recordedAs,
+      routedBy,
     },
   };
 }
@@ -127,6 +139,8 @@ describe('many hosts, one truth', () => {
       expect(figures.exported).toEqual(figures.workflowState);
       // The executor response and the reviewer outcome went to the sprint as local activities.
       expect(figures.recordedAs).toEqual({ activities: 0, localActivities: 2 });
+      expect(figures.routedBy.activities).toBe(0);
+      expect(figures.routedBy.localActivities).toBeGreaterThan(0);
     }
     expect(two.figures.intentsRouted).toBe(one.figures.intentsRouted);
     // Both hosts ran ticks (each wrote its exported copy), and nothing of the state was lost between them.

@@ -13,6 +13,7 @@ import { intentsPerItem } from '../../domain/intake-batch';
 import { applyExecutorResponse, applyReviewerOutcome, emptyState, runContext, type StateUpdate } from '../../domain/state-file';
 import { applyStateDelta } from '../../domain/state-delta';
 import { emit } from '../events';
+import { ROUTE_SMALL_BATCH_LOCALLY_PATCH } from '../patches';
 import { parseOrThrow, rejectPayload } from '../message-door';
 import { orchestratorStateQuery, recordExecutorResponseUpdate, recordReviewerOutcomeUpdate, runContextQuery, stageTickResultUpdate } from './messages';
 import type { OrchestratorRun, OrchestratorRunResult, SprintSettings, TickOutcome } from './ports';
@@ -38,6 +39,8 @@ const EARLY_UPDATES_KEPT = 1000;
  */
 const ROUTE_CHUNK = 500;
 const ROUTE_CHUNKS_IN_FLIGHT = 4;
+/** A batch this small is routed by a local activity (patches.ts ROUTE_SMALL_BATCH_LOCALLY_PATCH). */
+export const LOCAL_ROUTING_MAX_INTENTS = 64;
 
 export class OrchestratorStateAuthority {
   /** The tick whose orchestrator run is in flight, and the slices it staged per attempt. */
@@ -91,6 +94,7 @@ export class OrchestratorStateAuthority {
     settings: SprintSettings,
     tickActs: OrchestratorActivities,
     routeActs: MainActivities,
+    localRouteActs: Pick<MainActivities, 'routeIntents'>,
   ): Promise<TickOutcome> {
     const sprintWorkflowId = wf.workflowInfo().workflowId;
     this.runningTick = input.tick;
@@ -113,10 +117,12 @@ export class OrchestratorStateAuthority {
     let routed = 0;
     const chunks: number[] = [];
     for (let start = 0; start < run.intents.length; start += ROUTE_CHUNK) chunks.push(start);
+    // A small batch goes by local activity: cheaper to route again after a crash than to make resumable.
+    const router = run.intents.length <= LOCAL_ROUTING_MAX_INTENTS && run.intents.length > 0 && wf.patched(ROUTE_SMALL_BATCH_LOCALLY_PATCH) ? localRouteActs : routeActs;
     const routeChunk = async (start: number) => {
       const intents = run.intents.slice(start, start + ROUTE_CHUNK);
       const issues = new Set(intents.map((entry) => String(entry.issueNumber)));
-      const result = await routeActs.routeIntents({
+      const result = await router.routeIntents({
         sprint: input.sprint,
         sprintWorkflowId,
         tick: input.tick,

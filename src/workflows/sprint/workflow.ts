@@ -111,6 +111,11 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
     heartbeatTimeout: '20s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: transientMaxAttempts },
   });
+  // A small batch is routed by this worker within the workflow task (orchestrator-state.ts).
+  const localRouteActs = wf.proxyLocalActivities<Pick<MainActivities, 'routeIntents'>>({
+    startToCloseTimeout: '1m',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: transientMaxAttempts },
+  });
   const authority = new OrchestratorStateAuthority(state);
   authority.register();
   const promotion: PromotionContext = {
@@ -297,7 +302,7 @@ export async function sprintWorkflow(raw: SprintInput, carried?: SprintCarried):
       if (input.mode !== 'once' || state.ticks === 0) {
         tickRequested = false; // a tick signal from now on asks for another one
         tickStartedAt = Date.now();
-        await tick(input, state, settings, { tickActs, acts, routeActs, authority }, promotion, activity);
+        await tick(input, state, settings, { tickActs, acts, routeActs, localRouteActs, authority }, promotion, activity);
         describe();
       }
       if (input.mode === 'once') {
@@ -436,6 +441,7 @@ interface TickPorts {
   tickActs: OrchestratorActivities;
   acts: MainActivities;
   routeActs: MainActivities;
+  localRouteActs: Pick<MainActivities, 'routeIntents'>;
   authority: OrchestratorStateAuthority;
 }
 
@@ -449,7 +455,7 @@ async function tick(input: SprintInput, state: SprintCarried, settings: SprintSe
   try {
     // Runs that started before issue #14 replay their file-based ticks; every new tick uses the workflow's state.
     outcome = wf.patched(STATE_IN_WORKFLOW_PATCH)
-      ? await ports.authority.tick({ sprint: input.sprint, tick: state.ticks, titles: newTitles(state) }, settings, tickActs, ports.routeActs)
+      ? await ports.authority.tick({ sprint: input.sprint, tick: state.ticks, titles: newTitles(state) }, settings, tickActs, ports.routeActs, ports.localRouteActs)
       : await tickActs.runOrchestratorTick({
           sprint: input.sprint,
           sprintWorkflowId: wf.workflowInfo().workflowId,
