@@ -65,18 +65,30 @@ function procPeakRssMiB(pid: number): number | null {
   }
 }
 
+/** The environment and node flags of bin/sprint-runner.js's `#!/usr/bin/env -S VAR=value node --flag` line. */
+function cliShebang(): { env: Record<string, string>; nodeFlags: string[] } {
+  const words = (readFileSync(CLI, 'utf8').split('\n')[0] ?? '').replace(/^#!\S*env -S\s+/, '').split(/\s+/);
+  const node = words.indexOf('node');
+  const env = Object.fromEntries(words.slice(0, Math.max(0, node)).map((word) => word.split('=', 2) as [string, string]));
+  return { env, nodeFlags: node >= 0 ? words.slice(node + 1) : [] };
+}
+
 function spawnCliWorker(env: Record<string, string>, log: WriteStream, options: { noDist?: boolean; cpuProfDir?: string; heapSnapshotDir?: string } = {}): CliWorker {
   const execArgv = [
     ...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []),
     ...(options.heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', options.heapSnapshotDir] : []),
   ];
   const spawnedAt = Date.now();
-  // Run as a program, as `npx sprint-runner worker` is: with the process settings of its shebang.
-  const nodeOptions = [process.env.BENCH_WORKER_NODE_OPTIONS ?? '', ...execArgv].join(' ').trim();
-  const child = spawn(CLI, ['worker'], {
+  // Run as `npx sprint-runner worker` runs: with the process settings of the bin's shebang. Profiling
+  // flags are not allowed in NODE_OPTIONS: then node is started with the shebang's settings spelled out.
+  const shebang = cliShebang();
+  const nodeOptions = process.env.BENCH_WORKER_NODE_OPTIONS;
+  const [command, args] = execArgv.length ? [process.execPath, [...shebang.nodeFlags, ...execArgv, CLI, 'worker']] : [CLI, ['worker']];
+  const child = spawn(command, args, {
     env: {
       ...process.env,
       ...env,
+      ...(execArgv.length ? shebang.env : {}),
       ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       RUNNER_WORKER_VERSIONING: 'false',
       RUNNER_SHUTDOWN_GRACE_S: '2',
@@ -305,6 +317,11 @@ async function readHistories(
       }
     };
     tally(sprintHistory, 'sprint');
+    if (process.env.DUMP_HISTORY)
+      writeFileSync(
+        `${process.env.DUMP_HISTORY}-sprint.json`,
+        JSON.stringify(sprintHistory.map((e) => ({ id: String(e.eventId), t: (ET[e.eventType ?? 0] ?? '').replace(/^EVENT_TYPE_/, ''), a: e }))),
+      );
     // When each tick's orchestrator activity completed (server time), in order.
     const orchestratorScheduled = new Set<number>();
     const orchestratorCompletedMs: number[] = [];
@@ -319,6 +336,11 @@ async function readHistories(
         const history = (await temporal.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory()).events ?? [];
         events += history.length;
         tally(history, 'item');
+        if (process.env.DUMP_HISTORY && issue <= 3)
+          writeFileSync(
+            `${process.env.DUMP_HISTORY}-${issue}.json`,
+            JSON.stringify(history.map((e) => ({ id: String(e.eventId), t: (ET[e.eventType ?? 0] ?? '').replace(/^EVENT_TYPE_/, ''), a: e }))),
+          );
         const scheduled = new Map<number, { runId: string; at: number; taskQueue: string }>();
         const signaled = new Map<string, number>();
         for (const event of history) {
