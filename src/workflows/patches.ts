@@ -35,8 +35,9 @@ export const CLAIM_RESUME_IN_PROGRESS_ONLY_PATCH = 'claim-resume-in-progress-onl
 
 /**
  * Issue #18, stop 18: an item workflow records its runs' executor responses and reviewer outcomes in
- * the sprint workflow through local activities: no activity task through the server and no workflow
- * task of its own for each (the record is an idempotent update, deduplicated by run_id).
+ * the sprint workflow through local activities, which signal the sprint: no activity task through the
+ * server and no workflow task of its own for each (the sprint applies a run_id's record once). Before
+ * it: activities on the main queue, which update the sprint.
  */
 export const RECORD_IN_SPRINT_LOCALLY_PATCH = 'item-records-in-sprint-locally';
 

@@ -12,6 +12,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { itemWorkflowId, orchestratorStateQuery, sprintItemsQuery, sprintStatusQuery, sprintWorkflow, sprintWorkflowId } from '../../src/workflows';
 import type { OrchestratorState } from '../../src/contracts/state-file';
 import { connectTestTemporal, testAddress, type TestTemporal } from '../support/temporal';
@@ -33,6 +34,7 @@ interface SprintFigures {
   statesWritten: number;
   recordedAs: { activities: number; localActivities: number };
   routedBy: { activities: number; localActivities: number };
+  recordSignals: { executor: number; reviewer: number };
 }
 
 /**
@@ -85,7 +87,7 @@ async function runSprint(temporal: TestTemporal, hosts: number, firstIssue: numb
   };
   // Every tick's batch of this sprint is small: routed by local activities, none through an activity task
   // (in every run of the sprint workflow: it continues as new).
-  const sprintHistory = [];
+  const sprintHistory: temporal.api.history.v1.IHistoryEvent[] = [];
   for await (const run of temporal.client.workflow.list({ query: `WorkflowId="${handle.workflowId}"` })) {
     sprintHistory.push(...((await temporal.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory()).events ?? []));
   }
@@ -93,6 +95,9 @@ async function runSprint(temporal: TestTemporal, hosts: number, firstIssue: numb
     activities: sprintHistory.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'routeIntents').length,
     localActivities: sprintHistory.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
   };
+  // The records arrived as signals, one per run.
+  const signalsNamed = (name: string) => sprintHistory.filter((event) => event.workflowExecutionSignaledEventAttributes?.signalName === name).length;
+  const recordSignals = { executor: signalsNamed('executorResponseRecorded'), reviewer: signalsNamed('reviewerOutcomeRecorded') };
   const runs = rig.agentCalls().filter((call) => call.tool === 'codex');
   const perRunId = new Map<string, number>();
   runs.forEach((call) => perRunId.set(call.run_id ?? '', (perRunId.get(call.run_id ?? '') ?? 0) + 1));
@@ -108,6 +113,7 @@ async function runSprint(temporal: TestTemporal, hosts: number, firstIssue: numb
       statesWritten: written.length,
       recordedAs,
       routedBy,
+      recordSignals,
     },
   };
 }
@@ -141,6 +147,7 @@ describe('many hosts, one truth', () => {
       expect(figures.recordedAs).toEqual({ activities: 0, localActivities: 2 });
       expect(figures.routedBy.activities).toBe(0);
       expect(figures.routedBy.localActivities).toBeGreaterThan(0);
+      expect(figures.recordSignals).toEqual({ executor: ITEMS, reviewer: ITEMS });
     }
     expect(two.figures.intentsRouted).toBe(one.figures.intentsRouted);
     // Both hosts ran ticks (each wrote its exported copy), and nothing of the state was lost between them.

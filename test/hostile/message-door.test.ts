@@ -105,7 +105,7 @@ describe('hostile payloads for every message of every workflow, through the temp
     }
   }, 180_000);
 
-  it('sprintWorkflow: itemReport, pause, resume, stop, tick dropped; close refused; sprintStatus/sprintItems with a bad payload refused', async () => {
+  it('sprintWorkflow: itemReport, reviewerOutcomeRecorded, executorResponseRecorded, pause, resume, stop, tick dropped; close refused; sprintStatus/sprintItems with a bad payload refused', async () => {
     const queue = uniqueTaskQueue('door');
     // A long poll interval: the sprint ticks once and then waits, so its state cannot move on its own.
     const config = loadConfig({ TEMPORAL_TASK_QUEUE: queue, ORCHESTRATOR_POLL_INTERVAL_MS: '3600000' });
@@ -135,7 +135,7 @@ describe('hostile payloads for every message of every workflow, through the temp
       let signals = 0;
       // (`null` alone means "no payload" to pause/resume/stop/tick, so it is not hostile for them.)
       for (const payload of HOSTILE.filter((p) => p.join() !== 'null')) {
-        for (const name of ['itemReport', 'pause', 'resume', 'stop', 'tick']) {
+        for (const name of ['itemReport', 'reviewerOutcomeRecorded', 'executorResponseRecorded', 'pause', 'resume', 'stop', 'tick']) {
           expect(await temporalCli(['workflow', 'signal', '--workflow-id', handle.workflowId, '--name', name, ...inputs(payload)])).toMatchObject({ status: 0 });
           signals += 1;
         }

@@ -54,7 +54,8 @@ export function activities(settings: ItemSettings) {
   // A recorded PASS must never strand the item in In Review: the handoff retries until it lands.
   const untilLanded = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' };
   const handoff = activitiesOn('main', settings.taskQueues, { startToCloseTimeout: '5m', heartbeatTimeout: '30s', retry: untilLanded });
-  // An update of the sprint workflow, run by the worker of this workflow task (issue #18).
+  // Run by the worker of this workflow task (issue #18); as local activities they signal the sprint
+  // instead of updating it, so they wait for the server only, never for the sprint's workflow task.
   const sprintRecords = wf.proxyLocalActivities<Pick<MainActivities, 'recordExecutorResponseInSprint' | 'recordReviewerOutcomeInSprint'>>({ startToCloseTimeout: '1m', retry });
   // Options are given per call (role queue, summary): see runWithWatchdog.
   const { runCodexWorker } = wf.proxyActivities<ItemActivities>({ startToCloseTimeout: '1m' });

@@ -153,6 +153,13 @@ export const runContextQuery = defineQuery<RunContext | null, [z.infer<typeof Ru
 export const recordReviewerOutcomeUpdate = defineUpdate<{ reviewCycleCount: number | null }, [z.infer<typeof ReviewerOutcomeRecordSchema>]>('recordReviewerOutcome');
 /** ../../../docs/spec/runner-behaviour.md §10.2.5: an executor's answer to review feedback into the state. */
 export const recordExecutorResponseUpdate = defineUpdate<{ recorded: boolean }, [z.infer<typeof ExecutorResponseRecordSchema>]>('recordExecutorResponse');
+/**
+ * The same two records as signals, sent by an item workflow's local activity (issue #18): a signal
+ * lands without a workflow task of the sprint, so the item's workflow task never waits for one (an
+ * update would hold a workflow task slot until the sprint's own task ran).
+ */
+export const reviewerOutcomeRecordedSignal = defineSignal<[z.infer<typeof ReviewerOutcomeRecordSchema>]>('reviewerOutcomeRecorded');
+export const executorResponseRecordedSignal = defineSignal<[z.infer<typeof ExecutorResponseRecordSchema>]>('executorResponseRecorded');
 
 /** A slice of a tick result too large for one activity result (the tick returns how many it staged). */
 export const stageTickResultUpdate = defineUpdate<void, [z.infer<typeof StageTickResultSchema>]>('stageTickResult');

@@ -14,8 +14,16 @@ import { applyExecutorResponse, applyReviewerOutcome, emptyState, runContext, ty
 import { applyStateDelta } from '../../domain/state-delta';
 import { emit } from '../events';
 import { ROUTE_SMALL_BATCH_LOCALLY_PATCH } from '../patches';
-import { parseOrThrow, rejectPayload } from '../message-door';
-import { orchestratorStateQuery, recordExecutorResponseUpdate, recordReviewerOutcomeUpdate, runContextQuery, stageTickResultUpdate } from './messages';
+import { acceptMessage, parseOrThrow, rejectPayload } from '../message-door';
+import {
+  executorResponseRecordedSignal,
+  orchestratorStateQuery,
+  recordExecutorResponseUpdate,
+  recordReviewerOutcomeUpdate,
+  reviewerOutcomeRecordedSignal,
+  runContextQuery,
+  stageTickResultUpdate,
+} from './messages';
 import type { OrchestratorRun, OrchestratorRunResult, SprintSettings, TickOutcome } from './ports';
 import type { MainActivities, OrchestratorActivities } from '../activity-queues';
 
@@ -39,6 +47,8 @@ const EARLY_UPDATES_KEPT = 1000;
  */
 const ROUTE_CHUNK = 500;
 const ROUTE_CHUNKS_IN_FLIGHT = 4;
+/** Records (signals) remembered for deduplication. */
+const RECORDS_REMEMBERED = 2000;
 /** A batch this small is routed by a local activity (patches.ts ROUTE_SMALL_BATCH_LOCALLY_PATCH). */
 export const LOCAL_ROUTING_MAX_INTENTS = 64;
 
@@ -46,6 +56,7 @@ export class OrchestratorStateAuthority {
   /** The tick whose orchestrator run is in flight, and the slices it staged per attempt. */
   private runningTick: number | null = null;
   private readonly staged = new Map<number, string[]>();
+  private readonly recordsSeen = new Set<string>();
 
   constructor(private readonly carried: CarriedOrchestratorState) {}
 
@@ -68,6 +79,16 @@ export class OrchestratorStateAuthority {
     );
     wf.setHandler(recordExecutorResponseUpdate, (record) => ({ recorded: this.apply({ kind: 'executor', runId: record.runId, at: record.at })?.changed ?? false }), {
       validator: (...args: unknown[]) => void parseOrThrow(ExecutorResponseRecordSchema, args),
+    });
+    // The same records as signals (item workflows' local activities, patches.ts RECORD_IN_SPRINT_LOCALLY_PATCH).
+    const workflowId = wf.workflowInfo().workflowId;
+    wf.setHandler(reviewerOutcomeRecordedSignal, (...args: unknown[]) => {
+      const record = acceptMessage(workflowId, 'reviewerOutcomeRecorded', ReviewerOutcomeRecordSchema, args);
+      if (record && this.firstRecordOf(`reviewer ${record.runId}`)) this.apply({ kind: 'reviewer', issueNumber: record.issueNumber, outcome: record.outcome, at: record.at });
+    });
+    wf.setHandler(executorResponseRecordedSignal, (...args: unknown[]) => {
+      const record = acceptMessage(workflowId, 'executorResponseRecorded', ExecutorResponseRecordSchema, args);
+      if (record && this.firstRecordOf(`executor ${record.runId}`)) this.apply({ kind: 'executor', runId: record.runId, at: record.at });
     });
     wf.setHandler(
       stageTickResultUpdate,
@@ -176,6 +197,18 @@ export class OrchestratorStateAuthority {
       if (skipped) emit('STATE_DELTA_SKIPPED', { operations: skipped });
     }
     this.carried.stateRevision = (this.carried.stateRevision ?? 0) + 1;
+  }
+
+  /**
+   * Whether this record (kind and run_id) is new to this run of the sprint: a local activity retried
+   * after its signal landed sends it again, and a reviewer outcome counts a review cycle. The same
+   * scope as an update id's deduplication (one workflow run); the most recent ones are kept.
+   */
+  private firstRecordOf(key: string): boolean {
+    if (this.recordsSeen.has(key)) return false;
+    this.recordsSeen.add(key);
+    if (this.recordsSeen.size > RECORDS_REMEMBERED) this.recordsSeen.delete(this.recordsSeen.values().next().value!);
+    return true;
   }
 
   /** A runner-managed field into the state; before the state exists, kept for the seeding tick. */
