@@ -40,12 +40,12 @@ export function withRecoverableResult(client: () => Client, run: (input: CodexRu
         emitEvent({ type: 'CODEX_RESULT_RECOVERED', run_id: runId, role: input.intent.role, attempt: ctx.info.attempt, recorded_by_attempt: recovered.attempt ?? null });
         return recovered;
       }
-      // A lost claim run whose claim landed must not run Codex again now: with its item In Progress,
-      // the backend hands the same run_id the next Ready item, a second claim, and the held item is
-      // stranded. Returning "nothing claimed" lets the item workflow release the held item and run
-      // the intent again, whose claim then gets it back (item workflow, resumeLostClaim).
-      // An attempt that failed (rather than vanished with its worker) says so in its last heartbeat:
-      // its retry runs Codex as any failed run's does.
+      // A claim run that vanished with its worker after its claim landed must not run Codex again
+      // now: with its item In Progress, the backend hands the same run_id the next Ready item (a
+      // second claim) and the held item is stranded. Returning "nothing claimed" lets the item
+      // workflow release the held item and run the intent again, whose claim then gets it back
+      // (resumeLostClaim). An attempt that failed instead says so in its last heartbeat
+      // (`failedRunId`): its retry runs Codex as any failed run's does.
       const failedBefore = (ctx.info.heartbeatDetails as { failedRunId?: string } | undefined)?.failedRunId === runId;
       const held =
         input.intent.endpoint === CLAIM_ENDPOINT && !failedBefore

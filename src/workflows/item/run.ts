@@ -188,16 +188,17 @@ async function onRunResult(item: ItemState, acts: Acts, delivered: QueuedIntent,
     const emptyClaimRetry = result.status === 'succeeded' && !prUrl && intent.endpoint === CLAIM_ENDPOINT && (result.attempt ?? 1) > 1;
     // The item the lost attempt claimed, when its claim call's answer was recorded: that one is released.
     const held = emptyClaimRetry ? item.claimsHeld.get(runId) : undefined;
-    if (held && wf.patched(CLAIM_HELD_ITEM_PATCH) && (await heldItemMovedOn(item, acts, runId, held))) {
-      // The lost run did its part (its item went on to review): nothing to release or run again.
-    } else if (held && wf.patched(CLAIM_HELD_ITEM_PATCH)) {
-      if (await resumeLostClaim(item, acts, delivered, result.attempt ?? 1, held)) return;
-      await onRunFailure(item, acts, role, runId, elapsedS, {
-        classification: 'TRANSIENT',
-        errorCode: 'claim_lost_on_retry',
-        message: `claim run retried (attempt ${result.attempt}) after its worker was lost; #${held.issueNumber}, which it held, could not be released`,
-      });
-      return;
+    if (held && wf.patched(CLAIM_HELD_ITEM_PATCH)) {
+      // When the held item went on to review, the lost run did its part: nothing to release or run again.
+      if (!(await heldItemMovedOn(item, acts, runId, held))) {
+        if (await resumeLostClaim(item, acts, delivered, result.attempt ?? 1, held)) return;
+        await onRunFailure(item, acts, role, runId, elapsedS, {
+          classification: 'TRANSIENT',
+          errorCode: 'claim_lost_on_retry',
+          message: `claim run retried (attempt ${result.attempt}) after its worker was lost; #${held.issueNumber}, which it held, could not be released`,
+        });
+        return;
+      }
     } else if (emptyClaimRetry && claimedByAnotherRun(item)) {
       emit('CLAIM_RETRY_EMPTY', { run_id: runId, issue_number: item.issueNumber, status: item.data.boardStatus, attempt: result.attempt });
     } else if (emptyClaimRetry) {
@@ -234,9 +235,12 @@ async function onRunResult(item: ItemState, acts: Acts, delivered: QueuedIntent,
  * nothing here, and blocking the item would undo the other run's work.
  */
 function claimedByAnotherRun(item: ItemState): boolean {
-  const status = item.data.boardStatus;
-  const beyondClaim = status === 'In Review' || status === 'Needs Human Approval' || status === 'Done' || status === 'Blocked';
-  return beyondClaim && wf.patched(CLAIM_RESUME_PATCH);
+  return isPastInProgress(item.data.boardStatus) && wf.patched(CLAIM_RESUME_PATCH);
+}
+
+/** In Review or beyond: what a claim run moves its item to once its work landed. */
+function isPastInProgress(status: string | null): boolean {
+  return status === 'In Review' || status === 'Needs Human Approval' || status === 'Done' || status === 'Blocked';
 }
 
 /**
@@ -248,7 +252,7 @@ async function heldItemMovedOn(item: ItemState, acts: Acts, runId: string, held:
   if (!wf.patched(CLAIM_RESUME_IN_PROGRESS_ONLY_PATCH)) return false;
   const status =
     held.issueNumber === item.issueNumber ? item.data.boardStatus : await acts.board.itemWorkflowBoardStatus({ workflowId: itemWorkflowId(item.sprint, held.issueNumber) });
-  const movedOn = status === 'In Review' || status === 'Needs Human Approval' || status === 'Done' || status === 'Blocked';
+  const movedOn = isPastInProgress(status);
   if (movedOn) emit('CLAIM_WORK_LANDED', { run_id: runId, issue_number: held.issueNumber, status, routed_to: item.issueNumber });
   return movedOn;
 }
